@@ -1,0 +1,300 @@
+"""Booking use cases: book, cancel, release, revoke, reschedule, availability.
+
+Each function runs in one write transaction (``Database.write``): the rules are
+checked against the state inside that transaction, capacity is taken with one
+conditional UPDATE (``repo.take_minutes``), and the audit line is written in the
+same transaction. Nothing here talks to Telegram; what should be said afterwards
+is returned to the caller.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from bot import texts
+from bot.clock import Clock
+from bot.config import Settings
+from bot.rules.basket import BusinessType, basket_minutes, item_slots
+from bot.rules.calendar import WorkCalendar
+from bot.rules.capacity import Availability, SessionSpec, availability
+from bot.rules.errors import (
+    AlreadyBookedThatDay,
+    BookingRefused,
+    SessionClosed,
+    SessionFull,
+)
+from bot.rules.freeze import freeze_status, month_key
+from bot.rules.states import ACTIVE_STATES, BookingState, transition
+from bot.rules.window import bookable_dates, booking_open, can_change, next_opening
+from bot.storage import repo
+from bot.storage.db import Database
+from bot.storage.models import Booking, Item
+
+
+class UnratedEvaluation(BookingRefused):
+    """A served booking must be rated before the unit books again."""
+
+    def __init__(self, booking_id: int) -> None:
+        super().__init__(texts.UNRATED_SERVED)
+        self.booking_id = booking_id
+
+
+class ChangeNotAllowed(BookingRefused):
+    """The change deadline has passed, or the booking is no longer active."""
+
+
+@dataclass(frozen=True)
+class Freed:
+    """Minutes that went back to a session: waiting clerks may be told."""
+
+    day: date
+    session: str
+    minutes: int
+
+
+class BookingService:
+    """The booking use cases over one database, with the app's settings and clock."""
+
+    def __init__(self, db: Database, settings: Settings, clock: Clock) -> None:
+        self.db = db
+        self.settings = settings
+        self.clock = clock
+
+    # ---------------------------------------------------------------- reads
+
+    @property
+    def sessions(self) -> tuple[SessionSpec, ...]:
+        """The configured daily sessions."""
+        return self.settings.bot_sessions
+
+    def session(self, key: str) -> SessionSpec | None:
+        """The session with this key, if configured."""
+        return next((s for s in self.sessions if s.key == key), None)
+
+    def default_capacity(self, key: str) -> int:
+        """Capacity of a session when staff have not overridden it."""
+        spec = self.session(key)
+        return spec.default_capacity(self.settings.bot_counters) if spec else 0
+
+    async def calendar(self, conn: repo.Conn | None = None) -> WorkCalendar:
+        """The working calendar with the staff overrides and confirmed years applied."""
+        if conn is None:
+            async with self.db.read() as conn:
+                return await self.calendar(conn)
+        return WorkCalendar(
+            overrides=await repo.calendar_overrides(conn), confirmed_years=await repo.confirmed_years(conn)
+        )
+
+    async def _window(self, conn: repo.Conn) -> tuple[WorkCalendar, list[date]]:
+        now = self.clock.now()
+        cal = await self.calendar(conn)
+        today = now.date()
+        closed = await repo.closed_dates(conn, today, today + timedelta(days=60))
+        return cal, bookable_dates(now, cal, closed)
+
+    async def availability(self) -> list[Availability]:
+        """Date × session availability of the bookable window now ([] while closed)."""
+        async with self.db.read() as conn:
+            _, days = await self._window(conn)
+            usage = await repo.slot_usage(conn, days)
+        return availability(days, self.sessions, usage, self.settings.bot_counters)
+
+    async def opening_state(self) -> tuple[bool, str]:
+        """(open, refusal text) for new bookings at this instant."""
+        now = self.clock.now()
+        cal = await self.calendar()
+        if booking_open(now, cal):
+            return True, ""
+        return False, texts.booking_closed_until(next_opening(now, cal))
+
+    # ---------------------------------------------------------------- guards
+
+    async def _check_may_book(self, conn: repo.Conn, unit_id: int) -> None:
+        """Refuse when the unit is frozen or owes an evaluation."""
+        now = self.clock.now()
+        status = freeze_status(await repo.mismatch_times(conn, unit_id, month_key(now)), now)
+        if status.frozen and status.until is not None:
+            raise BookingRefused(texts.unit_frozen(status.until, status.count))
+        unrated = await repo.unrated_served(conn, unit_id)
+        if unrated:
+            raise UnratedEvaluation(unrated[0].id)
+
+    async def check_may_start(self, unit_id: int) -> None:
+        """Refuse a new booking flow early: closed system, freeze, missing evaluation."""
+        ok, why = await self.opening_state()
+        if not ok:
+            raise BookingRefused(why)
+        async with self.db.read() as conn:
+            await self._check_may_book(conn, unit_id)
+
+    async def _take(self, conn: repo.Conn, day: date, session: str, minutes: int) -> None:
+        """Take minutes or raise SessionFull / SessionClosed (inside the caller's transaction)."""
+        if self.session(session) is None:
+            raise SessionClosed(texts.SESSION_CLOSED)
+        if not await repo.take_minutes(conn, day, session, minutes, self.default_capacity(session)):
+            usage = (await repo.slot_usage(conn, [day])).get((day, session))
+            if usage is not None and usage.closed:
+                raise SessionClosed(texts.SESSION_CLOSED)
+            raise SessionFull(texts.SESSION_FULL)
+
+    # ---------------------------------------------------------------- writes
+
+    async def book(
+        self,
+        *,
+        unit_id: int,
+        user_id: int | None,
+        day: date,
+        session: str,
+        counts: Mapping[BusinessType, int],
+        contact_name: str,
+        contact_phone: str,
+    ) -> Booking:
+        """Hold a new booking: all rules and the capacity checked in one transaction."""
+        minutes = basket_minutes(counts)
+        now = self.clock.now()
+        async with self.db.write() as conn:
+            cal, days = await self._window(conn)
+            if not booking_open(now, cal):
+                raise BookingRefused(texts.booking_closed_until(next_opening(now, cal)))
+            if day not in days:
+                raise BookingRefused(texts.DATE_NOT_BOOKABLE)
+            await self._check_may_book(conn, unit_id)
+            held = await repo.active_booking_on(conn, unit_id, day)
+            if held is not None:
+                raise AlreadyBookedThatDay(texts.already_booked(day, held.code))
+            await self._take(conn, day, session, minutes)
+            seq = await repo.next_code_seq(conn, day)
+            code = f"CY{day:%Y%m%d}-{seq:03d}"
+            try:
+                booking_id = await repo.insert_booking(
+                    conn, code=code, code_date=day, code_seq=seq, unit_id=unit_id, day=day,
+                    session=session, minutes=minutes, contact_name=contact_name,
+                    contact_phone=contact_phone, created_by=user_id, now=now,
+                )
+            except sqlite3.IntegrityError:
+                # Another process booked this date for the unit between our check and insert.
+                raise AlreadyBookedThatDay(texts.already_booked(day, code)) from None
+            for business, ordinal, _ in item_slots(counts):
+                await repo.insert_item(conn, booking_id, business, ordinal)
+            await repo.audit(
+                conn, actor=_actor(user_id), entity="booking", entity_id=booking_id, action="book", now=now,
+                after={"code": code, "date": day.isoformat(), "session": session, "minutes": minutes,
+                       "items": {b.value: n for b, n in counts.items() if n}},
+            )
+            booking = await repo.get_booking(conn, booking_id)
+        assert booking is not None
+        return booking
+
+    async def owned_booking(self, conn: repo.Conn, booking_id: int, unit_id: int) -> Booking:
+        """The unit's booking, or BookingRefused: a forged or foreign id reveals nothing."""
+        booking = await repo.get_booking(conn, booking_id)
+        if booking is None or booking.unit_id != unit_id:
+            raise BookingRefused(texts.BOOKING_NOT_FOUND)
+        return booking
+
+    async def _changeable(self, conn: repo.Conn, booking_id: int, unit_id: int) -> Booking:
+        booking = await self.owned_booking(conn, booking_id, unit_id)
+        if booking.state not in ACTIVE_STATES:
+            raise ChangeNotAllowed(texts.BOOKING_NOT_ACTIVE)
+        if not can_change(self.clock.now(), booking.date, await self.calendar(conn)):
+            raise ChangeNotAllowed(texts.CHANGE_DEADLINE_PASSED)
+        return booking
+
+    async def cancel(self, booking_id: int, *, unit_id: int, user_id: int | None) -> tuple[Booking, Freed]:
+        """The clerk cancels before the change deadline; minutes go back to the pool."""
+        async with self.db.write() as conn:
+            booking = await self._changeable(conn, booking_id, unit_id)
+            return await self._end(conn, booking, "cancel", _actor(user_id), reason="经办人取消")
+
+    async def release(self, booking_id: int, *, reason: str = "截止时仍未完善申请人信息，系统自动释放") -> tuple[Booking, Freed]:
+        """Auto-release a booking still incomplete at its deadline (SPEC §7)."""
+        async with self.db.write() as conn:
+            booking = await repo.get_booking(conn, booking_id)
+            if booking is None:
+                raise BookingRefused(texts.BOOKING_NOT_FOUND)
+            return await self._end(conn, booking, "release", "system", reason=reason)
+
+    async def revoke(self, booking_id: int, *, staff_id: int, reason: str) -> tuple[Booking, Freed]:
+        """Staff revoke an active booking with a reason; minutes go back to the pool."""
+        async with self.db.write() as conn:
+            booking = await repo.get_booking(conn, booking_id)
+            if booking is None:
+                raise BookingRefused(texts.BOOKING_NOT_FOUND)
+            return await self._end(conn, booking, "revoke", _actor(staff_id), reason=reason)
+
+    async def _end(
+        self, conn: repo.Conn, booking: Booking, event: str, actor: str, *, reason: str
+    ) -> tuple[Booking, Freed]:
+        """Move an active booking to an ended state and return its minutes."""
+        now = self.clock.now()
+        new_state = transition(booking.state, event)
+        if not await repo.set_booking_state(conn, booking.id, booking.state, new_state, now, reason):
+            raise BookingRefused(texts.BOOKING_NOT_ACTIVE)
+        await repo.return_minutes(conn, booking.date, booking.session, booking.minutes)
+        await repo.audit(
+            conn, actor=actor, entity="booking", entity_id=booking.id, action=event, now=now,
+            before={"state": booking.state.value}, after={"state": new_state.value, "reason": reason},
+        )
+        updated = await repo.get_booking(conn, booking.id)
+        assert updated is not None
+        return updated, Freed(booking.date, booking.session, booking.minutes)
+
+    async def reschedule(
+        self, booking_id: int, *, unit_id: int, user_id: int | None, day: date, session: str
+    ) -> tuple[Booking, Freed]:
+        """Move a booking (改约): the new slot is taken before the old one is released.
+
+        If the new slot is gone, the transaction rolls back and the booking is untouched.
+        """
+        now = self.clock.now()
+        async with self.db.write() as conn:
+            booking = await self._changeable(conn, booking_id, unit_id)
+            cal, days = await self._window(conn)
+            if not booking_open(now, cal):
+                raise BookingRefused(texts.booking_closed_until(next_opening(now, cal)))
+            if day not in days:
+                raise BookingRefused(texts.DATE_NOT_BOOKABLE)
+            if (day, session) == (booking.date, booking.session):
+                raise BookingRefused("新时段与原预约相同，无需改约。")
+            if day != booking.date:
+                held = await repo.active_booking_on(conn, unit_id, day)
+                if held is not None:
+                    raise AlreadyBookedThatDay(texts.already_booked(day, held.code))
+            await self._take(conn, day, session, booking.minutes)
+            await repo.return_minutes(conn, booking.date, booking.session, booking.minutes)
+            await repo.move_booking(conn, booking.id, day, session, now)
+            await repo.audit(
+                conn, actor=_actor(user_id), entity="booking", entity_id=booking.id, action="reschedule", now=now,
+                before={"date": booking.date.isoformat(), "session": booking.session},
+                after={"date": day.isoformat(), "session": session},
+            )
+            updated = await repo.get_booking(conn, booking.id)
+        assert updated is not None
+        return updated, Freed(booking.date, booking.session, booking.minutes)
+
+    async def items(self, booking_id: int) -> list[Item]:
+        """A booking's items in display order."""
+        async with self.db.read() as conn:
+            return await repo.items_of(conn, booking_id)
+
+    async def incomplete_due(self, deadline_day: date) -> list[Booking]:
+        """Incomplete bookings whose change deadline is the end of ``deadline_day``."""
+        cal = await self.calendar()
+        found = []
+        async with self.db.read() as conn:
+            for offset in range(1, 15):
+                day = deadline_day + timedelta(days=offset)
+                if cal.previous_workday(day) != deadline_day:
+                    if day > cal.next_workday(deadline_day):
+                        break
+                    continue
+                found += await repo.bookings_on(conn, day, [BookingState.INCOMPLETE])
+        return found
+
+
+def _actor(user_id: int | None) -> str:
+    return f"tg:{user_id}" if user_id is not None else "system"

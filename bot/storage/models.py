@@ -1,0 +1,144 @@
+"""Typed rows the repository returns. Plain frozen dataclasses: cheap, immutable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from bot.rules.basket import BusinessType
+from bot.rules.states import BookingState
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+@dataclass(frozen=True)
+class Unit:
+    """An employer's booking account (预约账户)."""
+
+    id: int
+    username: str
+    name: str
+    password_hash: str
+    password_temporary: bool
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Any) -> Unit:
+        """Build from a ``units`` row."""
+        return cls(
+            row["id"], row["username"], row["name"], row["password_hash"],
+            bool(row["password_temporary"]), datetime.fromisoformat(row["created_at"]),
+        )
+
+
+@dataclass(frozen=True)
+class TgUser:
+    """A Telegram user known to the bot, and the unit it is bound to, if any."""
+
+    user_id: int
+    first_name: str
+    unit_id: int | None
+    must_set_password: bool
+    notice_version: str | None
+    release_notice: bool
+    blocked_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: Any) -> TgUser:
+        """Build from a ``tg_users`` row."""
+        return cls(
+            row["user_id"], row["first_name"], row["unit_id"], bool(row["must_set_password"]),
+            row["notice_version"], bool(row["release_notice"]), _dt(row["blocked_at"]),
+        )
+
+
+@dataclass(frozen=True)
+class Booking:
+    """An appointment held by a unit in one session of one date."""
+
+    id: int
+    code: str
+    unit_id: int
+    date: date
+    session: str
+    minutes: int
+    state: BookingState
+    contact_name: str
+    contact_phone: str
+    created_by: int | None
+    created_at: datetime
+    updated_at: datetime
+    ended_reason: str | None
+    receipt_chat_id: int | None
+    receipt_message_id: int | None
+
+    @classmethod
+    def from_row(cls, row: Any) -> Booking:
+        """Build from a ``bookings`` row."""
+        return cls(
+            row["id"], row["code"], row["unit_id"], date.fromisoformat(row["date"]),
+            row["session"], row["minutes"], BookingState(row["state"]), row["contact_name"],
+            row["contact_phone"], row["created_by"], datetime.fromisoformat(row["created_at"]),
+            datetime.fromisoformat(row["updated_at"]), row["ended_reason"],
+            row["receipt_chat_id"], row["receipt_message_id"],
+        )
+
+
+@dataclass(frozen=True)
+class Item:
+    """One item (applicant) of a booking."""
+
+    id: int
+    booking_id: int
+    business: BusinessType
+    ordinal: int
+    applicant_name: str | None
+    id_type: str | None
+    id_number: str | None
+    phone: str | None
+    permit_number: str | None
+    change_description: str | None
+    filled_at: datetime | None
+    review: str | None
+    review_reason: str | None
+    reviewed_at: datetime | None
+
+    @property
+    def filled(self) -> bool:
+        """Whether the applicant data has been saved."""
+        return self.filled_at is not None
+
+    @classmethod
+    def from_row(cls, row: Any) -> Item:
+        """Build from a ``booking_items`` row."""
+        return cls(
+            row["id"], row["booking_id"], BusinessType(row["business"]), row["ordinal"],
+            row["applicant_name"], row["id_type"], row["id_number"], row["phone"],
+            row["permit_number"], row["change_description"], _dt(row["filled_at"]),
+            row["review"], row["review_reason"], _dt(row["reviewed_at"]),
+        )
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One line of the audit log."""
+
+    id: int
+    at: datetime
+    actor: str
+    entity: str
+    entity_id: str
+    action: str
+    before: str | None
+    after: str | None
+
+    @classmethod
+    def from_row(cls, row: Any) -> AuditEntry:
+        """Build from an ``audit_log`` row."""
+        return cls(
+            row["id"], datetime.fromisoformat(row["at"]), row["actor"], row["entity"],
+            row["entity_id"], row["action"], row["before"], row["after"],
+        )
