@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     bot_staff_digest_time: time = time(8, 30)
     bot_calendar_warning_time: time = time(9, 0)
 
+    # argon2id cost of password hashes (OWASP: ≥ 19 MiB memory, ≥ 2 passes)
+    bot_argon2_memory_kib: int = Field(default=65536, ge=1024)
+    bot_argon2_time_cost: int = Field(default=3, ge=1)
+    bot_api_max_rate: float = Field(default=30.0, gt=0)
     bot_broadcast_rate: float = Field(default=25.0, gt=0, le=30)
     bot_log_level: str = "INFO"
 
