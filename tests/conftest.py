@@ -35,6 +35,9 @@ def settings(tmp_path: Path) -> Settings:
         bot_token=TEST_TOKEN,
         bot_db_path=tmp_path / "bot.sqlite3",
         bot_admin_ids=frozenset({900001}),
+        # cheap hashes keep the suite fast; production uses the argon2 defaults
+        bot_argon2_memory_kib=1024,
+        bot_argon2_time_cost=1,
     )
 
 

@@ -1,0 +1,22 @@
+"""Telegram handlers: one module per conversation or console area.
+
+``register_all`` adds them in the order that matters: the private-chat guard and
+activity tracking first, then every flow, and the fallbacks (stale buttons,
+unexpected messages) last.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram.ext import Application
+
+from bot.handlers import flow, login, start
+
+
+def register_all(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Add every handler of the bot to ``application``."""
+    start.register(application)
+    flow.register(application)
+    login.register(application)
+    start.register_fallbacks(application)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from bot import texts
 from bot.clock import Clock
@@ -28,7 +28,7 @@ from bot.rules.errors import (
 )
 from bot.rules.freeze import freeze_status, month_key
 from bot.rules.states import ACTIVE_STATES, BookingState, transition
-from bot.rules.window import bookable_dates, booking_open, can_change, next_opening
+from bot.rules.window import bookable_dates, booking_open, can_change, change_deadline, next_opening
 from bot.storage import repo
 from bot.storage.db import Database
 from bot.storage.models import Booking, Item
@@ -276,6 +276,27 @@ class BookingService:
         assert updated is not None
         return updated, Freed(booking.date, booking.session, booking.minutes)
 
+    async def details(self, booking_id: int, *, unit_id: int | None = None) -> BookingDetails:
+        """A booking with its unit name, items, change deadline and rating.
+
+        With ``unit_id`` the booking must belong to that unit (BookingRefused otherwise).
+        """
+        async with self.db.read() as conn:
+            if unit_id is not None:
+                booking = await self.owned_booking(conn, booking_id, unit_id)
+            else:
+                found = await repo.get_booking(conn, booking_id)
+                if found is None:
+                    raise BookingRefused(texts.BOOKING_NOT_FOUND)
+                booking = found
+            unit = await repo.get_unit(conn, booking.unit_id)
+            items = await repo.items_of(conn, booking.id)
+            evaluation = await repo.get_evaluation(conn, booking.id)
+            cal = await self.calendar(conn)
+        deadline = change_deadline(booking.date, cal)
+        changeable = booking.state in ACTIVE_STATES and self.clock.now() < deadline
+        return BookingDetails(booking, unit.name if unit else "", items, deadline, changeable, evaluation)
+
     async def items(self, booking_id: int) -> list[Item]:
         """A booking's items in display order."""
         async with self.db.read() as conn:
@@ -298,3 +319,15 @@ class BookingService:
 
 def _actor(user_id: int | None) -> str:
     return f"tg:{user_id}" if user_id is not None else "system"
+
+
+@dataclass(frozen=True)
+class BookingDetails:
+    """Everything a receipt or a detail view shows about one booking."""
+
+    booking: Booking
+    unit_name: str
+    items: list[Item]
+    deadline: datetime
+    changeable: bool
+    evaluation: tuple[int, str] | None

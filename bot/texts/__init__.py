@@ -1,5 +1,9 @@
 """Every Chinese string the user sees, with the small helpers that render them.
 
+This package is the product voice: common texts and refusals here, one module per
+conversation area beside it (login, booking, applicants, my_bookings, history,
+account, staff, reminders).
+
 Handlers and services build user-facing text only through this module, so that a
 wording change is one edit and a reviewer can read the whole product voice here.
 """
@@ -66,3 +70,66 @@ CHANGE_DEADLINE_PASSED = "已超过修改/取消截止时间（办理日前1个�
 BOOKING_NOT_FOUND = "未找到该预约，或该预约不属于本单位。"
 BOOKING_NOT_ACTIVE = "该预约已结束，不能再修改。"
 DUPLICATE_PERSON = "该申请人（证件号码）在本单位的有效预约中已有同类业务，不能重复预约。"
+
+
+# ---------------------------------------------------------------- common
+
+BOT_TITLE = "朝阳区办理北京市工作居住证网上预约"
+PRIVATE_ONLY = "本机器人只在私聊中提供服务（预约信息涉及个人数据）。请点击机器人头像，在私聊中使用。"
+STALE_BUTTON = "该按钮已失效，请重新操作。"
+NOT_LOGGED_IN = "您尚未登录。请先使用 /login 以本单位的预约账户登录。"
+MUST_SET_PASSWORD = "请先设置本单位的新密码，再继续使用。"
+CANCELLED = "已退出当前操作。已确认的预约不受影响。"
+NOTHING_TO_CANCEL = "当前没有进行中的操作。"
+SYSTEM_ERROR = "系统繁忙，请稍后再试。如多次出现，请联系中心：{phone}。"
+TEXT_EXPECTED = "请直接输入文字回答。"
+TOO_LONG = "输入内容过长，请重新输入。"
+BACK = "返回"
+MENU = "主菜单"
+IDLE_TIMEOUT = "您已超过30分钟未操作，本次操作已结束；未确认的内容已丢弃，已确认的预约不受影响。需要时请重新开始。"
+
+MENU_BOOK = "业务预约"
+MENU_MY = "我的预约"
+MENU_HISTORY = "已办理预约"
+MENU_ACCOUNT = "我的账户"
+MENU_HELP = "帮助"
+MENU_LOGIN = "登录"
+
+
+def welcome_guest() -> str:
+    """/start for someone not logged in."""
+    return (
+        f"您好！这里是{BOT_TITLE}。\n\n"
+        "已在朝阳区办理北京市工作居住证开户的用人单位经办人，可在此预约到朝阳区人力资源公共服务中心"
+        "办理新办、续办、个人信息变更、单位信息变更业务，查看和修改预约，并进行满意度评价。\n\n"
+        "请先使用本单位的预约账户登录：/login\n"
+        "（账户由中心现场发放；忘记密码请携带单位介绍信等材料到中心重置。）"
+    )
+
+
+def welcome_clerk(unit_name: str) -> str:
+    """/start and the main menu for a logged-in clerk."""
+    return f"您好，{unit_name}的经办人。\n请选择要办理的事项："
+
+
+def help_text(phone: str) -> str:
+    """/help."""
+    return (
+        "可用命令：\n"
+        "/book 业务预约\n"
+        "/my 我的预约（待办理预约：修改信息、改约、取消预约）\n"
+        "/history 已办理预约与满意度评价\n"
+        "/me 我的账户\n"
+        "/settings 提醒设置\n"
+        "/login 登录　/logout 退出登录\n"
+        "/cancel 退出当前操作\n\n"
+        "说明：系统每日9:00开放（国家法定节假日除外），可预约次日起5个工作日内的号源；"
+        "修改、取消须在办理日前1个工作日24:00前完成。\n"
+        "工作居住证开户、单位跨区信息变更两项业务不需预约，请直接登录北京市工作居住证管理系统申报。\n"
+        f"咨询电话：{phone}"
+    )
+
+
+def unknown_input() -> str:
+    """Anything unexpected outside a flow."""
+    return "抱歉，没有理解您的消息。请使用下方菜单，或发送 /help 查看可用命令。"

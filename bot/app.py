@@ -1,0 +1,100 @@
+"""The composition root: ``build_application`` wires settings, clock, database,
+services, persistence, update processing, rate limiting and every handler.
+
+``python -m bot``, the console mode and the tests all build the bot here, so what
+the tests drive is what runs.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import Update
+from telegram.ext import AIORateLimiter, Application, ContextTypes
+from telegram.request import BaseRequest
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.deps import BotContext, Deps, deps_of
+from bot.handlers import register_all
+from bot.handlers.common import on_error
+from bot.persistence import SqlitePersistence
+from bot.processing import PerUserProcessor
+from bot.storage.db import Database
+
+log = logging.getLogger(__name__)
+
+# Without a token only the commands that never reach Telegram may build the app.
+PLACEHOLDER_TOKEN = "0:NO-TOKEN"
+
+
+class _Ready:
+    """Opens and migrates the database once, whoever asks first."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.done = False
+
+    async def __call__(self) -> None:
+        if not self.done:
+            await self.db.open()
+            await self.db.migrate()
+            self.done = True
+
+
+def build_application(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    request: BaseRequest | None = None,
+    persistence_interval: float = 1.0,
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """Build the bot's Application; ``request`` replaces the HTTP transport (tests, console)."""
+    db = Database(settings.bot_db_path)
+    deps = Deps.build(settings, clock or SystemClock(), db)
+    ready = _Ready(db)
+    token = settings.bot_token.get_secret_value() if settings.bot_token else PLACEHOLDER_TOKEN
+    builder = (
+        Application.builder()
+        .token(token)
+        .base_url(settings.bot_api_base_url)
+        .base_file_url(settings.bot_api_file_url)
+        .context_types(ContextTypes(context=BotContext))
+        .persistence(SqlitePersistence(db, ready, persistence_interval))
+        .concurrent_updates(PerUserProcessor())
+        .rate_limiter(AIORateLimiter(overall_max_rate=settings.bot_api_max_rate, max_retries=3))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    application = builder.build()
+    application.bot_data["deps"] = deps
+    application.bot_data["ready"] = ready
+    register_all(application)
+    application.add_error_handler(on_error)
+    return application
+
+
+async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """After initialize: the database is ready; command menus and jobs are set up."""
+    await application.bot_data["ready"]()
+    from bot.handlers.menus import publish_commands
+
+    await publish_commands(application)
+    from bot.jobs import start_jobs
+
+    await start_jobs(application)
+
+
+async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """After shutdown (persistence flushed): close the database."""
+    await deps_of(application).db.close()
+
+
+def run_polling(settings: Settings) -> None:
+    """Run the bot until SIGINT/SIGTERM, long-polling the Bot API."""
+    application = build_application(settings)
+    log.info("starting bot; database %s", settings.bot_db_path)
+    application.run_polling(allowed_updates=Update.ALL_TYPES)

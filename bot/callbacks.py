@@ -1,0 +1,77 @@
+"""The one callback-data scheme: ``ns:action:arg…`` — ASCII, under 64 bytes.
+
+Every inline button is built with ``pack`` and every press parsed with ``unpack`` or
+matched with ``pattern``; no other module formats callback data. Arguments are ids,
+dates (YYYYMMDD) and short keys. A press is always re-checked against the database
+by its handler: the data says what the user asked for, never what they may do.
+
+Namespaces:
+    m   main menu            bk  booking flow         ap  applicant data
+    my  我的预约              hs  已办理预约 / 评价      ac  我的账户
+    wt  有号提醒              st  staff console         x   no-op (labels)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+MAX_BYTES = 64
+_SAFE = re.compile(r"^[A-Za-z0-9_.\-]*$")
+NAMESPACES = frozenset({"m", "bk", "ap", "my", "hs", "ac", "wt", "st", "x"})
+
+
+@dataclass(frozen=True)
+class Callback:
+    """A parsed button press."""
+
+    ns: str
+    action: str
+    args: tuple[str, ...]
+
+    def int_arg(self, index: int = 0) -> int | None:
+        """Argument ``index`` as an int, or None if missing or not a number."""
+        try:
+            return int(self.args[index])
+        except (IndexError, ValueError):
+            return None
+
+    def date_arg(self, index: int = 0) -> date | None:
+        """Argument ``index`` as a date (YYYYMMDD), or None."""
+        try:
+            raw = self.args[index]
+            return date(int(raw[:4]), int(raw[4:6]), int(raw[6:8])) if len(raw) == 8 else None
+        except (IndexError, ValueError):
+            return None
+
+
+def pack(ns: str, action: str, *args: str | int | date) -> str:
+    """Build callback data; raises ValueError if it would break the scheme."""
+    if ns not in NAMESPACES:
+        raise ValueError(f"unknown callback namespace {ns!r}")
+    parts = [ns, action, *(a.strftime("%Y%m%d") if isinstance(a, date) else str(a) for a in args)]
+    for part in parts:
+        if not _SAFE.match(part):
+            raise ValueError(f"callback part not ASCII-safe: {part!r}")
+    data = ":".join(parts)
+    if len(data.encode()) > MAX_BYTES:
+        raise ValueError(f"callback data over {MAX_BYTES} bytes: {data!r}")
+    return data
+
+
+def unpack(data: str | None) -> Callback | None:
+    """Parse callback data; None for anything not made by ``pack``."""
+    if not data or len(data.encode()) > MAX_BYTES:
+        return None
+    parts = data.split(":")
+    if len(parts) < 2 or parts[0] not in NAMESPACES or not all(_SAFE.match(p) for p in parts):
+        return None
+    return Callback(parts[0], parts[1], tuple(parts[2:]))
+
+
+def pattern(ns: str, *actions: str) -> re.Pattern[str]:
+    """A regex for CallbackQueryHandler matching ``ns`` (and one of ``actions``)."""
+    if actions:
+        return re.compile(rf"^{ns}:({'|'.join(map(re.escape, actions))})(:|$)")
+    return re.compile(rf"^{ns}:")

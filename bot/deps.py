@@ -1,0 +1,61 @@
+"""What every handler and job needs, built once by the composition root.
+
+``Deps`` lives in ``application.bot_data["deps"]`` (bot_data is not persisted) and is
+reached through ``BotContext.deps``, the bot's typed callback context.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from argon2 import PasswordHasher
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.services.accounts import AccountService
+from bot.services.booking import BookingService
+from bot.storage.db import Database
+
+
+@dataclass
+class Deps:
+    """The application's services, settings, clock and database."""
+
+    settings: Settings
+    clock: Clock
+    db: Database
+    bookings: BookingService
+    accounts: AccountService
+
+    @classmethod
+    def build(cls, settings: Settings, clock: Clock, db: Database) -> Deps:
+        """Wire the services over one database."""
+        return cls(
+            settings=settings,
+            clock=clock,
+            db=db,
+            bookings=BookingService(db, settings, clock),
+            accounts=AccountService(
+                db,
+                clock,
+                hasher=PasswordHasher(
+                    time_cost=settings.bot_argon2_time_cost, memory_cost=settings.bot_argon2_memory_kib
+                ),
+            ),
+        )
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """The callback context of this bot: adds ``deps``."""
+
+    @property
+    def deps(self) -> Deps:
+        """The application's services."""
+        return deps_of(self.application)
+
+
+def deps_of(application: Application[Any, Any, Any, Any, Any, Any]) -> Deps:
+    """The Deps of an application built by ``build_application``."""
+    return application.bot_data["deps"]  # type: ignore[no-any-return]

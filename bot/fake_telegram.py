@@ -1,0 +1,513 @@
+"""A recording, in-process Bot API: the fake at the I/O boundary, not a mock.
+
+``FakeBotApi`` is a ``telegram.request.BaseRequest``: the real ``Application`` and
+``ExtBot`` serialise every call exactly as they would for Telegram, and this class
+answers it from an in-memory model of the chats (messages, edits, deletions,
+documents, callback answers, command menus). Tests and the console mode talk to the
+bot through ``FakeUser``, which builds real ``Update`` objects from Bot API JSON and
+feeds them to the application, then reads what that user's chat shows.
+
+Failure and latency can be injected per call (``FakeBotApi.behaviour``): answer
+with ``RetryAfter`` (429), ``Forbidden`` (403, the user blocked the bot) or wait
+before answering, which is how concurrency and broadcast tests are written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application
+from telegram.request import BaseRequest, RequestData
+
+BOT_ID = 123456
+BOT_USERNAME = "ChaoyangPermitBot"
+
+# A behaviour hook: given (method, params) return None to answer normally, a number
+# of seconds to wait first, or a (status, description, extra parameters) error.
+Behaviour = Callable[[str, dict[str, Any]], "None | float | ApiError | Awaitable[None | float | ApiError]"]
+
+
+@dataclass(frozen=True)
+class ApiError:
+    """An error answer: HTTP status, description and response parameters."""
+
+    status: int
+    description: str
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+    @staticmethod
+    def retry_after(seconds: int) -> ApiError:
+        """429 Too Many Requests with ``retry_after``."""
+        return ApiError(429, f"Too Many Requests: retry after {seconds}", {"retry_after": seconds})
+
+    @staticmethod
+    def blocked() -> ApiError:
+        """403: the user blocked the bot."""
+        return ApiError(403, "Forbidden: bot was blocked by the user")
+
+
+@dataclass
+class ApiCall:
+    """One recorded Bot API call."""
+
+    method: str
+    params: dict[str, Any]
+    files: dict[str, tuple[str, bytes]]
+    at: float
+    error: ApiError | None = None
+
+
+@dataclass
+class FakeMessage:
+    """A message as the chat shows it now (edits applied)."""
+
+    message_id: int
+    chat_id: int
+    from_bot: bool
+    text: str | None = None
+    caption: str | None = None
+    reply_markup: dict[str, Any] | None = None
+    document: tuple[str, bytes] | None = None  # (file name, content)
+    photo: bytes | None = None
+    deleted: bool = False
+    edits: int = 0
+    date: int = field(default_factory=lambda: int(time.time()))
+
+    @property
+    def buttons(self) -> list[tuple[str, str]]:
+        """(label, callback_data) of every inline button, row by row."""
+        rows = (self.reply_markup or {}).get("inline_keyboard", [])
+        return [(b["text"], b.get("callback_data", "")) for row in rows for b in row]
+
+    @property
+    def labels(self) -> list[str]:
+        """The inline button labels."""
+        return [label for label, _ in self.buttons]
+
+    @property
+    def shown(self) -> str:
+        """What a client shows: the text, or the caption of a document/photo."""
+        return self.text if self.text is not None else (self.caption or "")
+
+    def to_api(self, bot_user: dict[str, Any], chat: dict[str, Any]) -> dict[str, Any]:
+        """The Bot API JSON of this message."""
+        data: dict[str, Any] = {"message_id": self.message_id, "date": self.date, "chat": chat}
+        data["from"] = bot_user if self.from_bot else {"id": self.chat_id, "is_bot": False, "first_name": "U"}
+        if self.text is not None:
+            data["text"] = self.text
+        if self.caption is not None:
+            data["caption"] = self.caption
+        if self.document is not None:
+            data["document"] = {"file_id": f"doc{self.message_id}", "file_unique_id": f"u{self.message_id}",
+                                "file_name": self.document[0], "file_size": len(self.document[1])}
+        if self.photo is not None:
+            data["photo"] = [{"file_id": f"ph{self.message_id}", "file_unique_id": f"p{self.message_id}",
+                              "width": 800, "height": 600}]
+        if self.reply_markup:
+            data["reply_markup"] = self.reply_markup
+        return data
+
+
+class FakeBotApi(BaseRequest):
+    """An in-memory Bot API server that records every call."""
+
+    def __init__(self) -> None:
+        self.calls: list[ApiCall] = []
+        self.messages: dict[int, FakeMessage] = {}
+        self.chats: dict[int, dict[str, Any]] = {}
+        self.files: dict[str, tuple[str, bytes]] = {}
+        self.commands: dict[str, list[dict[str, str]]] = {}
+        self.answered: dict[str, dict[str, Any]] = {}
+        self.behaviour: Behaviour | None = None
+        self._ids = itertools.count(1000)
+        self.bot_user = {"id": BOT_ID, "is_bot": True, "first_name": "朝阳工作居住证预约",
+                         "username": BOT_USERNAME, "can_join_groups": False,
+                         "can_read_all_group_messages": False, "supports_inline_queries": False}
+
+    # ---------------------------------------------------------------- BaseRequest
+
+    @property
+    def read_timeout(self) -> float | None:
+        """No network, so no timeout."""
+        return None
+
+    async def initialize(self) -> None:
+        """Nothing to open."""
+
+    async def shutdown(self) -> None:
+        """Nothing to close."""
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
+        """Answer one Bot API call (or a file download) from the in-memory chats."""
+        if "/file/bot" in url:
+            file_id = url.rsplit("/", 1)[-1]
+            return (200, self.files[file_id][1]) if file_id in self.files else (404, b"")
+        api_method = url.rsplit("/", 1)[-1]
+        params = dict(request_data.parameters) if request_data else {}
+        files: dict[str, tuple[str, bytes]] = {}
+        if request_data and request_data.contains_files:
+            for name, part in (request_data.multipart_data or {}).items():
+                if isinstance(part, tuple):
+                    files[name] = (part[0], part[1] if isinstance(part[1], bytes) else bytes(part[1]))
+        call = ApiCall(api_method, params, files, time.monotonic())
+        self.calls.append(call)
+        if self.behaviour is not None:
+            outcome = self.behaviour(api_method, params)
+            if asyncio.iscoroutine(outcome) or isinstance(outcome, Awaitable):
+                outcome = await outcome
+            if isinstance(outcome, (int, float)) and not isinstance(outcome, bool):
+                await asyncio.sleep(outcome)
+            elif isinstance(outcome, ApiError):
+                call.error = outcome
+                body = {"ok": False, "error_code": outcome.status, "description": outcome.description}
+                if outcome.parameters:
+                    body["parameters"] = outcome.parameters
+                return outcome.status, json.dumps(body).encode()
+        handler = getattr(self, f"_api_{api_method.lower()}", None)
+        if handler is None:
+            return 400, json.dumps({"ok": False, "error_code": 400,
+                                    "description": f"Bad Request: method {api_method} not faked"}).encode()
+        try:
+            result = handler(params, files)
+        except _BadRequest as err:
+            call.error = ApiError(400, f"Bad Request: {err}")
+            return 400, json.dumps({"ok": False, "error_code": 400, "description": f"Bad Request: {err}"}).encode()
+        return 200, json.dumps({"ok": True, "result": result}).encode()
+
+    # ---------------------------------------------------------------- chats
+
+    def chat(self, chat_id: int, chat_type: str = "private", first_name: str = "用户") -> dict[str, Any]:
+        """The chat JSON of ``chat_id`` (created on first use)."""
+        if chat_id not in self.chats:
+            data: dict[str, Any] = {"id": chat_id, "type": chat_type}
+            if chat_type == "private":
+                data["first_name"] = first_name
+            else:
+                data["title"] = f"群组{chat_id}"
+            self.chats[chat_id] = data
+        return self.chats[chat_id]
+
+    def next_id(self) -> int:
+        """A new message id (global, as in the emulator)."""
+        return next(self._ids)
+
+    def messages_in(self, chat_id: int, *, include_deleted: bool = False) -> list[FakeMessage]:
+        """Every message of a chat, oldest first."""
+        return [m for m in self.messages.values()
+                if m.chat_id == chat_id and (include_deleted or not m.deleted)]
+
+    def sent(self, method: str | None = None, *, chat_id: int | None = None) -> list[ApiCall]:
+        """Recorded calls, optionally of one method and to one chat."""
+        return [c for c in self.calls
+                if (method is None or c.method == method)
+                and (chat_id is None or str(c.params.get("chat_id")) == str(chat_id))]
+
+    def _store(self, chat_id: Any, **fields: Any) -> dict[str, Any]:
+        chat_id = int(chat_id)
+        if chat_id not in self.chats:
+            raise _BadRequest("chat not found")
+        msg = FakeMessage(self.next_id(), chat_id, True, **fields)
+        self.messages[msg.message_id] = msg
+        return msg.to_api(self.bot_user, self.chats[chat_id])
+
+    def _message(self, params: dict[str, Any]) -> FakeMessage:
+        msg = self.messages.get(int(params.get("message_id", 0)))
+        if msg is None or msg.deleted or msg.chat_id != int(params.get("chat_id", 0)):
+            raise _BadRequest("message to edit not found")
+        return msg
+
+    # ---------------------------------------------------------------- methods
+
+    def _api_getme(self, params: dict[str, Any], files: Any) -> Any:
+        return self.bot_user
+
+    def _api_getupdates(self, params: dict[str, Any], files: Any) -> Any:
+        return []
+
+    def _api_deletewebhook(self, params: dict[str, Any], files: Any) -> Any:
+        return True
+
+    def _api_sendmessage(self, params: dict[str, Any], files: Any) -> Any:
+        text = str(params.get("text", ""))
+        if not text.strip() or len(text) > 4096:
+            raise _BadRequest("message text is empty or too long")
+        _check_markup(params.get("reply_markup"))
+        return self._store(params["chat_id"], text=text, reply_markup=params.get("reply_markup"))
+
+    def _api_senddocument(self, params: dict[str, Any], files: dict[str, tuple[str, bytes]]) -> Any:
+        name, content = next(iter(files.values())) if files else ("file", b"")
+        result = self._store(params["chat_id"], document=(name, content), caption=params.get("caption"),
+                             reply_markup=params.get("reply_markup"))
+        self.files[result["document"]["file_id"]] = (name, content)
+        return result
+
+    def _api_sendphoto(self, params: dict[str, Any], files: dict[str, tuple[str, bytes]]) -> Any:
+        _, content = next(iter(files.values())) if files else ("photo", b"")
+        return self._store(params["chat_id"], photo=content, caption=params.get("caption"),
+                           reply_markup=params.get("reply_markup"))
+
+    def _api_editmessagetext(self, params: dict[str, Any], files: Any) -> Any:
+        msg = self._message(params)
+        if msg.text is None:
+            raise _BadRequest("there is no text in the message to edit")
+        text = str(params.get("text", ""))
+        markup = params.get("reply_markup")
+        _check_markup(markup)
+        if text == msg.text and markup == msg.reply_markup:
+            raise _BadRequest("message is not modified")
+        msg.text, msg.reply_markup = text, markup
+        msg.edits += 1
+        return msg.to_api(self.bot_user, self.chats[msg.chat_id])
+
+    def _api_editmessagereplymarkup(self, params: dict[str, Any], files: Any) -> Any:
+        msg = self._message(params)
+        markup = params.get("reply_markup")
+        if markup == msg.reply_markup:
+            raise _BadRequest("message is not modified")
+        msg.reply_markup = markup
+        msg.edits += 1
+        return msg.to_api(self.bot_user, self.chats[msg.chat_id])
+
+    def _api_editmessagecaption(self, params: dict[str, Any], files: Any) -> Any:
+        msg = self._message(params)
+        msg.caption, msg.reply_markup = params.get("caption"), params.get("reply_markup")
+        msg.edits += 1
+        return msg.to_api(self.bot_user, self.chats[msg.chat_id])
+
+    def _api_deletemessage(self, params: dict[str, Any], files: Any) -> Any:
+        msg = self.messages.get(int(params.get("message_id", 0)))
+        if msg is None or msg.deleted:
+            raise _BadRequest("message to delete not found")
+        msg.deleted = True
+        return True
+
+    def _api_answercallbackquery(self, params: dict[str, Any], files: Any) -> Any:
+        self.answered[str(params["callback_query_id"])] = params
+        return True
+
+    def _api_sendchataction(self, params: dict[str, Any], files: Any) -> Any:
+        return True
+
+    def _api_setmycommands(self, params: dict[str, Any], files: Any) -> Any:
+        self.commands[_scope_key(params.get("scope"))] = list(params.get("commands", []))
+        return True
+
+    def _api_deletemycommands(self, params: dict[str, Any], files: Any) -> Any:
+        self.commands.pop(_scope_key(params.get("scope")), None)
+        return True
+
+    def _api_getmycommands(self, params: dict[str, Any], files: Any) -> Any:
+        return self.commands.get(_scope_key(params.get("scope")), [])
+
+    def _api_setmydescription(self, params: dict[str, Any], files: Any) -> Any:
+        return True
+
+    def _api_setmyshortdescription(self, params: dict[str, Any], files: Any) -> Any:
+        return True
+
+    def _api_getfile(self, params: dict[str, Any], files: Any) -> Any:
+        file_id = str(params["file_id"])
+        if file_id not in self.files:
+            raise _BadRequest("invalid file_id")
+        return {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(self.files[file_id][1]),
+                "file_path": file_id}
+
+
+class _BadRequest(Exception):
+    """Raised by a method to answer 400 Bad Request."""
+
+
+def _scope_key(scope: Any) -> str:
+    if not scope:
+        return "default"
+    if isinstance(scope, str):
+        scope = json.loads(scope)
+    return f"{scope.get('type')}:{scope.get('chat_id', '')}".rstrip(":")
+
+
+def _check_markup(markup: Any) -> None:
+    """Telegram refuses callback_data over 64 bytes and buttons without an action."""
+    for row in (markup or {}).get("inline_keyboard", []):
+        for button in row:
+            data = button.get("callback_data")
+            if data is not None and len(data.encode()) > 64:
+                raise _BadRequest("BUTTON_DATA_INVALID")
+            if data is None and "url" not in button:
+                raise _BadRequest("inline keyboard button has no action")
+
+
+class FakeUser:
+    """A person in a private chat with the bot: types, presses buttons, reads replies."""
+
+    _update_ids = itertools.count(1)
+
+    def __init__(self, app: Application, api: FakeBotApi, user_id: int, first_name: str = "经办人",
+                 *, chat_id: int | None = None, chat_type: str = "private") -> None:
+        self.app = app
+        self.api = api
+        self.user_id = user_id
+        self.first_name = first_name
+        self.chat_id = chat_id if chat_id is not None else user_id
+        self.chat_type = chat_type
+        api.chat(self.chat_id, chat_type, first_name)
+        self._seen = 0
+
+    # ---------------------------------------------------------------- acting
+
+    @property
+    def user_json(self) -> dict[str, Any]:
+        """The Bot API ``User`` of this person."""
+        return {"id": self.user_id, "is_bot": False, "first_name": self.first_name, "language_code": "zh-hans"}
+
+    def _incoming(self, **fields: Any) -> dict[str, Any]:
+        msg = FakeMessage(self.api.next_id(), self.chat_id, False, **{k: v for k, v in fields.items()
+                                                                   if k in ("text", "caption", "document")})
+        self.api.messages[msg.message_id] = msg
+        data = {"message_id": msg.message_id, "date": int(time.time()), "chat": self.api.chats[self.chat_id],
+                "from": self.user_json}
+        return data
+
+    def update_for(self, **message: Any) -> Update:
+        """A message ``Update`` from this user (fields are Bot API JSON)."""
+        data = self._incoming(text=message.get("text"), caption=message.get("caption"))
+        data.update(message)
+        return Update.de_json({"update_id": next(self._update_ids), "message": data}, self.app.bot)
+
+    async def feed(self, update: Update) -> None:
+        """Process one update to completion, as the application would."""
+        await self.app.process_update(update)
+
+    async def send(self, text: str) -> FakeMessage | None:
+        """Type a text message; returns the bot's last message afterwards."""
+        entities = []
+        if text.startswith("/"):
+            entities = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        update = self.update_for(text=text, **({"entities": entities} if entities else {}))
+        await self.feed(update)
+        return self.last
+
+    async def command(self, name: str, args: str = "") -> FakeMessage | None:
+        """Send ``/name args``."""
+        return await self.send(f"/{name}" + (f" {args}" if args else ""))
+
+    async def send_sticker(self) -> FakeMessage | None:
+        """Send a sticker."""
+        sticker = {"file_id": "stk1", "file_unique_id": "stk1", "width": 512, "height": 512,
+                   "is_animated": False, "is_video": False, "type": "regular"}
+        await self.feed(self.update_for(sticker=sticker))
+        return self.last
+
+    async def send_photo(self) -> FakeMessage | None:
+        """Send a photo."""
+        photo = [{"file_id": "pho1", "file_unique_id": "pho1", "width": 90, "height": 90}]
+        await self.feed(self.update_for(photo=photo))
+        return self.last
+
+    async def send_document(self, content: bytes, file_name: str, mime_type: str = "text/csv") -> FakeMessage | None:
+        """Upload a document (e.g. a CSV for staff import)."""
+        file_id = f"up{self.api.next_id()}"
+        self.api.files[file_id] = (file_name, content)
+        document = {"file_id": file_id, "file_unique_id": file_id, "file_name": file_name,
+                    "mime_type": mime_type, "file_size": len(content)}
+        await self.feed(self.update_for(document=document))
+        return self.last
+
+    def callback_update(self, data: str, message: FakeMessage) -> Update:
+        """A callback-query ``Update`` pressing ``data`` on ``message``."""
+        query = {
+            "id": str(next(self._update_ids) + 10_000_000),
+            "from": self.user_json,
+            "chat_instance": f"ci{self.chat_id}",
+            "data": data,
+            "message": message.to_api(self.api.bot_user, self.api.chats[message.chat_id]),
+        }
+        return Update.de_json({"update_id": next(self._update_ids), "callback_query": query}, self.app.bot)
+
+    async def press(self, label: str, message: FakeMessage | None = None, *, exact: bool = False) -> FakeMessage | None:
+        """Press the inline button whose label contains ``label`` (or equals it, with exact).
+
+        Searches ``message`` or else the newest bot message that has such a button.
+        Fails if the bot did not answer the callback query.
+        """
+        target, data = self._find_button(label, message, exact)
+        update = self.callback_update(data, target)
+        await self.feed(update)
+        query_id = update.callback_query.id  # type: ignore[union-attr]
+        if query_id not in self.api.answered:
+            raise AssertionError(f"the bot did not answer the press of {label!r} ({data})")
+        return self.last
+
+    async def press_data(self, data: str, message: FakeMessage | None = None) -> FakeMessage | None:
+        """Press a button with arbitrary callback data (a forged or stale button)."""
+        target = message or self.last or FakeMessage(1, self.chat_id, True, text="旧消息")
+        update = self.callback_update(data, target)
+        await self.feed(update)
+        if update.callback_query.id not in self.api.answered:  # type: ignore[union-attr]
+            raise AssertionError(f"the bot did not answer the press of {data!r}")
+        return self.last
+
+    def answer_of_last_press(self) -> dict[str, Any]:
+        """The answerCallbackQuery parameters of the newest press."""
+        calls = self.api.sent("answerCallbackQuery")
+        return calls[-1].params if calls else {}
+
+    def _find_button(self, label: str, message: FakeMessage | None, exact: bool) -> tuple[FakeMessage, str]:
+        candidates = [message] if message else list(reversed(self.bot_messages()))
+        for msg in candidates:
+            for text, data in msg.buttons:
+                if (text == label) if exact else (label in text):
+                    return msg, data
+        shown = [m.labels for m in candidates[:3]]
+        raise AssertionError(f"no button {label!r}; newest keyboards: {shown}")
+
+    # ---------------------------------------------------------------- reading
+
+    def bot_messages(self) -> list[FakeMessage]:
+        """The bot's messages in this chat that are still there, oldest first."""
+        return [m for m in self.api.messages_in(self.chat_id) if m.from_bot]
+
+    @property
+    def last(self) -> FakeMessage | None:
+        """The bot's newest message in this chat."""
+        msgs = self.bot_messages()
+        return msgs[-1] if msgs else None
+
+    def new_messages(self) -> list[FakeMessage]:
+        """Bot messages that arrived since the previous call."""
+        msgs = self.bot_messages()
+        fresh = [m for m in msgs if m.message_id > self._seen]
+        if msgs:
+            self._seen = max(self._seen, msgs[-1].message_id)
+        return fresh
+
+    def texts(self) -> list[str]:
+        """The shown text of every bot message in the chat."""
+        return [m.shown for m in self.bot_messages()]
+
+    def transcript(self) -> str:
+        """The chat as a readable transcript (for failure messages and the console)."""
+        lines = []
+        for m in self.api.messages_in(self.chat_id):
+            who = "🤖" if m.from_bot else "🧑"
+            lines.append(f"{who} [{m.message_id}] {m.shown}")
+            if m.document:
+                lines.append(f"   📎 {m.document[0]} ({len(m.document[1])} bytes)")
+            if m.labels:
+                lines.append("   " + " | ".join(m.labels))
+        return "\n".join(lines)

@@ -1,0 +1,150 @@
+"""What every handler shares: replying, editing in place, who the clerk is, errors.
+
+Handlers stay thin: parse the update, call a service, render through ``bot.texts``
+and the keyboards, reply. These helpers are the "reply" part and the guard that
+turns an update into a logged-in clerk (or a polite refusal).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import ConversationHandler
+
+from bot import texts
+from bot.callbacks import pack
+from bot.deps import BotContext, deps_of
+from bot.storage.models import TgUser, Unit
+
+log = logging.getLogger(__name__)
+
+END = ConversationHandler.END
+Keyboard = InlineKeyboardMarkup | None
+
+
+@dataclass(frozen=True)
+class Clerk:
+    """A logged-in clerk: the Telegram user and the unit it is bound to."""
+
+    user: TgUser
+    unit: Unit
+
+    @property
+    def user_id(self) -> int:
+        """The clerk's Telegram user id."""
+        return self.user.user_id
+
+    @property
+    def unit_id(self) -> int:
+        """The unit's id."""
+        return self.unit.id
+
+
+def button(label: str, ns: str, action: str, *args: Any) -> InlineKeyboardButton:
+    """One inline button with packed callback data."""
+    return InlineKeyboardButton(label, callback_data=pack(ns, action, *args))
+
+
+def keyboard(*rows: list[InlineKeyboardButton] | InlineKeyboardButton | None) -> InlineKeyboardMarkup:
+    """An inline keyboard from rows (a single button is a row of one; None rows are skipped)."""
+    built = [[r] if isinstance(r, InlineKeyboardButton) else r for r in rows if r]
+    return InlineKeyboardMarkup(built)
+
+
+def main_menu_keyboard() -> InlineKeyboardMarkup:
+    """The clerk's main menu."""
+    return keyboard(
+        [button(texts.MENU_BOOK, "m", "book"), button(texts.MENU_MY, "m", "my")],
+        [button(texts.MENU_HISTORY, "m", "history"), button(texts.MENU_ACCOUNT, "m", "me")],
+        [button(texts.MENU_HELP, "m", "help")],
+    )
+
+
+def back_to_menu_row() -> list[InlineKeyboardButton]:
+    """A row with the main-menu button."""
+    return [button(texts.MENU, "m", "menu")]
+
+
+async def send(update: Update, context: BotContext, text: str, markup: Keyboard = None) -> Message:
+    """Send a new message to the update's chat."""
+    chat = update.effective_chat
+    assert chat is not None
+    return await context.bot.send_message(chat.id, text, reply_markup=markup)
+
+
+async def show(update: Update, context: BotContext, text: str, markup: Keyboard = None) -> Message | bool:
+    """Edit the pressed message in place, or send a new one for a typed message.
+
+    Steps driven by buttons keep one message that changes, instead of a new message
+    per tap. An edit that changes nothing is not an error.
+    """
+    query = update.callback_query
+    if query is not None and query.message is not None and getattr(query.message, "text", None):
+        try:
+            return await query.edit_message_text(text, reply_markup=markup)
+        except BadRequest as err:
+            if "not modified" in str(err).lower():
+                return True
+            if "not found" not in str(err).lower():
+                raise
+    return await send(update, context, text, markup)
+
+
+async def answer(update: Update, text: str | None = None, *, alert: bool = False) -> None:
+    """Answer the pressed button (every press is answered, STYLE §6)."""
+    if update.callback_query is not None:
+        try:
+            await update.callback_query.answer(text, show_alert=alert)
+        except BadRequest:
+            log.debug("callback query already answered or too old")
+
+
+async def current_clerk(update: Update, context: BotContext, *, quiet: bool = False) -> Clerk | None:
+    """The logged-in clerk behind this update, or None after telling the user why."""
+    user = update.effective_user
+    if user is None:
+        return None
+    found = await context.deps.accounts.unit_of_user(user.id)
+    if found is None:
+        if not quiet:
+            await answer(update)
+            await send(update, context, texts.NOT_LOGGED_IN,
+                       keyboard(button(texts.MENU_LOGIN, "m", "login")))
+        return None
+    tg_user, unit = found
+    if tg_user.must_set_password:
+        if not quiet:
+            await answer(update)
+            await send(update, context, texts.MUST_SET_PASSWORD,
+                       keyboard(button("设置新密码", "m", "setpw")))
+        return None
+    return Clerk(tg_user, unit)
+
+
+async def delete_quietly(context: BotContext, chat_id: int, message_id: int) -> bool:
+    """Delete a message; a message already gone is not an error."""
+    try:
+        return await context.bot.delete_message(chat_id, message_id)
+    except TelegramError:
+        log.warning("could not delete message %s in chat %s", message_id, chat_id)
+        return False
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    """Log first (no personal data: only the update id and kind), then apologise."""
+    kind = type(context.error).__name__
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("error %s while handling update %s", kind, update_id, exc_info=context.error)
+    if isinstance(context.error, Forbidden):
+        return
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            await answer(update)
+            phone = deps_of(context.application).settings.bot_centre_phone
+            await context.bot.send_message(update.effective_chat.id, texts.SYSTEM_ERROR.format(phone=phone))
+        except TelegramError:
+            log.warning("could not tell the user about error in update %s", update_id)

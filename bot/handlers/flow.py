@@ -1,0 +1,229 @@
+"""Conversation plumbing shared by every flow: registry, switching, idle timeout, re-asking.
+
+* Every ConversationHandler is built with ``conversation()``: persistent (state kept in
+  SQLite), named, re-enterable, and listed in the application's registry.
+* Starting a flow (a menu command or a main-menu button) ends whatever other flow
+  the user was in, so one user is never in two flows at once (no nested
+  conversations, STYLE §4). /cancel ends the current flow from anywhere.
+* Idle timeout (SPEC §5): the last activity instant is kept in user_data (so it
+  survives a restart) and checked against the app's clock — both when the user comes
+  back and by a sweep job — instead of PTB's wall-clock conversation_timeout.
+* Text steps remember the question they asked, so a sticker, photo or over-long
+  text gets that same question again.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    BaseHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from bot import texts
+from bot.callbacks import unpack
+from bot.deps import BotContext, deps_of
+from bot.handlers.common import END, Keyboard, send
+
+log = logging.getLogger(__name__)
+
+REGISTRY_KEY = "conversations"
+LAST_SEEN = "last_seen"
+PROMPT = "prompt"
+MAX_TEXT = 500
+# Commands and main-menu buttons that start (or leave) a flow.
+FLOW_COMMANDS = frozenset({"start", "book", "my", "history", "me", "settings", "login", "logout", "help", "cancel"})
+
+App = Application[Any, Any, Any, Any, Any, Any]
+
+
+def conversation(
+    application: App,
+    name: str,
+    entry_points: Sequence[BaseHandler[Any, Any, Any]],
+    states: dict[object, list[BaseHandler[Any, Any, Any]]],
+    fallbacks: Sequence[BaseHandler[Any, Any, Any]] = (),
+) -> ConversationHandler[Any]:
+    """A persistent, named, re-enterable conversation, added to the registry."""
+    with warnings.catch_warnings():
+        # Our callback queries are keyed per user on purpose (one panel per flow).
+        warnings.simplefilter("ignore", PTBUserWarning)
+        handler: ConversationHandler[Any] = ConversationHandler(
+            entry_points=list(entry_points),
+            states=states,
+            fallbacks=list(fallbacks),
+            name=name,
+            persistent=True,
+            allow_reentry=True,
+        )
+    application.bot_data.setdefault(REGISTRY_KEY, []).append(handler)
+    return handler
+
+
+def _registry(application: App) -> list[ConversationHandler[Any]]:
+    return application.bot_data.get(REGISTRY_KEY, [])
+
+
+def current_flows(application: App, user_id: int, chat_id: int) -> list[str]:
+    """Names of the conversations this user is in."""
+    key = (chat_id, user_id)
+    return [c.name or "" for c in _registry(application) if key in c._conversations]  # noqa: SLF001
+
+
+def end_flows(application: App, user_id: int, chat_id: int) -> list[str]:
+    """End every conversation of this user; returns the names that were active.
+
+    PTB has no public call to end a conversation from outside it; this is the one
+    place that touches its internals (the state dict, which persistence tracks).
+    """
+    key = (chat_id, user_id)
+    ended = []
+    for conv in _registry(application):
+        if key in conv._conversations:  # noqa: SLF001
+            conv._update_state(END, key)  # noqa: SLF001
+            ended.append(conv.name or "")
+    return ended
+
+
+def is_flow_entry(update: Update) -> bool:
+    """A menu command or main-menu button: it leaves whatever flow the user was in."""
+    message = update.effective_message
+    if update.message is not None and message is not None and message.text and message.text.startswith("/"):
+        command = message.text[1:].split()[0].split("@")[0].lower()
+        return command in FLOW_COMMANDS
+    if update.callback_query is not None:
+        parsed = unpack(update.callback_query.data)
+        return parsed is not None and parsed.ns == "m"
+    return False
+
+
+async def track(update: Update, context: BotContext) -> None:
+    """Group -1: end an idle flow with a message, end flows on a new flow, note activity."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or context.user_data is None:
+        return
+    now = deps_of(context.application).clock.now()
+    if await _expire_if_idle(context.application, context.user_data, user.id, chat.id, now):
+        await send(update, context, texts.IDLE_TIMEOUT)
+    if is_flow_entry(update):
+        ended = end_flows(context.application, user.id, chat.id)
+        context.user_data["ended_flows"] = ended
+    context.user_data[LAST_SEEN] = now.isoformat()
+
+
+def _idle_for(user_data: dict[str, Any], now: datetime) -> timedelta | None:
+    raw = user_data.get(LAST_SEEN)
+    return now - datetime.fromisoformat(raw) if raw else None
+
+
+async def _expire_if_idle(application: App, user_data: dict[str, Any], user_id: int, chat_id: int,
+                          now: datetime) -> bool:
+    """End the user's flows and drop unconfirmed drafts if idle past the timeout."""
+    limit = timedelta(minutes=deps_of(application).settings.bot_conversation_timeout_minutes)
+    idle = _idle_for(user_data, now)
+    if idle is None or idle < limit or not current_flows(application, user_id, chat_id):
+        return False
+    end_flows(application, user_id, chat_id)
+    discard_drafts(user_data)
+    return True
+
+
+def discard_drafts(user_data: dict[str, Any]) -> None:
+    """Forget every unconfirmed draft (keys starting with 'draft')."""
+    for key in [k for k in user_data if str(k).startswith("draft")]:
+        del user_data[key]
+    user_data.pop(PROMPT, None)
+
+
+async def sweep_idle(application: App) -> int:
+    """End idle flows of every user and tell them; returns how many were ended."""
+    now = deps_of(application).clock.now()
+    ended = 0
+    for conv in list(_registry(application)):
+        for key in list(conv._conversations):  # noqa: SLF001
+            chat_id, user_id = int(key[0]), int(key[-1])
+            user_data = application.user_data[user_id]
+            if await _expire_if_idle(application, user_data, user_id, chat_id, now):
+                application.mark_data_for_update_persistence(user_ids=user_id)
+                ended += 1
+                try:
+                    await application.bot.send_message(chat_id, texts.IDLE_TIMEOUT)
+                except Exception:  # noqa: BLE001 - a blocked user must not stop the sweep
+                    log.warning("could not send the idle notice to a user")
+    return ended
+
+
+async def ask(update: Update, context: BotContext, prompt: str, markup: Keyboard = None) -> None:
+    """Ask a free-text question and remember it for re-asking."""
+    if context.user_data is not None:
+        context.user_data[PROMPT] = prompt
+    await send(update, context, prompt, markup)
+
+
+async def reask(update: Update, context: BotContext, problem: str = texts.TEXT_EXPECTED) -> None:
+    """Say what was wrong and ask the same question again (nothing entered is lost)."""
+    prompt = (context.user_data or {}).get(PROMPT, "")
+    await send(update, context, f"{problem}\n\n{prompt}" if prompt else problem)
+
+
+def text_of(update: Update) -> str | None:
+    """The typed text of a message, or None if it is not usable text."""
+    message = update.message
+    if message is None or message.text is None:
+        return None
+    return message.text.strip()
+
+
+async def not_text(update: Update, context: BotContext) -> None:
+    """A sticker, photo or file in a text step: the same question again."""
+    await reask(update, context)
+
+
+def text_step(callback: Any) -> list[BaseHandler[Any, Any, Any]]:
+    """The handlers of a free-text state: text goes to ``callback``; anything else re-asks.
+
+    Over-long text is refused here, before the step sees it.
+    """
+
+    async def guarded(update: Update, context: BotContext) -> object:
+        text = text_of(update)
+        if text is None or not text:
+            await reask(update, context)
+            return None
+        if len(text) > MAX_TEXT:
+            await reask(update, context, texts.TOO_LONG)
+            return None
+        return await callback(update, context)
+
+    guarded.__name__ = getattr(callback, "__name__", "text_step")
+    guarded.__doc__ = callback.__doc__
+    return [
+        MessageHandler(filters.TEXT & ~filters.COMMAND, guarded),
+        MessageHandler(~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL, not_text),
+    ]
+
+
+async def cancel(update: Update, context: BotContext) -> None:
+    """/cancel anywhere: leave the current flow (confirmed bookings stay held)."""
+    ended = (context.user_data or {}).pop("ended_flows", [])
+    if context.user_data is not None:
+        context.user_data.pop(PROMPT, None)
+    await send(update, context, texts.CANCELLED if ended else texts.NOTHING_TO_CANCEL)
+
+
+def register(application: App) -> None:
+    """Activity tracking (group -1) and the global /cancel."""
+    application.add_handler(TypeHandler(Update, track), group=-1)
+    application.add_handler(CommandHandler("cancel", cancel))

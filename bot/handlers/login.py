@@ -1,0 +1,155 @@
+"""Logging in, choosing the unit's own password, logging out (SPEC §9).
+
+    /login ──► USERNAME ──text──► PASSWORD ──ok──► (one-time password?) NEW_PASSWORD
+                                     │ wrong: same question          │
+                                     └ locked: END                   ▼
+                                                               CONFIRM_PASSWORD ──► END
+Password messages are deleted from the chat as soon as they arrive. The new password
+waits for its confirmation only in memory (bot_data is not persisted): a password
+never reaches the database except as an argon2 hash.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot import texts
+from bot.callbacks import pattern
+from bot.deps import BotContext
+from bot.handlers.common import END, answer, delete_quietly, main_menu_keyboard, send
+from bot.handlers.flow import ask, conversation, reask, text_of, text_step
+from bot.rules.errors import DomainError
+from bot.services.accounts import LoginLocked, password_problem, username_problem
+from bot.texts import login as t
+
+USERNAME, PASSWORD, NEW_PASSWORD, CONFIRM_PASSWORD = range(4)
+PENDING = "pending_passwords"  # bot_data: user id -> new password awaiting confirmation
+
+App = Application[Any, Any, Any, Any, Any, Any]
+
+
+async def begin(update: Update, context: BotContext) -> int:
+    """Ask for the username, unless already logged in."""
+    await answer(update)
+    user = update.effective_user
+    assert user is not None
+    found = await context.deps.accounts.unit_of_user(user.id)
+    if found is not None:
+        tg_user, unit = found
+        if tg_user.must_set_password:
+            return await _ask_new_password(update, context)
+        await send(update, context, t.already_logged_in(unit.name), main_menu_keyboard())
+        return END
+    await ask(update, context, t.ASK_USERNAME)
+    return USERNAME
+
+
+async def got_username(update: Update, context: BotContext) -> int | None:
+    """Keep the username; ask for the password."""
+    username = text_of(update) or ""
+    if username_problem(username) is not None:
+        await reask(update, context, t.USERNAME_BAD)
+        return None
+    context.user_data["login_username"] = username  # type: ignore[index]
+    await ask(update, context, t.ASK_PASSWORD)
+    return PASSWORD
+
+
+async def got_password(update: Update, context: BotContext) -> int | None:
+    """Delete the password message at once, then check it."""
+    message, user = update.message, update.effective_user
+    assert message is not None and user is not None
+    password = message.text or ""
+    await delete_quietly(context, message.chat_id, message.message_id)
+    username = context.user_data.get("login_username", "")  # type: ignore[union-attr]
+    try:
+        result = await context.deps.accounts.login(user.id, user.first_name or "", username, password)
+    except LoginLocked as err:
+        await send(update, context, err.message)
+        return END
+    except DomainError as err:
+        await reask(update, context, err.message)
+        return None
+    context.user_data.pop("login_username", None)  # type: ignore[union-attr]
+    if result.must_set_password:
+        await send(update, context, t.logged_in(result.unit.name))
+        return await _ask_new_password(update, context)
+    await send(update, context, t.logged_in(result.unit.name) + "\n\n" + texts.welcome_clerk(result.unit.name),
+               main_menu_keyboard())
+    return END
+
+
+async def _ask_new_password(update: Update, context: BotContext) -> int:
+    await ask(update, context, t.ASK_NEW_PASSWORD)
+    return NEW_PASSWORD
+
+
+async def got_new_password(update: Update, context: BotContext) -> int | None:
+    """Delete it, check the rules, ask for it again."""
+    message, user = update.message, update.effective_user
+    assert message is not None and user is not None
+    password = message.text or ""
+    await delete_quietly(context, message.chat_id, message.message_id)
+    found = await context.deps.accounts.unit_of_user(user.id)
+    if found is None:
+        await send(update, context, texts.NOT_LOGGED_IN)
+        return END
+    problem = password_problem(password, found[1].username)
+    if problem is not None:
+        await reask(update, context, problem)
+        return None
+    context.bot_data.setdefault(PENDING, {})[user.id] = password
+    await ask(update, context, t.ASK_CONFIRM_PASSWORD)
+    return CONFIRM_PASSWORD
+
+
+async def got_confirmation(update: Update, context: BotContext) -> int | None:
+    """Delete it; on a match store the unit's own password."""
+    message, user = update.message, update.effective_user
+    assert message is not None and user is not None
+    await delete_quietly(context, message.chat_id, message.message_id)
+    pending = context.bot_data.setdefault(PENDING, {}).pop(user.id, None)
+    if pending is None or pending != (message.text or ""):
+        await ask(update, context, t.PASSWORDS_DIFFER if pending is not None else t.ASK_NEW_PASSWORD)
+        return NEW_PASSWORD
+    try:
+        unit = await context.deps.accounts.set_own_password(user.id, pending)
+    except DomainError as err:
+        await ask(update, context, f"{err.message}\n\n{t.ASK_NEW_PASSWORD}")
+        return NEW_PASSWORD
+    await send(update, context, t.PASSWORD_SET + "\n\n" + texts.welcome_clerk(unit.name), main_menu_keyboard())
+    return END
+
+
+async def logout(update: Update, context: BotContext) -> None:
+    """/logout: unbind this Telegram user; drafts are dropped."""
+    user = update.effective_user
+    assert user is not None
+    was_bound = await context.deps.accounts.logout(user.id)
+    if context.user_data is not None:
+        context.user_data.clear()
+    await send(update, context, t.LOGGED_OUT if was_bound else t.NOT_BOUND)
+
+
+def register(application: App) -> None:
+    """The login conversation and /logout."""
+    application.add_handler(
+        conversation(
+            application,
+            "login",
+            entry_points=[
+                CommandHandler("login", begin),
+                CallbackQueryHandler(begin, pattern=pattern("m", "login", "setpw")),
+            ],
+            states={
+                USERNAME: text_step(got_username),
+                PASSWORD: text_step(got_password),
+                NEW_PASSWORD: text_step(got_new_password),
+                CONFIRM_PASSWORD: text_step(got_confirmation),
+            },
+        )
+    )
+    application.add_handler(CommandHandler("logout", logout))

@@ -1,0 +1,78 @@
+"""The booking receipt: sent once at confirmation (with an .ics file), then edited in place.
+
+Every flow that changes a booking calls ``refresh_receipt`` afterwards (outside any
+transaction): the clerk's receipt message always shows the booking as it is.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+
+from telegram import InlineKeyboardMarkup
+from telegram.error import BadRequest, Forbidden
+
+from bot.deps import BotContext, Deps, deps_of
+from bot.handlers.common import button, keyboard
+from bot.ics import booking_ics
+from bot.rules.states import BookingState
+from bot.services.booking import BookingDetails
+from bot.storage import repo
+from bot.texts import booking as t
+
+log = logging.getLogger(__name__)
+
+
+def receipt_text(deps: Deps, details: BookingDetails) -> str:
+    """The receipt text of a booking."""
+    settings = deps.settings
+    spec = deps.bookings.session(details.booking.session)
+    return t.receipt(details, spec, settings.bot_centre_address, settings.bot_centre_phone)
+
+
+def receipt_keyboard(details: BookingDetails) -> InlineKeyboardMarkup:
+    """Next step while incomplete; 我的预约 always."""
+    rows = []
+    if details.booking.state is BookingState.INCOMPLETE and details.changeable:
+        rows.append(button(t.NEXT_STEP_LABEL, "ap", "list", details.booking.id))
+    rows.append(button("我的预约", "m", "my"))
+    return keyboard(*rows)
+
+
+async def send_receipt(context: BotContext, chat_id: int, booking_id: int) -> None:
+    """Send the receipt and its .ics file; remember the receipt message for later edits."""
+    deps = context.deps
+    details = await deps.bookings.details(booking_id)
+    message = await context.bot.send_message(chat_id, receipt_text(deps, details),
+                                             reply_markup=receipt_keyboard(details))
+    async with deps.db.write() as conn:
+        await repo.set_receipt(conn, booking_id, chat_id, message.message_id)
+    b = details.booking
+    spec = deps.bookings.session(b.session)
+    if spec is not None:
+        data = booking_ics(
+            code=b.code, day=b.date, session=spec, summary=t.ics_summary(b.code),
+            location=deps.settings.bot_centre_address,
+            description=f"预约编号 {b.code}；{deps.settings.bot_centre_name}", stamp=deps.clock.now(),
+        )
+        await context.bot.send_document(chat_id, io.BytesIO(data), filename=f"{b.code}.ics",
+                                        caption="可将预约添加到手机日历")
+
+
+async def refresh_receipt(context: BotContext, booking_id: int) -> None:
+    """Edit the booking's receipt message to show its current state (if there is one)."""
+    deps = deps_of(context.application)
+    details = await deps.bookings.details(booking_id)
+    b = details.booking
+    if b.receipt_chat_id is None or b.receipt_message_id is None:
+        return
+    try:
+        await context.bot.edit_message_text(
+            receipt_text(deps, details), chat_id=b.receipt_chat_id, message_id=b.receipt_message_id,
+            reply_markup=receipt_keyboard(details),
+        )
+    except BadRequest as err:
+        if "not modified" not in str(err).lower():
+            log.info("receipt of booking %s could not be edited: %s", booking_id, err)
+    except Forbidden:
+        log.info("receipt of booking %s: the clerk blocked the bot", booking_id)

@@ -1,0 +1,100 @@
+"""/start, /help, the main menu, private-chat-only, and the answers of last resort.
+
+Registered first (group guard, /start, /help) and last (fallbacks): anything no
+flow took gets a short help, and a button no handler took is answered as stale.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot import texts
+from bot.callbacks import pattern
+from bot.deps import BotContext
+from bot.handlers.common import answer, button, current_clerk, keyboard, main_menu_keyboard, send, show
+from bot.storage import repo
+
+App = Application[Any, Any, Any, Any, Any, Any]
+
+
+async def private_only(update: Update, context: BotContext) -> None:
+    """Group -2: outside private chats say once that the bot works in private, then stop."""
+    chat = update.effective_chat
+    if chat is None or chat.type == chat.PRIVATE:
+        return
+    deps = context.deps
+    async with deps.db.write() as conn:
+        first = await repo.claim_notification(conn, f"private_only:{chat.id}", "private_only", chat.id,
+                                              deps.clock.now())
+    if first:
+        await context.bot.send_message(chat.id, texts.PRIVATE_ONLY)
+    if update.callback_query is not None:
+        await answer(update, texts.PRIVATE_ONLY, alert=True)
+    raise ApplicationHandlerStop
+
+
+async def start(update: Update, context: BotContext) -> None:
+    """Welcome: the main menu for a clerk, how to log in for anyone else."""
+    user = update.effective_user
+    assert user is not None
+    deps = context.deps
+    async with deps.db.write() as conn:
+        await repo.touch_tg_user(conn, user.id, user.first_name or "", deps.clock.now())
+    await main_menu(update, context)
+
+
+async def main_menu(update: Update, context: BotContext) -> None:
+    """Show the main menu (or the guest welcome)."""
+    await answer(update)
+    clerk = await current_clerk(update, context, quiet=True)
+    if clerk is None:
+        found = await context.deps.accounts.unit_of_user(update.effective_user.id)  # type: ignore[union-attr]
+        if found is not None and found[0].must_set_password:
+            await current_clerk(update, context)  # says: set the password first
+            return
+        await show(update, context, texts.welcome_guest(), keyboard(button(texts.MENU_LOGIN, "m", "login")))
+        return
+    await show(update, context, texts.welcome_clerk(clerk.unit.name), main_menu_keyboard())
+
+
+async def help_command(update: Update, context: BotContext) -> None:
+    """/help and the 帮助 button."""
+    await answer(update)
+    await show(update, context, texts.help_text(context.deps.settings.bot_centre_phone),
+               keyboard([button(texts.MENU, "m", "menu")]))
+
+
+async def stale_button(update: Update, context: BotContext) -> None:
+    """A press no handler took: an old message, or a step already left."""
+    await answer(update, texts.STALE_BUTTON, alert=True)
+
+
+async def unknown(update: Update, context: BotContext) -> None:
+    """Anything unexpected outside a flow gets a short help, not silence."""
+    await send(update, context, texts.unknown_input(), main_menu_keyboard())
+
+
+def register(application: App) -> None:
+    """The guard, /start, /help and the main-menu buttons that belong to no flow."""
+    application.add_handler(TypeHandler(Update, private_only), group=-2)
+    application.add_handler(CommandHandler("start", start))
+    application.add_handler(CommandHandler("help", help_command))
+    application.add_handler(CallbackQueryHandler(main_menu, pattern=pattern("m", "menu")))
+    application.add_handler(CallbackQueryHandler(help_command, pattern=pattern("m", "help")))
+
+
+def register_fallbacks(application: App) -> None:
+    """Last in group 0: stale buttons and unexpected messages."""
+    application.add_handler(CallbackQueryHandler(stale_button))
+    application.add_handler(MessageHandler(filters.ALL, unknown))

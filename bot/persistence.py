@@ -1,0 +1,149 @@
+"""Conversation state and drafts kept in SQLite, so a conversation survives a restart.
+
+PTB asks the persistence for everything at start and hands it changed entries every
+``update_interval`` seconds and at shutdown. We store:
+
+* conversation states of every ``persistent=True`` ConversationHandler (by name and
+  key), and
+* user_data, whose values are JSON values or pydantic models registered with
+  ``@persisted_model`` (drafts are typed models, STYLE §5).
+
+A short update interval (1 s) keeps what a crash can lose to the last second; a
+graceful stop loses nothing. chat_data, bot_data and callback_data are not kept:
+the bot keeps its state in its own tables.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from telegram.ext import BasePersistence, PersistenceInput
+ConversationKey = tuple[int | str, ...]
+ConversationDict = dict[ConversationKey, object]
+CDCData = Any
+
+from bot.storage import repo
+from bot.storage.db import Database
+
+log = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=type[BaseModel])
+_MODELS: dict[str, type[BaseModel]] = {}
+
+
+def persisted_model(cls: M) -> M:
+    """Register a pydantic model that may be stored in user_data."""
+    _MODELS[cls.__name__] = cls
+    return cls
+
+
+def encode_user_data(data: dict[Any, Any]) -> str:
+    """user_data as JSON; registered models are tagged with their class name."""
+    out = {}
+    for key, value in data.items():
+        if isinstance(value, BaseModel):
+            out[str(key)] = {"__model__": type(value).__name__, "v": value.model_dump(mode="json")}
+        else:
+            out[str(key)] = value
+    return json.dumps(out, ensure_ascii=False)
+
+
+def decode_user_data(text: str) -> dict[Any, Any]:
+    """The inverse of ``encode_user_data``; an entry that no longer validates is dropped."""
+    out: dict[Any, Any] = {}
+    for key, value in json.loads(text).items():
+        if isinstance(value, dict) and "__model__" in value:
+            model = _MODELS.get(value["__model__"])
+            if model is None:
+                log.warning("dropping stored %s: model no longer known", value["__model__"])
+                continue
+            try:
+                out[key] = model.model_validate(value["v"])
+            except ValidationError:
+                log.warning("dropping stored %s: it no longer validates", value["__model__"])
+        else:
+            out[key] = value
+    return out
+
+
+class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """PTB persistence backed by the bot's database."""
+
+    def __init__(self, db: Database, ready: Callable[[], Any], update_interval: float = 1.0) -> None:
+        super().__init__(
+            store_data=PersistenceInput(bot_data=False, chat_data=False, user_data=True, callback_data=False),
+            update_interval=update_interval,
+        )
+        self.db = db
+        self._ready = ready
+
+    async def get_user_data(self) -> dict[int, dict[Any, Any]]:
+        """Every user's stored data."""
+        await self._ready()
+        async with self.db.read() as conn:
+            rows = await repo.load_user_data(conn)
+        return {user_id: decode_user_data(text) for user_id, text in rows.items()}
+
+    async def get_chat_data(self) -> dict[int, dict[Any, Any]]:
+        """Not stored."""
+        return {}
+
+    async def get_bot_data(self) -> dict[Any, Any]:
+        """Not stored."""
+        return {}
+
+    async def get_callback_data(self) -> CDCData | None:
+        """Not stored."""
+        return None
+
+    async def get_conversations(self, name: str) -> ConversationDict:
+        """The stored states of the named conversation."""
+        await self._ready()
+        async with self.db.read() as conn:
+            rows = await repo.load_conversations(conn, name)
+        return {tuple(json.loads(key)): json.loads(state) for key, state in rows.items()}
+
+    async def update_conversation(self, name: str, key: ConversationKey, new_state: object | None) -> None:
+        """Store one conversation's new state (None: ended)."""
+        async with self.db.write() as conn:
+            await repo.save_conversation(
+                conn, name, json.dumps(list(key)), None if new_state is None else json.dumps(new_state)
+            )
+
+    async def update_user_data(self, user_id: int, data: dict[Any, Any]) -> None:
+        """Store one user's data."""
+        async with self.db.write() as conn:
+            await repo.save_user_data(conn, user_id, encode_user_data(data) if data else None)
+
+    async def drop_user_data(self, user_id: int) -> None:
+        """Forget one user's data."""
+        async with self.db.write() as conn:
+            await repo.save_user_data(conn, user_id, None)
+
+    async def update_chat_data(self, chat_id: int, data: dict[Any, Any]) -> None:
+        """Not stored."""
+
+    async def update_bot_data(self, data: dict[Any, Any]) -> None:
+        """Not stored."""
+
+    async def update_callback_data(self, data: CDCData) -> None:
+        """Not stored."""
+
+    async def drop_chat_data(self, chat_id: int) -> None:
+        """Not stored."""
+
+    async def refresh_user_data(self, user_id: int, user_data: dict[Any, Any]) -> None:
+        """The in-memory copy is authoritative between flushes."""
+
+    async def refresh_chat_data(self, chat_id: int, chat_data: dict[Any, Any]) -> None:
+        """Not stored."""
+
+    async def refresh_bot_data(self, bot_data: dict[Any, Any]) -> None:
+        """Not stored."""
+
+    async def flush(self) -> None:
+        """Every write is already committed."""
