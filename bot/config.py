@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     bot_admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
 
     bot_centre_name: str = "朝阳区人力资源公共服务中心"
-    bot_centre_address: str = "北京市朝阳区朝阳区人力资源公共服务中心（具体窗口以现场指引为准）"
+    bot_centre_address: str = "朝阳区人力资源公共服务中心（具体地址以中心公告为准）"
     bot_centre_phone: str = "57596100-3"
 
     bot_sessions: Annotated[tuple[SessionSpec, ...], NoDecode] = DEFAULT_SESSIONS
