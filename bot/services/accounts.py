@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import hashlib
 import io
 import logging
 import re
@@ -253,8 +254,10 @@ def _user_key(user_id: int) -> str:
 
 
 def _name_key(username: str) -> str:
-    # Real usernames are at most 32 characters; the cut only bounds junk input.
-    return f"name:{username.strip().lower()[:64]}"
+    # Hashed: whatever was typed at the username step (even a mistyped password) never
+    # lands in the database as text.
+    digest = hashlib.sha256(username.strip().lower().encode("utf-8")).hexdigest()[:32]
+    return f"name:{digest}"
 
 
 class AccountService:

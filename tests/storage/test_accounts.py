@@ -18,6 +18,7 @@ from argon2 import PasswordHasher
 
 from bot.clock import ManualClock
 from bot.rules.tz import TZ
+from bot.services.accounts import _name_key  # noqa: PLC2701 - the key format is the contract here
 from bot.services.accounts import (
     LOCK_MINUTES,
     MAX_FAILURES,
@@ -160,11 +161,11 @@ async def test_wrong_password_counts_down(accounts: AccountService, db: Database
             await accounts.login(101, "小王", "acme", "wrong-password")
         assert err.value.message == f"用户名或密码错误，还可尝试{remaining}次。"
     assert await failures(db, "user:101") == (MAX_FAILURES - 1, None)
-    assert await failures(db, "name:acme") == (MAX_FAILURES - 1, None)
+    assert await failures(db, _name_key("acme")) == (MAX_FAILURES - 1, None)
 
     await accounts.login(101, "小王", "acme", OWN)
     assert await failures(db, "user:101") == (0, None)
-    assert await failures(db, "name:acme") == (0, None)
+    assert await failures(db, _name_key("acme")) == (0, None)
 
 
 async def test_unknown_username_gets_the_same_message(accounts: AccountService) -> None:
@@ -201,7 +202,7 @@ async def test_five_failures_lock_user_and_username(
     with pytest.raises(LoginLocked):
         await accounts.login(101, "小王", "other", OWN)
     # Refusals while locked do not extend the lock.
-    assert await failures(db, "name:acme") == (MAX_FAILURES, until)
+    assert await failures(db, _name_key("acme")) == (MAX_FAILURES, until)
     assert await failures(db, "user:202") == (0, None)
 
     clock.advance(minutes=1)
