@@ -8,4 +8,10 @@ from telegram.ext import Application
 
 
 async def start_jobs(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Schedule every recurring job; the reminders arrive with the reminders capability."""
+    """Schedule every recurring job and catch up on what was missed while the bot was down.
+
+    Jobs take ids only and reload their state from the database when they run.
+    """
+    from bot.jobs.reminders import start_reminders  # late: the jobs import the handlers
+
+    await start_reminders(application)

@@ -759,3 +759,107 @@ async def save_user_data(conn: Conn, user_id: int, data: str | None) -> None:
             "INSERT INTO user_data (user_id, data) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET data = excluded.data",
             (user_id, data),
         )
+
+
+# ---- reminders
+
+
+async def get_notification(conn: Conn, key: str) -> tuple[str, int, datetime] | None:
+    """(status, attempts, claimed_at) of a notification, if it was ever claimed."""
+    row = await _one(conn, "SELECT status, attempts, claimed_at FROM notifications WHERE key = ?", (key,))
+    return (row[0], row[1], datetime.fromisoformat(row[2])) if row else None
+
+
+async def resume_notification(conn: Conn, key: str, attempts: int, now: datetime) -> bool:
+    """Take over a claim left unfinished, if nobody took it over since it had ``attempts``.
+
+    The compare on ``attempts`` makes the take-over itself a claim: of two processes
+    resuming the same crashed claim, exactly one gets True.
+    """
+    cur = await conn.execute(
+        "UPDATE notifications SET attempts = attempts + 1, claimed_at = ?"
+        " WHERE key = ? AND status = 'claimed' AND attempts = ?",
+        (_iso(now), key, attempts),
+    )
+    return cur.rowcount == 1
+
+
+async def archive_notification(conn: Conn, key: str, new_key: str) -> None:
+    """Rename a finished notification, so that its key can be claimed afresh (a re-armed 有号提醒)."""
+    await conn.execute("UPDATE OR REPLACE notifications SET key = ? WHERE key = ?", (new_key, key))
+
+
+async def watch_is_open(conn: Conn, watch_id: int) -> bool:
+    """Whether a 有号提醒 request is still waiting (not yet served)."""
+    row = await _one(conn, "SELECT 1 FROM availability_watches WHERE id = ? AND notified_at IS NULL", (watch_id,))
+    return row is not None
+
+
+async def waiting_watch_dates(conn: Conn, after: date) -> list[date]:
+    """The dates after ``after`` that have 有号提醒 requests still waiting."""
+    rows = await _all(
+        conn, "SELECT DISTINCT date FROM availability_watches WHERE notified_at IS NULL AND date > ? ORDER BY date",
+        (after.isoformat(),),
+    )
+    return [date.fromisoformat(r[0]) for r in rows]
+
+
+async def release_notice_recipients(conn: Conn, bound_by: datetime) -> list[int]:
+    """Bound, unblocked clerks who want the release notice and were logged in by ``bound_by``."""
+    rows = await _all(
+        conn,
+        "SELECT user_id FROM tg_users WHERE unit_id IS NOT NULL AND blocked_at IS NULL AND release_notice = 1"
+        " AND must_set_password = 0 AND bound_at <= ? ORDER BY user_id",
+        (_iso(bound_by),),
+    )
+    return [r[0] for r in rows]
+
+
+async def users_known_by(conn: Conn, user_ids: Iterable[int], known_by: datetime) -> list[int]:
+    """Which of ``user_ids`` are unblocked Telegram users who first wrote to the bot by ``known_by``."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return []
+    rows = await _all(
+        conn,
+        f"SELECT user_id FROM tg_users WHERE user_id IN ({_marks(len(ids))}) AND blocked_at IS NULL"
+        " AND created_at <= ? ORDER BY user_id",
+        (*ids, _iso(known_by)),
+    )
+    return [r[0] for r in rows]
+
+
+async def incomplete_bookings(conn: Conn) -> list[Booking]:
+    """Every booking still 待完善信息, by date (the auto-release looks at their deadlines)."""
+    rows = await _all(conn, "SELECT * FROM bookings WHERE state = 'incomplete' ORDER BY date, session, id")
+    return [Booking.from_row(r) for r in rows]
+
+
+async def released_bookings_since(conn: Conn, since: datetime) -> list[Booking]:
+    """Bookings auto-released (已释放) at or after ``since``, by id."""
+    rows = await _all(
+        conn, "SELECT * FROM bookings WHERE state = 'released' AND updated_at >= ? ORDER BY id", (_iso(since),)
+    )
+    return [Booking.from_row(r) for r in rows]
+
+
+async def served_unrated_on(conn: Conn, day: date) -> list[Booking]:
+    """Bookings marked 已办理 on ``day`` (their last change) that have no rating yet."""
+    rows = await _all(
+        conn,
+        "SELECT b.* FROM bookings b LEFT JOIN evaluations e ON e.booking_id = b.id"
+        " WHERE b.state = 'served' AND e.booking_id IS NULL AND substr(b.updated_at, 1, 10) = ? ORDER BY b.id",
+        (day.isoformat(),),
+    )
+    return [Booking.from_row(r) for r in rows]
+
+
+async def units_over_mismatch_limit(conn: Conn, month: str, limit: int) -> list[int]:
+    """Units with more than ``limit`` mismatches in a month ('YYYY-MM'): frozen in it."""
+    rows = await _all(
+        conn, "SELECT unit_id FROM mismatches WHERE month = ? GROUP BY unit_id HAVING COUNT(*) > ? ORDER BY unit_id",
+        (month, limit),
+    )
+    return [r[0] for r in rows]
+
+
