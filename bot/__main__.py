@@ -14,8 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
-import importlib
-import inspect
 import logging
 import os
 import sys
@@ -55,14 +53,19 @@ class CliError(Exception):
 # Loggers that would write secrets or personal data: httpx logs every request URL at
 # INFO and Bot API URLs contain the token; aiosqlite logs every SQL statement with its
 # parameters at DEBUG (password hashes, identity and phone numbers).
-QUIET_LOGGERS = ("httpx", "httpcore", "aiosqlite")
+# Loggers whose DEBUG/INFO lines carry secrets or personal data: httpx logs request
+# URLs (the token is in them), aiosqlite logs SQL parameters, PTB's DEBUG lines hold
+# every Bot API call's parameters (message texts, one-time passwords).
+QUIET_LOGGERS = {"httpx": logging.WARNING, "httpcore": logging.WARNING, "aiosqlite": logging.WARNING,
+                 "telegram": logging.INFO, "apscheduler": logging.INFO}
 
 
 def setup_logging(settings: Settings) -> None:
     """Log to stderr at the configured level, without the loggers that leak secrets."""
     logging.basicConfig(level=settings.bot_log_level, format=LOG_FORMAT)
-    for name in QUIET_LOGGERS:
-        logging.getLogger(name).setLevel(logging.WARNING)
+    for name, floor in QUIET_LOGGERS.items():
+        logger = logging.getLogger(name)
+        logger.setLevel(max(floor, logger.getEffectiveLevel()))
 
 
 async def _with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
@@ -90,13 +93,9 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     """Start the bot (long polling) until interrupted."""
     if settings.bot_token is None:
         raise CliError(NO_TOKEN, 2)
-    try:
-        app = importlib.import_module("bot.app")
-    except ModuleNotFoundError as err:
-        if err.name != "bot.app":
-            raise
-        raise CliError("this installation has no bot/app.py; it cannot run the bot") from None
-    app.run_polling(settings)
+    from bot.app import run_polling  # imported here: the other subcommands need no Telegram stack
+
+    run_polling(settings)
     return 0
 
 
@@ -231,16 +230,9 @@ def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
             raise CliError(f"--now: not an ISO date-time: {args.now}", 2) from None
         if now.tzinfo is None:
             now = now.replace(tzinfo=TZ)
-    try:
-        console = importlib.import_module("bot.console")
-    except ModuleNotFoundError as err:
-        if err.name != "bot.console":
-            raise
-        raise CliError("console mode is not available yet") from None
-    result = console.main(settings, now=now)
-    if inspect.isawaitable(result):
-        result = asyncio.run(result)  # type: ignore[arg-type]
-    return int(result or 0)
+    from bot import console
+
+    return int(console.main(settings, now=now, files=args.files) or 0)
 
 
 # ---------------------------------------------------------------- parser
@@ -281,6 +273,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("console", help="use the bot offline in this terminal")
     p.add_argument("--now", metavar="ISO", help="pretend it is this instant (e.g. 2026-12-01T09:00)")
     p.add_argument("--db", metavar="PATH", help="use this database file instead of BOT_DB_PATH")
+    p.add_argument("--files", metavar="DIR", default="console-files",
+                   help="save the files the bot sends (receipts' .ics, exports, charts) here")
     p.set_defaults(func=cmd_console)
     return parser
 

@@ -11,12 +11,15 @@ from typing import Any
 
 from telegram.ext import Application
 
-from bot.handlers import flow, login, start
+from bot.handlers import account, applicants, booking, flow, history, login, my_bookings, start
+
+CLERK_FLOWS = (login, applicants, booking, my_bookings, history, account)
 
 
 def register_all(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Add every handler of the bot to ``application``."""
     start.register(application)
     flow.register(application)
-    login.register(application)
+    for module in CLERK_FLOWS:
+        module.register(application)
     start.register_fallbacks(application)

@@ -35,6 +35,7 @@ from telegram.warnings import PTBUserWarning
 from bot import texts
 from bot.callbacks import unpack
 from bot.deps import BotContext, deps_of
+from bot.handlers import menus
 from bot.handlers.common import END, Keyboard, send
 
 log = logging.getLogger(__name__)
@@ -43,8 +44,10 @@ REGISTRY_KEY = "conversations"
 LAST_SEEN = "last_seen"
 PROMPT = "prompt"
 MAX_TEXT = 500
-# Commands and main-menu buttons that start (or leave) a flow.
-FLOW_COMMANDS = frozenset({"start", "book", "my", "history", "me", "settings", "login", "logout", "help", "cancel"})
+# Commands and main-menu buttons that start (or leave) a flow: every menu command.
+FLOW_COMMANDS = frozenset(
+    c.command for c in (*menus.CLERK_COMMANDS, *menus.STAFF_COMMANDS, *menus.ADMIN_COMMANDS)
+)
 
 App = Application[Any, Any, Any, Any, Any, Any]
 
@@ -141,9 +144,19 @@ async def _expire_if_idle(application: App, user_data: dict[str, Any], user_id: 
 
 
 def discard_drafts(user_data: dict[str, Any]) -> None:
-    """Forget every unconfirmed draft (keys starting with 'draft')."""
+    """Forget every unconfirmed draft (keys starting with 'draft').
+
+    A draft may keep a part that outlives the flow by defining ``kept_after_idle()``
+    (our decision: the booking basket and contact a clerk prepared before 09:00 stay
+    for the 09:00 release; the chosen slot and any applicant data go).
+    """
     for key in [k for k in user_data if str(k).startswith("draft")]:
-        del user_data[key]
+        kept = getattr(user_data[key], "kept_after_idle", None)
+        remains = kept() if callable(kept) else None
+        if remains is None:
+            del user_data[key]
+        else:
+            user_data[key] = remains
     user_data.pop(PROMPT, None)
 
 

@@ -127,6 +127,10 @@ class BookingService:
         ok, why = await self.opening_state()
         if not ok:
             raise BookingRefused(why)
+        await self.check_unit_may_book(unit_id)
+
+    async def check_unit_may_book(self, unit_id: int) -> None:
+        """Refuse a frozen unit or one that owes an evaluation, whatever the hour."""
         async with self.db.read() as conn:
             await self._check_may_book(conn, unit_id)
 

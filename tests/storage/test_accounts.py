@@ -18,7 +18,6 @@ from argon2 import PasswordHasher
 
 from bot.clock import ManualClock
 from bot.rules.tz import TZ
-from bot.services.accounts import _name_key  # noqa: PLC2701 - the key format is the contract here
 from bot.services.accounts import (
     LOCK_MINUTES,
     MAX_FAILURES,
@@ -28,6 +27,7 @@ from bot.services.accounts import (
     CsvImportError,
     LoginLocked,
     WrongPassword,
+    _name_key,  # noqa: PLC2701 - the key format is the contract here
     generate_password,
 )
 from bot.storage import repo

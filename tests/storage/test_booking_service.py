@@ -11,7 +11,7 @@ import pytest
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.rules.basket import BusinessType as B
-from bot.rules.errors import AlreadyBookedThatDay, DomainError, BookingRefused, SessionClosed, SessionFull
+from bot.rules.errors import AlreadyBookedThatDay, BookingRefused, DomainError, SessionClosed, SessionFull
 from bot.rules.states import BookingState
 from bot.services.booking import BookingService, ChangeNotAllowed, UnratedEvaluation
 from bot.storage import repo

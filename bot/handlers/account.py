@@ -1,0 +1,129 @@
+"""我的账户 (/me) and /settings: the unit, its clerks, the month's mismatches, the freeze,
+the 09:00 release-notice switch, and 退出登录 (SPEC §8, §9, §10).
+
+    /me, m:me ──► account view ──ac:notice──► (switched, same view again)
+    /settings  ──► settings view ──ac:notice──► (switched, same view again)
+    退出登录 ac:logout ──► 确认退出 ac:logoutok ──► logged out
+
+Nothing here has free-text steps, so there is no conversation: each press says in
+its data which view it came from and what the switch should become (idempotent, so
+an old button does no harm).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot import texts
+from bot.callbacks import pattern, unpack
+from bot.deps import BotContext, Deps
+from bot.handlers.common import Clerk, answer, button, current_clerk, keyboard, show
+from bot.rules.freeze import FreezeStatus, freeze_status, month_key
+from bot.storage import repo
+from bot.texts import account as t
+from bot.texts import login as login_texts
+
+App = Application[Any, Any, Any, Any, Any, Any]
+ME, SETTINGS = "me", "st"
+
+
+@dataclass(frozen=True)
+class Overview:
+    """What 我的账户 shows, read in one snapshot."""
+
+    clerks: list[tuple[str, bool]]  # (first name, is the asking user)
+    status: FreezeStatus
+    release_notice: bool
+
+
+async def _overview(deps: Deps, clerk: Clerk) -> Overview:
+    now = deps.clock.now()
+    async with deps.db.read() as conn:
+        clerks = await repo.clerks_of_unit(conn, clerk.unit_id)
+        mismatches = await repo.mismatch_times(conn, clerk.unit_id, month_key(now))
+        user = await repo.get_tg_user(conn, clerk.user_id)
+    return Overview(
+        [(c.first_name, c.user_id == clerk.user_id) for c in clerks],
+        freeze_status(mismatches, now),
+        user.release_notice if user is not None else True,
+    )
+
+
+async def _render(update: Update, context: BotContext, clerk: Clerk, view: str) -> None:
+    info = await _overview(context.deps, clerk)
+    toggle = button(t.notice_label(info.release_notice), "ac", "notice", int(not info.release_notice), view)
+    if view == SETTINGS:
+        text = t.settings(info.release_notice)
+    else:
+        text = t.account(clerk.unit.name, clerk.unit.username, info.clerks, info.status, info.release_notice)
+    await show(update, context, text,
+               keyboard(toggle, button(t.LOGOUT_LABEL, "ac", "logout"), button(texts.MENU, "m", "menu")))
+
+
+async def account(update: Update, context: BotContext) -> None:
+    """/me and 我的账户."""
+    await answer(update)
+    clerk = await current_clerk(update, context)
+    if clerk is not None:
+        await _render(update, context, clerk, ME)
+
+
+async def settings(update: Update, context: BotContext) -> None:
+    """/settings: the release-notice switch and 退出登录."""
+    await answer(update)
+    clerk = await current_clerk(update, context)
+    if clerk is not None:
+        await _render(update, context, clerk, SETTINGS)
+
+
+async def switch_notice(update: Update, context: BotContext) -> None:
+    """Turn the 09:00 release notice on or off, then show the same view again."""
+    parsed = unpack(update.callback_query.data if update.callback_query else None)
+    wanted = parsed.int_arg(0) if parsed else None
+    if wanted not in (0, 1):
+        await answer(update, texts.STALE_BUTTON, alert=True)
+        return
+    clerk = await current_clerk(update, context)
+    if clerk is None:
+        return
+    deps = context.deps
+    async with deps.db.write() as conn:
+        await repo.set_release_notice(conn, clerk.user_id, bool(wanted), deps.clock.now())
+    await answer(update, t.notice_switched(bool(wanted)))
+    view = parsed.args[1] if parsed and len(parsed.args) > 1 else ME
+    await _render(update, context, clerk, SETTINGS if view == SETTINGS else ME)
+
+
+async def ask_logout(update: Update, context: BotContext) -> None:
+    """退出登录: confirm first (logging in again needs the password)."""
+    await answer(update)
+    if await current_clerk(update, context) is None:
+        return
+    await show(update, context, t.CONFIRM_LOGOUT,
+               keyboard([button(t.CONFIRM_LOGOUT_LABEL, "ac", "logoutok"), button(texts.BACK, "m", "me")]))
+
+
+async def logout(update: Update, context: BotContext) -> None:
+    """确认退出: unbind this Telegram user; drafts are dropped."""
+    await answer(update)
+    user = update.effective_user
+    assert user is not None
+    was_bound = await context.deps.accounts.logout(user.id)
+    if context.user_data is not None:
+        context.user_data.clear()
+    await show(update, context, login_texts.LOGGED_OUT if was_bound else login_texts.NOT_BOUND,
+               keyboard(button(texts.MENU_LOGIN, "m", "login")))
+
+
+def register(application: App) -> None:
+    """/me, /settings, the 我的账户 button and the ac:* buttons."""
+    application.add_handler(CommandHandler("me", account))
+    application.add_handler(CommandHandler("settings", settings))
+    application.add_handler(CallbackQueryHandler(account, pattern=pattern("m", "me")))
+    application.add_handler(CallbackQueryHandler(switch_notice, pattern=pattern("ac", "notice")))
+    application.add_handler(CallbackQueryHandler(ask_logout, pattern=pattern("ac", "logout")))
+    application.add_handler(CallbackQueryHandler(logout, pattern=pattern("ac", "logoutok")))

@@ -1,0 +1,475 @@
+"""Filling in the applicant of each booked item (SPEC §5 step 6, §6, §12).
+
+    ap:list ──► list panel (one button per item: 新办 1/1, ✅ 续办 1/2 …)   [no state]
+                   │ ap:item                        ▲ 返回 / saved
+                   ▼                                │
+    (empty item) ASKING name ─► ID_TYPE ─► ASKING id_number ─► phone
+                 ─► [permit_number] ─► [change_description] ─► REVIEW ─ 确认保存 ─┘
+    (saved item) ──────────────────────────────────────────────► REVIEW
+                 REVIEW ─ 修改… ─► that field (证件: type, then number) ─► REVIEW
+
+The list panel is outside the conversation: its buttons are entry points, so they
+work from any old message and are re-checked against the database each time
+(ownership, booking still active, change deadline). The applicant being entered
+is one ``ApplicantDraft`` in ``user_data["draft_applicant"]``; it names the field
+being asked, so after a restart the next answer continues at the same question.
+Typed answers are validated by ``bot.rules.applicant``; a wrong one gets its own
+message and the same question (``flow.reask``) and loses nothing entered. Only
+``确认保存`` writes to the database (``ApplicantService.save_item``), and the
+receipt is refreshed after every save. Identity and phone numbers are shown
+masked and never logged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel, Field
+from telegram import InlineKeyboardButton, Update
+from telegram.error import BadRequest
+from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+
+from bot import texts
+from bot.callbacks import Callback, pattern, unpack
+from bot.deps import BotContext
+from bot.handlers.common import END, answer, button, current_clerk, keyboard, send, show
+from bot.handlers.flow import ask, conversation, reask, text_of, text_step
+from bot.handlers.receipt import refresh_receipt
+from bot.persistence import persisted_model
+from bot.rules.applicant import (
+    Applicant,
+    IdType,
+    InvalidInput,
+    parse_change_description,
+    parse_id_number,
+    parse_mobile,
+    parse_name,
+    parse_permit_number,
+    required_fields,
+)
+from bot.rules.basket import BusinessType
+from bot.rules.errors import DomainError
+from bot.services.applicants import ApplicantPanel, ApplicantService, DuplicatePerson
+from bot.texts import applicants as t
+
+ASKING, ID_TYPE, REVIEW = range(3)
+DRAFT = "draft_applicant"
+
+App = Application[Any, Any, Any, Any, Any, Any]
+
+# The typed fields and their validators; 证件号码 depends on the chosen document type.
+_PARSERS: dict[str, Callable[[str], str]] = {
+    "name": parse_name,
+    "phone": parse_mobile,
+    "permit_number": parse_permit_number,
+    "change_description": parse_change_description,
+}
+
+
+@persisted_model
+class ApplicantDraft(BaseModel):
+    """The applicant of one item being entered: answers so far and the question asked.
+
+    ``id_type`` is a document type chosen but not yet paired with its number: the
+    stored type changes only together with a number checked against it. The
+    answers are kept out of ``repr()`` so that no log line can show them.
+    """
+
+    booking_id: int
+    item_id: int
+    business: BusinessType
+    label: str
+    fields: dict[str, str] = Field(default_factory=dict, repr=False)
+    asking: str | None = None
+    id_type: IdType | None = None
+    fixing: bool = False
+
+
+def applicant_service(context: BotContext) -> ApplicantService:
+    """The app's ApplicantService (built over its database and clock until Deps carries one)."""
+    deps = context.deps
+    found = getattr(deps, "applicants", None)
+    return found if isinstance(found, ApplicantService) else ApplicantService(deps.db, deps.clock)
+
+
+def _draft(context: BotContext) -> ApplicantDraft | None:
+    found = (context.user_data or {}).get(DRAFT)
+    return found if isinstance(found, ApplicantDraft) else None
+
+
+def _keep(context: BotContext, draft: ApplicantDraft) -> ApplicantDraft:
+    context.user_data[DRAFT] = draft  # type: ignore[index]
+    return draft
+
+
+def _drop(context: BotContext) -> None:
+    if context.user_data is not None:
+        context.user_data.pop(DRAFT, None)
+
+
+def _pressed(update: Update) -> Callback | None:
+    query = update.callback_query
+    return unpack(query.data) if query is not None else None
+
+
+def _pressed_draft(update: Update, context: BotContext, *, asking: str | None) -> ApplicantDraft | None:
+    """The draft a press on a question or review belongs to, or None for an old message."""
+    cb, draft = _pressed(update), _draft(context)
+    if cb is None or draft is None or cb.int_arg(0) != draft.item_id or draft.asking != asking:
+        return None
+    return draft
+
+
+async def _stale(update: Update) -> None:
+    await answer(update, texts.STALE_BUTTON, alert=True)
+
+
+async def _drop_buttons(update: Update) -> None:
+    """Remove the keyboard of the pressed message (its question has been answered)."""
+    query = update.callback_query
+    if query is not None and query.message is not None:
+        try:
+            await query.edit_message_reply_markup(None)
+        except BadRequest:
+            pass  # already without buttons, or gone: nothing to remove
+
+
+# ---------------------------------------------------------------- list panel
+
+
+def _panel_keyboard(panel: ApplicantPanel) -> Any:
+    rows: list[list[InlineKeyboardButton]] = []
+    if panel.changeable:
+        buttons = [button(t.item_button_label(panel, i), "ap", "item", i.id) for i in panel.items]
+        rows += [buttons[k : k + 2] for k in range(0, len(buttons), 2)]
+    rows.append([button(t.BACK_LABEL, "ap", "done", panel.booking.id)])
+    return keyboard(*rows)
+
+
+async def _show_panel(update: Update, context: BotContext, panel: ApplicantPanel, *, note: str = "") -> None:
+    """Show the list panel: a new message under the receipt, else in place of the pressed one."""
+    spec = context.deps.bookings.session(panel.booking.session)
+    text, markup = t.panel_text(panel, spec, note=note), _panel_keyboard(panel)
+    query = update.callback_query
+    on_receipt = (
+        query is not None and query.message is not None
+        and query.message.message_id == panel.booking.receipt_message_id
+    )
+    if on_receipt:
+        await send(update, context, text, markup)
+    else:
+        await show(update, context, text, markup)
+
+
+async def open_list(update: Update, context: BotContext) -> int | None:
+    """Show a booking's items, one button each (ap:list:<booking id>)."""
+    cb = _pressed(update)
+    booking_id = cb.int_arg(0) if cb else None
+    if booking_id is None:
+        await _stale(update)
+        return None
+    clerk = await current_clerk(update, context)
+    if clerk is None:
+        return END
+    try:
+        panel = await applicant_service(context).panel(booking_id, unit_id=clerk.unit_id)
+    except DomainError as err:
+        await answer(update, err.message, alert=True)
+        return None
+    await answer(update)
+    _drop(context)
+    await _show_panel(update, context, panel)
+    return END
+
+
+async def leave(update: Update, context: BotContext) -> int | None:
+    """「返回」 on the list panel: close it, pointing to 我的预约 for later."""
+    cb = _pressed(update)
+    booking_id = cb.int_arg(0) if cb else None
+    if booking_id is None:
+        await _stale(update)
+        return None
+    clerk = await current_clerk(update, context)
+    if clerk is None:
+        return END
+    try:
+        panel = await applicant_service(context).panel(booking_id, unit_id=clerk.unit_id)
+    except DomainError as err:
+        await answer(update, err.message, alert=True)
+        return None
+    await answer(update)
+    _drop(context)
+    deadline = "" if panel.problem else f"\n修改截止：{texts.fmt_instant(panel.deadline)}"
+    await show(update, context, t.left_panel(panel.filled, len(panel.items), deadline),
+               keyboard([button(t.MY_BOOKINGS_LABEL, "m", "my"), button(t.MAIN_MENU_LABEL, "m", "menu")]))
+    return END
+
+
+async def _back_to_list(update: Update, context: BotContext, booking_id: int, *, note: str = "") -> int:
+    """Forget the draft and show the list panel again (or why it cannot be shown)."""
+    _drop(context)
+    clerk = await current_clerk(update, context)
+    if clerk is None:
+        return END
+    try:
+        panel = await applicant_service(context).panel(booking_id, unit_id=clerk.unit_id)
+    except DomainError as err:
+        await show(update, context, err.message)
+        return END
+    await _show_panel(update, context, panel, note=note)
+    return END
+
+
+# ---------------------------------------------------------------- one item
+
+
+async def open_item(update: Update, context: BotContext) -> int | None:
+    """Start (or correct) one item's applicant (ap:item:<item id>)."""
+    cb = _pressed(update)
+    item_id = cb.int_arg(0) if cb else None
+    if item_id is None:
+        await _stale(update)
+        return None
+    clerk = await current_clerk(update, context)
+    if clerk is None:
+        return END
+    try:
+        view = await applicant_service(context).open_item(item_id, unit_id=clerk.unit_id)
+    except DomainError as err:
+        await answer(update, err.message, alert=True)
+        return None
+    await answer(update)
+    item = view.item
+    draft = ApplicantDraft(
+        booking_id=view.booking.id, item_id=item.id, business=item.business,
+        label=t.item_label(item.business, item.ordinal, view.count),
+    )
+    if not item.filled:
+        return await _ask(update, context, draft, required_fields(item.business)[0])
+    saved = {
+        "name": item.applicant_name, "id_type": item.id_type, "id_number": item.id_number,
+        "phone": item.phone, "permit_number": item.permit_number,
+        "change_description": item.change_description,
+    }
+    fields = {k: v for k, v in saved.items() if v is not None and k in required_fields(item.business)}
+    return await _review(update, context, draft.model_copy(update={"fields": fields}), edit=True)
+
+
+def _following(draft: ApplicantDraft, answered: str) -> str | None:
+    """The field asked after ``answered``; None: the review."""
+    if answered == "id_type":
+        return "id_number"
+    if draft.fixing:
+        return None
+    order = required_fields(draft.business)
+    index = order.index(answered) + 1
+    return order[index] if index < len(order) else None
+
+
+def _preceding(draft: ApplicantDraft, field: str) -> str | None:
+    """The field 「返回」 goes back to from ``field``; None: the review or the list."""
+    if field == "id_number":
+        return "id_type"
+    if draft.fixing:
+        return None
+    order = required_fields(draft.business)
+    index = order.index(field)
+    return order[index - 1] if index > 0 else None
+
+
+async def _ask(update: Update, context: BotContext, draft: ApplicantDraft, field: str) -> int:
+    """Ask one field of the draft's applicant (a new message, remembered for re-asking)."""
+    if field == "id_number" and draft.id_type is None:
+        known = draft.fields.get("id_type")
+        if known is None:
+            field = "id_type"
+        else:
+            draft = draft.model_copy(update={"id_type": IdType(known)})
+    draft = _keep(context, draft.model_copy(update={"asking": field}))
+    back = [button(t.BACK_LABEL, "ap", "prev", draft.item_id, field)]
+    if field == "id_type":
+        await ask(update, context, t.question(draft.label, field), _id_type_keyboard(draft, back))
+        return ID_TYPE
+    await ask(update, context, t.question(draft.label, field, draft.id_type), keyboard(back))
+    return ASKING
+
+
+def _id_type_keyboard(draft: ApplicantDraft, back: list[InlineKeyboardButton]) -> Any:
+    return keyboard(*[button(kind.label, "ap", "idt", draft.item_id, kind.value) for kind in IdType], back)
+
+
+async def got_answer(update: Update, context: BotContext) -> int | None:
+    """Check the typed answer to the field being asked; then the next field or the review."""
+    draft = _draft(context)
+    if draft is None or draft.asking is None or draft.asking == "id_type":
+        await send(update, context, t.DRAFT_GONE)
+        return END
+    field, text = draft.asking, text_of(update) or ""
+    if field == "id_number" and draft.id_type is None:
+        return await _ask(update, context, draft, "id_type")
+    try:
+        if field == "id_number":
+            value = parse_id_number(draft.id_type, text, today=context.deps.clock.now().date())
+        else:
+            value = _PARSERS[field](text)
+    except InvalidInput as err:
+        await reask(update, context, err.message)
+        return None
+    fields = {**draft.fields, field: value}
+    changes: dict[str, Any] = {"fields": fields}
+    if field == "id_number":
+        fields["id_type"] = IdType(draft.id_type).value
+        changes["id_type"] = None
+    draft = _keep(context, draft.model_copy(update=changes))
+    following = _following(draft, field)
+    if following is None:
+        return await _review(update, context, draft, edit=False)
+    return await _ask(update, context, draft, following)
+
+
+async def chose_id_type(update: Update, context: BotContext) -> int | None:
+    """A document type was pressed (ap:idt:<item id>:<type>): ask its number."""
+    draft = _pressed_draft(update, context, asking="id_type")
+    cb = _pressed(update)
+    kind = next((k for k in IdType if cb is not None and cb.args[1:2] == (k.value,)), None)
+    if draft is None or kind is None:
+        await _stale(update)
+        return None
+    await answer(update)
+    await show(update, context, t.id_type_chosen(draft.label, kind))
+    return await _ask(update, context, draft.model_copy(update={"id_type": kind}), "id_number")
+
+
+async def id_type_by_button(update: Update, context: BotContext) -> int | None:
+    """Typed text where a document type is expected: the buttons again."""
+    draft = _draft(context)
+    if draft is None:
+        await send(update, context, t.DRAFT_GONE)
+        return END
+    back = [button(t.BACK_LABEL, "ap", "prev", draft.item_id, "id_type")]
+    await send(update, context, f"{t.CHOOSE_BY_BUTTON}\n\n{t.question(draft.label, 'id_type')}",
+               _id_type_keyboard(draft, back))
+    return None
+
+
+async def go_back(update: Update, context: BotContext) -> int | None:
+    """「返回」 under a question (ap:prev:<item id>:<field>): one step back."""
+    cb = _pressed(update)
+    field = cb.args[1] if cb is not None and len(cb.args) > 1 else None
+    draft = _pressed_draft(update, context, asking=field) if field else None
+    if draft is None or field is None:
+        await _stale(update)
+        return None
+    await answer(update)
+    await _drop_buttons(update)
+    target = _preceding(draft, field)
+    if target is not None:
+        return await _ask(update, context, draft, target)
+    if draft.fixing:
+        return await _review(update, context, draft, edit=False)
+    return await _back_to_list(update, context, draft.booking_id)
+
+
+# ---------------------------------------------------------------- review and save
+
+
+def _review_keyboard(draft: ApplicantDraft) -> Any:
+    fixes = [button(t.FIX_LABELS[f], "ap", "fix", draft.item_id, f)
+             for f in required_fields(draft.business) if f in t.FIX_LABELS]
+    return keyboard(
+        [button(t.SAVE_LABEL, "ap", "save", draft.item_id)],
+        *[fixes[k : k + 2] for k in range(0, len(fixes), 2)],
+        [button(t.BACK_LABEL, "ap", "list", draft.booking_id)],
+    )
+
+
+async def _review(update: Update, context: BotContext, draft: ApplicantDraft, *, edit: bool,
+                  problem: str = "") -> int:
+    """Show every field (numbers masked) with 确认保存 and one 修改… per field."""
+    draft = _keep(context, draft.model_copy(update={"asking": None, "id_type": None, "fixing": False}))
+    text = t.review(draft.label, draft.fields, required_fields(draft.business), problem=problem)
+    if edit:
+        await show(update, context, text, _review_keyboard(draft))
+    else:
+        await send(update, context, text, _review_keyboard(draft))
+    return REVIEW
+
+
+async def fix(update: Update, context: BotContext) -> int | None:
+    """「修改…」 on the review (ap:fix:<item id>:<field>): ask just that field again."""
+    draft = _pressed_draft(update, context, asking=None)
+    cb = _pressed(update)
+    field = cb.args[1] if cb is not None and len(cb.args) > 1 else None
+    if draft is None or field not in t.FIX_LABELS or field not in required_fields(draft.business):
+        await _stale(update)
+        return None
+    await answer(update)
+    await _drop_buttons(update)
+    return await _ask(update, context, draft.model_copy(update={"fixing": True}), field)
+
+
+async def review_again(update: Update, context: BotContext) -> int | None:
+    """A message while the review waits for a button: the review again."""
+    draft = _draft(context)
+    if draft is None:
+        await send(update, context, t.DRAFT_GONE)
+        return END
+    return await _review(update, context, draft, edit=False, problem=t.USE_BUTTONS)
+
+
+async def save(update: Update, context: BotContext) -> int | None:
+    """确认保存 (ap:save:<item id>): store the applicant, refresh the receipt, back to the list."""
+    draft = _pressed_draft(update, context, asking=None)
+    if draft is None:
+        await _stale(update)
+        return None
+    clerk = await current_clerk(update, context)
+    if clerk is None:
+        return END
+    try:
+        applicant = Applicant.for_business(draft.business, today=context.deps.clock.now().date(), **draft.fields)
+        booking, completed = await applicant_service(context).save_item(
+            draft.booking_id, draft.item_id, unit_id=clerk.unit_id, user_id=clerk.user_id, applicant=applicant,
+        )
+    except (DuplicatePerson, InvalidInput) as err:
+        # The clerk can correct the applicant right here: the review stays.
+        await answer(update)
+        return await _review(update, context, draft, edit=True, problem=err.message)
+    except DomainError as err:
+        # Ended, past the deadline or no longer the unit's: the list panel says why.
+        await answer(update, err.message, alert=True)
+        return await _back_to_list(update, context, draft.booking_id)
+    await answer(update, "已保存")
+    _drop(context)
+    await refresh_receipt(context, booking.id)
+    return await _back_to_list(update, context, booking.id, note=t.saved_note(draft.label, completed))
+
+
+def register(application: App) -> None:
+    """The applicants conversation; its list panel buttons are the entry points."""
+    anything = ~filters.COMMAND & ~filters.StatusUpdate.ALL
+    application.add_handler(
+        conversation(
+            application,
+            "applicants",
+            entry_points=[
+                CallbackQueryHandler(open_list, pattern=pattern("ap", "list")),
+                CallbackQueryHandler(open_item, pattern=pattern("ap", "item")),
+                CallbackQueryHandler(leave, pattern=pattern("ap", "done")),
+            ],
+            states={
+                ASKING: [*text_step(got_answer), CallbackQueryHandler(go_back, pattern=pattern("ap", "prev"))],
+                ID_TYPE: [
+                    CallbackQueryHandler(chose_id_type, pattern=pattern("ap", "idt")),
+                    CallbackQueryHandler(go_back, pattern=pattern("ap", "prev")),
+                    MessageHandler(anything, id_type_by_button),
+                ],
+                REVIEW: [
+                    CallbackQueryHandler(save, pattern=pattern("ap", "save")),
+                    CallbackQueryHandler(fix, pattern=pattern("ap", "fix")),
+                    MessageHandler(anything, review_again),
+                ],
+            },
+        )
+    )

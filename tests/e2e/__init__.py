@@ -1,0 +1,1 @@
+"""End-to-end tier: the real ``python -m bot`` process against the tgemu Bot API emulator."""

@@ -1,0 +1,324 @@
+"""Filling in applicants through the real Application: buttons, answers, rows, receipt."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.callbacks import pack
+from bot.deps import BotContext
+from bot.handlers.receipt import send_receipt
+from bot.harness import Harness
+from bot.rules.applicant import resident_id_check_digit
+from bot.rules.basket import BusinessType as B
+from bot.rules.states import BookingState
+from bot.storage import repo
+from bot.storage.models import Booking
+from bot.texts import BOOKING_NOT_FOUND, CHANGE_DEADLINE_PASSED, DUPLICATE_PERSON, STALE_BUTTON
+from tests.conftest import at
+from tests.handlers.conftest import logged_in, make_unit
+
+WED = date(2026, 12, 2)
+THU = date(2026, 12, 3)
+
+
+def rid(first17: str) -> str:
+    """A resident id number with its correct check digit."""
+    return first17 + resident_id_check_digit(first17)
+
+
+ID_A = rid("11010519900307123")
+ID_B = rid("31011519850612456")
+PASSPORT = "E12345678"
+PHONE_A = "13900139000"
+PHONE_B = "13700137000"
+RAW = (ID_A, ID_B, PASSPORT, PHONE_A, PHONE_B, "13800138000")
+
+
+async def booked(h: Harness, counts: dict[B, int], *, unit_id: int | None = None, day: date = WED,
+                 user_id: int | None = 1001) -> Booking:
+    """A held booking of the clerk's unit with its receipt in the chat."""
+    if unit_id is None:
+        unit_id = await logged_in(h)
+    booking = await h.deps.bookings.book(unit_id=unit_id, user_id=user_id, day=day, session="am", counts=counts,
+                                         contact_name="李雷", contact_phone="13800138000")
+    if user_id is not None:
+        await send_receipt(BotContext(h.app), user_id, booking.id)
+    return booking
+
+
+def bot_texts(h: Harness) -> list[str]:
+    """Every text the bot sent, edited in or popped up, in order."""
+    out = []
+    for call in h.api.calls:
+        for key in ("text", "caption"):
+            if call.params.get(key):
+                out.append(str(call.params[key]))
+    return out
+
+
+async def items_of(h: Harness, booking_id: int):
+    async with h.deps.db.read() as conn:
+        return await repo.items_of(conn, booking_id)
+
+
+async def booking_of(h: Harness, booking_id: int) -> Booking:
+    async with h.deps.db.read() as conn:
+        found = await repo.get_booking(conn, booking_id)
+    assert found is not None
+    return found
+
+
+async def fill_new(user, name: str = "张三", id_number: str = ID_A, phone: str = PHONE_A) -> None:
+    """From the name question of a 新办 item to its review."""
+    await user.send(name)
+    await user.press("居民身份证")
+    await user.send(id_number)
+    await user.send(phone)
+
+
+async def test_complete_both_items_end_to_end(harness: Harness) -> None:
+    booking = await booked(harness, {B.NEW: 1, B.RENEW: 1})
+    user = harness.user(1001)
+    panel = await user.press("下一步，即将完成预约")
+    assert "CY20261202-001" in panel.text and "待完善信息" in panel.text and "已完善 0/2" in panel.text
+    assert "2026年12月2日" in panel.text
+    assert panel.labels == ["新办 1/1", "续办 1/1", "返回"]
+
+    reply = await user.press("新办 1/1")
+    assert "【新办 1/1】" in reply.text and "姓名" in reply.text
+    reply = await user.send("张三")
+    assert "证件类型" in reply.text
+    assert reply.labels[:5] == ["居民身份证", "护照", "港澳居民来往内地通行证", "台湾居民来往大陆通行证",
+                                "外国人永久居留身份证"]
+    reply = await user.press("居民身份证")
+    assert "18位居民身份证号码" in reply.text
+    reply = await user.send(ID_A)
+    assert "手机号码" in reply.text
+    review = await user.send(PHONE_A)
+    assert "姓名：张三" in review.text and "证件类型：居民身份证" in review.text
+    assert "证件号码：110105********1239" in review.text and "手机号码：139****9000" in review.text
+    assert "确认保存" in review.labels and "修改姓名" in review.labels and "修改证件" in review.labels
+    panel = await user.press("确认保存")
+    assert panel.message_id == review.message_id  # the review turned into the list panel
+    assert "已保存：新办 1/1" in panel.text and "已完善 1/2" in panel.text
+    assert panel.labels == ["✅ 新办 1/1", "续办 1/1", "返回"]
+    receipt = harness.api.messages[(await booking_of(harness, booking.id)).receipt_message_id]
+    assert "已完善 1/2" in receipt.text
+
+    await user.press("续办 1/1")
+    await user.send("Mary-Jane O'Neil")
+    await user.press("护照")
+    reply = await user.send(PASSPORT.lower())
+    assert "手机号码" in reply.text
+    reply = await user.send(PHONE_B)
+    assert "工作居住证编号" in reply.text
+    review = await user.send("bj 2020 123456")
+    assert "工作居住证编号：BJ2020123456" in review.text and "证件号码：E1*****78" in review.text
+    panel = await user.press("确认保存")
+    assert "已完善 2/2" in panel.text and "待办理" in panel.text
+    assert panel.labels == ["✅ 新办 1/1", "✅ 续办 1/1", "返回"]
+
+    stored = await booking_of(harness, booking.id)
+    assert stored.state is BookingState.PENDING
+    items = await items_of(harness, booking.id)
+    assert [(i.applicant_name, i.id_type, i.id_number, i.phone, i.permit_number) for i in items] == [
+        ("张三", "resident", ID_A, PHONE_A, None),
+        ("Mary-Jane O'Neil", "passport", PASSPORT, PHONE_B, "BJ2020123456"),
+    ]
+    receipt = harness.api.messages[stored.receipt_message_id]
+    assert "状态：待办理" in receipt.text and receipt.edits >= 2
+    assert "下一步，即将完成预约" not in receipt.labels
+    for text in bot_texts(harness):
+        for raw in RAW:
+            assert raw not in text
+    async with harness.deps.db.read() as conn:
+        audit = await repo.history(conn, "booking", booking.id)
+    assert [a.action for a in audit] == ["book", "applicant", "applicant", "complete"]
+    for entry in audit:
+        for raw in RAW:
+            assert raw not in (entry.before or "") + (entry.after or "")
+    assert "110105********1239" in audit[1].after
+
+
+async def test_every_bad_answer_is_refused_and_nothing_is_lost(harness: Harness) -> None:
+    booking = await booked(harness, {B.PERSON_CHANGE: 1})
+    user = harness.user(1001)
+    await user.press("下一步，即将完成预约")
+    await user.press("个人信息变更 1/1")
+    reply = await user.send("张3")
+    assert "姓名不能包含数字" in reply.text and "请输入申请人姓名" in reply.text
+    await user.send("张三")
+    reply = await user.send("居民身份证")  # typed instead of pressed
+    assert "请点击下方按钮选择证件类型" in reply.text and "护照" in reply.labels
+    await user.press("护照")
+    reply = await user.send("E12")
+    assert "护照号码应为5–20位，您输入了3位" in reply.text and "请输入护照号码" in reply.text
+    reply = await user.press("返回")
+    assert "证件类型" in reply.text
+    await user.press("居民身份证")
+    reply = await user.send(ID_A[:-1] + ("0" if ID_A[-1] != "0" else "1"))
+    assert "校验位不正确" in reply.text and "请输入18位居民身份证号码" in reply.text
+    await user.send(ID_A)
+    reply = await user.send("12345")
+    assert "手机号码应为11位，您输入了5位" in reply.text and "请输入申请人的手机号码" in reply.text
+    await user.send(PHONE_A)
+    reply = await user.send("A12")
+    assert "工作居住证编号应为6–32位" in reply.text and "工作居住证编号" in reply.text
+    await user.send("BJ2020123456")
+    reply = await user.send("改" * 201)
+    assert "最多200个字，您输入了201个字" in reply.text and "请简要说明变更内容" in reply.text
+    reply = await user.send_sticker()
+    assert "请直接输入文字回答" in reply.text and "请简要说明变更内容" in reply.text
+    reply = await user.send_photo()
+    assert "请直接输入文字回答" in reply.text and "请简要说明变更内容" in reply.text
+    review = await user.send("户口迁入北京，姓名不变")
+    for shown in ("姓名：张三", "证件类型：居民身份证", "证件号码：110105********1239", "手机号码：139****9000",
+                  "工作居住证编号：BJ2020123456", "变更内容说明：户口迁入北京，姓名不变"):
+        assert shown in review.text
+    await user.press("确认保存")
+    [item] = await items_of(harness, booking.id)
+    assert item.change_description == "户口迁入北京，姓名不变" and item.id_number == ID_A
+    assert (await booking_of(harness, booking.id)).state is BookingState.PENDING
+
+
+async def test_correcting_fields_from_the_review(harness: Harness) -> None:
+    booking = await booked(harness, {B.NEW: 1})
+    user = harness.user(1001)
+    await user.press("下一步，即将完成预约")
+    await user.press("新办 1/1")
+    await fill_new(user)
+    reply = await user.press("修改手机号码")
+    assert "请输入申请人的手机号码" in reply.text
+    review = await user.send(PHONE_B)
+    assert "手机号码：137****7000" in review.text and "姓名：张三" in review.text
+    assert "证件号码：110105********1239" in review.text
+    # 证件: the type, then a number checked against that type; 返回 keeps the old pair
+    await user.press("修改证件")
+    reply = await user.press("返回")
+    assert "证件类型：居民身份证" in reply.text and "确认保存" in reply.labels
+    await user.press("修改证件")
+    await user.press("护照")
+    review = await user.send(PASSPORT)
+    assert "证件类型：护照" in review.text and "证件号码：E1*****78" in review.text
+    assert "手机号码：137****7000" in review.text
+    await user.press("确认保存")
+    [item] = await items_of(harness, booking.id)
+    assert (item.id_type, item.id_number, item.phone, item.applicant_name) == ("passport", PASSPORT, PHONE_B, "张三")
+    # a saved item opens at its review and can still be corrected before the deadline
+    review = await user.press("✅ 新办 1/1")
+    assert "证件号码：E1*****78" in review.text and "确认保存" in review.labels
+    await user.press("修改姓名")
+    review = await user.send("李四")
+    assert "姓名：李四" in review.text
+    panel = await user.press("确认保存")
+    assert "✅ 新办 1/1　李四" in panel.text
+    [item] = await items_of(harness, booking.id)
+    assert item.applicant_name == "李四" and item.id_number == PASSPORT
+    assert (await booking_of(harness, booking.id)).state is BookingState.PENDING
+
+
+async def test_same_person_same_business_twice_is_refused(harness: Harness) -> None:
+    unit_id = await logged_in(harness)
+    first = await booked(harness, {B.NEW: 1}, unit_id=unit_id)
+    user = harness.user(1001)
+    await user.press("下一步，即将完成预约")
+    await user.press("新办 1/1")
+    await fill_new(user)
+    await user.press("确认保存")
+    second = await booked(harness, {B.NEW: 1, B.RENEW: 1}, unit_id=unit_id, day=THU)
+    await user.press("下一步，即将完成预约")
+    await user.press("新办 1/1")
+    await fill_new(user, name="张三")
+    review = await user.press("确认保存")
+    assert DUPLICATE_PERSON in review.text and "确认保存" in review.labels
+    items = await items_of(harness, second.id)
+    assert not any(i.filled for i in items)
+    # the same person may hold another business type
+    await user.press("修改证件")
+    await user.press("居民身份证")
+    await user.send(ID_B)
+    panel = await user.press("确认保存")
+    assert "已完善 1/2" in panel.text
+    await user.press("续办 1/1")
+    await fill_new(user)
+    review = await user.send("BJ2020123456")
+    assert "工作居住证编号" in review.text
+    panel = await user.press("确认保存")
+    assert "待办理" in panel.text
+    assert (await booking_of(harness, first.id)).state is BookingState.PENDING
+
+
+async def test_forged_and_foreign_presses_are_refused(harness: Harness) -> None:
+    await booked(harness, {B.NEW: 1})
+    other_unit = await make_unit(harness, "other", "另一家公司")
+    foreign = await booked(harness, {B.NEW: 1}, unit_id=other_unit, user_id=None)
+    [foreign_item] = await items_of(harness, foreign.id)
+    user = harness.user(1001)
+    user.new_messages()
+    for data in (pack("ap", "item", foreign_item.id), pack("ap", "list", foreign.id), pack("ap", "item", 99999),
+                 pack("ap", "done", foreign.id)):
+        await user.press_data(data)
+        answered = user.answer_of_last_press()
+        assert answered["text"] == BOOKING_NOT_FOUND and answered.get("show_alert") in (True, "true", "True")
+    assert user.new_messages() == []
+    assert not any("另一家公司" in text or foreign.code in text for text in bot_texts(harness))
+    # a press from an old question is answered as stale
+    await user.press_data(pack("ap", "save", 12345))
+    assert user.answer_of_last_press()["text"] == STALE_BUTTON
+
+
+async def test_after_the_deadline_nothing_can_be_saved(harness: Harness) -> None:
+    booking = await booked(harness, {B.NEW: 1})
+    harness.clock.set(at("2026-12-01 23:50"))
+    user = harness.user(1001)
+    await user.press("下一步，即将完成预约")
+    await user.press("新办 1/1")
+    await fill_new(user)
+    harness.clock.set(at("2026-12-02 00:05"))  # the deadline was Tue 24:00
+    panel = await user.press("确认保存")
+    assert user.answer_of_last_press()["text"] == CHANGE_DEADLINE_PASSED
+    assert CHANGE_DEADLINE_PASSED in panel.text and panel.labels == ["返回"]
+    assert not (await items_of(harness, booking.id))[0].filled
+    panel = await user.press("下一步，即将完成预约")
+    assert CHANGE_DEADLINE_PASSED in panel.text and panel.labels == ["返回"]
+    [item] = await items_of(harness, booking.id)
+    user.new_messages()
+    await user.press_data(pack("ap", "item", item.id))
+    assert user.answer_of_last_press()["text"] == CHANGE_DEADLINE_PASSED
+    assert user.new_messages() == []
+
+
+async def test_restart_mid_entry_continues_at_the_same_question(harness: Harness) -> None:
+    booking = await booked(harness, {B.RENEW: 2})
+    user = harness.user(1001)
+    panel = await user.press("下一步，即将完成预约")
+    assert panel.labels == ["续办 1/2", "续办 2/2", "返回"]
+    await user.press("续办 2/2")
+    await user.send("王五")
+    reply = await user.press("居民身份证")
+    assert "18位居民身份证号码" in reply.text
+    await harness.restart()
+    reply = await user.send("12345")
+    assert "居民身份证号码应为18位" in reply.text and "请输入18位居民身份证号码" in reply.text
+    reply = await user.send(ID_B)
+    assert "手机号码" in reply.text
+    await harness.restart()
+    await user.send(PHONE_A)
+    review = await user.send("BJ2020123456")
+    assert "【续办 2/2】" in review.text and "姓名：王五" in review.text and "310115********4561" in review.text
+    panel = await user.press("确认保存")
+    assert panel.labels == ["续办 1/2", "✅ 续办 2/2", "返回"]
+    items = await items_of(harness, booking.id)
+    assert [i.applicant_name for i in items] == [None, "王五"]
+    assert (await booking_of(harness, booking.id)).state is BookingState.INCOMPLETE
+
+
+async def test_back_from_the_list_and_first_question(harness: Harness) -> None:
+    await booked(harness, {B.NEW: 1})
+    user = harness.user(1001)
+    await user.press("下一步，即将完成预约")
+    await user.press("新办 1/1")
+    panel = await user.press("返回")
+    assert "已完善 0/1" in panel.text and panel.labels == ["新办 1/1", "返回"]
+    closed = await user.press("返回")
+    assert "已退出申请人信息填写" in closed.text and closed.labels == ["我的预约", "主菜单"]

@@ -1,0 +1,375 @@
+"""我的预约 through the real Application: list, cancel, 改约, 办理数量, 经办人信息, deadline, forgery."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot import texts
+from bot.callbacks import pack
+from bot.harness import Harness
+from bot.rules.basket import BusinessType as B
+from bot.rules.states import BookingState
+from bot.storage import repo
+from bot.storage.models import Booking
+from tests.conftest import at
+from tests.handlers.conftest import logged_in, make_unit
+
+WED = date(2026, 12, 2)
+THU = date(2026, 12, 3)
+MON = date(2026, 12, 7)
+APPLICANT = {"name": "张三", "id_type": "passport", "id_number": "E12345678", "phone": "13900139000"}
+
+
+async def book(h: Harness, unit_id: int, counts: dict[B, int] | None = None, day: date = WED,
+               session: str = "am", user_id: int = 1001) -> Booking:
+    return await h.deps.bookings.book(unit_id=unit_id, user_id=user_id, day=day, session=session,
+                                      counts=counts or {B.NEW: 1}, contact_name="李雷",
+                                      contact_phone="13800138000")
+
+
+async def fill(h: Harness, booking_id: int, *, skip_last: int = 0) -> None:
+    """Fill the items (all but the last ``skip_last``); all filled → 待办理."""
+    async with h.deps.db.write() as conn:
+        items = await repo.items_of(conn, booking_id)
+        for item in items[: len(items) - skip_last]:
+            await repo.fill_item(conn, item.id, APPLICANT, h.clock.now())
+        if not skip_last:
+            await repo.set_booking_state(conn, booking_id, BookingState.INCOMPLETE, BookingState.PENDING,
+                                         h.clock.now())
+
+
+async def booking_row(h: Harness, booking_id: int) -> Booking:
+    async with h.deps.db.read() as conn:
+        found = await repo.get_booking(conn, booking_id)
+    assert found is not None
+    return found
+
+
+async def used(h: Harness, day: date = WED, session: str = "am") -> int:
+    async with h.deps.db.read() as conn:
+        slot = (await repo.slot_usage(conn, [day])).get((day, session))
+        value = slot.used if slot else 0
+        assert value == await repo.used_minutes_by_bookings(conn, day, session)
+    return value
+
+
+async def items_of(h: Harness, booking_id: int) -> list[tuple[B, int, bool]]:
+    async with h.deps.db.read() as conn:
+        return [(i.business, i.ordinal, i.filled) for i in await repo.items_of(conn, booking_id)]
+
+
+async def test_my_lists_active_bookings_with_change_buttons(harness: Harness) -> None:
+    unit = await logged_in(harness)
+    first = await book(harness, unit, {B.NEW: 1, B.RENEW: 2})
+    second = await book(harness, unit, {B.PERSON_CHANGE: 1}, day=THU, session="pm")
+    gone = await book(harness, unit, day=MON)
+    await harness.deps.bookings.cancel(gone.id, unit_id=unit, user_id=1001)
+    await fill(harness, second.id)
+    user = harness.user(1001)
+    user.new_messages()
+    await user.command("my")
+    header, card1, card2 = user.new_messages()
+    assert "共2个" in header.text
+    assert first.code in card1.text and "2026年12月2日（周三）" in card1.text and "上午 09:00–12:00" in card1.text
+    assert "新办 ×1、续办 ×2（共35分钟）" in card1.text
+    assert "状态：待完善信息" in card1.text and "申请人信息：已完善 0/3" in card1.text
+    assert "修改/取消截止：2026年12月1日（周二）24:00" in card1.text
+    assert "李雷 138****8000" in card1.text and "13800138000" not in card1.text
+    assert second.code in card2.text and "状态：待办理" in card2.text and "已完善 1/1" in card2.text
+    assert "下午" in card2.text
+    for card in (card1, card2):
+        assert card.labels == ["修改信息", "改约", "取消预约"]
+    assert gone.code not in user.transcript()
+    # the main-menu button edits the menu in place and lists the same
+    await user.command("start")
+    await user.press("我的预约")
+    assert "共2个" in user.bot_messages()[-3].text
+
+
+async def test_empty_list_offers_booking(harness: Harness) -> None:
+    await logged_in(harness)
+    user = harness.user(1001)
+    reply = await user.command("my")
+    assert reply.text == "您目前没有待办理的预约。"
+    assert "业务预约" in reply.labels
+
+
+async def test_not_logged_in_is_refused(harness: Harness) -> None:
+    user = harness.user(1009)
+    reply = await user.command("my")
+    assert reply.text == texts.NOT_LOGGED_IN
+
+
+async def test_cancel_with_confirmation_refreshes_the_receipt_and_stale_confirm_is_refused(
+        harness: Harness) -> None:
+    unit = await logged_in(harness)
+    b = await book(harness, unit, {B.NEW: 2})
+    receipt = await harness.app.bot.send_message(1001, "回执占位")
+    async with harness.deps.db.write() as conn:
+        await repo.set_receipt(conn, b.id, 1001, receipt.message_id)
+    assert await used(harness) == 30
+    user = harness.user(1001)
+    await user.command("my")
+    reply = await user.press("取消预约")
+    assert "确认取消预约" in reply.text and b.code in reply.text
+    assert reply.labels == ["确认取消", "返回"]
+    confirm_data = dict((label, data) for label, data in reply.buttons)["确认取消"]
+    reply = await user.press("返回")
+    assert reply.labels == ["修改信息", "改约", "取消预约"]
+    await user.press("取消预约")
+    reply = await user.press("确认取消")
+    assert f"预约 {b.code} 已取消" in reply.text
+    assert (await booking_row(harness, b.id)).state is BookingState.CANCELLED
+    assert await used(harness) == 0
+    shown = harness.api.messages[receipt.message_id]
+    assert "状态：已取消" in shown.text and shown.edits == 1
+    # the old 确认取消 button pressed again: refused, nothing changes
+    reply = await user.press_data(confirm_data)
+    assert "该预约已结束" in reply.text
+    assert (await booking_row(harness, b.id)).state is BookingState.CANCELLED
+    assert await used(harness) == 0
+    reply = await user.press_data(pack("my", "card", b.id))
+    assert "该预约状态为「已取消」" in reply.text and reply.labels == ["我的预约", "主菜单"]
+    async with harness.deps.db.read() as conn:
+        assert [e.action for e in await repo.history(conn, "booking", b.id)] == ["book", "cancel"]
+
+
+async def test_reschedule_to_another_date(harness: Harness) -> None:
+    unit = await logged_in(harness)
+    b = await book(harness, unit, {B.NEW: 1})
+    user = harness.user(1001)
+    await user.command("my")
+    reply = await user.press("改约")
+    assert "12月2日（周三） 上午：当前预约" in reply.text
+    assert "12月3日（周四） 上午：可预约（剩余540分钟）" in reply.text
+    assert not any("12月2日（周三） 上午" in label for label in reply.labels)
+    reply = await user.press("12月3日（周四） 上午")
+    assert "确认改约" in reply.text and "新：2026年12月3日（周四） 上午" in reply.text
+    reply = await user.press("确定", exact=True)
+    assert "改约成功" in reply.text and "2026年12月3日（周四）" in reply.text
+    row = await booking_row(harness, b.id)
+    assert (row.date, row.session, row.state) == (THU, "am", BookingState.INCOMPLETE)
+    assert await used(harness, WED) == 0 and await used(harness, THU) == 15
+
+
+async def test_reschedule_to_a_slot_that_fills_meanwhile_leaves_the_booking(harness: Harness) -> None:
+    unit = await logged_in(harness)
+    other = await make_unit(harness, "beta", "北京另一家公司")
+    async with harness.deps.db.write() as conn:
+        await repo.set_slot_capacity(conn, THU, "am", 15)
+    b = await book(harness, unit, {B.NEW: 1})
+    user = harness.user(1001)
+    await user.command("my")
+    await user.press("改约")
+    await user.press("12月3日（周四） 上午")
+    await book(harness, other, {B.NEW: 1}, day=THU, user_id=2001)  # someone else takes it first
+    reply = await user.press("确定", exact=True)
+    assert texts.SESSION_FULL in reply.text and "原预约保持不变" in reply.text
+    assert "12月3日（周四） 上午：已满" in reply.text
+    assert not any("12月3日（周四） 上午" in label for label in reply.labels)
+    row = await booking_row(harness, b.id)
+    assert (row.date, row.session) == (WED, "am")
+    assert await used(harness, WED) == 15 and await used(harness, THU) == 15
+
+
+async def test_counts_up_that_fits_reopens_a_pending_booking(harness: Harness) -> None:
+    unit = await logged_in(harness)
+    b = await book(harness, unit, {B.NEW: 1})
+    await fill(harness, b.id)
+    user = harness.user(1001)
+    await user.command("my")
+    reply = await user.press("修改信息")
+    assert reply.labels == ["申请人信息", "经办人信息", "办理数量", "返回"]
+    assert dict(reply.buttons)["申请人信息"] == pack("ap", "list", b.id)
+    reply = await user.press("办理数量")
+    assert "现：新办 ×1（共15分钟）" in reply.text
+    reply = await user.press("＋ 续办")
+    assert "现：新办 ×1、续办 ×1（共25分钟）" in reply.text
+    reply = await user.press("确定", exact=True)
+    assert "确认修改办理数量" in reply.text and "新：新办 ×1、续办 ×1（共25分钟）" in reply.text
+    assert "新增1项需补充申请人信息" in reply.text
+    reply = await user.press("确定", exact=True)
+    assert "已修改为：新办 ×1、续办 ×1（共25分钟）" in reply.text and "申请人信息" in reply.labels
+    row = await booking_row(harness, b.id)
+    assert row.minutes == 25 and row.state is BookingState.INCOMPLETE
+    assert await items_of(harness, b.id) == [(B.NEW, 1, True), (B.RENEW, 1, False)]
+    assert await used(harness) == 25
+
+
+async def test_counts_up_beyond_60_minutes_is_refused_as_the_clerk_taps(harness: Harness) -> None:
+    unit = await logged_in(harness)
+    b = await book(harness, unit, {B.NEW: 4})
+    user = harness.user(1001)
+    await user.command("my")
+    await user.press("修改信息")
+    editor = await user.press("办理数量")
+    await user.press("＋ 新办")
+    alert = user.answer_of_last_press()
+    assert alert.get("show_alert") and "不超过60分钟" in alert["text"]
+    assert harness.api.messages[editor.message_id].text == editor.text  # the editor did not change
+    # a forged confirmation with more than 60 minutes is refused by the service too
+    reply = await user.press_data(pack("my", "qdo", b.id, 5, 0, 0, 0))
+    assert "不超过60分钟" in reply.text
+    row = await booking_row(harness, b.id)
+    assert row.minutes == 60 and len(await items_of(harness, b.id)) == 4
+    assert await used(harness) == 60
+
+
+async def test_counts_up_beyond_capacity_is_refused(harness: Harness) -> None:
+    unit = await logged_in(harness)
+    async with harness.deps.db.write() as conn:
+        await repo.set_slot_capacity(conn, WED, "am", 20)
+    b = await book(harness, unit, {B.NEW: 1})
+    user = harness.user(1001)
+    await user.command("my")
+    await user.press("修改信息")
+    await user.press("办理数量")
+    await user.press("＋ 续办")
+    await user.press("确定", exact=True)
+    reply = await user.press("确定", exact=True)
+    assert "剩余号源不足" in reply.text and "返回" in reply.labels
+    row = await booking_row(harness, b.id)
+    assert row.minutes == 15 and await items_of(harness, b.id) == [(B.NEW, 1, False)]
+    assert await used(harness) == 15
+    # 返回 goes back to the editor with the counts the clerk had chosen
+    reply = await user.press("返回")
+    assert "现：新办 ×1、续办 ×1（共25分钟）" in reply.text
+
+
+async def test_counts_down_warns_about_filled_items_and_completes(harness: Harness) -> None:
+    unit = await logged_in(harness)
+    b = await book(harness, unit, {B.NEW: 1, B.RENEW: 2})
+    await fill(harness, b.id, skip_last=1)  # 续办 2/2 still empty → 待完善信息
+    user = harness.user(1001)
+    await user.command("my")
+    await user.press("修改信息")
+    await user.press("办理数量")
+    await user.press("－ 续办")
+    reply = await user.press("确定", exact=True)
+    assert "将被删除" not in reply.text  # the removed item was empty
+    reply = await user.press("确定", exact=True)
+    assert "已修改为：新办 ×1、续办 ×1（共25分钟）" in reply.text
+    row = await booking_row(harness, b.id)
+    assert row.minutes == 25 and row.state is BookingState.PENDING
+    assert await items_of(harness, b.id) == [(B.NEW, 1, True), (B.RENEW, 1, True)]
+    assert await used(harness) == 25
+    # removing a filled applicant is allowed but the clerk is warned first
+    await user.command("my")
+    await user.press("修改信息")
+    await user.press("办理数量")
+    await user.press("－ 新办")
+    reply = await user.press("确定", exact=True)
+    assert "以下已填写的申请人信息将被删除" in reply.text and "新办 1/1 张三" in reply.text
+    await user.press("确定", exact=True)
+    row = await booking_row(harness, b.id)
+    assert row.minutes == 10 and row.state is BookingState.PENDING
+    assert await items_of(harness, b.id) == [(B.RENEW, 1, True)]
+    assert await used(harness) == 10
+
+
+async def test_contact_edit_with_a_bad_phone_then_a_good_one(harness: Harness) -> None:
+    unit = await logged_in(harness)
+    b = await book(harness, unit)
+    receipt = await harness.app.bot.send_message(1001, "回执占位")
+    async with harness.deps.db.write() as conn:
+        await repo.set_receipt(conn, b.id, 1001, receipt.message_id)
+    user = harness.user(1001)
+    await user.command("my")
+    await user.press("修改信息")
+    reply = await user.press("经办人信息")
+    assert "请输入新的经办人姓名（当前：李雷）" in reply.text
+    reply = await user.send("王5")
+    assert "姓名不能包含数字" in reply.text and "请输入新的经办人姓名" in reply.text
+    reply = await user.send("王芳")
+    assert "手机号码" in reply.text and "138****8000" in reply.text
+    reply = await user.send("1391234")
+    assert "手机号码应为11位" in reply.text and "请输入经办人的11位手机号码" in reply.text
+    assert (await booking_row(harness, b.id)).contact_phone == "13800138000"
+    reply = await user.send("13912345678")
+    assert "已修改为：王芳 139****5678" in reply.text
+    row = await booking_row(harness, b.id)
+    assert (row.contact_name, row.contact_phone) == ("王芳", "13912345678")
+    assert "王芳 139****5678" in harness.api.messages[receipt.message_id].text
+    # the flow is over: a further text is not taken as a phone number
+    await user.send("13700000000")
+    assert (await booking_row(harness, b.id)).contact_phone == "13912345678"
+
+
+async def test_contact_edit_keeping_the_name(harness: Harness) -> None:
+    unit = await logged_in(harness)
+    b = await book(harness, unit)
+    user = harness.user(1001)
+    await user.command("my")
+    await user.press("修改信息")
+    await user.press("经办人信息")
+    await user.press("姓名不变")
+    reply = await user.send("13912345678")
+    assert "李雷 139****5678" in reply.text
+    row = await booking_row(harness, b.id)
+    assert (row.contact_name, row.contact_phone) == ("李雷", "13912345678")
+
+
+async def test_after_the_deadline_nothing_changes_and_forged_presses_are_refused(harness: Harness) -> None:
+    unit = await logged_in(harness)
+    b = await book(harness, unit, day=MON)
+    harness.clock.set(at("2026-12-05 00:00"))  # Friday 24:00 passed for a Monday appointment
+    user = harness.user(1001)
+    user.new_messages()
+    await user.command("my")
+    _, card = user.new_messages()
+    assert b.code in card.text and "已超过修改/取消截止时间" in card.text
+    assert card.labels == []
+    for data in (pack("my", "cancel", b.id), pack("my", "canceldo", b.id), pack("my", "edit", b.id),
+                 pack("my", "move", b.id), pack("my", "qdo", b.id, 2, 0, 0, 0)):
+        reply = await user.press_data(data)
+        assert "已超过修改/取消截止时间" in reply.text, data
+    row = await booking_row(harness, b.id)
+    assert row.state is BookingState.INCOMPLETE and row.minutes == 15
+    assert await used(harness, MON) == 15
+
+
+async def test_another_units_booking_is_refused_without_showing_it(harness: Harness) -> None:
+    await logged_in(harness)
+    other = await make_unit(harness, "beta", "北京另一家公司")
+    theirs = await book(harness, other, {B.NEW: 1}, user_id=2001)
+    user = harness.user(1001)
+    await user.command("my")
+    for data in (pack("my", "cancel", theirs.id), pack("my", "canceldo", theirs.id),
+                 pack("my", "card", theirs.id), pack("my", "contact", theirs.id), pack("my", "card", 999999)):
+        reply = await user.press_data(data)
+        assert "未找到该预约，或该预约不属于本单位" in reply.text, data
+        assert theirs.code not in reply.text
+    assert (await booking_row(harness, theirs.id)).state is BookingState.INCOMPLETE
+
+
+async def test_contact_edit_survives_a_restart(harness: Harness) -> None:
+    unit = await logged_in(harness)
+    b = await book(harness, unit)
+    user = harness.user(1001)
+    await user.command("my")
+    await user.press("修改信息")
+    await user.press("经办人信息")
+    await user.send("王芳")
+    await harness.restart()
+    reply = await user.send("13912345678")
+    assert "已修改为：王芳 139****5678" in reply.text
+    row = await booking_row(harness, b.id)
+    assert (row.contact_name, row.contact_phone) == ("王芳", "13912345678")
+
+
+async def test_contact_edit_back_steps(harness: Harness) -> None:
+    unit = await logged_in(harness)
+    b = await book(harness, unit)
+    user = harness.user(1001)
+    await user.command("my")
+    await user.press("修改信息")
+    reply = await user.press("经办人信息")
+    assert reply.labels == ["姓名不变", "返回"]
+    await user.send("王芳")
+    reply = await user.press("返回")  # from the phone question back to the name question
+    assert "请输入新的经办人姓名" in reply.text
+    reply = await user.press("返回")  # back to 修改信息; the text step is left
+    assert reply.labels == ["申请人信息", "经办人信息", "办理数量", "返回"]
+    await user.send("13912345678")
+    row = await booking_row(harness, b.id)
+    assert (row.contact_name, row.contact_phone) == ("李雷", "13800138000")
