@@ -5,14 +5,17 @@
     python3 dev.py test  [ARGS…]   install everything (incl. test tools), then pytest ARGS
 
 The virtualenv is (re)installed only when pyproject.toml changed since the last
-install, so repeated runs start at once. The standard library only: this file runs
-before anything is installed.
+install, so repeated runs start at once. System packages the bot needs beyond
+Python (the CJK font of the staff charts) come from scripts/setup-system.sh, run
+here when this is a Debian machine and we are root; elsewhere install them as that
+script says. The standard library only: this file runs before anything is installed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -47,12 +50,23 @@ def install(extras: str) -> None:
     STAMP.write_text(digest)
 
 
+def install_system() -> None:
+    """Run scripts/setup-system.sh where it can work (root on Debian); else say what is missing."""
+    script = ROOT / "scripts" / "setup-system.sh"
+    can_install = hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get")
+    if can_install:
+        subprocess.run(["bash", str(script)], check=True, cwd=ROOT)
+    elif subprocess.run(["bash", str(script), "--check"], cwd=ROOT).returncode != 0:
+        print(f"note: system packages missing; run {script.relative_to(ROOT)} as root", flush=True)
+
+
 def main(argv: list[str]) -> int:
     """Dispatch ``start`` or ``test``."""
     if not argv or argv[0] not in {"start", "test"}:
         print(__doc__)
         return 2
     command, rest = argv[0], argv[1:]
+    install_system()
     if command == "start":
         install("")
         os.execv(str(PYTHON), [str(PYTHON), "-m", "bot", *rest])

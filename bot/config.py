@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     bot_argon2_memory_kib: int = Field(default=65536, ge=1024)
     bot_argon2_time_cost: int = Field(default=3, ge=1)
     bot_api_max_rate: float = Field(default=30.0, gt=0)
+    bot_cjk_font: Path | None = None
     bot_broadcast_rate: float = Field(default=25.0, gt=0, le=30)
     bot_log_level: str = "INFO"
 
@@ -66,6 +67,12 @@ class Settings(BaseSettings):
             except ValueError:
                 raise ValueError("must be comma-separated numeric Telegram user ids") from None
         return value
+
+    @field_validator("bot_cjk_font", "bot_token", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """An empty line in .env (``BOT_TOKEN=``) means the setting is not set."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("bot_sessions", mode="before")
     @classmethod

@@ -12,14 +12,16 @@ from typing import Any
 from telegram.ext import Application
 
 from bot.handlers import account, applicants, booking, flow, history, login, my_bookings, start
+from bot.handlers.staff import admin, broadcast, calendar, capacity, console, export, stats, units
 
 CLERK_FLOWS = (login, applicants, booking, my_bookings, history, account)
+STAFF_AREAS = (units, broadcast, stats, console, capacity, calendar, admin, export)
 
 
 def register_all(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Add every handler of the bot to ``application``."""
     start.register(application)
     flow.register(application)
-    for module in CLERK_FLOWS:
+    for module in (*CLERK_FLOWS, *STAFF_AREAS):
         module.register(application)
     start.register_fallbacks(application)

@@ -15,3 +15,5 @@ async def start_jobs(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     from bot.jobs.reminders import start_reminders  # late: the jobs import the handlers
 
     await start_reminders(application)
+    from bot.services.broadcast import resume_broadcasts  # broadcasts a stop left unfinished
+    await resume_broadcasts(application)

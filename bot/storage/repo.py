@@ -761,6 +761,32 @@ async def save_user_data(conn: Conn, user_id: int, data: str | None) -> None:
         )
 
 
+# ---- staff console
+
+
+async def item_has_mismatch(conn: Conn, item_id: int) -> bool:
+    """Whether a 材料不符 was already counted for this item (a result is counted once)."""
+    return await _one(conn, "SELECT 1 FROM mismatches WHERE item_id = ? LIMIT 1", (item_id,)) is not None
+
+
+async def calendar_override_notes(conn: Conn, start: date, end: date) -> dict[date, tuple[DayKind, str]]:
+    """(kind, note) of the calendar overrides in [start, end]."""
+    rows = await _all(
+        conn, "SELECT date, kind, note FROM calendar_overrides WHERE date BETWEEN ? AND ?",
+        (start.isoformat(), end.isoformat()),
+    )
+    return {date.fromisoformat(r[0]): (r[1], r[2]) for r in rows}
+
+
+async def bookings_between(conn: Conn, start: date, end: date) -> list[Booking]:
+    """Every booking dated in [start, end], by date, session, code (the export)."""
+    rows = await _all(
+        conn, "SELECT * FROM bookings WHERE date BETWEEN ? AND ? ORDER BY date, session, code",
+        (start.isoformat(), end.isoformat()),
+    )
+    return [Booking.from_row(r) for r in rows]
+
+
 # ---- reminders
 
 
@@ -863,3 +889,152 @@ async def units_over_mismatch_limit(conn: Conn, month: str, limit: int) -> list[
     return [r[0] for r in rows]
 
 
+# ---- staff console: broadcasts and statistics
+
+from dataclasses import dataclass as _dataclass  # noqa: E402  (appended section)
+
+
+@_dataclass(frozen=True)
+class BroadcastRow:
+    """One stored broadcast (SPEC §11)."""
+
+    id: int
+    created_by: int
+    text: str
+    audience: str  # 'all' or 'date'
+    audience_date: date | None
+    status: str  # 'queued', 'sending', 'done'
+    created_at: datetime
+    finished_at: datetime | None
+    progress_chat_id: int | None
+    progress_message_id: int | None
+
+
+async def clerk_ids_with_bookings_on(conn: Conn, day: date) -> list[int]:
+    """Every bound, unblocked clerk of a unit holding an active booking on ``day``."""
+    rows = await _all(
+        conn,
+        "SELECT DISTINCT t.user_id FROM tg_users t JOIN bookings b ON b.unit_id = t.unit_id"
+        f" WHERE b.date = ? AND b.state IN ({_marks(len(_ACTIVE))}) AND t.blocked_at IS NULL"
+        " ORDER BY t.user_id",
+        (day.isoformat(), *_ACTIVE),
+    )
+    return [r[0] for r in rows]
+
+
+async def insert_broadcast(
+    conn: Conn,
+    *,
+    created_by: int,
+    text: str,
+    audience: str,
+    audience_date: date | None,
+    progress_chat_id: int | None,
+    progress_message_id: int | None,
+    now: datetime,
+) -> int:
+    """Store a queued broadcast; returns its id."""
+    cur = await conn.execute(
+        "INSERT INTO broadcasts (created_by, text, audience, audience_date, status, created_at,"
+        " progress_chat_id, progress_message_id) VALUES (?, ?, ?, ?, 'queued', ?, ?, ?)",
+        (created_by, text, audience, audience_date.isoformat() if audience_date else None, _iso(now),
+         progress_chat_id, progress_message_id),
+    )
+    return int(cur.lastrowid or 0)
+
+
+async def insert_broadcast_recipients(conn: Conn, broadcast_id: int, user_ids: Iterable[int]) -> None:
+    """Store the recipients of a broadcast, all pending."""
+    await conn.executemany(
+        "INSERT OR IGNORE INTO broadcast_recipients (broadcast_id, user_id) VALUES (?, ?)",
+        [(broadcast_id, user_id) for user_id in user_ids],
+    )
+
+
+async def get_broadcast(conn: Conn, broadcast_id: int) -> BroadcastRow | None:
+    """The broadcast with this id."""
+    r = await _one(conn, "SELECT * FROM broadcasts WHERE id = ?", (broadcast_id,))
+    if not r:
+        return None
+    return BroadcastRow(
+        r["id"], r["created_by"], r["text"], r["audience"],
+        date.fromisoformat(r["audience_date"]) if r["audience_date"] else None, r["status"],
+        datetime.fromisoformat(r["created_at"]),
+        datetime.fromisoformat(r["finished_at"]) if r["finished_at"] else None,
+        r["progress_chat_id"], r["progress_message_id"],
+    )
+
+
+async def unfinished_broadcasts(conn: Conn) -> list[int]:
+    """Ids of the broadcasts still queued or sending, oldest first."""
+    rows = await _all(conn, "SELECT id FROM broadcasts WHERE status != 'done' ORDER BY id")
+    return [r[0] for r in rows]
+
+
+async def set_broadcast_status(conn: Conn, broadcast_id: int, status: str, now: datetime) -> None:
+    """Move a broadcast to 'sending' or 'done' (the latter records when it finished)."""
+    await conn.execute(
+        "UPDATE broadcasts SET status = ?, finished_at = CASE WHEN ? = 'done' THEN ? ELSE finished_at END"
+        " WHERE id = ?",
+        (status, status, _iso(now), broadcast_id),
+    )
+
+
+async def pending_recipients(conn: Conn, broadcast_id: int) -> list[int]:
+    """The recipients of a broadcast not yet sent to (nor given up), by user id."""
+    rows = await _all(
+        conn,
+        "SELECT user_id FROM broadcast_recipients WHERE broadcast_id = ? AND status = 'pending' ORDER BY user_id",
+        (broadcast_id,),
+    )
+    return [r[0] for r in rows]
+
+
+async def finish_broadcast_recipient(
+    conn: Conn, broadcast_id: int, user_id: int, status: str, attempts: int, now: datetime
+) -> bool:
+    """Record how sending to one recipient ended ('sent', 'failed', 'blocked'); False if it was not pending."""
+    cur = await conn.execute(
+        "UPDATE broadcast_recipients SET status = ?, attempts = attempts + ?, sent_at = ?"
+        " WHERE broadcast_id = ? AND user_id = ? AND status = 'pending'",
+        (status, attempts, _iso(now), broadcast_id, user_id),
+    )
+    return cur.rowcount == 1
+
+
+async def broadcast_tally(conn: Conn, broadcast_id: int) -> dict[str, int]:
+    """How many recipients of a broadcast are in each status."""
+    rows = await _all(
+        conn, "SELECT status, COUNT(*) FROM broadcast_recipients WHERE broadcast_id = ? GROUP BY status",
+        (broadcast_id,),
+    )
+    return {r[0]: r[1] for r in rows}
+
+
+async def broadcast_recipients(conn: Conn, broadcast_id: int) -> dict[int, tuple[str, int]]:
+    """(status, attempts) of every recipient of a broadcast, by user id."""
+    rows = await _all(
+        conn, "SELECT user_id, status, attempts FROM broadcast_recipients WHERE broadcast_id = ?", (broadcast_id,)
+    )
+    return {r[0]: (r[1], r[2]) for r in rows}
+
+
+async def booking_totals_between(conn: Conn, start: date, end: date) -> list[tuple[BookingState, int, int]]:
+    """(state, bookings, minutes) of the bookings dated in [start, end]."""
+    rows = await _all(
+        conn,
+        "SELECT state, COUNT(*), COALESCE(SUM(minutes), 0) FROM bookings WHERE date BETWEEN ? AND ? GROUP BY state",
+        (start.isoformat(), end.isoformat()),
+    )
+    return [(BookingState(r[0]), r[1], r[2]) for r in rows]
+
+
+async def rating_counts_between(conn: Conn, start: date, end: date) -> dict[int, int]:
+    """How many evaluations gave each rating, for bookings dated in [start, end]."""
+    rows = await _all(
+        conn,
+        "SELECT e.rating, COUNT(*) FROM evaluations e JOIN bookings b ON b.id = e.booking_id"
+        " WHERE b.date BETWEEN ? AND ? GROUP BY e.rating",
+        (start.isoformat(), end.isoformat()),
+    )
+    return {r[0]: r[1] for r in rows}

@@ -1,0 +1,139 @@
+"""/staffadmin (admins only): add and remove staff by Telegram user id (SPEC §1, §11).
+
+    /staffadmin ──► list ──「添加工作人员」──► STAFF_ID ──"id [name]"──► list
+                      └──「移除 <id> <name>」──► confirm ──「确认移除」──► list
+
+After each change the person's command menu is refreshed, so staff commands appear
+only in staff members' chats.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot import texts
+from bot.callbacks import pattern
+from bot.deps import BotContext
+from bot.handlers.common import END, answer, button, keyboard, send, show
+from bot.handlers.flow import ask, conversation, reask, text_of, text_step
+from bot.handlers.menus import refresh_staff_menu
+from bot.handlers.staff.common import admin_only
+from bot.handlers.staff.console import callback, console_row, draft, drop_draft, leave_flows, service, set_draft, stale
+from bot.handlers.staff.console import staff_id as actor_id
+from bot.rules.errors import DomainError
+from bot.services.staff import BadInput
+from bot.texts import staff as t
+
+App = Application[Any, Any, Any, Any, Any, Any]
+STAFF_ID = 30
+
+
+async def show_staff(update: Update, context: BotContext, note: str = "") -> None:
+    """The admins, the staff, and the add / remove buttons."""
+    staff = await service(context).list_staff()
+    rows: list[Any] = [button(t.ADD_STAFF, "st", "saadd")]
+    rows += [button(t.remove_staff_label(user_id, name), "st", "sarm", user_id) for user_id, name in staff]
+    rows.append(console_row())
+    admins = sorted(context.deps.settings.bot_admin_ids)
+    await show(update, context, t.staff_list(admins, staff, note), keyboard(*rows))
+
+
+@admin_only
+async def staff_admin(update: Update, context: BotContext) -> None:
+    """/staffadmin and st:sa: the staff list."""
+    leave_flows(update, context)
+    await answer(update)
+    await show_staff(update, context)
+
+
+@admin_only
+async def add_begin(update: Update, context: BotContext) -> int:
+    """「添加工作人员」: ask for the Telegram user id."""
+    leave_flows(update, context)
+    await answer(update)
+    set_draft(context, "staff_add")
+    await ask(update, context, t.ASK_STAFF_ID)
+    return STAFF_ID
+
+
+def _parse_id(text: str) -> tuple[int, str] | None:
+    head, _, name = text.strip().partition(" ")
+    return (int(head), name.strip()) if head.isdigit() else None
+
+
+@admin_only
+async def got_staff_id(update: Update, context: BotContext) -> int | None:
+    """'123456789 张三': add them and refresh their command menu."""
+    pending = draft(context)
+    if pending is None or pending.kind != "staff_add":
+        await send(update, context, t.DRAFT_GONE)
+        return END
+    parsed = _parse_id(text_of(update) or "")
+    if parsed is None:
+        await reask(update, context, t.STAFF_ID_BAD)
+        return None
+    user_id, name = parsed
+    try:
+        await service(context).add_staff(actor_id(update), user_id, name)
+    except BadInput as err:
+        await reask(update, context, err.message)
+        return None
+    except DomainError as err:
+        drop_draft(context)
+        await show_staff(update, context, err.message)
+        return END
+    drop_draft(context)
+    await refresh_staff_menu(context.application, user_id)
+    await show_staff(update, context, t.staff_added(user_id, name))
+    return END
+
+
+@admin_only
+async def remove_asked(update: Update, context: BotContext) -> None:
+    """「移除 …」: confirm first."""
+    leave_flows(update, context)
+    parsed = callback(update)
+    user_id = parsed.int_arg(0) if parsed else None
+    staff = dict(await service(context).list_staff())
+    if user_id is None or user_id not in staff:
+        await stale(update, t.NOT_STAFF)
+        return
+    await answer(update)
+    await show(update, context, t.confirm_remove(user_id, staff[user_id]),
+               keyboard([button(t.CONFIRM_REMOVE, "st", "sarmok", user_id), button(t.BACK, "st", "sa")]))
+
+
+@admin_only
+async def remove_confirmed(update: Update, context: BotContext) -> None:
+    """「确认移除」: remove them and take the staff commands out of their menu."""
+    parsed = callback(update)
+    user_id = parsed.int_arg(0) if parsed else None
+    try:
+        if user_id is None:
+            raise DomainError(texts.STALE_BUTTON)
+        await service(context).remove_staff(actor_id(update), user_id)
+    except DomainError as err:
+        await stale(update, err.message)
+        return
+    await answer(update)
+    await refresh_staff_menu(context.application, user_id)
+    await show_staff(update, context, t.staff_removed(user_id))
+
+
+def register(application: App) -> None:
+    """/staffadmin, its conversation (typed id) and buttons."""
+    application.add_handler(
+        conversation(
+            application,
+            "staff_admin",
+            entry_points=[CallbackQueryHandler(add_begin, pattern=pattern("st", "saadd"))],
+            states={STAFF_ID: text_step(got_staff_id)},
+        )
+    )
+    application.add_handler(CommandHandler("staffadmin", staff_admin))
+    application.add_handler(CallbackQueryHandler(staff_admin, pattern=pattern("st", "sa")))
+    application.add_handler(CallbackQueryHandler(remove_asked, pattern=pattern("st", "sarm")))
+    application.add_handler(CallbackQueryHandler(remove_confirmed, pattern=pattern("st", "sarmok")))

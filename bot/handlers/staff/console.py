@@ -1,0 +1,553 @@
+"""The staff console: /staff, /schedule, /find, the booking view with review, outcome,
+revoke and history, and the unit view (SPEC §8, §11).
+
+    /schedule [date] ──► day view ──「前一天」「后一天」──► day view
+                              └── booking button ──► booking view
+    /find [text] ──(no text)──► FIND_TEXT ──text──► booking view | unit view | unit list
+    booking view ──「通过」「材料不符」──► (clerks told) booking view
+                 ──「不通过」──► FAIL_REASON ──text──► (clerks told) booking view
+                 ──「已办理」「未到」──► (clerks told) booking view
+                 ──「撤销预约」──► REVOKE_REASON ──text──► (clerks told) booking view
+                 ──「历史记录」──► history
+
+Every command and st: button is behind ``staff_only``. Opening a staff screen ends
+whatever flow the staff member was in, so that a later typed text can never be
+taken as the answer to an old question.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import date, timedelta
+from functools import wraps
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot import texts
+from bot.callbacks import Callback, pattern, unpack
+from bot.deps import BotContext
+from bot.handlers import menus
+from bot.handlers.common import END, answer, button, keyboard, send, show
+from bot.handlers.flow import ask, conversation, end_flows, reask, text_of, text_step
+from bot.handlers.receipt import refresh_receipt
+from bot.handlers.staff.common import staff_only
+from bot.jobs.reminders import send_evaluation_request
+from bot.persistence import persisted_model
+from bot.rules.errors import DomainError
+from bot.rules.states import CAPACITY_STATES, allowed_events
+from bot.services.booking import BookingDetails, Freed
+from bot.services.roles import Role, role_of
+from bot.services.staff import BadInput, ReviewResult, StaffService, parse_day
+from bot.storage import repo
+from bot.storage.models import Booking, Unit
+from bot.texts import staff as t
+
+log = logging.getLogger(__name__)
+
+App = Application[Any, Any, Any, Any, Any, Any]
+R = TypeVar("R")
+FIND_TEXT, FAIL_REASON, REVOKE_REASON = range(3)
+DRAFT = "draft_staff"
+SCHEDULE_LIMIT = 40  # bookings listed (and given a button) per schedule message
+
+
+@persisted_model
+class StaffDraft(BaseModel):
+    """What a staff member's pending free-text question is about."""
+
+    kind: str  # fail | revoke | capacity | close | cal_set | cal_del | staff_add
+    target: str = ""
+    extra: str = ""
+
+
+# ---------------------------------------------------------------- shared by the staff modules
+
+
+def service(context: BotContext) -> StaffService:
+    """The staff use cases over the application's dependencies."""
+    return StaffService.of(context.deps)
+
+
+def staff_id(update: Update) -> int:
+    """The acting staff member's Telegram user id (the guard has checked the role)."""
+    user = update.effective_user
+    assert user is not None
+    return user.id
+
+
+def leave_flows(update: Update, context: BotContext) -> None:
+    """A staff screen was opened: end any flow (and its pending question) of this user."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is not None and chat is not None:
+        end_flows(context.application, user.id, chat.id)
+    if context.user_data is not None:
+        context.user_data.pop(DRAFT, None)
+
+
+def screen(func: Callable[[Update, BotContext], Awaitable[R]]) -> Callable[[Update, BotContext], Awaitable[R | None]]:
+    """staff_only, and leave any other flow first (a staff screen is a flow entry)."""
+
+    @wraps(func)
+    async def wrapper(update: Update, context: BotContext) -> R:
+        leave_flows(update, context)
+        return await func(update, context)
+
+    return staff_only(wrapper)
+
+
+def callback(update: Update) -> Callback | None:
+    """The pressed button's parsed data."""
+    query = update.callback_query
+    return unpack(query.data) if query is not None else None
+
+
+def draft(context: BotContext) -> StaffDraft | None:
+    """The pending question's subject, if any."""
+    value = (context.user_data or {}).get(DRAFT)
+    return value if isinstance(value, StaffDraft) else None
+
+
+def set_draft(context: BotContext, kind: str, target: object = "", extra: str = "") -> None:
+    """Remember what the next typed answer is about."""
+    context.user_data[DRAFT] = StaffDraft(kind=kind, target=str(target), extra=extra)  # type: ignore[index]
+
+
+def drop_draft(context: BotContext) -> None:
+    """The question was answered."""
+    if context.user_data is not None:
+        context.user_data.pop(DRAFT, None)
+
+
+def args_text(context: BotContext) -> str:
+    """The text after the command."""
+    return " ".join(context.args or []).strip()
+
+
+def console_row() -> list[InlineKeyboardButton]:
+    """The row that leads back to the console menu."""
+    return [button(t.CONSOLE, "st", "menu")]
+
+
+async def stale(update: Update, message: str = texts.STALE_BUTTON) -> None:
+    """A press whose arguments no longer make sense."""
+    await answer(update, message, alert=True)
+
+
+async def notify(context: BotContext, user_ids: Iterable[int], text: str,
+                 markup: InlineKeyboardMarkup | None = None) -> int:
+    """Send one message to each user (outside any transaction); returns how many got it.
+
+    A user who blocked the bot is marked so (bulk sends skip them); any other
+    failure is logged and the rest are still told.
+    """
+    deps = context.deps
+    told = 0
+    for user_id in dict.fromkeys(user_ids):
+        try:
+            await context.bot.send_message(user_id, text, reply_markup=markup)
+            told += 1
+        except Forbidden:
+            async with deps.db.write() as conn:
+                await repo.mark_blocked(conn, user_id, deps.clock.now())
+        except TelegramError as err:
+            log.warning("could not notify user %s: %s", user_id, type(err).__name__)
+    return told
+
+
+async def minutes_freed(context: BotContext, freed: Freed) -> None:
+    """Minutes went back to a session: clerks waiting for 有号提醒 on that date are told."""
+    try:
+        from bot.jobs.watchers import on_minutes_freed
+    except ImportError:  # the reminders capability is not installed
+        return
+    await on_minutes_freed(context.application, freed)
+
+
+# ---------------------------------------------------------------- /staff
+
+
+@screen
+async def menu(update: Update, context: BotContext) -> None:
+    """/staff: the console's commands and shortcuts."""
+    await answer(update)
+    role = await role_of(context.deps.db, context.deps.settings, staff_id(update))
+    commands = [(c.command, c.description) for c in menus.STAFF_COMMANDS]
+    if role is Role.ADMIN:
+        commands += [(c.command, c.description) for c in menus.ADMIN_COMMANDS]
+    svc = service(context)
+    today = svc.today()
+    first = svc.first_window_day(await context.deps.bookings.calendar())
+    rows: list[Any] = [
+        [button(t.TODAY_SCHEDULE, "st", "day", today), button(t.FIND, "st", "find")],
+        [button(t.CAPACITY, "st", "cap", first), button(t.CALENDAR, "st", "cal", today)],
+        [button(t.EXPORT_TODAY, "st", "exp", today), button(t.CHART, "st", "chart")],
+    ]
+    if role is Role.ADMIN:
+        rows.append([button(t.STAFF_ADMIN, "st", "sa")])
+    await show(update, context, t.console(commands), keyboard(*rows))
+
+
+# ---------------------------------------------------------------- schedule
+
+
+def schedule_keyboard(day: date, bookings: list[tuple[Booking, str]]) -> InlineKeyboardMarkup:
+    """Paging by date, and one button per listed booking."""
+    rows: list[Any] = [[button(t.PREV_DAY, "st", "day", day - timedelta(days=1)),
+                        button(t.NEXT_DAY, "st", "day", day + timedelta(days=1))]]
+    buttons = [button(t.booking_button(b, name), "st", "bk", b.id) for b, name in bookings[:SCHEDULE_LIMIT]]
+    rows += [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
+    rows.append(console_row())
+    return keyboard(*rows)
+
+
+async def show_schedule(update: Update, context: BotContext, day: date) -> None:
+    """Render a date's schedule (in place for a button, new for a command)."""
+    s = await service(context).schedule(day)
+    entries = [(e.booking, e.unit_name) for e in s.entries]
+    await show(update, context, t.schedule(s, limit=SCHEDULE_LIMIT), schedule_keyboard(day, entries))
+
+
+@screen
+async def schedule_command(update: Update, context: BotContext) -> None:
+    """/schedule [YYYY-MM-DD]: a date's bookings by session (default today)."""
+    svc = service(context)
+    raw = args_text(context)
+    day = svc.today() if not raw else parse_day(raw, svc.today())
+    if day is None:
+        await send(update, context, f"{t.DATE_BAD}\n{t.SCHEDULE_USAGE}")
+        return
+    await show_schedule(update, context, day)
+
+
+@screen
+async def schedule_button(update: Update, context: BotContext) -> None:
+    """st:day:<YYYYMMDD>: page to a date."""
+    parsed = callback(update)
+    day = parsed.date_arg(0) if parsed else None
+    if day is None:
+        await stale(update)
+        return
+    await answer(update)
+    await show_schedule(update, context, day)
+
+
+# ---------------------------------------------------------------- booking view
+
+
+def booking_keyboard(d: BookingDetails) -> InlineKeyboardMarkup:
+    """Per item 「通过」「不通过」「材料不符」; outcome, revoke and history buttons."""
+    b = d.booking
+    counts: dict[str, int] = {}
+    for item in d.items:
+        counts[item.business.value] = counts.get(item.business.value, 0) + 1
+    reviewable = b.state in CAPACITY_STATES
+    rows: list[Any] = []
+    for item in d.items:
+        rows.append([button(t.item_label(item, counts[item.business.value]), "st", "item", item.id)])
+        if item.filled and reviewable:
+            rows.append([button(t.PASS, "st", "rv", item.id, "pass"),
+                         button(t.FAIL, "st", "rv", item.id, "fail"),
+                         button(t.MISMATCH, "st", "rv", item.id, "mismatch")])
+    events = allowed_events(b.state)
+    outcome = [button(label, "st", "out", b.id, event)
+               for label, event in ((t.SERVED, "serve"), (t.NO_SHOW, "no_show")) if event in events]
+    rows.append(outcome or None)
+    rows.append(button(t.REVOKE, "st", "rvk", b.id) if "revoke" in events else None)
+    rows.append([button(t.HISTORY, "st", "hist", b.id), button(t.UNIT_INFO, "st", "unit", b.unit_id)])
+    rows.append([button(t.DAY_SCHEDULE, "st", "day", b.date), *console_row()])
+    return keyboard(*rows)
+
+
+async def show_booking(update: Update, context: BotContext, booking_id: int, note: str = "") -> None:
+    """Render the staff's booking view."""
+    d = await context.deps.bookings.details(booking_id)
+    spec = context.deps.bookings.session(d.booking.session)
+    await show(update, context, t.booking_view(d, spec, note), booking_keyboard(d))
+
+
+@screen
+async def booking_button(update: Update, context: BotContext) -> None:
+    """st:bk:<id>: open a booking."""
+    parsed = callback(update)
+    booking_id = parsed.int_arg(0) if parsed else None
+    try:
+        if booking_id is None:
+            raise DomainError(texts.STALE_BUTTON)
+        await service(context).booking(booking_id)
+    except DomainError as err:
+        await stale(update, err.message)
+        return
+    await answer(update)
+    await show_booking(update, context, booking_id)
+
+
+@screen
+async def item_button(update: Update, context: BotContext) -> None:
+    """st:item:<id>: one applicant's details (identity masked)."""
+    parsed = callback(update)
+    item_id = parsed.int_arg(0) if parsed else None
+    try:
+        if item_id is None:
+            raise DomainError(texts.STALE_BUTTON)
+        booking, item = await service(context).item(item_id)
+    except DomainError as err:
+        await stale(update, err.message)
+        return
+    await answer(update)
+    await show(update, context, t.item_view(booking, item),
+               keyboard([button(t.BACK, "st", "bk", booking.id), *console_row()]))
+
+
+@screen
+async def history_button(update: Update, context: BotContext) -> None:
+    """st:hist:<id>: the booking's audit lines."""
+    parsed = callback(update)
+    booking_id = parsed.int_arg(0) if parsed else None
+    try:
+        if booking_id is None:
+            raise DomainError(texts.STALE_BUTTON)
+        booking, entries = await service(context).history(booking_id)
+    except DomainError as err:
+        await stale(update, err.message)
+        return
+    await answer(update)
+    await show(update, context, t.history(booking, entries),
+               keyboard([button(t.BACK, "st", "bk", booking.id), *console_row()]))
+
+
+# ---------------------------------------------------------------- unit view and /find
+
+
+async def show_unit(update: Update, context: BotContext, unit_id: int) -> None:
+    """Render a unit: freeze, clerks, bookings (each with a button)."""
+    v = await service(context).unit_view(unit_id)
+    buttons = [button(f"{b.code} {b.state.label}", "st", "bk", b.id) for b in [*v.active, *v.recent]]
+    labels = {spec.key: spec.label for spec in context.deps.bookings.sessions}
+    await show(update, context, t.unit_view(v, labels), keyboard(*([b] for b in buttons), console_row()))
+
+
+@screen
+async def unit_button(update: Update, context: BotContext) -> None:
+    """st:unit:<id>: open a unit."""
+    parsed = callback(update)
+    unit_id = parsed.int_arg(0) if parsed else None
+    try:
+        if unit_id is None:
+            raise DomainError(texts.STALE_BUTTON)
+        await answer(update)
+        await show_unit(update, context, unit_id)
+    except DomainError as err:
+        await stale(update, err.message)
+
+
+async def _show_found(update: Update, context: BotContext, found: Booking | list[Unit]) -> bool:
+    """Show what /find found; False if nothing."""
+    if isinstance(found, Booking):
+        await show_booking(update, context, found.id)
+        return True
+    if not found:
+        return False
+    if len(found) == 1:
+        await show_unit(update, context, found[0].id)
+        return True
+    await show(update, context, t.units_found(len(found)),
+               keyboard(*([button(f"{u.name}（{u.username}）", "st", "unit", u.id)] for u in found), console_row()))
+    return True
+
+
+@screen
+async def find_begin(update: Update, context: BotContext) -> int:
+    """/find <text>, or ask for the text."""
+    await answer(update)
+    text = args_text(context) if update.message is not None else ""
+    if text:
+        if await _show_found(update, context, await service(context).find(text)):
+            return END
+        await ask(update, context, t.FIND_NOTHING)
+        return FIND_TEXT
+    await ask(update, context, t.ASK_FIND)
+    return FIND_TEXT
+
+
+@staff_only
+async def got_find_text(update: Update, context: BotContext) -> int | None:
+    """Look the typed text up; nothing found asks again."""
+    if await _show_found(update, context, await service(context).find(text_of(update) or "")):
+        return END
+    await reask(update, context, t.FIND_NOTHING)
+    return None
+
+
+# ---------------------------------------------------------------- review (SPEC §8)
+
+
+@screen
+async def review_button(update: Update, context: BotContext) -> int:
+    """st:rv:<item>:pass|fail|mismatch — 不通过 asks for the reason first."""
+    parsed = callback(update)
+    item_id = parsed.int_arg(0) if parsed else None
+    result = parsed.args[1] if parsed and len(parsed.args) > 1 else ""
+    svc = service(context)
+    try:
+        if item_id is None:
+            raise DomainError(texts.STALE_BUTTON)
+        booking, item = await svc.item(item_id)
+        if result == "fail":
+            await answer(update)
+            set_draft(context, "fail", item.id)
+            await ask(update, context, t.ask_fail_reason(item))
+            return FAIL_REASON
+        outcome = await svc.review(staff_id(update), item_id, result)
+    except DomainError as err:
+        await stale(update, err.message)
+        return END
+    await answer(update)
+    await _after_review(update, context, outcome)
+    return END
+
+
+@staff_only
+async def got_fail_reason(update: Update, context: BotContext) -> int | None:
+    """The reason of 不通过: validated (≤200 chars), else asked again."""
+    pending = draft(context)
+    if pending is None or pending.kind != "fail":
+        await send(update, context, t.DRAFT_GONE)
+        return END
+    try:
+        outcome = await service(context).review(staff_id(update), int(pending.target), "fail", text_of(update) or "")
+    except DomainError as err:
+        if isinstance(err, BadInput):
+            await reask(update, context, err.message)
+            return None
+        drop_draft(context)
+        await send(update, context, err.message)
+        return END
+    drop_draft(context)
+    await _after_review(update, context, outcome)
+    return END
+
+
+async def _after_review(update: Update, context: BotContext, outcome: ReviewResult) -> None:
+    """Tell every clerk of the unit, then show the booking again."""
+    text = t.review_notice(outcome.booking, outcome.item, outcome.reason, outcome.freeze, outcome.newly_frozen)
+    told = await notify(context, outcome.clerk_ids, text)
+    await refresh_receipt(context, outcome.booking.id)
+    await show_booking(update, context, outcome.booking.id, t.reviewed(outcome.item, told))
+
+
+# ---------------------------------------------------------------- outcome and revoke
+
+
+@screen
+async def outcome_button(update: Update, context: BotContext) -> None:
+    """st:out:<id>:serve|no_show — 已办理 asks the clerks for their evaluation."""
+    parsed = callback(update)
+    booking_id = parsed.int_arg(0) if parsed else None
+    event = parsed.args[1] if parsed and len(parsed.args) > 1 else ""
+    try:
+        if booking_id is None:
+            raise DomainError(texts.STALE_BUTTON)
+        change = await service(context).set_outcome(staff_id(update), booking_id, event)
+    except DomainError as err:
+        await stale(update, err.message)
+        return
+    await answer(update)
+    b = change.booking
+    if event == "serve":
+        # Through the notifications log, so the next-day follow-up never repeats it.
+        told = await send_evaluation_request(context.application, b.id)
+    else:
+        told = await notify(context, change.clerk_ids, t.no_show_notice(b, context.deps.settings.bot_centre_phone))
+    await refresh_receipt(context, b.id)
+    await show_booking(update, context, b.id, t.outcome_done(b, told))
+
+
+@screen
+async def revoke_button(update: Update, context: BotContext) -> int:
+    """st:rvk:<id>: ask why the booking is revoked."""
+    parsed = callback(update)
+    booking_id = parsed.int_arg(0) if parsed else None
+    try:
+        if booking_id is None:
+            raise DomainError(texts.STALE_BUTTON)
+        booking = await service(context).booking(booking_id)
+        if "revoke" not in allowed_events(booking.state):
+            raise DomainError(texts.BOOKING_NOT_ACTIVE)
+    except DomainError as err:
+        await stale(update, err.message)
+        return END
+    await answer(update)
+    set_draft(context, "revoke", booking.id)
+    await ask(update, context, t.ask_revoke_reason(booking))
+    return REVOKE_REASON
+
+
+@staff_only
+async def got_revoke_reason(update: Update, context: BotContext) -> int | None:
+    """Revoke with the typed reason; the clerks are told and the minutes freed."""
+    pending = draft(context)
+    if pending is None or pending.kind != "revoke":
+        await send(update, context, t.DRAFT_GONE)
+        return END
+    booking_id = int(pending.target)
+    try:
+        change = await service(context).revoke(staff_id(update), booking_id, text_of(update) or "")
+    except DomainError as err:
+        if isinstance(err, BadInput):
+            await reask(update, context, err.message)
+            return None
+        drop_draft(context)
+        await send(update, context, err.message)
+        return END
+    drop_draft(context)
+    b = change.booking
+    told = await notify(context, change.clerk_ids,
+                        t.revoke_notice(b, _session_label(context, b), b.ended_reason or "",
+                                        context.deps.settings.bot_centre_phone))
+    await refresh_receipt(context, b.id)
+    await minutes_freed(context, Freed(b.date, b.session, b.minutes))
+    await show_booking(update, context, b.id, t.revoked(b, told))
+    return END
+
+
+def _session_label(context: BotContext, booking: Booking) -> str:
+    spec = context.deps.bookings.session(booking.session)
+    return spec.label if spec else booking.session
+
+
+# ---------------------------------------------------------------- registration
+
+
+def register(application: App) -> None:
+    """The console conversation (find, 不通过 reason, revoke reason) and its screens."""
+    application.add_handler(
+        conversation(
+            application,
+            "staff_console",
+            entry_points=[
+                CommandHandler("find", find_begin),
+                CallbackQueryHandler(find_begin, pattern=pattern("st", "find")),
+                CallbackQueryHandler(review_button, pattern=pattern("st", "rv")),
+                CallbackQueryHandler(revoke_button, pattern=pattern("st", "rvk")),
+            ],
+            states={
+                FIND_TEXT: text_step(got_find_text),
+                FAIL_REASON: text_step(got_fail_reason),
+                REVOKE_REASON: text_step(got_revoke_reason),
+            },
+        )
+    )
+    application.add_handler(CommandHandler("staff", menu))
+    application.add_handler(CommandHandler("schedule", schedule_command))
+    application.add_handler(CallbackQueryHandler(menu, pattern=pattern("st", "menu")))
+    application.add_handler(CallbackQueryHandler(schedule_button, pattern=pattern("st", "day")))
+    application.add_handler(CallbackQueryHandler(booking_button, pattern=pattern("st", "bk")))
+    application.add_handler(CallbackQueryHandler(item_button, pattern=pattern("st", "item")))
+    application.add_handler(CallbackQueryHandler(history_button, pattern=pattern("st", "hist")))
+    application.add_handler(CallbackQueryHandler(unit_button, pattern=pattern("st", "unit")))
+    application.add_handler(CallbackQueryHandler(outcome_button, pattern=pattern("st", "out")))

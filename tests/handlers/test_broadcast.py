@@ -1,0 +1,296 @@
+"""/broadcast through the real Application: preview, pace, blocked users, retries, resume after a crash."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterable
+from datetime import date
+from typing import Any
+
+import pytest
+
+from bot.clock import ManualClock
+from bot.config import Settings
+from bot.fake_telegram import ApiError
+from bot.harness import Harness
+from bot.rules.states import BookingState
+from bot.storage import repo
+from tests.handlers.conftest import make_unit
+
+ADMIN = 900001
+TEXT = "【通知】12月5日（周六）系统维护，暂停预约一天。"
+RATE = 20
+
+
+async def add_clerks(h: Harness, unit_id: int, user_ids: Iterable[int]) -> list[int]:
+    """Clerks bound to a unit, inserted directly (and given chats the fake accepts)."""
+    ids = list(user_ids)
+    now = h.clock.now()
+    async with h.deps.db.write() as conn:
+        for user_id in ids:
+            await repo.touch_tg_user(conn, user_id, f"经办人{user_id}", now)
+            await repo.bind_user(conn, user_id, unit_id, must_set_password=False, now=now)
+    for user_id in ids:
+        h.user(user_id)
+    return ids
+
+
+async def settle(h: Harness, timeout: float = 20.0) -> None:
+    """Wait until no broadcast is unfinished and every sender task has ended."""
+    async with asyncio.timeout(timeout):
+        while True:
+            tasks = [t for t in asyncio.all_tasks() if t.get_name().startswith("broadcast:") and not t.done()]
+            if tasks:
+                await asyncio.wait(tasks)
+                continue
+            async with h.deps.db.read() as conn:
+                if not await repo.unfinished_broadcasts(conn):
+                    return
+            await asyncio.sleep(0.02)
+
+
+def delivered(h: Harness, chat_id: int, text: str = TEXT) -> int:
+    """How many copies of ``text`` the chat really shows."""
+    return sum(1 for m in h.api.messages_in(chat_id) if m.from_bot and m.text == text)
+
+
+async def compose(h: Harness, text: str = TEXT) -> Any:
+    """The admin composes a broadcast up to the audience choice."""
+    staff = h.user(ADMIN)
+    await staff.command("broadcast")
+    assert "通知内容" in staff.last.text
+    reply = await staff.send(text)
+    assert "请选择接收人" in reply.text
+    return staff
+
+
+@pytest.fixture
+async def paced(settings: Settings, clock: ManualClock) -> AsyncIterator[Harness]:
+    """A harness whose broadcasts go at RATE messages per second."""
+    h = Harness(settings.model_copy(update={"bot_broadcast_rate": float(RATE)}), clock)
+    await h.start()
+    try:
+        yield h
+    finally:
+        await h.stop()
+
+
+async def test_broadcast_to_all_clerks_paced_with_blocked_and_flood_control(paced: Harness) -> None:
+    h = paced
+    unit_id = await make_unit(h)
+    ids = await add_clerks(h, unit_id, range(5001, 5031))
+    flooded, blocked = ids[3], ids[7]
+    floods: list[int] = []
+
+    def behaviour(method: str, params: dict[str, Any]) -> ApiError | None:
+        if method != "sendMessage" or params.get("text") != TEXT:
+            return None
+        chat = int(params["chat_id"])
+        if chat == flooded and not floods:
+            floods.append(chat)
+            return ApiError.retry_after(1)
+        if chat == blocked:
+            return ApiError.blocked()
+        return None
+
+    h.api.behaviour = behaviour
+    staff = await compose(h)
+    await staff.press("全部经办人（30人）")
+    preview = staff.last
+    assert "共30人" in preview.text and TEXT in preview.text
+    assert preview.labels == ["确认发送", "取消"]
+    await staff.press("确认发送", exact=True)
+    await settle(h)
+
+    for user_id in ids:
+        assert delivered(h, user_id) == (0 if user_id == blocked else 1), user_id
+    async with h.deps.db.read() as conn:
+        broadcast = await repo.get_broadcast(conn, 1)
+        recipients = await repo.broadcast_recipients(conn, 1)
+        blocked_user = await repo.get_tg_user(conn, blocked)
+        still_reachable = await repo.all_clerk_ids(conn)
+    assert broadcast is not None and broadcast.status == "done" and broadcast.finished_at is not None
+    assert broadcast.created_by == ADMIN and broadcast.text == TEXT
+    assert {u: s for u, (s, _) in recipients.items()} == {u: "blocked" if u == blocked else "sent" for u in ids}
+    assert blocked_user is not None and blocked_user.blocked_at is not None
+    assert blocked not in still_reachable and len(still_reachable) == 29
+    assert floods == [flooded]
+
+    # Never more than RATE requests of the broadcast in any one second (failed ones included).
+    times = sorted(c.at for c in h.api.sent("sendMessage") if c.params.get("text") == TEXT)
+    assert len(times) == 31  # 30 recipients + one retried
+    for i, start in enumerate(times):
+        assert sum(1 for x in times[i:] if x < start + 1.0) <= RATE
+
+    # The preview became the progress message, which ends with the totals; a report follows.
+    assert "已发送 29 / 失败 0 / 已屏蔽 1，共 30" in preview.text and "已完成" in preview.text
+    assert "共30人，成功29人" in staff.last.text and "1人已屏蔽" in staff.last.text
+
+
+async def test_blocked_clerks_are_skipped_next_time(harness: Harness) -> None:
+    unit_id = await make_unit(harness)
+    ids = await add_clerks(harness, unit_id, [5101, 5102, 5103])
+    harness.api.behaviour = lambda method, params: (
+        ApiError.blocked() if method == "sendMessage" and int(params["chat_id"]) == 5102 else None
+    )
+    staff = await compose(harness)
+    await staff.press("全部经办人（3人）")
+    await staff.press("确认发送", exact=True)
+    await settle(harness)
+    harness.api.behaviour = None
+    await staff.command("broadcast")
+    await staff.send("第二条通知")
+    await staff.press("全部经办人（2人）")
+    await staff.press("确认发送", exact=True)
+    await settle(harness)
+    assert [delivered(harness, u, "第二条通知") for u in ids] == [1, 0, 1]
+    async with harness.deps.db.read() as conn:
+        assert set(await repo.broadcast_recipients(conn, 2)) == {5101, 5103}
+
+
+async def test_flood_control_beyond_the_rate_limiter_is_retried_then_given_up(harness: Harness) -> None:
+    unit_id = await make_unit(harness)
+    ids = await add_clerks(harness, unit_id, [5201, 5202, 5203])
+    calls = {5201: 0, 5202: 0}
+
+    def behaviour(method: str, params: dict[str, Any]) -> ApiError | None:
+        chat = int(params.get("chat_id", 0))
+        if method != "sendMessage" or params.get("text") != TEXT or chat not in calls:
+            return None
+        calls[chat] += 1
+        # 5201: five refusals (the rate limiter retries 3 times, then we retry); 5202: always refused
+        if chat == 5202 or calls[chat] <= 5:
+            return ApiError(429, "Too Many Requests: retry after 0.01", {"retry_after": 0.01})
+        return None
+
+    harness.api.behaviour = behaviour
+    staff = await compose(harness)
+    await staff.press("全部经办人（3人）")
+    await staff.press("确认发送", exact=True)
+    await settle(harness)
+    assert [delivered(harness, u) for u in ids] == [1, 0, 1]
+    async with harness.deps.db.read() as conn:
+        recipients = await repo.broadcast_recipients(conn, 1)
+    assert recipients == {5201: ("sent", 2), 5202: ("failed", 3), 5203: ("sent", 1)}
+    assert "失败 1" in staff.bot_messages()[-2].text
+    assert "1人发送失败" in staff.last.text
+
+
+async def test_crash_half_way_then_restart_finishes_without_duplicates(harness: Harness) -> None:
+    unit_id = await make_unit(harness)
+    ids = await add_clerks(harness, unit_id, range(5301, 5321))
+    gate = asyncio.Event()
+    accepted: list[int] = []
+
+    async def behaviour(method: str, params: dict[str, Any]) -> None:
+        if method == "sendMessage" and params.get("text") == TEXT:
+            if len(accepted) >= 8:
+                await gate.wait()  # the process dies while this request is in flight
+            accepted.append(int(params["chat_id"]))
+
+    harness.api.behaviour = behaviour
+    staff = await compose(harness)
+    await staff.press("全部经办人（20人）")
+    await staff.press("确认发送", exact=True)
+    async with asyncio.timeout(10):
+        # the ninth request has reached the gate: the first eight outcomes are recorded
+        while len([c for c in harness.api.sent("sendMessage") if c.params.get("text") == TEXT]) < 9:
+            await asyncio.sleep(0.01)
+    assert len(accepted) == 8
+    senders = [t for t in asyncio.all_tasks() if t.get_name() == "broadcast:1"]
+    await harness.crash()
+    for task in senders:  # a killed process runs nothing more
+        task.cancel()
+    await asyncio.gather(*senders, return_exceptions=True)
+    harness.api.behaviour = None
+
+    await harness.start()
+    await settle(harness)
+    assert [delivered(harness, u) for u in ids] == [1] * 20
+    # after the restart only the twelve pending were tried (the one in flight among them)
+    assert len([c for c in harness.api.sent("sendMessage") if c.params.get("text") == TEXT]) == 9 + 12
+    async with harness.deps.db.read() as conn:
+        recipients = await repo.broadcast_recipients(conn, 1)
+        broadcast = await repo.get_broadcast(conn, 1)
+    assert set(recipients.values()) == {("sent", 1)} and len(recipients) == 20
+    assert broadcast is not None and broadcast.status == "done"
+    assert "已发送 20 / 失败 0 / 已屏蔽 0，共 20" in staff.bot_messages()[-2].text
+
+
+async def test_graceful_restart_resumes_with_pending_recipients_only(harness: Harness) -> None:
+    unit_id = await make_unit(harness)
+    ids = await add_clerks(harness, unit_id, range(5401, 5416))
+    harness.api.behaviour = lambda method, params: 0.03 if method == "sendMessage" else None
+    staff = await compose(harness)
+    await staff.press("全部经办人（15人）")
+    await staff.press("确认发送", exact=True)
+    async with asyncio.timeout(10):
+        while sum(delivered(harness, u) for u in ids) < 4:
+            await asyncio.sleep(0.01)
+    await harness.stop()  # lets the message in flight finish and be recorded, leaves the rest
+    assert 4 <= sum(delivered(harness, u) for u in ids) < 15
+    await harness.start()
+    await settle(harness)
+    assert [delivered(harness, u) for u in ids] == [1] * 15
+    assert len([c for c in harness.api.sent("sendMessage") if c.params.get("text") == TEXT]) == 15
+
+
+async def test_audience_of_clerks_with_bookings_on_a_date(harness: Harness) -> None:
+    booked_unit = await make_unit(harness, "booked", "北京有约科技有限公司")
+    other_unit = await make_unit(harness, "other", "北京无约科技有限公司")
+    cancelled_unit = await make_unit(harness, "gone", "北京已取消科技有限公司")
+    booked = await add_clerks(harness, booked_unit, [5501, 5502])
+    others = await add_clerks(harness, other_unit, [5503])
+    cancelled = await add_clerks(harness, cancelled_unit, [5504])
+    day = date(2026, 12, 3)
+    now = harness.clock.now()
+    async with harness.deps.db.write() as conn:
+        for seq, unit_id in enumerate((booked_unit, cancelled_unit), start=1):
+            booking_id = await repo.insert_booking(
+                conn, code=f"CY20261203-00{seq}", code_date=day, code_seq=seq, unit_id=unit_id, day=day,
+                session="am", minutes=15, contact_name="张三", contact_phone="13800000000", created_by=None, now=now,
+            )
+        await repo.set_booking_state(conn, booking_id, BookingState.INCOMPLETE, BookingState.CANCELLED, now)
+
+    staff = await compose(harness)
+    reply = await staff.press("某日有预约的经办人")
+    assert "YYYY-MM-DD" in reply.text
+    assert "12月3日（周四） · 2人" in reply.labels
+    reply = await staff.send("2026-13-01")
+    assert "日期格式不正确" in reply.text
+    reply = await staff.send("2026-12-07")  # nobody booked: back to the audience
+    assert "没有符合条件的接收人" in reply.text
+    await staff.press("某日有预约的经办人")
+    reply = await staff.press("12月3日")
+    assert "2026年12月3日（周四）有待办预约" in reply.text and "共2人" in reply.text
+    await staff.press("确认发送", exact=True)
+    await settle(harness)
+    assert [delivered(harness, u) for u in booked + others + cancelled] == [1, 1, 0, 0]
+    async with harness.deps.db.read() as conn:
+        broadcast = await repo.get_broadcast(conn, 1)
+    assert broadcast is not None and broadcast.audience == "date" and broadcast.audience_date == day
+
+
+async def test_cancel_long_text_and_refusal_to_clerks(harness: Harness) -> None:
+    unit_id = await make_unit(harness)
+    await add_clerks(harness, unit_id, [5601])
+    staff = harness.user(ADMIN)
+    await staff.command("broadcast")
+    reply = await staff.send("字" * 3501)
+    assert "超过3500字" in reply.text and "通知内容" in reply.text
+    reply = await staff.send_sticker()
+    assert "请直接输入文字" in reply.text
+    await staff.send("字" * 3500)
+    await staff.press("全部经办人")
+    reply = await staff.press("取消", exact=True)
+    assert "已取消群发" in reply.text
+    reply = await staff.press_data("st:bsend")  # the old preview: nothing to send any more
+    assert harness.api.answered and "失效" in staff.answer_of_last_press().get("text", "")
+    clerk = harness.user(5601)
+    reply = await clerk.command("broadcast")
+    assert "没有理解" in reply.text
+    await clerk.press_data("st:bsend")
+    assert "失效" in clerk.answer_of_last_press().get("text", "")
+    async with harness.deps.db.read() as conn:
+        assert await repo.get_broadcast(conn, 1) is None
+    assert delivered(harness, 5601, "字" * 3500) == 0

@@ -1,0 +1,282 @@
+"""StaffService on a real migrated SQLite file: each use case's rows and audit lines."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from bot.clock import ManualClock
+from bot.config import Settings
+from bot.deps import Deps
+from bot.rules.basket import BusinessType
+from bot.rules.errors import DomainError, IllegalTransition
+from bot.rules.states import BookingState
+from bot.services.staff import (
+    BadInput,
+    StaffRefused,
+    StaffService,
+    check_reason,
+    parse_day,
+    parse_range,
+    unconfirmed_years_ahead,
+)
+from bot.storage import repo
+from bot.storage.db import Database
+from bot.storage.models import Booking
+from tests.conftest import at
+
+STAFF = 900001
+NEW = BusinessType.NEW
+
+
+@pytest.fixture
+def deps(settings: Settings, clock: ManualClock, db: Database) -> Deps:
+    return Deps.build(settings, clock, db)
+
+
+@pytest.fixture
+def svc(deps: Deps) -> StaffService:
+    return StaffService.of(deps)
+
+
+async def unit(deps: Deps, username: str = "acme") -> int:
+    created, _ = await deps.accounts.create_unit(username, f"{username} 有限公司", password="Start-Pass-1", actor="cli")
+    return created.id
+
+
+async def book(deps: Deps, unit_id: int, day: date, count: int = 1, session: str = "am",
+               fill: bool = True) -> Booking:
+    booking = await deps.bookings.book(unit_id=unit_id, user_id=1001, day=day, session=session,
+                                       counts={NEW: count}, contact_name="李四", contact_phone="13800138000")
+    if fill:
+        async with deps.db.write() as conn:
+            for n, item in enumerate(await repo.items_of(conn, booking.id)):
+                await repo.fill_item(conn, item.id, {"name": f"申请人{n}", "id_type": "居民身份证",
+                                                     "id_number": f"11010519900101{n:04d}", "phone": "13912345678"},
+                                     deps.clock.now())
+            await repo.set_booking_state(conn, booking.id, BookingState.INCOMPLETE, BookingState.PENDING,
+                                         deps.clock.now())
+    return booking
+
+
+async def item_ids(deps: Deps, booking_id: int) -> list[int]:
+    return [i.id for i in await deps.bookings.items(booking_id)]
+
+
+# ---------------------------------------------------------------- typed input
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("2026-12-02", date(2026, 12, 2)), ("2026/12/2", date(2026, 12, 2)), ("20261202", date(2026, 12, 2)),
+    ("12-2", date(2026, 12, 2)), ("12月2日", date(2026, 12, 2)), ("2027年1月4日", date(2027, 1, 4)),
+    ("2026-02-30", None), ("明天", None), ("", None), ("2026-12", None),
+])
+def test_parse_day(text: str, expected: date | None) -> None:
+    assert parse_day(text, date(2026, 12, 1)) == expected
+
+
+def test_parse_range() -> None:
+    today = date(2026, 12, 1)
+    assert parse_range("2026-12-01..2026-12-05", today) == (date(2026, 12, 1), date(2026, 12, 5))
+    assert parse_range("12-1~12-3", today) == (date(2026, 12, 1), date(2026, 12, 3))
+    assert parse_range("2026-12-02", today) == (date(2026, 12, 2), date(2026, 12, 2))
+    assert parse_range("2026-12-01..x", today) is None
+
+
+def test_check_reason() -> None:
+    assert check_reason("  材料  不清晰 ") == "材料 不清晰"
+    with pytest.raises(BadInput):
+        check_reason("   ")
+    with pytest.raises(BadInput, match="最多200个字"):
+        check_reason("字" * 201)
+    assert check_reason("字" * 200) == "字" * 200
+
+
+# ---------------------------------------------------------------- review and freeze
+
+
+async def test_mismatch_counted_once_per_item_and_freeze_on_the_fourth(deps: Deps, svc: StaffService) -> None:
+    unit_id = await unit(deps)
+    first = await book(deps, unit_id, date(2026, 12, 2), count=3)
+    second = await book(deps, unit_id, date(2026, 12, 3), count=2)
+    ids = await item_ids(deps, first.id) + await item_ids(deps, second.id)
+    result = await svc.review(STAFF, ids[0], "mismatch")
+    assert result.freeze is not None and result.freeze.display == "1/3" and not result.newly_frozen
+    # corrected to 通过 and back: the mismatch is not counted a second time
+    await svc.review(STAFF, ids[0], "pass")
+    result = await svc.review(STAFF, ids[0], "mismatch")
+    assert result.freeze is not None and result.freeze.count == 1
+    for item_id in ids[1:3]:
+        result = await svc.review(STAFF, item_id, "mismatch")
+    assert result.freeze is not None and result.freeze.display == "3/3" and not result.freeze.frozen
+    result = await svc.review(STAFF, ids[3], "mismatch")
+    assert result.newly_frozen and result.freeze is not None and result.freeze.until == at("2027-01-01 00:00")
+    result = await svc.review(STAFF, ids[4], "mismatch")
+    assert not result.newly_frozen and result.freeze is not None and result.freeze.count == 5
+    async with deps.db.read() as conn:
+        assert len(await repo.mismatch_times(conn, unit_id, "2026-12")) == 5
+        unit_lines = await repo.history(conn, "unit", unit_id)
+    assert [e.action for e in unit_lines if e.action != "create"].count("freeze") == 1
+    with pytest.raises(DomainError, match="冻结"):
+        await deps.bookings.check_may_start(unit_id)
+    deps.clock.set(at("2027-01-04 10:00"))  # type: ignore[attr-defined]
+    await deps.bookings.check_may_start(unit_id)
+
+
+async def test_fail_needs_a_reason_and_review_of_an_ended_booking_is_refused(deps: Deps, svc: StaffService) -> None:
+    unit_id = await unit(deps)
+    booking = await book(deps, unit_id, date(2026, 12, 2))
+    [item_id] = await item_ids(deps, booking.id)
+    with pytest.raises(BadInput):
+        await svc.review(STAFF, item_id, "fail", "  ")
+    result = await svc.review(STAFF, item_id, "fail", "照片模糊")
+    assert (result.item.review, result.item.review_reason) == ("fail", "照片模糊")
+    async with deps.db.read() as conn:
+        [line] = [e for e in await repo.history(conn, "booking", booking.id) if e.action == "review"]
+    assert json.loads(line.before or "{}")["review"] is None
+    assert json.loads(line.after or "{}") == {"item": item_id, "review": "fail", "reason": "照片模糊"}
+    await svc.revoke(STAFF, booking.id, "重复")
+    with pytest.raises(StaffRefused, match="已撤销"):
+        await svc.review(STAFF, item_id, "pass")
+    with pytest.raises(StaffRefused):
+        await svc.review(STAFF, item_id, "maybe")
+
+
+# ---------------------------------------------------------------- outcome
+
+
+async def test_outcome_from_the_appointment_date_by_the_transition_table(deps: Deps, svc: StaffService) -> None:
+    unit_id = await unit(deps)
+    booking = await book(deps, unit_id, date(2026, 12, 2))
+    with pytest.raises(StaffRefused, match="当天起"):
+        await svc.set_outcome(STAFF, booking.id, "serve")
+    deps.clock.set(at("2026-12-02 11:00"))  # type: ignore[attr-defined]
+    change = await svc.set_outcome(STAFF, booking.id, "serve")
+    assert change.booking.state is BookingState.SERVED and change.clerk_ids == []
+    with pytest.raises(IllegalTransition):
+        await svc.set_outcome(STAFF, booking.id, "no_show")
+    async with deps.db.read() as conn:
+        assert (await repo.history(conn, "booking", booking.id))[-1].actor == f"tg:{STAFF}"
+
+
+# ---------------------------------------------------------------- capacity and closures
+
+
+async def test_set_capacity_refuses_negative_and_audits_the_default(deps: Deps, svc: StaffService) -> None:
+    day = date(2026, 12, 3)
+    with pytest.raises(BadInput):
+        await svc.set_capacity(STAFF, day, "am", -1)
+    with pytest.raises(StaffRefused):
+        await svc.set_capacity(STAFF, day, "night", 10)
+    cell = await svc.set_capacity(STAFF, day, "pm", 0)
+    assert (cell.capacity, cell.used, cell.fits(5)) == (0, 0, False)
+    async with deps.db.read() as conn:
+        [line] = await repo.history(conn, "capacity", "2026-12-03:pm")
+    assert json.loads(line.before or "{}") == {"capacity": 630} and json.loads(line.after or "{}") == {"capacity": 0}
+
+
+async def test_close_date_cancels_only_active_bookings_of_that_date(deps: Deps, svc: StaffService) -> None:
+    acme, beta = await unit(deps, "acme"), await unit(deps, "beta")
+    day = date(2026, 12, 2)
+    kept = await book(deps, acme, date(2026, 12, 3))
+    first = await book(deps, acme, day, count=2)
+    second = await book(deps, beta, day, session="pm", fill=False)
+    with pytest.raises(StaffRefused):
+        await svc.close_date(STAFF, date(2026, 11, 30), "过去")
+    closure = await svc.close_date(STAFF, day, "设备检修")
+    assert [b.id for b, _, _ in closure.cancelled] == [first.id, second.id]
+    for booking, _, options in closure.cancelled:
+        assert booking.state is BookingState.CANCELLED
+        assert booking.ended_reason == "中心因故关闭该日期：设备检修"
+        assert day not in [o.day for o in options]
+    # acme already holds 12-03: its options start on 12-04; beta may rebook on 12-03
+    assert [o.day for o in closure.cancelled[0][2]] == [date(2026, 12, 4), date(2026, 12, 7), date(2026, 12, 8)]
+    assert [(o.day, o.session.key) for o in closure.cancelled[1][2]][0] == (date(2026, 12, 3), "pm")
+    async with deps.db.read() as conn:
+        assert (await repo.get_booking(conn, kept.id)).state is BookingState.PENDING  # type: ignore[union-attr]
+        usage = await repo.slot_usage(conn, [day])
+        assert usage[(day, "am")].used == 0 and usage[(day, "pm")].used == 0
+        assert await repo.closed_dates(conn, day, day) == {day: "设备检修"}
+        assert [e.action for e in await repo.history(conn, "capacity", day.isoformat())] == ["close_date"]
+    with pytest.raises(StaffRefused, match="已经关闭"):
+        await svc.close_date(STAFF, day, "再次")
+    await svc.reopen_date(STAFF, day)
+    with pytest.raises(StaffRefused):
+        await svc.reopen_date(STAFF, day)
+
+
+async def test_rebook_options_before_opening_offer_the_coming_window(deps: Deps, svc: StaffService) -> None:
+    unit_id = await unit(deps)
+    booking = await book(deps, unit_id, date(2026, 12, 2))
+    deps.clock.set(at("2026-12-02 07:30"))  # type: ignore[attr-defined]
+    closure = await svc.close_date(STAFF, date(2026, 12, 2), "停电")
+    [(_, _, options)] = closure.cancelled
+    assert [o.day for o in options] == [date(2026, 12, 3), date(2026, 12, 4), date(2026, 12, 7)]
+    with pytest.raises(DomainError, match="9:00"):
+        await svc.rebook(user_id=1001, unit_id=unit_id, old_booking_id=booking.id, day=date(2026, 12, 3),
+                         session="am")
+    deps.clock.set(at("2026-12-02 09:00"))  # type: ignore[attr-defined]
+    other = await unit(deps, "other")
+    with pytest.raises(DomainError):
+        await svc.rebook(user_id=1002, unit_id=other, old_booking_id=booking.id, day=date(2026, 12, 3),
+                         session="am")
+    done = await svc.rebook(user_id=1001, unit_id=unit_id, old_booking_id=booking.id, day=date(2026, 12, 3),
+                            session="am")
+    assert done.copied == 1 and done.booking.state is BookingState.PENDING
+    with pytest.raises(DomainError, match="已经改约过了"):
+        await svc.rebook(user_id=1001, unit_id=unit_id, old_booking_id=booking.id, day=date(2026, 12, 4),
+                         session="am")
+    assert await svc.options_for_cancelled(unit_id, booking.id) == []
+
+
+# ---------------------------------------------------------------- calendar, staff, export
+
+
+async def test_calendar_override_and_year_confirmation(deps: Deps, svc: StaffService) -> None:
+    assert await unconfirmed_years_ahead(deps) == [2027]
+    info = await svc.set_override(STAFF, date(2027, 2, 20), "workday", "春节调休上班")
+    assert info.kind == "workday" and info.source == "override" and not info.year_confirmed
+    with pytest.raises(StaffRefused):
+        await svc.set_override(STAFF, date(2027, 2, 20), "party", "x")
+    with pytest.raises(StaffRefused, match="官方日历"):
+        await svc.confirm_year(STAFF, 2026)
+    await svc.confirm_year(STAFF, 2027)
+    with pytest.raises(StaffRefused, match="已经确认"):
+        await svc.confirm_year(STAFF, 2027)
+    assert await unconfirmed_years_ahead(deps) == []
+    [day] = await svc.calendar_days(date(2027, 2, 20), 1)
+    assert day.override_note == "春节调休上班" and day.info.year_confirmed
+    info = await svc.delete_override(STAFF, date(2027, 2, 20))
+    assert info.kind == "off" and info.source == "computed"
+
+
+async def test_staff_membership(deps: Deps, svc: StaffService) -> None:
+    with pytest.raises(StaffRefused, match="管理员"):
+        await svc.add_staff(STAFF, STAFF, "")
+    await svc.add_staff(STAFF, 42, "  王   工 ")
+    with pytest.raises(StaffRefused, match="已经是"):
+        await svc.add_staff(STAFF, 42, "王工")
+    assert await svc.list_staff() == [(42, "王 工")]
+    with pytest.raises(StaffRefused):
+        await svc.remove_staff(STAFF, STAFF)
+    await svc.remove_staff(STAFF, 42)
+    with pytest.raises(StaffRefused):
+        await svc.remove_staff(STAFF, 42)
+    async with deps.db.read() as conn:
+        assert [e.action for e in await repo.history(conn, "staff", 42)] == ["add_staff", "remove_staff"]
+
+
+async def test_export_rows_cover_every_state_and_refuse_long_ranges(deps: Deps, svc: StaffService) -> None:
+    unit_id = await unit(deps)
+    first = await book(deps, unit_id, date(2026, 12, 2), count=2)
+    second = await book(deps, unit_id, date(2026, 12, 3), fill=False)
+    await svc.revoke(STAFF, second.id, "测试")
+    rows = await svc.export_rows(STAFF, date(2026, 12, 3), date(2026, 12, 1))
+    assert [(r.code, r.state, r.items, r.minutes, r.applicants, r.phone_masked) for r in rows] == [
+        (first.code, "待办理", "新办 ×2", 30, 2, "138****8000"),
+        (second.code, "已撤销", "新办 ×1", 15, 1, "138****8000"),
+    ]
+    with pytest.raises(StaffRefused, match="62"):
+        await svc.export_rows(STAFF, date(2026, 1, 1), date(2026, 12, 31))
