@@ -36,7 +36,7 @@ from bot import texts
 from bot.callbacks import unpack
 from bot.deps import BotContext, deps_of
 from bot.handlers import menus
-from bot.handlers.common import END, Keyboard, send
+from bot.handlers.common import END, Keyboard, current_clerk, main_menu_keyboard, send
 
 log = logging.getLogger(__name__)
 
@@ -233,7 +233,9 @@ async def cancel(update: Update, context: BotContext) -> None:
     ended = (context.user_data or {}).pop("ended_flows", [])
     if context.user_data is not None:
         context.user_data.pop(PROMPT, None)
-    await send(update, context, texts.CANCELLED if ended else texts.NOTHING_TO_CANCEL)
+    clerk = await current_clerk(update, context, quiet=True)
+    await send(update, context, texts.CANCELLED if ended else texts.NOTHING_TO_CANCEL,
+               main_menu_keyboard() if clerk is not None else None)
 
 
 def register(application: App) -> None:

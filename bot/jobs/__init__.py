@@ -12,8 +12,11 @@ async def start_jobs(application: Application[Any, Any, Any, Any, Any, Any]) -> 
 
     Jobs take ids only and reload their state from the database when they run.
     """
-    from bot.jobs.reminders import start_reminders  # late: the jobs import the handlers
+    # Imported here: the jobs import the handlers, which import this package.
+    from bot.jobs.idle import schedule_idle_sweep
+    from bot.jobs.reminders import start_reminders
+    from bot.services.broadcast import resume_broadcasts
 
+    schedule_idle_sweep(application)
     await start_reminders(application)
-    from bot.services.broadcast import resume_broadcasts  # broadcasts a stop left unfinished
-    await resume_broadcasts(application)
+    await resume_broadcasts(application)  # broadcasts a stop left unfinished

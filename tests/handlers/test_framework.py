@@ -108,3 +108,15 @@ async def test_every_press_is_answered_even_forged(harness: Harness) -> None:
     for data in ["bk:add:new", "my:cancel:999", "st:bk:1", "zz:bad", "m:nonsense", "x" * 64]:
         await user.press_data(data)
     assert len(harness.api.answered) == 6
+
+
+async def test_idle_sweep_runs_as_a_named_job(harness: Harness, clock: ManualClock) -> None:
+    from bot.jobs.idle import SWEEP_JOB
+
+    (job,) = harness.app.job_queue.get_jobs_by_name(SWEEP_JOB)
+    user = harness.user(3001)
+    await user.command("login")
+    clock.advance(minutes=31)
+    await job.run(harness.app)
+    assert "超过30分钟未操作" in user.last.text
+    assert current_flows(harness.app, 3001, 3001) == []

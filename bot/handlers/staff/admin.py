@@ -14,14 +14,23 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot import texts
 from bot.callbacks import pattern
 from bot.deps import BotContext
 from bot.handlers.common import END, answer, button, keyboard, send, show
 from bot.handlers.flow import ask, conversation, reask, text_of, text_step
 from bot.handlers.menus import refresh_staff_menu
 from bot.handlers.staff.common import admin_only
-from bot.handlers.staff.console import callback, console_row, draft, drop_draft, leave_flows, service, set_draft, stale
+from bot.handlers.staff.console import (
+    callback,
+    console_row,
+    draft,
+    drop_draft,
+    id_arg,
+    leave_flows,
+    service,
+    set_draft,
+    stale,
+)
 from bot.handlers.staff.console import staff_id as actor_id
 from bot.rules.errors import DomainError
 from bot.services.staff import BadInput
@@ -109,11 +118,8 @@ async def remove_asked(update: Update, context: BotContext) -> None:
 @admin_only
 async def remove_confirmed(update: Update, context: BotContext) -> None:
     """「确认移除」: remove them and take the staff commands out of their menu."""
-    parsed = callback(update)
-    user_id = parsed.int_arg(0) if parsed else None
     try:
-        if user_id is None:
-            raise DomainError(texts.STALE_BUTTON)
+        user_id = id_arg(update)
         await service(context).remove_staff(actor_id(update), user_id)
     except DomainError as err:
         await stale(update, err.message)

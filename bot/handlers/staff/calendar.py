@@ -16,7 +16,6 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot import texts
 from bot.callbacks import pattern
 from bot.deps import BotContext
 from bot.handlers.common import END, answer, button, keyboard, send, show
@@ -25,8 +24,10 @@ from bot.handlers.staff.common import admin_only, staff_only
 from bot.handlers.staff.console import (
     callback,
     console_row,
+    date_page,
     draft,
     drop_draft,
+    id_arg,
     leave_flows,
     screen,
     service,
@@ -77,27 +78,15 @@ async def calendar_command(update: Update, context: BotContext) -> None:
     await show_calendar(update, context)
 
 
-@screen
-async def calendar_button(update: Update, context: BotContext) -> None:
-    """st:cal:<date>: 30 days from a date."""
-    parsed = callback(update)
-    start = parsed.date_arg(0) if parsed else None
-    if start is None:
-        await stale(update)
-        return
-    await answer(update)
-    await show_calendar(update, context, start)
+calendar_button = date_page(show_calendar, "st:cal:<date>: 30 days from a date.")
 
 
 @admin_only
 async def confirm_year_button(update: Update, context: BotContext) -> None:
     """st:calyr:<year> (admins): the year's calendar is checked against the announcement."""
     leave_flows(update, context)
-    parsed = callback(update)
-    year = parsed.int_arg(0) if parsed else None
     try:
-        if year is None:
-            raise DomainError(texts.STALE_BUTTON)
+        year = id_arg(update)
         await service(context).confirm_year(staff_id(update), year)
     except DomainError as err:
         await stale(update, err.message)

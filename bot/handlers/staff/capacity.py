@@ -33,6 +33,7 @@ from bot.handlers.staff.console import (
     args_text,
     callback,
     console_row,
+    date_page,
     draft,
     drop_draft,
     minutes_freed,
@@ -100,16 +101,7 @@ async def capacity_command(update: Update, context: BotContext) -> None:
     await show_capacity(update, context, day)
 
 
-@screen
-async def capacity_button(update: Update, context: BotContext) -> None:
-    """st:cap:<date>: page to a date."""
-    parsed = callback(update)
-    day = parsed.date_arg(0) if parsed else None
-    if day is None:
-        await stale(update)
-        return
-    await answer(update)
-    await show_capacity(update, context, day)
+capacity_button = date_page(show_capacity, "st:cap:<date>: page to a date.")
 
 
 @screen

@@ -106,6 +106,15 @@ def callback(update: Update) -> Callback | None:
     return unpack(query.data) if query is not None else None
 
 
+def id_arg(update: Update, index: int = 0) -> int:
+    """The pressed button's numeric argument; DomainError (stale) if it has none."""
+    parsed = callback(update)
+    value = parsed.int_arg(index) if parsed else None
+    if value is None:
+        raise DomainError(texts.STALE_BUTTON)
+    return value
+
+
 def draft(context: BotContext) -> StaffDraft | None:
     """The pending question's subject, if any."""
     value = (context.user_data or {}).get(DRAFT)
@@ -136,6 +145,24 @@ def console_row() -> list[InlineKeyboardButton]:
 async def stale(update: Update, message: str = texts.STALE_BUTTON) -> None:
     """A press whose arguments no longer make sense."""
     await answer(update, message, alert=True)
+
+
+def date_page(render: Callable[[Update, BotContext, date], Awaitable[object]], doc: str
+              ) -> Callable[[Update, BotContext], Awaitable[None]]:
+    """A staff screen for buttons ``st:<action>:<YYYYMMDD>`` that renders that date."""
+
+    async def page(update: Update, context: BotContext) -> None:
+        parsed = callback(update)
+        day = parsed.date_arg(0) if parsed else None
+        if day is None:
+            await stale(update)
+            return
+        await answer(update)
+        await render(update, context, day)
+
+    page.__doc__ = doc
+    page.__name__ = f"{getattr(render, '__name__', 'page')}_button"
+    return screen(page)
 
 
 async def notify(context: BotContext, user_ids: Iterable[int], text: str,
@@ -224,16 +251,7 @@ async def schedule_command(update: Update, context: BotContext) -> None:
     await show_schedule(update, context, day)
 
 
-@screen
-async def schedule_button(update: Update, context: BotContext) -> None:
-    """st:day:<YYYYMMDD>: page to a date."""
-    parsed = callback(update)
-    day = parsed.date_arg(0) if parsed else None
-    if day is None:
-        await stale(update)
-        return
-    await answer(update)
-    await show_schedule(update, context, day)
+schedule_button = date_page(show_schedule, "st:day:<YYYYMMDD>: page to a date.")
 
 
 # ---------------------------------------------------------------- booking view
@@ -273,11 +291,8 @@ async def show_booking(update: Update, context: BotContext, booking_id: int, not
 @screen
 async def booking_button(update: Update, context: BotContext) -> None:
     """st:bk:<id>: open a booking."""
-    parsed = callback(update)
-    booking_id = parsed.int_arg(0) if parsed else None
     try:
-        if booking_id is None:
-            raise DomainError(texts.STALE_BUTTON)
+        booking_id = id_arg(update)
         await service(context).booking(booking_id)
     except DomainError as err:
         await stale(update, err.message)
@@ -289,11 +304,8 @@ async def booking_button(update: Update, context: BotContext) -> None:
 @screen
 async def item_button(update: Update, context: BotContext) -> None:
     """st:item:<id>: one applicant's details (identity masked)."""
-    parsed = callback(update)
-    item_id = parsed.int_arg(0) if parsed else None
     try:
-        if item_id is None:
-            raise DomainError(texts.STALE_BUTTON)
+        item_id = id_arg(update)
         booking, item = await service(context).item(item_id)
     except DomainError as err:
         await stale(update, err.message)
@@ -306,11 +318,8 @@ async def item_button(update: Update, context: BotContext) -> None:
 @screen
 async def history_button(update: Update, context: BotContext) -> None:
     """st:hist:<id>: the booking's audit lines."""
-    parsed = callback(update)
-    booking_id = parsed.int_arg(0) if parsed else None
     try:
-        if booking_id is None:
-            raise DomainError(texts.STALE_BUTTON)
+        booking_id = id_arg(update)
         booking, entries = await service(context).history(booking_id)
     except DomainError as err:
         await stale(update, err.message)
@@ -334,11 +343,8 @@ async def show_unit(update: Update, context: BotContext, unit_id: int) -> None:
 @screen
 async def unit_button(update: Update, context: BotContext) -> None:
     """st:unit:<id>: open a unit."""
-    parsed = callback(update)
-    unit_id = parsed.int_arg(0) if parsed else None
     try:
-        if unit_id is None:
-            raise DomainError(texts.STALE_BUTTON)
+        unit_id = id_arg(update)
         await answer(update)
         await show_unit(update, context, unit_id)
     except DomainError as err:
@@ -470,11 +476,8 @@ async def outcome_button(update: Update, context: BotContext) -> None:
 @screen
 async def revoke_button(update: Update, context: BotContext) -> int:
     """st:rvk:<id>: ask why the booking is revoked."""
-    parsed = callback(update)
-    booking_id = parsed.int_arg(0) if parsed else None
     try:
-        if booking_id is None:
-            raise DomainError(texts.STALE_BUTTON)
+        booking_id = id_arg(update)
         booking = await service(context).booking(booking_id)
         if "revoke" not in allowed_events(booking.state):
             raise DomainError(texts.BOOKING_NOT_ACTIVE)

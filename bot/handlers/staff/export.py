@@ -20,7 +20,7 @@ from bot.callbacks import pattern
 from bot.deps import BotContext
 from bot.exports import FontMissing, schedule_csv, schedule_xlsx, utilisation_png
 from bot.handlers.common import answer, send
-from bot.handlers.staff.console import args_text, callback, screen, service, staff_id, stale
+from bot.handlers.staff.console import args_text, date_page, screen, service, staff_id
 from bot.rules.errors import DomainError
 from bot.services.staff import parse_range
 from bot.texts import staff as t
@@ -60,16 +60,7 @@ async def export_command(update: Update, context: BotContext) -> None:
     await send_export(update, context, *span)
 
 
-@screen
-async def export_button(update: Update, context: BotContext) -> None:
-    """st:exp:<date>: one date's export."""
-    parsed = callback(update)
-    day = parsed.date_arg(0) if parsed else None
-    if day is None:
-        await stale(update)
-        return
-    await answer(update)
-    await send_export(update, context, day, day)
+export_button = date_page(lambda u, c, d: send_export(u, c, d, d), "st:exp:<date>: one date's export.")
 
 
 @screen
