@@ -81,7 +81,15 @@ async def stale_button(update: Update, context: BotContext) -> None:
 
 
 async def unknown(update: Update, context: BotContext) -> None:
-    """Anything unexpected outside a flow gets a short help, not silence."""
+    """Anything unexpected outside a flow gets a short help, not silence.
+
+    Asking about 开户 or 单位跨区信息变更 gets the explanation that they are not booked
+    here but filed directly in the city permit system (SPEC §2).
+    """
+    text = update.message.text if update.message is not None and update.message.text else ""
+    if any(word in text for word in texts.NOT_BOOKABLE_KEYWORDS):
+        await send(update, context, texts.NOT_BOOKABLE, main_menu_keyboard())
+        return
     await send(update, context, texts.unknown_input(), main_menu_keyboard())
 
 

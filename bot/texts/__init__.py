@@ -130,6 +130,14 @@ def help_text(phone: str) -> str:
     )
 
 
+NOT_BOOKABLE_KEYWORDS = ("开户", "跨区", "主管部门变更", "开通单位业务办理权限")
+NOT_BOOKABLE = (
+    "工作居住证开户（开通单位业务办理权限）和单位跨区信息变更（单位主管部门变更）两项业务不需要预约，"
+    "请直接登录北京市工作居住证管理系统完成申报材料上传和系统数据填报。\n"
+    "可预约的业务为：新办、续办、个人信息变更、单位信息变更。"
+)
+
+
 def unknown_input() -> str:
     """Anything unexpected outside a flow."""
     return "抱歉，没有理解您的消息。请使用下方菜单，或发送 /help 查看可用命令。"

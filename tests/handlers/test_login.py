@@ -126,3 +126,11 @@ async def test_unknown_text_and_stale_button(harness: Harness) -> None:
     await user.press_data("bk:add:new")
     answer = user.answer_of_last_press()
     assert "已失效" in answer.get("text", "")
+
+
+async def test_not_bookable_business_is_explained(harness: Harness) -> None:
+    user = harness.user(1001)
+    reply = await user.send("请问工作居住证开户怎么预约？")
+    assert "不需要预约" in reply.text and "北京市工作居住证管理系统" in reply.text
+    reply = await user.send("单位跨区信息变更在哪里约")
+    assert "不需要预约" in reply.text
