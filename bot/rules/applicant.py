@@ -207,7 +207,7 @@ def parse_name(text: str) -> str:
     """
     s = " ".join(_nfkc(text).translate(_NAME_CHAR_MAP).split())
     if not s:
-        raise InvalidInput("姓名不能为空，请输入申请人姓名（2–40个字）。")
+        raise InvalidInput("姓名不能为空，请输入姓名（2–40个字）。")
     if any(ch.isdigit() for ch in s):
         raise InvalidInput("姓名不能包含数字，请按证件上的姓名填写。")
     has_cjk = has_latin = False
@@ -234,7 +234,7 @@ def parse_name(text: str) -> str:
         raise InvalidInput(f"姓名最多{NAME_MAX}个字，您输入了{len(s)}个字，请重新输入。")
     letters = sum(1 for ch in s if ch != " " and ch not in _NAME_MARKS)
     if letters < NAME_MIN:
-        raise InvalidInput(f"姓名至少{NAME_MIN}个字，请输入申请人的完整姓名。")
+        raise InvalidInput(f"姓名至少{NAME_MIN}个字，请输入完整姓名。")
     last_ok = s[-1] not in _NAME_MARKS or (s[-1] == "." and has_latin)
     doubled = any(a in _NAME_MARKS and b in _NAME_MARKS for a, b in zip(s, s[1:]))
     if s[0] in _NAME_MARKS or not last_ok or doubled:
