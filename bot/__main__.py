@@ -16,14 +16,18 @@ import asyncio
 import csv
 import logging
 import os
+import re
+import sqlite3
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
+from urllib.parse import urlsplit, urlunsplit
 
 from bot.clock import SystemClock
 from bot.config import Settings, SettingsError, load_settings
+from bot.rules.applicant import mask_id_number, mask_phone
 from bot.rules.tz import TZ
 from bot.storage.db import Database
 
@@ -35,6 +39,10 @@ T = TypeVar("T")
 NO_TOKEN = (
     "BOT_TOKEN is not set. Create a bot with @BotFather in Telegram, then set "
     "BOT_TOKEN in the environment or in .env (see .env.example)."
+)
+BAD_TOKEN = (
+    "BOT_TOKEN was rejected by the Bot API server. Copy the token again from @BotFather "
+    "(digits:secret) into the environment or .env"
 )
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
@@ -50,22 +58,84 @@ class CliError(Exception):
 # ---------------------------------------------------------------- plumbing
 
 
-# Loggers that would write secrets or personal data: httpx logs every request URL at
-# INFO and Bot API URLs contain the token; aiosqlite logs every SQL statement with its
-# parameters at DEBUG (password hashes, identity and phone numbers).
 # Loggers whose DEBUG/INFO lines carry secrets or personal data: httpx logs request
-# URLs (the token is in them), aiosqlite logs SQL parameters, PTB's DEBUG lines hold
-# every Bot API call's parameters (message texts, one-time passwords).
+# URLs (the token is in them), aiosqlite logs SQL parameters (password hashes,
+# identity and phone numbers), PTB's DEBUG lines hold every Bot API call's
+# parameters and every incoming update (message texts, one-time passwords).
 QUIET_LOGGERS = {"httpx": logging.WARNING, "httpcore": logging.WARNING, "aiosqlite": logging.WARNING,
                  "telegram": logging.INFO, "apscheduler": logging.INFO}
 
+# The last line of defence, applied to every formatted line (tracebacks included):
+# our own log calls never carry personal data, but an exception message from a
+# library may (PTB puts a rejected token into its message; pydantic echoes input).
+_TOKEN = re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{30,}")
+_PYDANTIC_INPUT = re.compile(r"input_value=.*?(?=, input_type=|\]$)", re.MULTILINE)
+_RESIDENT_ID = re.compile(
+    r"(?<![0-9A-Za-z])\d{6}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9A-Za-z])"
+)
+_MOBILE = re.compile(r"(?<![\d+])(?:\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?!\d)")
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    """``text`` without the given secrets, bot tokens, pydantic input echoes, ID or mobile numbers."""
+    for secret in secrets:
+        if len(secret) >= 6:
+            text = text.replace(secret, "<secret>")
+    text = _TOKEN.sub("<token>", text)
+    text = _PYDANTIC_INPUT.sub("input_value=<hidden>", text)
+    text = _RESIDENT_ID.sub(lambda m: mask_id_number(m.group(0)), text)
+    return _MOBILE.sub(lambda m: mask_phone(re.sub(r"\D", "", m.group(0))[-11:]), text)
+
+
+class PrivateFormatter(logging.Formatter):
+    """Formats like ``logging.Formatter``, then redacts (see ``redact``).
+
+    A rejected token or an unreachable server is not a bug: it is logged as one
+    line without a traceback (the command line explains what to fix).
+    """
+
+    def __init__(self, fmt: str, secrets: Iterable[str] = ()) -> None:
+        super().__init__(fmt)
+        self.secrets = tuple(s for s in secrets if s)
+
+    def formatException(self, ei):  # type: ignore[no-untyped-def]  # noqa: N802 - logging's name
+        """The traceback, or one line for a rejected token or a network failure."""
+        from telegram.error import InvalidToken, NetworkError
+
+        if ei and isinstance(ei[1], InvalidToken):
+            return "telegram.error.InvalidToken (BOT_TOKEN was rejected)"
+        if ei and isinstance(ei[1], NetworkError):
+            return f"telegram.error.{type(ei[1]).__name__}: {ei[1]}"
+        return super().formatException(ei)
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The redacted log line."""
+        return redact(super().format(record), self.secrets)
+
+
+def _token_secrets(settings: Settings) -> list[str]:
+    if settings.bot_token is None:
+        return []
+    token = settings.bot_token.get_secret_value()
+    return [token, token.partition(":")[2]]
+
 
 def setup_logging(settings: Settings) -> None:
-    """Log to stderr at the configured level, without the loggers that leak secrets."""
-    logging.basicConfig(level=settings.bot_log_level, format=LOG_FORMAT)
+    """Log to stderr at the configured level, redacted, without the loggers that leak secrets."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(PrivateFormatter(LOG_FORMAT, _token_secrets(settings)))
+    logging.basicConfig(level=settings.bot_log_level, handlers=[handler])  # no-op if already configured
     for name, floor in QUIET_LOGGERS.items():
         logger = logging.getLogger(name)
         logger.setLevel(max(floor, logger.getEffectiveLevel()))
+
+
+def public_url(url: str) -> str:
+    """``url`` without any user:password part, fit to print."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 async def _with_db(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
@@ -93,9 +163,19 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     """Start the bot (long polling) until interrupted."""
     if settings.bot_token is None:
         raise CliError(NO_TOKEN, 2)
+    from telegram.error import InvalidToken, NetworkError
+
     from bot.app import run_polling  # imported here: the other subcommands need no Telegram stack
 
-    run_polling(settings)
+    server = public_url(settings.bot_api_base_url)
+    try:
+        run_polling(settings)
+    except InvalidToken:
+        raise CliError(f"{BAD_TOKEN} (Bot API server: {server})", 2) from None
+    except NetworkError as err:
+        reason = redact(str(err), _token_secrets(settings))
+        raise CliError(f"cannot reach the Bot API server {server} ({reason}); check the network "
+                       "and BOT_API_BASE_URL", 1) from None
     return 0
 
 
@@ -303,6 +383,10 @@ def main(argv: list[str] | None = None) -> int:
     except AccountError as err:
         print(f"error: {err.message}", file=sys.stderr)
         return 1
+    except (OSError, sqlite3.Error) as err:
+        # The database file cannot be created or opened: a setting to fix, not a bug to trace.
+        print(f"error: database BOT_DB_PATH={settings.bot_db_path}: {err}", file=sys.stderr)
+        return 2 if isinstance(err, OSError) or "unable to open" in str(err) else 1
     except KeyboardInterrupt:
         return 130
 

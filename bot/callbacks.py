@@ -18,7 +18,11 @@ from dataclasses import dataclass
 from datetime import date
 
 MAX_BYTES = 64
-_SAFE = re.compile(r"^[A-Za-z0-9_.\-]*$")
+# fullmatch, not ``$``: a ``$`` also matches before a trailing newline.
+_SAFE = re.compile(r"[A-Za-z0-9_.\-]*")
+# An id fits SQLite's signed 64-bit INTEGER; int() alone would also take "1_0", "+1"
+# and numbers too big for the database (OverflowError instead of a polite refusal).
+_INT = re.compile(r"-?[0-9]{1,18}")
 NAMESPACES = frozenset({"m", "bk", "ap", "my", "hs", "ac", "wt", "st", "x"})
 
 
@@ -31,17 +35,20 @@ class Callback:
     args: tuple[str, ...]
 
     def int_arg(self, index: int = 0) -> int | None:
-        """Argument ``index`` as an int, or None if missing or not a number."""
+        """Argument ``index`` as an int, or None if missing, not a number or out of any id's range."""
         try:
-            return int(self.args[index])
-        except (IndexError, ValueError):
+            raw = self.args[index]
+        except IndexError:
             return None
+        return int(raw) if _INT.fullmatch(raw) else None
 
     def date_arg(self, index: int = 0) -> date | None:
         """Argument ``index`` as a date (YYYYMMDD), or None."""
         try:
             raw = self.args[index]
-            return date(int(raw[:4]), int(raw[4:6]), int(raw[6:8])) if len(raw) == 8 else None
+            if len(raw) != 8 or not raw.isascii() or not raw.isdigit():
+                return None
+            return date(int(raw[:4]), int(raw[4:6]), int(raw[6:8]))
         except (IndexError, ValueError):
             return None
 
@@ -52,7 +59,7 @@ def pack(ns: str, action: str, *args: str | int | date) -> str:
         raise ValueError(f"unknown callback namespace {ns!r}")
     parts = [ns, action, *(a.strftime("%Y%m%d") if isinstance(a, date) else str(a) for a in args)]
     for part in parts:
-        if not _SAFE.match(part):
+        if not _SAFE.fullmatch(part):
             raise ValueError(f"callback part not ASCII-safe: {part!r}")
     data = ":".join(parts)
     if len(data.encode()) > MAX_BYTES:
@@ -65,13 +72,17 @@ def unpack(data: str | None) -> Callback | None:
     if not data or len(data.encode()) > MAX_BYTES:
         return None
     parts = data.split(":")
-    if len(parts) < 2 or parts[0] not in NAMESPACES or not all(_SAFE.match(p) for p in parts):
+    if len(parts) < 2 or parts[0] not in NAMESPACES or not all(_SAFE.fullmatch(p) for p in parts):
         return None
     return Callback(parts[0], parts[1], tuple(parts[2:]))
 
 
 def pattern(ns: str, *actions: str) -> re.Pattern[str]:
-    """A regex for CallbackQueryHandler matching ``ns`` (and one of ``actions``)."""
+    """A regex for CallbackQueryHandler matching ``ns`` (and one of ``actions``).
+
+    The action ends the data or is followed by ``:`` (``\\Z``, not ``$``, which would
+    also match before a trailing newline).
+    """
     if actions:
-        return re.compile(rf"^{ns}:({'|'.join(map(re.escape, actions))})(:|$)")
-    return re.compile(rf"^{ns}:")
+        return re.compile(rf"^{re.escape(ns)}:({'|'.join(map(re.escape, actions))})(:|\Z)")
+    return re.compile(rf"^{re.escape(ns)}:")

@@ -17,6 +17,7 @@ from bot.rules.capacity import DEFAULT_SESSIONS, SessionSpec, parse_sessions
 
 TELEGRAM_API = "https://api.telegram.org/bot"
 TELEGRAM_FILES = "https://api.telegram.org/file/bot"
+MAX_SESSION_KEY = 16  # keeps every button's callback data within Telegram's 64 bytes
 
 
 class Settings(BaseSettings):
@@ -71,14 +72,33 @@ class Settings(BaseSettings):
     @field_validator("bot_cjk_font", "bot_token", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
-        """An empty line in .env (``BOT_TOKEN=``) means the setting is not set."""
-        return None if isinstance(value, str) and not value.strip() else value
+        """An empty line in .env (``BOT_TOKEN=``) means the setting is not set; spaces around are dropped."""
+        if isinstance(value, str):
+            return value.strip() or None
+        return value
+
+    @field_validator("bot_cjk_font")
+    @classmethod
+    def _font_exists(cls, value: Path | None) -> Path | None:
+        """A configured font must be there (the chart would silently use another)."""
+        if value is not None and not value.is_file():
+            raise ValueError("no such font file")
+        return value
 
     @field_validator("bot_sessions", mode="before")
     @classmethod
     def _parse_sessions(cls, value: object) -> object:
         """Accept the 'am=上午@09:00-12:00,pm=下午@13:30-17:00' form."""
         return parse_sessions(value) if isinstance(value, str) else value
+
+    @field_validator("bot_sessions")
+    @classmethod
+    def _short_session_keys(cls, value: tuple[SessionSpec, ...]) -> tuple[SessionSpec, ...]:
+        """Session keys travel in button data, which Telegram caps at 64 bytes."""
+        for spec in value:
+            if len(spec.key) > MAX_SESSION_KEY:
+                raise ValueError(f"session key {spec.key!r} is longer than {MAX_SESSION_KEY} characters")
+        return value
 
     @field_validator("bot_api_base_url", "bot_api_file_url")
     @classmethod
@@ -94,7 +114,8 @@ class Settings(BaseSettings):
         """Catch an obviously malformed token early, without echoing it."""
         if value is not None:
             bot_id, sep, secret = value.get_secret_value().partition(":")
-            if not sep or not bot_id.isdigit() or not secret:
+            well_formed = secret.isascii() and not any(ch.isspace() for ch in secret)
+            if not sep or not (bot_id.isascii() and bot_id.isdigit()) or not secret or not well_formed:
                 raise ValueError("does not look like a token from @BotFather (digits:secret)")
         return value
 
@@ -132,3 +153,5 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as err:
         raise SettingsError(describe_validation_error(err)) from None
+    except UnicodeDecodeError:
+        raise SettingsError(".env: not UTF-8 text; save it as UTF-8") from None

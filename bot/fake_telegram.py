@@ -10,6 +10,8 @@ feeds them to the application, then reads what that user's chat shows.
 Failure and latency can be injected per call (``FakeBotApi.behaviour``): answer
 with ``RetryAfter`` (429), ``Forbidden`` (403, the user blocked the bot) or wait
 before answering, which is how concurrency and broadcast tests are written.
+``FakeBotApi.inside_transaction`` (set by the harness) tells whether the caller is
+inside a database transaction; such calls are listed in ``violations``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import asyncio
 import itertools
 import json
 import time
+import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -126,6 +129,9 @@ class FakeBotApi(BaseRequest):
         self.commands: dict[str, list[dict[str, str]]] = {}
         self.answered: dict[str, dict[str, Any]] = {}
         self.behaviour: Behaviour | None = None
+        # "No Telegram call inside a transaction": the harness says whether the caller is in one.
+        self.inside_transaction: Callable[[], bool] | None = None
+        self.violations: list[str] = []
         self._ids = itertools.count(1000)
         self.bot_user = {"id": BOT_ID, "is_bot": True, "first_name": "朝阳工作居住证预约",
                          "username": BOT_USERNAME, "can_join_groups": False,
@@ -159,6 +165,8 @@ class FakeBotApi(BaseRequest):
             file_id = url.rsplit("/", 1)[-1]
             return (200, self.files[file_id][1]) if file_id in self.files else (404, b"")
         api_method = url.rsplit("/", 1)[-1]
+        if self.inside_transaction is not None and self.inside_transaction():
+            self.violations.append(f"{api_method} called inside a db transaction from {_bot_frames()}")
         params = dict(request_data.parameters) if request_data else {}
         files: dict[str, tuple[str, bytes]] = {}
         if request_data and request_data.contains_files:
@@ -327,6 +335,12 @@ class FakeBotApi(BaseRequest):
             raise _BadRequest("invalid file_id")
         return {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(self.files[file_id][1]),
                 "file_path": file_id}
+
+
+def _bot_frames() -> str:
+    """The bot's own frames of the current stack, innermost last (to find the offender)."""
+    frames = [f for f in traceback.extract_stack() if "/bot/" in f.filename and "fake_telegram" not in f.filename]
+    return " > ".join(f"{f.filename.rsplit('/bot/', 1)[-1]}:{f.lineno}" for f in frames[-4:])
 
 
 class _BadRequest(Exception):

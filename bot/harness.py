@@ -5,6 +5,11 @@ as production, the same handlers and database, only the transport is
 ``FakeBotApi``. ``restart()`` shuts the application down (flushing persistence,
 as a graceful stop does) and builds a fresh one on the same database file;
 ``crash()`` drops it without any shutdown, as a killed process would.
+
+The harness also enforces "no Telegram call inside ``db.write()``" (nor inside
+``db.read()``, whose one connection every reader shares): every Bot API call made
+by a task inside a transaction is recorded, and ``stop()`` fails with the
+offending call sites (unless ``check_transactions`` is off).
 """
 
 from __future__ import annotations
@@ -23,16 +28,20 @@ from bot.fake_telegram import FakeBotApi, FakeUser
 class Harness:
     """One running application over a FakeBotApi, with users to act through."""
 
-    def __init__(self, settings: Settings, clock: Clock, api: FakeBotApi | None = None) -> None:
+    def __init__(self, settings: Settings, clock: Clock, api: FakeBotApi | None = None, *,
+                 check_transactions: bool = True) -> None:
         self.settings = settings
         self.clock = clock
         self.api = api or FakeBotApi()
+        self.check_transactions = check_transactions
         self.app: Application[Any, Any, Any, Any, Any, Any] | None = None
         self._users: dict[int, FakeUser] = {}
 
     async def start(self) -> Harness:
         """Build, initialise and post-initialise the application (no polling)."""
         self.app = build_application(self.settings, clock=self.clock, request=self.api)
+        db = deps_of(self.app).db
+        self.api.inside_transaction = lambda: db.writing() or db.reading()
         await self.app.initialize()
         if self.app.post_init is not None:
             await self.app.post_init(self.app)
@@ -42,7 +51,11 @@ class Harness:
         return self
 
     async def stop(self) -> None:
-        """Stop gracefully: pending persistence is written, the database closed."""
+        """Stop gracefully: pending persistence is written, the database closed.
+
+        Raises AssertionError afterwards if a Bot API call was made inside a write
+        transaction (``check_transactions``).
+        """
         if self.app is None:
             return
         app, self.app = self.app, None
@@ -51,6 +64,9 @@ class Harness:
         await app.shutdown()
         if app.post_shutdown is not None:
             await app.post_shutdown(app)
+        if self.check_transactions and self.api.violations:
+            found, self.api.violations = self.api.violations, []
+            raise AssertionError("Telegram called inside a database transaction:\n" + "\n".join(found))
 
     async def restart(self) -> None:
         """A graceful restart on the same database."""

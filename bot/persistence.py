@@ -23,12 +23,12 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from telegram.ext import BasePersistence, PersistenceInput
 
+from bot.storage import repo
+from bot.storage.db import Database
+
 ConversationKey = tuple[int | str, ...]
 ConversationDict = dict[ConversationKey, object]
 CDCData = Any
-
-from bot.storage import repo
-from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -54,20 +54,52 @@ def encode_user_data(data: dict[Any, Any]) -> str:
 
 
 def decode_user_data(text: str) -> dict[Any, Any]:
-    """The inverse of ``encode_user_data``; an entry that no longer validates is dropped."""
+    """The inverse of ``encode_user_data``; an entry that no longer validates is dropped.
+
+    Raises ValueError if ``text`` is not a JSON object at all.
+    """
+    stored = json.loads(text)
+    if not isinstance(stored, dict):
+        raise ValueError("stored user data is not a JSON object")
     out: dict[Any, Any] = {}
-    for key, value in json.loads(text).items():
+    for key, value in stored.items():
         if isinstance(value, dict) and "__model__" in value:
             model = _MODELS.get(value["__model__"])
             if model is None:
                 log.warning("dropping stored %s: model no longer known", value["__model__"])
                 continue
             try:
-                out[key] = model.model_validate(value["v"])
+                out[key] = model.model_validate(value.get("v"))
             except ValidationError:
+                # the error would echo the stored values (personal data): name the model only
                 log.warning("dropping stored %s: it no longer validates", value["__model__"])
         else:
             out[key] = value
+    return out
+
+
+def _decode_rows(rows: dict[int, str]) -> dict[int, dict[Any, Any]]:
+    """Every readable user's data; an unreadable row is skipped (named by user id only)."""
+    out = {}
+    for user_id, text in rows.items():
+        try:
+            out[user_id] = decode_user_data(text)
+        except ValueError:
+            log.warning("dropping unreadable stored data of user %s", user_id)
+    return out
+
+
+def _decode_conversations(name: str, rows: dict[str, str]) -> ConversationDict:
+    """The readable states of a conversation; a damaged row must not stop the bot starting."""
+    out: ConversationDict = {}
+    for key, state in rows.items():
+        try:
+            parts = json.loads(key)
+            if not isinstance(parts, list) or not all(isinstance(p, (int, str)) for p in parts):
+                raise ValueError("key is not a list of ids")
+            out[tuple(parts)] = json.loads(state)
+        except ValueError:
+            log.warning("dropping an unreadable stored state of conversation %s", name)
     return out
 
 
@@ -87,7 +119,7 @@ class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
         await self._ready()
         async with self.db.read() as conn:
             rows = await repo.load_user_data(conn)
-        return {user_id: decode_user_data(text) for user_id, text in rows.items()}
+        return _decode_rows(rows)
 
     async def get_chat_data(self) -> dict[int, dict[Any, Any]]:
         """Not stored."""
@@ -106,7 +138,7 @@ class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
         await self._ready()
         async with self.db.read() as conn:
             rows = await repo.load_conversations(conn, name)
-        return {tuple(json.loads(key)): json.loads(state) for key, state in rows.items()}
+        return _decode_conversations(name, rows)
 
     async def update_conversation(self, name: str, key: ConversationKey, new_state: object | None) -> None:
         """Store one conversation's new state (None: ended)."""

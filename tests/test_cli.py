@@ -7,17 +7,22 @@ database in tmp_path, and tmp_path as working directory, so no ``.env`` is read.
 from __future__ import annotations
 
 import csv
+import http.server
+import json
 import logging
 import os
+import socket
 import sqlite3
 import stat
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from bot.__main__ import QUIET_LOGGERS, setup_logging
+from bot.__main__ import LOG_FORMAT, QUIET_LOGGERS, setup_logging
 from bot.config import Settings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -143,3 +148,100 @@ def test_logging_setup_silences_loggers_that_leak_secrets() -> None:
     finally:
         for name, level in saved.items():
             logging.getLogger(name).setLevel(level)
+
+
+# ---------------------------------------------------------------- secrets and clear refusals
+
+
+class _Unauthorized(http.server.BaseHTTPRequestHandler):
+    """A Bot API server that rejects every token, as Telegram does a revoked one."""
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        body = json.dumps({"ok": False, "error_code": 401, "description": "Unauthorized"}).encode()
+        self.send_response(401)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST
+
+    def log_message(self, *args: object) -> None:
+        """Quiet."""
+
+
+@pytest.fixture
+def rejecting_server() -> Iterator[str]:
+    """The base URL of a local Bot API server that answers 401 to everything."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Unauthorized)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/bot"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+REJECTED = "987654321:AAH-rejected_Secret-token-0123456789xyz"
+
+
+def test_a_rejected_token_is_explained_and_never_printed(tmp_path: Path, rejecting_server: str) -> None:
+    result = cli(tmp_path, "run", BOT_TOKEN=REJECTED, BOT_API_BASE_URL=rejecting_server, BOT_LOG_LEVEL="DEBUG")
+    assert result.returncode == 2, result.stderr
+    assert "BOT_TOKEN was rejected" in result.stderr and "@BotFather" in result.stderr
+    output = result.stdout + result.stderr
+    assert REJECTED not in output and REJECTED.split(":")[1] not in output
+    assert "Traceback" not in output
+
+
+def test_an_unreachable_bot_api_is_explained_without_a_traceback(tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = cli(tmp_path, "run", BOT_TOKEN=REJECTED, BOT_API_BASE_URL=f"http://user:pw@127.0.0.1:{port}/bot")
+    assert result.returncode == 1, result.stderr
+    assert "cannot reach the Bot API server" in result.stderr and "BOT_API_BASE_URL" in result.stderr
+    output = result.stdout + result.stderr
+    assert "Traceback" not in output and REJECTED.split(":")[1] not in output and "user:pw" not in output
+
+
+@pytest.mark.parametrize("path", ["folder", "nowhere/../../proc/none/x.sqlite3", "garbage.sqlite3"])
+def test_an_unusable_database_path_is_named_without_a_traceback(tmp_path: Path, path: str) -> None:
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "garbage.sqlite3").write_text("not a database")
+    target = str(tmp_path / path) if not path.startswith("nowhere") else "/proc/none/x.sqlite3"
+    result = cli(tmp_path, "migrate", BOT_DB_PATH=target)
+    assert result.returncode in (1, 2)
+    assert f"BOT_DB_PATH={target}" in result.stderr
+    assert "Traceback" not in result.stderr and "Exception in thread" not in result.stderr
+
+
+def test_a_dotenv_that_is_not_utf8_is_named(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_bytes(b"BOT_CENTRE_NAME=\xb3\xaf\xd1\xf4\n")  # GBK, not UTF-8
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
+    env["PYTHONPATH"] = str(REPO)
+    result = subprocess.run([sys.executable, "-m", "bot", "migrate"], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, encoding="utf-8", timeout=60)
+    assert result.returncode == 2
+    assert ".env" in result.stderr and "UTF-8" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_log_formatter_redacts_what_libraries_put_in_messages() -> None:
+    from bot.__main__ import PrivateFormatter
+
+    formatter = PrivateFormatter(LOG_FORMAT, ["123456:configured-Token-value"])
+    try:
+        Settings(_env_file=None, bot_counters="x13800138000")  # type: ignore[call-arg]
+    except Exception as err:  # noqa: BLE001 - a pydantic ValidationError, echoing its input
+        echoed = err
+    record = logging.LogRecord("bot", logging.ERROR, __file__, 1, "token %s id %s phone %s", (
+        "123456:configured-Token-value", "11010519491231002X", "+86 139-0013-9000"), None)
+    record.exc_info = (type(echoed), echoed, echoed.__traceback__)
+    line = formatter.format(record)
+    assert "configured-Token-value" not in line and "11010519491231002X" not in line
+    assert "139-0013-9000" not in line and "139****9000" in line and "110105********002X" in line
+    assert "input_value=<hidden>" in line
+    other = logging.LogRecord("telegram.ext", logging.ERROR, __file__, 1, "%s", (
+        "The token `5555555555:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw_` was rejected",), None)
+    assert "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw_" not in formatter.format(other)

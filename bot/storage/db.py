@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import sqlite3
 from collections.abc import AsyncIterator
@@ -65,11 +66,37 @@ def discover_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
     return found
 
 
+def _create_private(path: Path) -> None:
+    """Create a new database file readable by its owner only (it holds ID and phone numbers).
+
+    SQLite gives the -wal and -shm files the mode of the database file. An existing
+    file keeps the mode its operator chose.
+    """
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        return
+
+
+def _probe(path: Path) -> None:
+    """Open and close ``path`` once; raises sqlite3.Error if it is no usable database file."""
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("PRAGMA schema_version").fetchone()
+    finally:
+        conn.close()
+
+
 async def _configure(conn: aiosqlite.Connection) -> None:
-    """Per-connection pragmas: WAL, foreign keys, waiting for the lock instead of failing."""
+    """Per-connection pragmas: WAL, foreign keys, waiting for the lock instead of failing.
+
+    ``secure_delete`` overwrites deleted content, so a dropped draft or a cancelled
+    applicant's numbers do not stay readable in the file's free pages (or backups).
+    """
     await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     await conn.execute("PRAGMA foreign_keys = ON")
     await conn.execute("PRAGMA synchronous = NORMAL")
+    await conn.execute("PRAGMA secure_delete = ON")
     conn.row_factory = aiosqlite.Row
 
 
@@ -83,6 +110,8 @@ class Database:
         self._reader: aiosqlite.Connection | None = None
         self._write_lock = asyncio.Lock()
         self._read_lock = asyncio.Lock()
+        self._write_owner: asyncio.Task[object] | None = None
+        self._read_owner: asyncio.Task[object] | None = None
 
     async def open(self) -> None:
         """Open both connections (creating the file and its folder if needed)."""
@@ -90,12 +119,20 @@ class Database:
             return
         if str(self.path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            _create_private(self.path)
+            # A file that cannot be opened (a folder, no permission) fails here, cleanly:
+            # a failed aiosqlite.connect leaves its worker thread racing the closing loop.
+            await asyncio.to_thread(_probe, self.path)
         # isolation_level=None: we issue BEGIN/COMMIT ourselves, sqlite3 adds none.
         self._writer = await aiosqlite.connect(self.path, isolation_level=None)
-        await self._writer.execute("PRAGMA journal_mode = WAL")
-        await _configure(self._writer)
-        self._reader = await aiosqlite.connect(self.path, isolation_level=None)
-        await _configure(self._reader)
+        try:
+            await self._writer.execute("PRAGMA journal_mode = WAL")
+            await _configure(self._writer)
+            self._reader = await aiosqlite.connect(self.path, isolation_level=None)
+            await _configure(self._reader)
+        except BaseException:
+            await self.close()
+            raise
 
     async def close(self) -> None:
         """Close both connections; safe to call twice."""
@@ -113,10 +150,17 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A write transaction (BEGIN IMMEDIATE): commits on success, rolls back on error."""
+        """A write transaction (BEGIN IMMEDIATE): commits on success, rolls back on error.
+
+        Not reentrant: a write() inside a write() of the same task raises RuntimeError
+        at once instead of waiting forever on its own lock (and stalling every writer).
+        """
         conn = self._require(self._writer)
+        if self.writing():
+            raise RuntimeError("db.write() inside db.write(): use the connection you already have")
         async with self._write_lock:
             await conn.execute("BEGIN IMMEDIATE")
+            self._write_owner = asyncio.current_task()
             try:
                 yield conn
             except BaseException:
@@ -124,6 +168,12 @@ class Database:
                 raise
             else:
                 await conn.execute("COMMIT")
+            finally:
+                self._write_owner = None
+
+    def writing(self) -> bool:
+        """Whether the calling task is inside ``write()`` (no Telegram call may happen there)."""
+        return self._write_owner is not None and self._write_owner is asyncio.current_task()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -131,10 +181,16 @@ class Database:
         conn = self._require(self._reader)
         async with self._read_lock:
             await conn.execute("BEGIN")
+            self._read_owner = asyncio.current_task()
             try:
                 yield conn
             finally:
+                self._read_owner = None
                 await conn.execute("COMMIT")
+
+    def reading(self) -> bool:
+        """Whether the calling task is inside ``read()`` (holding the one reader: no slow calls there)."""
+        return self._read_owner is not None and self._read_owner is asyncio.current_task()
 
     def _require(self, conn: aiosqlite.Connection | None) -> aiosqlite.Connection:
         if conn is None:
@@ -184,6 +240,7 @@ class Database:
         """Write a consistent copy of the live database to ``dest`` (SQLite online backup)."""
         dest = Path(dest)
         dest.parent.mkdir(parents=True, exist_ok=True)
+        _create_private(dest)  # a copy of personal data: owner-only like the original
 
         def _copy() -> None:
             src = sqlite3.connect(self.path)

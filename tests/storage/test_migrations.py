@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
@@ -73,3 +74,66 @@ async def test_pragmas_wal_and_foreign_keys(db: Database) -> None:
             assert (await cur.fetchone())[0] == "wal"
         async with conn.execute("PRAGMA foreign_keys") as cur:
             assert (await cur.fetchone())[0] == 1
+
+
+async def test_deleted_content_is_overwritten(db: Database) -> None:
+    """secure_delete on both connections: a dropped draft leaves no readable bytes behind."""
+    for conn in (db._writer, db._reader):  # noqa: SLF001 - both connections of the file
+        async with conn.execute("PRAGMA secure_delete") as cur:
+            assert (await cur.fetchone())[0] == 1
+
+
+async def test_a_path_that_is_no_database_fails_cleanly(tmp_path: Path) -> None:
+    import threading
+
+    def workers() -> int:
+        return sum("_connection_worker_thread" in t.name for t in threading.enumerate())
+
+    before = workers()
+    for path in (tmp_path, tmp_path / "garbage.sqlite3"):
+        (tmp_path / "garbage.sqlite3").write_text("not a database")
+        database = Database(path)
+        with pytest.raises(sqlite3.DatabaseError):
+            await database.open()
+        with pytest.raises(RuntimeError, match="not open"):
+            async with database.write():
+                pass
+    assert workers() == before  # no aiosqlite worker left behind to race the closing loop
+
+
+async def test_writing_tells_the_transaction_holder(db: Database) -> None:
+    assert not db.writing()
+    async with db.write():
+        assert db.writing()
+    assert not db.writing()
+
+
+async def test_a_new_database_and_its_backup_are_private_to_their_owner(tmp_path: Path) -> None:
+    """The file holds identity and phone numbers: mode 0600, whatever the umask."""
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        path = tmp_path / "data" / "bot.sqlite3"
+        async with Database(path) as db:
+            await db.migrate()
+            await db.backup(tmp_path / "backups" / "copy.sqlite3")
+            wal = Path(f"{path}-wal")
+            assert wal.exists() and stat.S_IMODE(wal.stat().st_mode) == 0o600
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert stat.S_IMODE((tmp_path / "backups" / "copy.sqlite3").stat().st_mode) == 0o600
+    finally:
+        os.umask(old)
+
+
+async def test_a_nested_write_fails_at_once_instead_of_stalling_every_writer(db: Database) -> None:
+    async def nested() -> None:
+        async with db.write():
+            async with db.write():
+                pass
+
+    with pytest.raises(RuntimeError, match="inside db.write"):
+        await asyncio.wait_for(nested(), 2)
+    async with db.write() as conn:  # the lock was released and the transaction rolled back
+        await conn.execute("SELECT 1")
