@@ -63,7 +63,7 @@ from bot.rules.reminders import (
     due_kinds,
     previous_month,
 )
-from bot.rules.states import ACTIVE_STATES, BookingState
+from bot.rules.states import ACTIVE_STATES, CAPACITY_STATES, BookingState
 from bot.rules.window import booking_open, next_opening
 from bot.services.notify import Notification, Outcome, notification_key, notifier_of
 from bot.services.roles import staff_ids
@@ -193,7 +193,7 @@ async def _deadline(application: App, due: Due, now: datetime, cal: WorkCalendar
             for b in await repo.bookings_on(conn, day, ACTIVE_STATES):
                 items = await repo.items_of(conn, b.id)
                 text = t.deadline_reminder(b, deps.bookings.session(b.session),
-                                           sum(1 for i in items if i.filled), len(items))
+                                           sum(1 for i in items if i.filled), len(items), t.unfilled_items(items))
                 rows = [button(NEXT_STEP_LABEL, "ap", "list", b.id)] if b.state is BookingState.INCOMPLETE else []
                 markup = keyboard(*rows, button(t.MY_BOOKINGS_LABEL, "m", "my"))
                 batch += [Notification(notification_key(Kind.DEADLINE, b.id, due.day, uid), Kind.DEADLINE, uid,
@@ -288,13 +288,17 @@ async def _staff_recipients(application: App, known_by: datetime) -> list[int]:
 
 
 async def _digest(application: App, due: Due, now: datetime, cal: WorkCalendar) -> int:
-    """08:30 on working days: today's schedule by session, to every staff member."""
+    """08:30 on working days: today's schedule by session, to every staff member.
+
+    The schedule is every booking that holds minutes today: a digest caught up late in
+    the morning still lists the ones already marked 已办理 or 未到.
+    """
     deps = deps_of(application)
     recipients = await _staff_recipients(application, due.starts)
     if not recipients:
         return 0
     async with deps.db.read() as conn:
-        bookings = await repo.bookings_on(conn, due.day, ACTIVE_STATES)
+        bookings = await repo.bookings_on(conn, due.day, CAPACITY_STATES)
     text = t.staff_digest(due.day, deps.bookings.sessions, bookings)
     return _sent(await notifier_of(application).deliver_many(
         Notification(notification_key(Kind.DIGEST, due.day, uid), Kind.DIGEST, uid, text) for uid in recipients

@@ -6,8 +6,8 @@ The schedule (SPEC §10), all in Beijing time, with the hours taken from the set
 =============  ===================================  ==========================  ======================
 kind           due from                             on                          useful until
 =============  ===================================  ==========================  ======================
-release        ``release`` (09:00)                  every day that is not a     12:00
-                                                    statutory holiday (plain
+release        ``release`` (09:00), never before    every day that is not a     12:00
+               booking opens (09:00)                statutory holiday (plain
                                                     weekends included)
 deadline       ``deadline`` (15:00)                 every working day: the      24:00
                                                     deadline day of the
@@ -31,7 +31,12 @@ A reminder is *due* from its start until it stops being useful: the job runs eve
 minute and after every start, plans with :func:`due_kinds`, and the notification log
 makes sure each message goes out once. So a reminder missed while the bot was down is
 sent as soon as it is back, but only while it is still useful (a release notice at
-10:30 yes, at 12:30 no).
+10:30 yes, at 12:30 no). A release or digest hour configured at or after noon still
+gets :data:`MIN_USEFUL` hours instead of none.
+
+The auto-release comes first in the plan: after a restart that missed a deadline,
+the bookings it releases must not get the appointment reminder or be listed in the
+staff digest a moment before they are released.
 
 Nothing here reads the clock: ``now`` is passed in, as everywhere in ``bot.rules``.
 """
@@ -44,11 +49,12 @@ from enum import StrEnum
 from typing import Final
 
 from bot.rules.calendar import TZ, WorkCalendar
-from bot.rules.window import can_change
+from bot.rules.window import OPEN_HOUR, can_change
 
 __all__ = [
     "RELEASE_USEFUL_UNTIL",
     "DIGEST_USEFUL_UNTIL",
+    "MIN_USEFUL",
     "Due",
     "Kind",
     "ReminderTimes",
@@ -60,6 +66,7 @@ __all__ = [
 
 RELEASE_USEFUL_UNTIL: Final = time(12, 0)
 DIGEST_USEFUL_UNTIL: Final = time(12, 0)
+MIN_USEFUL: Final = timedelta(hours=3)
 
 
 class Kind(StrEnum):
@@ -118,22 +125,28 @@ def _at(day: date, clock: time) -> datetime:
 
 
 def due_kinds(now: datetime, cal: WorkCalendar, times: ReminderTimes) -> list[Due]:
-    """Every reminder kind due at ``now``, in a stable order (see the module table)."""
+    """Every reminder kind due at ``now``, in a stable order: the auto-release first."""
     local = _local(now)
     today = local.date()
     midnight = _at(today + timedelta(days=1), time(0))
-    found: list[Due] = []
+    # First: what it releases must not be reminded of or listed by the kinds below.
+    found: list[Due] = [Due(Kind.AUTORELEASE, today, _at(today, time(0)), None)]
 
     def window(kind: Kind, day: date, starts: time, until: datetime) -> None:
         start = _at(today, starts)
         if start <= local < until:
             found.append(Due(kind, day, start, until))
 
+    def morning_until(starts: time, until: time) -> datetime:
+        return min(max(_at(today, until), _at(today, starts) + MIN_USEFUL), midnight)
+
     workday = cal.is_workday(today)
     if not cal.is_statutory_holiday(today):
-        window(Kind.RELEASE, today, times.release, _at(today, RELEASE_USEFUL_UNTIL))
+        # "号源已开放" cannot go out before booking opens, whatever the configured hour.
+        release = max(times.release, time(OPEN_HOUR))
+        window(Kind.RELEASE, today, release, morning_until(release, RELEASE_USEFUL_UNTIL))
     if workday:
-        window(Kind.DIGEST, today, times.digest, _at(today, DIGEST_USEFUL_UNTIL))
+        window(Kind.DIGEST, today, times.digest, morning_until(times.digest, DIGEST_USEFUL_UNTIL))
         window(Kind.DEADLINE, today, times.deadline, midnight)
     window(Kind.APPOINTMENT, today, times.appointment, midnight)
     window(Kind.EVALUATION_FOLLOWUP, today - timedelta(days=1), times.evaluation, midnight)
@@ -141,7 +154,6 @@ def due_kinds(now: datetime, cal: WorkCalendar, times: ReminderTimes) -> list[Du
         window(Kind.UNFREEZE, today, times.unfreeze, midnight)
     if today.month == 12 and cal.needs_confirmation(today.year + 1):
         window(Kind.CALENDAR, today, times.calendar, midnight)
-    found.append(Due(Kind.AUTORELEASE, today, _at(today, time(0)), None))
     return found
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from itertools import groupby
@@ -9,7 +10,7 @@ from itertools import groupby
 from bot.rules.basket import BusinessType
 from bot.rules.capacity import Availability, SessionSpec
 from bot.rules.states import BookingState
-from bot.storage.models import Booking
+from bot.storage.models import Booking, Item
 from bot.texts import fmt_date, fmt_full_date, fmt_instant
 from bot.texts.booking import count_items, items_line, session_line
 
@@ -47,8 +48,15 @@ def release_notice(today: date, cells: Sequence[Availability]) -> str:
     return "\n".join(lines)
 
 
-def deadline_reminder(booking: Booking, spec: SessionSpec | None, filled: int, total: int) -> str:
-    """15:00 on the deadline day: change/cancel closes at 24:00 today."""
+def unfilled_items(items: Sequence[Item]) -> list[str]:
+    """The items still without applicant data, as the applicant buttons name them (续办 2/2)."""
+    counts = Counter(i.business for i in items)
+    return [f"{i.business.label} {i.ordinal}/{counts[i.business]}" for i in items if not i.filled]
+
+
+def deadline_reminder(booking: Booking, spec: SessionSpec | None, filled: int, total: int,
+                      missing: Sequence[str] = ()) -> str:
+    """15:00 on the deadline day: change/cancel closes at 24:00 today; what is still incomplete."""
     lines = [
         "⏰ 预约修改/取消即将截止",
         f"预约编号：{booking.code}",
@@ -58,6 +66,8 @@ def deadline_reminder(booking: Booking, spec: SessionSpec | None, filled: int, t
     if booking.state is BookingState.INCOMPLETE:
         lines.append(f"申请人信息尚未完善（已完善 {filled}/{total}）。"
                      "今日24:00仍未完善的，预约将被系统自动释放。")
+        if missing:
+            lines.append("待完善：" + "、".join(missing))
     return "\n".join(lines)
 
 

@@ -365,7 +365,8 @@ async def test_follow_up_not_sent_once_rated(harness: Harness) -> None:  # noqa:
 async def test_staff_digest_and_calendar_warning(harness: Harness) -> None:  # noqa: F811
     h = harness
     unit = await logged_in(h, 1001, "acme", "北京示例科技有限公司")
-    await book(h, unit, 1001, date(2026, 12, 2), "pm", {B.NEW: 2})
+    # complete: an incomplete one is auto-released at its deadline, before the digest
+    await complete(h, await book(h, unit, 1001, date(2026, 12, 2), "pm", {B.NEW: 2}))
     admin = h.user(ADMIN)
     await admin.command("start")  # 12-01 10:00: after today's digest and warning
     await run_due(h.app)
@@ -376,7 +377,7 @@ async def test_staff_digest_and_calendar_warning(harness: Harness) -> None:  # n
     digest, warning = reminders_in(h, ADMIN)
     assert digest.startswith("📋 今日预约安排：2026年12月2日（周三）")
     assert "上午 09:00–12:00：无预约" in digest and "下午 13:30–17:00：1个预约，共30分钟" in digest
-    assert "CY20261202-001（待完善信息）" in digest
+    assert "CY20261202-001（待办理）" in digest
     assert warning.startswith("⚠️ 2027年的工作日历尚未确认")
     # clerks get neither
     assert not [m for m in reminders_in(h, 1001) if m.startswith(("📋", "⚠️"))]

@@ -132,3 +132,29 @@ def test_naive_now_is_refused() -> None:
 
     with pytest.raises(ValueError):
         due_kinds(datetime(2026, 9, 29, 9, 0), CAL, TIMES)
+
+
+def test_autorelease_is_planned_first() -> None:
+    """After downtime over a deadline, what it releases must not be reminded of or listed first."""
+    for instant in ("2026-12-03 08:45", "2026-12-03 10:30", "2026-09-29 23:00"):
+        assert due_kinds(at(instant), CAL, TIMES)[0].kind is Kind.AUTORELEASE
+
+
+def test_release_notice_never_before_booking_opens() -> None:
+    early = ReminderTimes(release=time(8, 30))
+    assert Kind.RELEASE not in kinds("2026-09-29 08:45", times=early)
+    [release] = [d for d in due_kinds(at("2026-09-29 09:00"), CAL, early) if d.kind is Kind.RELEASE]
+    assert release.starts == at("2026-09-29 09:00")
+
+
+def test_release_and_digest_hours_after_noon_are_still_useful_for_a_while() -> None:
+    late = ReminderTimes(release=time(12, 30), digest=time(13, 0))
+    assert {Kind.RELEASE, Kind.DIGEST} <= kinds("2026-09-29 13:00", times=late)
+    due = {d.kind: d for d in due_kinds(at("2026-09-29 13:00"), CAL, late)}
+    assert due[Kind.RELEASE].useful_until == at("2026-09-29 15:30")
+    assert due[Kind.DIGEST].useful_until == at("2026-09-29 16:00")
+    assert not {Kind.RELEASE, Kind.DIGEST} & kinds("2026-09-29 16:00", times=late)
+    # near midnight the usefulness ends with the day
+    night = ReminderTimes(release=time(23, 0))
+    [release] = [d for d in due_kinds(at("2026-09-29 23:30"), CAL, night) if d.kind is Kind.RELEASE]
+    assert release.useful_until == at("2026-09-30 00:00")
