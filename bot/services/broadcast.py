@@ -29,13 +29,26 @@ Life of a broadcast:
    continues every broadcast not ``done`` with its pending recipients only. So nobody
    gets a broadcast twice; after a crash the one message that was in flight (sent,
    not yet recorded) is the only possible duplicate.
+5. **One sender per broadcast**, however many bot instances share the database: the
+   sender first *claims* the broadcast in a write transaction (``claimed_by`` = this
+   instance, compare-and-set) and keeps the claim alive while it sends (a lease of
+   ``LEASE_SECONDS``, renewed with every recorded outcome and by a heartbeat). An
+   instance that finds the broadcast claimed looks again every ``WAIT_SECONDS`` and
+   takes it over only when the claim was released (a graceful stop releases it), the
+   holder is known to be gone (no live sender for it in this process; no other live
+   process on the database, see ``bot.services.notify.other_process_alive``), or the
+   lease ran out (a hung holder). A sender that lost its claim stops before its next
+   message.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import time
+import uuid
 from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -52,7 +65,7 @@ from bot.deps import BotContext, deps_of
 from bot.rules.errors import DomainError
 from bot.rules.window import WINDOW_WORKDAYS
 from bot.services.booking import BookingService
-from bot.services.notify import retry_seconds
+from bot.services.notify import announce_instance, other_process_alive, retry_seconds
 from bot.storage import repo
 from bot.storage.db import Database
 from bot.texts import broadcast as t
@@ -67,6 +80,13 @@ PROGRESS_EVERY = 20
 PROGRESS_SECONDS = 1.0
 RUNNING_KEY = "broadcasts_running"  # bot_data: ids whose sender task is alive
 PACER_KEY = "broadcast_pacer"  # bot_data: the application's one Pacer
+OWNER_KEY = "broadcast_owner"  # bot_data: this instance's name in broadcasts.claimed_by
+# The claim measures whether a process is alive, not business time, so it runs on the
+# wall clock (the app's clock may be a manual one that never moves).
+LEASE_SECONDS = 60.0
+WAIT_SECONDS = 0.5  # how often an instance that found a broadcast claimed looks again
+# (database file, broadcast id) -> the claim of the sender alive in this process
+_SENDING: dict[tuple[str, int], str] = {}
 
 
 class Audience(StrEnum):
@@ -335,24 +355,112 @@ class _Progress:
             log.warning("broadcast %s: report not delivered (%s)", b.id, type(err).__name__)
 
 
+def _owner(application: App) -> str:
+    """This instance's name in ``broadcasts.claimed_by``: its process id and a random part."""
+    owner = application.bot_data.get(OWNER_KEY)
+    if owner is None:
+        owner = application.bot_data[OWNER_KEY] = f"{os.getpid()}:{uuid.uuid4().hex[:12]}"
+    return owner  # type: ignore[no-any-return]
+
+
+def _holder_gone(db: Database, broadcast_id: int, holder: str) -> bool:
+    """Whether the instance holding a claim is known to have stopped sending."""
+    if holder.split(":", 1)[0] == str(os.getpid()):
+        return _SENDING.get((os.path.abspath(db.path), broadcast_id)) != holder
+    return not other_process_alive(db.path)
+
+
+async def _claim(db: Database, broadcast_id: int, owner: str) -> bool | None:
+    """Claim the broadcast: True if this instance may send it now, False if another
+    instance is sending it, None if it is done (or gone)."""
+    key = (os.path.abspath(db.path), broadcast_id)
+    async with db.read() as conn:  # a waiting instance looks without taking the write lock
+        found = await repo.broadcast_claim(conn, broadcast_id)
+    if found is None:
+        return None
+    holder, lease_until = found
+    free = (holder is None or holder == owner or (lease_until or 0.0) < time.time()
+            or _holder_gone(db, broadcast_id, holder))
+    if not free:
+        return False
+    try:
+        async with db.write() as conn:
+            # Compare-and-set on the holder seen above: of two instances only one wins.
+            if not await repo.take_broadcast_claim(conn, broadcast_id, owner, holder, time.time() + LEASE_SECONDS):
+                return None if await repo.broadcast_claim(conn, broadcast_id) is None else False
+            # Registered before the commit, so that another instance in this process
+            # that reads the claim right after it sees its holder alive.
+            _SENDING[key] = owner
+    except BaseException:
+        if _SENDING.get(key) == owner:
+            del _SENDING[key]
+        raise
+    return True
+
+
+async def _keep_claim(db: Database, broadcast_id: int, owner: str, lost: asyncio.Event) -> None:
+    """Heartbeat: renew the claim while the sender runs (even while it waits on Telegram)."""
+    while not lost.is_set():
+        await asyncio.sleep(LEASE_SECONDS / 3)
+        try:
+            async with db.write() as conn:
+                held = await repo.renew_broadcast_claim(conn, broadcast_id, owner, time.time() + LEASE_SECONDS)
+        except Exception:  # noqa: BLE001 - a busy database now is not a lost claim
+            log.warning("broadcast %s: claim not renewed this time", broadcast_id)
+            continue
+        if not held:
+            lost.set()
+
+
 async def run_broadcast(application: App, broadcast_id: int) -> None:
-    """Send a stored broadcast to its pending recipients; returns early if the app stops."""
+    """Claim a stored broadcast and send it to its pending recipients; returns early if
+    the app stops, and waits (looking again now and then) while another instance sends it."""
     deps = deps_of(application)
-    async with deps.db.write() as conn:
-        broadcast = await repo.get_broadcast(conn, broadcast_id)
-        if broadcast is None or broadcast.status == "done":
+    owner = _owner(application)
+    announce_instance(deps.db.path)
+    while True:
+        claimed = await _claim(deps.db, broadcast_id, owner)
+        if claimed is None:
             return
-        if broadcast.status == "queued":
-            await repo.set_broadcast_status(conn, broadcast_id, "sending", deps.clock.now())
+        if claimed:
+            break
+        if not await _pause(application, WAIT_SECONDS):
+            return
+    key = (os.path.abspath(deps.db.path), broadcast_id)
+    lost = asyncio.Event()
+    heartbeat = asyncio.create_task(_keep_claim(deps.db, broadcast_id, owner, lost),
+                                    name=f"broadcast-claim:{broadcast_id}")
+    try:
+        await _send_claimed(application, broadcast_id, owner, lost)
+    finally:
+        heartbeat.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await heartbeat
+        if _SENDING.get(key) == owner:
+            del _SENDING[key]
+        with contextlib.suppress(Exception):  # after a crash the database may be gone
+            async with deps.db.write() as conn:
+                await repo.release_broadcast_claim(conn, broadcast_id, owner)
+
+
+async def _send_claimed(application: App, broadcast_id: int, owner: str, lost: asyncio.Event) -> None:
+    """Send a claimed broadcast to its pending recipients, then mark it done."""
+    deps = deps_of(application)
     async with deps.db.read() as conn:
+        broadcast = await repo.get_broadcast(conn, broadcast_id)
         pending = await repo.pending_recipients(conn, broadcast_id)
         tally = Tally.of(await repo.broadcast_tally(conn, broadcast_id))
+    if broadcast is None:
+        return
     log.info("broadcast %s: %d of %d recipient(s) pending", broadcast_id, len(pending), tally.total)
     progress = _Progress(application, broadcast, tally)
     await progress.update(tally, force=True)
     for user_id in pending:
         if not application.running:
             log.info("broadcast %s paused by shutdown; it resumes at the next start", broadcast_id)
+            return
+        if lost.is_set():
+            log.warning("broadcast %s: another instance took it over; this one stops", broadcast_id)
             return
         result = await _deliver(application, user_id, broadcast.text)
         if result is None:
@@ -364,10 +472,15 @@ async def run_broadcast(application: App, broadcast_id: int) -> None:
             await repo.finish_broadcast_recipient(conn, broadcast_id, user_id, outcome.value, attempts, now)
             if outcome is Outcome.BLOCKED:
                 await repo.mark_blocked(conn, user_id, now)
+            if not await repo.renew_broadcast_claim(conn, broadcast_id, owner, time.time() + LEASE_SECONDS):
+                lost.set()
         tally = tally.add(outcome)
         await progress.update(tally)
+    if lost.is_set():
+        return
     async with deps.db.write() as conn:
         await repo.set_broadcast_status(conn, broadcast_id, "done", deps.clock.now())
+        await repo.release_broadcast_claim(conn, broadcast_id, owner)
         tally = Tally.of(await repo.broadcast_tally(conn, broadcast_id))
     log.info("broadcast %s done: %d sent, %d failed, %d blocked", broadcast_id, tally.sent, tally.failed,
              tally.blocked)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Literal, get_args
 
 from bot import texts
@@ -52,6 +52,7 @@ CHART_DAYS = 5
 REBOOK_OPTIONS = 3
 RECENT_BOOKINGS = 5
 CLOSURE_PREFIX = "中心因故关闭该日期："
+SESSION_CLOSURE_PREFIX = "中心因故关闭该时段："
 
 
 class StaffRefused(DomainError):
@@ -60,6 +61,14 @@ class StaffRefused(DomainError):
 
 class BadInput(StaffRefused):
     """A typed answer that fails validation: the same question is asked again."""
+
+
+class SessionHasBookings(StaffRefused):
+    """Closing a session that holds active bookings needs a reason (told to their clerks)."""
+
+    def __init__(self, active: int) -> None:
+        super().__init__(t.session_has_bookings(active))
+        self.active = active
 
 
 # ---------------------------------------------------------------- parsing (typed input)
@@ -104,6 +113,14 @@ def check_reason(text: str, limit: int = REASON_MAX) -> str:
     if len(reason) > limit:
         raise BadInput(t.reason_too_long(limit, len(reason)))
     return reason
+
+
+def check_reviewable(booking: Booking, item: Item) -> None:
+    """Raise StaffRefused unless the item can be reviewed (filled, booking not ended unserved)."""
+    if booking.state not in CAPACITY_STATES:
+        raise StaffRefused(t.review_not_possible(booking.state.label))
+    if not item.filled:
+        raise StaffRefused(t.ITEM_NOT_FILLED)
 
 
 # ---------------------------------------------------------------- results
@@ -187,11 +204,13 @@ class RebookOption:
 
 @dataclass(frozen=True)
 class Closure:
-    """A closed date: the bookings it cancelled, each with its clerks and rebook options."""
+    """A closed date (or one session of it): the bookings it cancelled, each with its
+    clerks and rebook options."""
 
     day: date
     reason: str
     cancelled: list[tuple[Booking, list[int], list[RebookOption]]]
+    session: SessionSpec | None = None  # None: the whole date
 
 
 @dataclass(frozen=True)
@@ -348,10 +367,7 @@ class StaffService:
             if item is None:
                 raise StaffRefused(t.BOOKING_NOT_FOUND)
             booking = await self._booking(conn, item.booking_id)
-            if booking.state not in CAPACITY_STATES:
-                raise StaffRefused(t.review_not_possible(booking.state.label))
-            if not item.filled:
-                raise StaffRefused(t.ITEM_NOT_FILLED)
+            check_reviewable(booking, item)
             if item.review == review and item.review_reason == reason:
                 raise StaffRefused(t.REVIEW_UNCHANGED)
             await repo.set_item_review(conn, item.id, review, reason, staff_id, now)
@@ -455,7 +471,14 @@ class StaffService:
         return availability([day], [spec], usage, self.settings.bot_counters)[0]
 
     async def set_session_closed(self, staff_id: int, day: date, session: str, closed: bool) -> None:
-        """Close (no new bookings) or reopen one session of a date."""
+        """Close (no new bookings) or reopen one session of a date.
+
+        Closing refuses a session that holds active bookings (SessionHasBookings):
+        those are cancelled with a reason by ``close_session``.
+        """
+        if closed:
+            await self.close_session(staff_id, day, session, None)
+            return
         self._spec(session)
         now = self.clock.now()
         async with self.db.write() as conn:
@@ -463,9 +486,59 @@ class StaffService:
             await repo.set_slot_closed(conn, day, session, closed)
             await repo.audit(
                 conn, actor=_actor(staff_id), entity="capacity", entity_id=f"{day.isoformat()}:{session}",
-                action="close_session" if closed else "reopen_session", now=now,
-                before={"closed": bool(old and old.closed)}, after={"closed": closed},
+                action="reopen_session", now=now, before={"closed": bool(old and old.closed)}, after={"closed": closed},
             )
+
+    async def active_in_session(self, day: date, session: str) -> int:
+        """How many active bookings one session of a date holds."""
+        async with self.db.read() as conn:
+            return sum(1 for b in await repo.bookings_on(conn, day, ACTIVE_STATES) if b.session == session)
+
+    async def close_session(self, staff_id: int, day: date, session: str, reason: str | None) -> Closure:
+        """Close one session of a date; its active bookings are cancelled and their minutes returned.
+
+        Without a reason only a session holding no active booking is closed (checked in
+        the same transaction, so a booking made meanwhile is never left unnoticed).
+        """
+        spec = self._spec(session)
+        if reason is not None:
+            reason = check_reason(reason, NOTE_MAX)
+        now = self.clock.now()
+        ended_reason = f"{SESSION_CLOSURE_PREFIX}{reason}"
+        cancelled: list[tuple[Booking, list[int]]] = []
+        async with self.db.write() as conn:
+            active = [b for b in await repo.bookings_on(conn, day, ACTIVE_STATES) if b.session == session]
+            if active and day < now.date():
+                raise StaffRefused(t.DATE_IN_PAST)
+            if active and reason is None:
+                raise SessionHasBookings(len(active))
+            old = (await repo.slot_usage(conn, [day])).get((day, session))
+            await repo.set_slot_closed(conn, day, session, True)
+            await repo.audit(
+                conn, actor=_actor(staff_id), entity="capacity", entity_id=f"{day.isoformat()}:{session}",
+                action="close_session", now=now, before={"closed": bool(old and old.closed)},
+                after={"closed": True, "reason": reason} if reason is not None else {"closed": True},
+            )
+            for booking in active:
+                cancelled.append((await self._cancel_for_closure(conn, staff_id, booking, ended_reason, now),
+                                  await self._clerk_ids(conn, booking.unit_id)))
+        if cancelled:
+            log.info("session %s of %s closed; %s bookings cancelled", session, day, len(cancelled))
+        return Closure(day, reason or "", [(b, clerks, await self.rebook_options(b)) for b, clerks in cancelled],
+                       spec)
+
+    async def _cancel_for_closure(self, conn: repo.Conn, staff_id: int, booking: Booking, ended_reason: str,
+                                  now: datetime) -> Booking:
+        """Cancel one booking of a closed date or session and return its minutes (audited)."""
+        new_state = transition(booking.state, "cancel")
+        if await repo.set_booking_state(conn, booking.id, booking.state, new_state, now, ended_reason):
+            await repo.return_minutes(conn, booking.date, booking.session, booking.minutes)
+            await repo.audit(
+                conn, actor=_actor(staff_id), entity="booking", entity_id=booking.id, action="cancel", now=now,
+                before={"state": booking.state.value},
+                after={"state": new_state.value, "reason": ended_reason},
+            )
+        return await self._booking(conn, booking.id)
 
     async def close_date(self, staff_id: int, day: date, reason: str) -> Closure:
         """Close a whole date: its active bookings are cancelled and their minutes returned.
@@ -780,8 +853,9 @@ def _next_workdays(cal: WorkCalendar, today: date, count: int) -> list[date]:
 
 
 def _rebookable(booking: Booking) -> bool:
-    """Cancelled because the centre closed its date."""
-    return booking.state is BookingState.CANCELLED and (booking.ended_reason or "").startswith(CLOSURE_PREFIX)
+    """Cancelled because the centre closed its date or its session."""
+    return booking.state is BookingState.CANCELLED and (booking.ended_reason or "").startswith(
+        (CLOSURE_PREFIX, SESSION_CLOSURE_PREFIX))
 
 
 def _fields(item: Item) -> dict[str, str | None]:

@@ -1038,3 +1038,44 @@ async def rating_counts_between(conn: Conn, start: date, end: date) -> dict[int,
         (start.isoformat(), end.isoformat()),
     )
     return {r[0]: r[1] for r in rows}
+
+
+# ---- staff console: broadcast claims (two instances on one database)
+
+
+async def broadcast_claim(conn: Conn, broadcast_id: int) -> tuple[str | None, float | None] | None:
+    """(claimed_by, lease_until) of an unfinished broadcast; None if it is done or gone."""
+    row = await _one(
+        conn, "SELECT claimed_by, lease_until FROM broadcasts WHERE id = ? AND status != 'done'", (broadcast_id,)
+    )
+    return (row[0], row[1]) if row else None
+
+
+async def take_broadcast_claim(
+    conn: Conn, broadcast_id: int, owner: str, expected: str | None, lease_until: float
+) -> bool:
+    """Claim an unfinished broadcast for ``owner`` if its claim is still ``expected``; it is 'sending' then."""
+    cur = await conn.execute(
+        "UPDATE broadcasts SET claimed_by = ?, lease_until = ?,"
+        " status = CASE WHEN status = 'queued' THEN 'sending' ELSE status END"
+        " WHERE id = ? AND status != 'done' AND claimed_by IS ?",
+        (owner, lease_until, broadcast_id, expected),
+    )
+    return cur.rowcount == 1
+
+
+async def renew_broadcast_claim(conn: Conn, broadcast_id: int, owner: str, lease_until: float) -> bool:
+    """Extend ``owner``'s claim on a broadcast; False if it no longer holds it."""
+    cur = await conn.execute(
+        "UPDATE broadcasts SET lease_until = ? WHERE id = ? AND claimed_by = ? AND status != 'done'",
+        (lease_until, broadcast_id, owner),
+    )
+    return cur.rowcount == 1
+
+
+async def release_broadcast_claim(conn: Conn, broadcast_id: int, owner: str) -> None:
+    """Give up ``owner``'s claim on a broadcast (another instance may take it at once)."""
+    await conn.execute(
+        "UPDATE broadcasts SET claimed_by = NULL, lease_until = NULL WHERE id = ? AND claimed_by = ?",
+        (broadcast_id, owner),
+    )

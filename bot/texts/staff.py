@@ -123,7 +123,7 @@ DATE_IN_PAST = "不能关闭已经过去的日期。"
 DATE_IN_PAST_CALENDAR = "不能调整已经过去的日期，请输入今天或以后的日期。"
 DATE_ALREADY_CLOSED = "该日期已经关闭。"
 DATE_NOT_CLOSED = "该日期没有关闭。"
-REBOOK_NOT_POSSIBLE = "该预约不能改约（仅限因中心关闭日期而取消的预约）。"
+REBOOK_NOT_POSSIBLE = "该预约不能改约（仅限因中心关闭日期或时段而取消的预约）。"
 REBOOK_DONE = "该预约已经改约过了，请在“我的预约”中查看。"
 NO_OVERRIDE = "该日期没有人工调整。"
 STAFF_ID_BAD = "请输入对方的 Telegram 用户ID（纯数字），可在后面加姓名，例如：123456789 张三"
@@ -208,9 +208,31 @@ def capacity_set(day: date, a: Availability) -> str:
 
 
 def session_closed_text(day: date, spec: SessionSpec, closed: bool) -> str:
-    """After a session was closed or reopened."""
+    """After a session (holding no booking) was closed, or reopened."""
     return f"已{'关闭' if closed else '重新开放'} {fmt_date(day)}{spec.label}。" + (
-        "已有预约不受影响，不再接受新预约。" if closed else "")
+        "该时段不再接受新预约。" if closed else "")
+
+
+def session_has_bookings(active: int) -> str:
+    """Closing a session that holds bookings (they would be cancelled)."""
+    return f"该时段有 {active} 个有效预约，关闭须填写原因并确认。"
+
+
+def ask_close_session_reason(day: date, spec: SessionSpec, active: int) -> str:
+    """关闭时段 of a session holding bookings: the reason is required (told to the clerks)."""
+    return (f"{fmt_date(day)}{spec.label} 有 {active} 个有效预约，关闭该时段将取消这些预约并通知经办人（附改约按钮）。\n"
+            f"请输入关闭原因（100字以内，将告知经办人）：")
+
+
+def confirm_close_session(day: date, spec: SessionSpec, reason: str, active: int) -> str:
+    """The last word before a session holding bookings is closed."""
+    return (f"将关闭 {fmt_full_date(day)} {spec.label}，原因：{reason}\n"
+            f"该时段 {active} 个有效预约将被取消、号源释放，并通知经办人（附改约按钮）。\n确认关闭？")
+
+
+def session_closed_with_bookings(day: date, spec: SessionSpec, cancelled: int, told: int) -> str:
+    """After a session holding bookings was closed."""
+    return f"已关闭 {fmt_date(day)}{spec.label}，取消 {cancelled} 个预约，已通知 {told} 位经办人。"
 
 
 def date_closed(day: date, cancelled: int, told: int) -> str:
@@ -401,9 +423,12 @@ _ACTIONS = {
     "book": "预约", "cancel": "取消", "release": "释放", "revoke": "撤销", "reschedule": "改约",
     "review": "审核", "serve": "已办理", "no_show": "未到", "complete": "信息完善",
     "applicant": "填写申请人", "rebooked": "已改约", "copy_applicants": "带入申请人信息",
+    "change_contact": "修改经办人", "change_counts": "修改业务数量", "evaluate": "满意度评价",
 }
 _KEYS = {"state": "状态", "reason": "原因", "date": "日期", "session": "时段", "review": "审核",
-         "item": "申请项", "minutes": "分钟", "code": "编号", "to": "改约至", "from": "来自"}
+         "item": "申请项", "minutes": "分钟", "code": "编号", "to": "改约至", "from": "来自",
+         "contact_name": "经办人", "contact_phone": "电话", "name": "姓名", "id_type": "证件类型",
+         "id_number": "证件号码", "phone": "手机", "permit_number": "居住证编号", "rating": "评分"}
 
 
 def _value(key: str, value: object) -> str:
@@ -436,14 +461,25 @@ def _actor(actor: str) -> str:
     return {"system": "系统", "cli": "命令行"}.get(actor, actor)
 
 
-def history(booking: Booking, entries: Sequence[AuditEntry]) -> str:
-    """A booking's audit lines: time, actor, action, before → after."""
+def _item_of(entry: AuditEntry, items: Mapping[int, str]) -> str:
+    """Which applicant an audit line is about (「新办2」), if it names an item."""
+    for raw in (entry.after, entry.before):
+        value = json.loads(raw).get("item") if raw else None
+        if isinstance(value, int) and value in items:
+            return items[value]
+    return ""
+
+
+def history(booking: Booking, entries: Sequence[AuditEntry], items: Sequence[Item] = ()) -> str:
+    """A booking's audit lines: time, actor, action (and which applicant), before → after."""
+    labels = {i.id: f"{i.business.label}{i.ordinal}" for i in items}
     lines = [f"预约 {booking.code} 历史记录"]
     for e in entries:
         local = e.at.astimezone(TZ)
         change = _changes(e.before, e.after)
+        item = _item_of(e, labels)
         lines.append(f"{local:%m-%d %H:%M} {_actor(e.actor)} {_ACTIONS.get(e.action, e.action)}"
-                     + (f"：{change}" if change else ""))
+                     + (f"〔{item}〕" if item else "") + (f"：{change}" if change else ""))
     if len(entries) == 0:
         lines.append("（无记录）")
     return _fit("\n".join(lines), "……记录过长，仅显示前面部分。")
@@ -570,9 +606,11 @@ def revoke_notice(booking: Booking, session: str, reason: str, phone: str) -> st
             f"原因：{reason}\n如有疑问请联系中心：{phone}。")
 
 
-def closure_notice(booking: Booking, reason: str, options: Sequence[RebookOption]) -> str:
-    """A booking cancelled because the centre closed its date."""
-    text = (f"很抱歉，中心因故关闭 {fmt_full_date(booking.date)}（原因：{reason}），"
+def closure_notice(booking: Booking, reason: str, options: Sequence[RebookOption],
+                   session: SessionSpec | None = None) -> str:
+    """A booking cancelled because the centre closed its date (or its session)."""
+    where = fmt_full_date(booking.date) + (session.label if session is not None else "")
+    text = (f"很抱歉，中心因故关闭 {where}（原因：{reason}），"
             f"您的预约 {booking.code} 已取消，号源已释放。")
     if options:
         return text + "\n可点击下方按钮改约至最近有号的日期（业务和申请人信息不变）："

@@ -294,3 +294,115 @@ async def test_cancel_long_text_and_refusal_to_clerks(harness: Harness) -> None:
     async with harness.deps.db.read() as conn:
         assert await repo.get_broadcast(conn, 1) is None
     assert delivered(harness, 5601, "字" * 3500) == 0
+
+
+async def test_two_instances_on_one_database_send_a_broadcast_once(harness: Harness) -> None:
+    """A second bot instance started on the same database while the first is sending
+    (it resumes every unfinished broadcast at start) must not send the same broadcast."""
+    unit_id = await make_unit(harness)
+    ids = await add_clerks(harness, unit_id, range(5701, 5713))
+    harness.api.behaviour = lambda method, params: 0.03 if method == "sendMessage" else None
+    staff = await compose(harness)
+    await staff.press("全部经办人（12人）")
+    await staff.press("确认发送", exact=True)
+    async with asyncio.timeout(10):
+        while sum(delivered(harness, u) for u in ids) < 2:
+            await asyncio.sleep(0.01)
+    second = Harness(harness.settings, harness.clock, harness.api)
+    await second.start()
+    try:
+        await settle(harness)
+        await settle(second)
+    finally:
+        await second.stop()
+    assert [delivered(harness, u) for u in ids] == [1] * 12
+    assert len([c for c in harness.api.sent("sendMessage") if c.params.get("text") == TEXT]) == 12
+    async with harness.deps.db.read() as conn:
+        assert set((await repo.broadcast_recipients(conn, 1)).values()) == {("sent", 1)}
+
+
+async def test_a_second_instance_takes_over_when_the_first_stops(harness: Harness) -> None:
+    unit_id = await make_unit(harness)
+    ids = await add_clerks(harness, unit_id, range(5801, 5811))
+    harness.api.behaviour = lambda method, params: 0.03 if method == "sendMessage" else None
+    staff = await compose(harness)
+    await staff.press("全部经办人（10人）")
+    await staff.press("确认发送", exact=True)
+    async with asyncio.timeout(10):
+        while sum(delivered(harness, u) for u in ids) < 2:
+            await asyncio.sleep(0.01)
+    second = Harness(harness.settings, harness.clock, harness.api)
+    await second.start()
+    try:
+        await harness.stop()  # the first instance stops half-way: the second finishes the broadcast
+        assert sum(delivered(second, u) for u in ids) < 10
+        await settle(second)
+        assert [delivered(second, u) for u in ids] == [1] * 10
+        async with second.deps.db.read() as conn:
+            broadcast = await repo.get_broadcast(conn, 1)
+        assert broadcast is not None and broadcast.status == "done"
+    finally:
+        await second.stop()
+        await harness.start()  # the fixture stops it again
+
+
+async def test_a_live_claim_is_waited_for_and_a_lapsed_or_orphaned_one_taken_over(harness: Harness) -> None:
+    """The claim rules themselves: a holder sending in this process is waited for until its
+    lease runs out; a holder that is gone (no sender here, no other process) is replaced at once."""
+    import os
+    import time
+
+    from bot.services import broadcast as service
+
+    unit_id = await make_unit(harness)
+    await add_clerks(harness, unit_id, [5901])
+    db = harness.deps.db
+    broadcast_id, _ = await service.create_broadcast(
+        db, harness.clock, created_by=ADMIN, text=TEXT, audience=service.Audience.ALL, day=None,
+        progress_chat_id=None, progress_message_id=None,
+    )
+    other = f"{os.getpid()}:someone-else"
+    key = (os.path.abspath(db.path), broadcast_id)
+    async with db.write() as conn:
+        assert await repo.take_broadcast_claim(conn, broadcast_id, other, None, time.time() + 60)
+    service._SENDING[key] = other  # noqa: SLF001 - that instance is alive and sending
+    try:
+        assert await service._claim(db, broadcast_id, "me") is False  # noqa: SLF001
+        async with db.write() as conn:
+            assert await repo.renew_broadcast_claim(conn, broadcast_id, other, time.time() - 1)
+        assert await service._claim(db, broadcast_id, "me") is True  # noqa: SLF001 - its lease ran out
+        async with db.write() as conn:
+            assert not await repo.renew_broadcast_claim(conn, broadcast_id, other, time.time() + 60)
+    finally:
+        service._SENDING.pop(key, None)  # noqa: SLF001
+    async with db.write() as conn:
+        assert await repo.take_broadcast_claim(conn, broadcast_id, other, "me", time.time() + 60)
+    # the holder has no sender alive in this process (it crashed): taken over at once
+    assert await service._claim(db, broadcast_id, "me") is True  # noqa: SLF001
+    service._SENDING.pop(key, None)  # noqa: SLF001
+    async with db.read() as conn:
+        assert await repo.broadcast_claim(conn, broadcast_id) is not None
+        broadcast = await repo.get_broadcast(conn, broadcast_id)
+    assert broadcast is not None and broadcast.status == "sending"
+
+
+async def test_a_slow_send_keeps_its_claim_alive(harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    """While one message waits on Telegram longer than the lease, the heartbeat keeps the
+    claim: a second instance does not take the broadcast over and send it again."""
+    from bot.services import broadcast as service
+
+    monkeypatch.setattr(service, "LEASE_SECONDS", 0.3)
+    unit_id = await make_unit(harness)
+    ids = await add_clerks(harness, unit_id, [5951, 5952, 5953])
+    harness.api.behaviour = lambda method, params: 0.5 if method == "sendMessage" else None
+    staff = await compose(harness)
+    await staff.press("全部经办人（3人）")
+    await staff.press("确认发送", exact=True)
+    second = Harness(harness.settings, harness.clock, harness.api)
+    await second.start()
+    try:
+        await settle(harness)
+        await settle(second)
+    finally:
+        await second.stop()
+    assert [delivered(harness, u) for u in ids] == [1, 1, 1]

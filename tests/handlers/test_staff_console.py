@@ -597,3 +597,192 @@ async def test_stale_staff_buttons_are_answered(harness: Harness) -> None:
         await staff.press_data(data)
         assert staff.answer_of_last_press().get("show_alert") is True, data
     assert texts.STALE_BUTTON == "该按钮已失效，请重新操作。"
+
+
+async def test_closing_a_session_with_bookings_cancels_them_and_offers_rebooking(harness: Harness) -> None:
+    acme = await logged_in(harness)
+    day = date(2026, 12, 3)
+    booking = await book(harness, acme, day, "pm", counts={NEW: 1})
+    beta = await make_unit(harness, "beta", "北京另一家公司")
+    morning = await book(harness, beta, day, "am", user_id=1002)
+    clerk = harness.user(1001)
+    clerk.new_messages()
+    staff = harness.user(STAFF)
+    await staff.command("capacity", "2026-12-03")
+    reply = await staff.press("下午 关闭时段")
+    assert "1 个有效预约" in reply.text and "原因" in reply.text
+    assert (await booking_row(harness, booking.id)).state is BookingState.PENDING  # nothing happened yet
+    reply = await staff.send("下午停电")
+    assert "确认关闭" in reply.labels and "1 个有效预约将被取消" in reply.text
+    reply = await staff.press("确认关闭")
+    assert "已关闭 12月3日（周四）下午，取消 1 个预约，已通知 1 位经办人。" in reply.text
+    assert "下午 13:30–17:00：已约 0/630 分钟，已关闭" in reply.text
+    cancelled = await booking_row(harness, booking.id)
+    assert cancelled.state is BookingState.CANCELLED and cancelled.ended_reason == "中心因故关闭该时段：下午停电"
+    assert (await booking_row(harness, morning.id)).state is BookingState.PENDING  # the other session stands
+    assert await used(harness, day, "pm") == 0
+    [notice] = [m for m in clerk.new_messages() if m.buttons]
+    assert "中心因故关闭 2026年12月3日（周四）下午（原因：下午停电）" in notice.text
+    # the nearest dates with room, the booking's own session preferred; the closed afternoon is not offered
+    assert notice.labels == ["改约至 12月2日（周三）下午", "改约至 12月3日（周四）上午", "改约至 12月4日（周五）下午"]
+    await clerk.press("改约至 12月3日（周四）上午")
+    async with harness.deps.db.read() as conn:
+        new = await repo.active_booking_on(conn, acme, day)
+        lines = await repo.history(conn, "capacity", "2026-12-03:pm")
+    assert new is not None and new.session == "am" and new.state is BookingState.PENDING
+    assert [(e.action, e.actor) for e in lines] == [("close_session", f"tg:{STAFF}")]
+    assert "下午停电" in (lines[0].after or "")
+    # reopening the session takes new bookings again; the cancelled one stays cancelled
+    reply = await staff.command("capacity", "2026-12-03")
+    reply = await staff.press("下午 重新开放")
+    assert "下午 13:30–17:00：已约 0/630 分钟，开放" in reply.text
+    assert (await booking_row(harness, booking.id)).state is BookingState.CANCELLED
+
+
+async def test_closing_an_empty_session_needs_no_reason(harness: Harness) -> None:
+    staff = harness.user(STAFF)
+    await staff.command("capacity", "2026-12-03")
+    reply = await staff.press("上午 关闭时段")
+    assert "已关闭 12月3日（周四）上午" in reply.text and "已约 0/540 分钟，已关闭" in reply.text
+    reply = await staff.send("随便打的字")
+    assert reply.text == texts.unknown_input()
+
+
+async def test_a_calendar_override_takes_effect_at_once_in_the_window_and_deadlines(harness: Harness) -> None:
+    acme = await logged_in(harness)
+    await book(harness, acme, date(2026, 12, 4))
+    clerk = harness.user(1001)
+    reply = await clerk.command("my")
+    assert "修改/取消截止：2026年12月3日（周四）24:00" in reply.text
+    window = [a.day for a in await harness.deps.bookings.availability()]
+    assert sorted(set(window)) == [date(2026, 12, d) for d in (2, 3, 4, 7, 8)]
+
+    staff = harness.user(STAFF)
+    await staff.command("calendar")
+    await staff.press("设置调整")
+    await staff.send("12月3日")
+    await staff.press("法定节假日")
+    reply = await staff.send("临时放假")
+    assert "已设置：2026年12月3日（周四） 为 法定节假日（临时放假）" in reply.text
+
+    window = [a.day for a in await harness.deps.bookings.availability()]
+    assert sorted(set(window)) == [date(2026, 12, d) for d in (2, 4, 7, 8, 9)]
+    reply = await clerk.command("my")
+    assert "修改/取消截止：2026年12月2日（周三）24:00" in reply.text
+    # the override removed again: the official calendar applies at once
+    await staff.press("删除调整")
+    await staff.send("2026-12-03")
+    reply = await clerk.command("my")
+    assert "修改/取消截止：2026年12月3日（周四）24:00" in reply.text
+
+
+async def test_capacity_lowered_below_what_is_booked(harness: Harness) -> None:
+    acme = await logged_in(harness)
+    day = date(2026, 12, 3)
+    await book(harness, acme, day, counts={NEW: 2, RENEW: 1})  # 40 minutes
+    staff = harness.user(STAFF)
+    await staff.command("capacity", "2026-12-03")
+    await staff.press("上午 设容量")
+    reply = await staff.send("30分钟")
+    assert "已将 12月3日（周四）上午 的容量设为 30 分钟（已约 40 分钟）" in reply.text
+    assert "新容量小于已约分钟数，已有预约不受影响" in reply.text
+    assert "上午 09:00–12:00：已约 40/30 分钟，开放" in reply.text
+    cells = {(a.day, a.session.key): a for a in await harness.deps.bookings.availability()}
+    cell = cells[(day, "am")]
+    assert cell.left == 0 and not cell.fits(5)  # never negative, shown as full to clerks
+    reply = await staff.command("schedule", "2026-12-03")
+    assert "【上午 09:00–12:00】已约 40/30 分钟" in reply.text
+    # the booking stands; raising the capacity again reopens the session to clerks
+    await staff.command("capacity", "2026-12-03")
+    await staff.press("上午 设容量")
+    await staff.send("100")
+    cells = {(a.day, a.session.key): a for a in await harness.deps.bookings.availability()}
+    assert cells[(day, "am")].left == 60
+
+
+async def test_reopening_a_closed_date(harness: Harness) -> None:
+    acme = await logged_in(harness)
+    day = date(2026, 12, 3)
+    booking = await book(harness, acme, day)
+    staff = harness.user(STAFF)
+    await staff.command("capacity", "2026-12-03")
+    await staff.press("关闭整日")
+    await staff.send("内部培训")
+    await staff.press("确认关闭")
+    assert day not in {a.day for a in await harness.deps.bookings.availability()}
+    reply = await staff.press("取消关闭")
+    assert "已取消对 2026年12月3日（周四） 的关闭" in reply.text and "已取消的预约不会恢复" in reply.text
+    assert "关闭整日" in reply.labels
+    assert day in {a.day for a in await harness.deps.bookings.availability()}
+    assert (await booking_row(harness, booking.id)).state is BookingState.CANCELLED
+    async with harness.deps.db.read() as conn:
+        lines = await repo.history(conn, "capacity", "2026-12-03")
+    assert [(e.action, e.actor) for e in lines] == [("close_date", f"tg:{STAFF}"), ("reopen_date", f"tg:{STAFF}")]
+    assert "内部培训" in (lines[1].before or "")
+    await staff.press_data("st:dopen:20261203")  # an old button: nothing to undo
+    assert staff.answer_of_last_press()["text"] == "该日期没有关闭。"
+
+
+async def test_a_bookings_history_shows_who_when_what_and_which_applicant(harness: Harness) -> None:
+    acme = await logged_in(harness)
+    booking = await book(harness, acme, date(2026, 12, 2), counts={NEW: 2})
+    staff = harness.user(STAFF)
+    await staff.command("find", booking.code)
+    fail = [data for label, data in staff.last.buttons if label == "不通过"][1]
+    await staff.press_data(fail)
+    await staff.send("缺少劳动合同")
+    harness.clock.set(at("2026-12-01 11:05"))
+    await staff.press("撤销预约")
+    await staff.send("重复预约")
+    reply = await staff.press("历史记录")
+    lines = reply.text.splitlines()
+    assert lines[0] == f"预约 {booking.code} 历史记录"
+    assert lines[1].startswith("12-01 10:00 tg:1001 预约")
+    assert f"12-01 10:00 tg:{STAFF} 审核〔新办2〕：审核：未审核→不通过；原因：—→缺少劳动合同" in lines
+    assert f"12-01 11:05 tg:{STAFF} 撤销：状态：待办理→已撤销；原因：重复预约" in lines
+
+
+async def test_unbinding_a_clerk_is_audited_with_before_and_after(harness: Harness) -> None:
+    import json
+
+    unit_id = await logged_in(harness)
+    staff = harness.user(STAFF)
+    await staff.command("units", "acme")
+    await staff.press("（acme）")
+    await staff.press("解绑经办人（1）")
+    await staff.press("ID 1001")
+    async with harness.deps.db.read() as conn:
+        line = (await repo.history(conn, "unit", unit_id))[-1]
+    assert (line.action, line.actor) == ("unbind", f"tg:{STAFF}")
+    assert json.loads(line.before or "{}") == {"user_id": 1001, "unit_id": unit_id}
+    assert json.loads(line.after or "{}") == {"user_id": 1001, "unit_id": None}
+
+
+async def test_a_stale_fail_button_is_refused_before_the_reason_is_typed(harness: Harness) -> None:
+    acme = await logged_in(harness)
+    booking = await book(harness, acme, date(2026, 12, 2))
+    staff = harness.user(STAFF)
+    view = await staff.command("find", booking.code)
+    await staff.press("撤销预约")
+    await staff.send("重复预约")
+    await staff.press("不通过", view)  # the old booking view
+    assert staff.answer_of_last_press()["text"] == "该预约状态为「已撤销」，不能审核。"
+    reply = await staff.send("照片不清晰")
+    assert reply.text == texts.unknown_input()
+
+
+async def test_every_stale_staff_button_is_answered_exactly_once(harness: Harness) -> None:
+    """Telegram accepts one answer per press: a stale press must get its alert as that one answer."""
+    staff = harness.user(STAFF)
+    await staff.command("staff")
+    forged = ("st:bk:999", "st:item:999", "st:hist:999", "st:unit:999", "st:rv:999:pass", "st:rv:999:fail",
+              "st:out:999:serve", "st:rvk:999", "st:day:2026", "st:capcl:20261202:xx:1", "st:capset:20261202:xx",
+              "st:dopen:20261202", "st:dcloseok:20261202", "st:scloseok:20261202:am", "st:calkind:20261205:workday",
+              "st:calyr:2026", "st:sarm:123", "st:sarmok:123", "st:uview:999", "st:uren:999", "st:ureset:999",
+              "st:uresetok:999", "st:uclerks:999", "st:bsend", "st:srange:20261231:20261201")
+    for data in forged:
+        before = len(harness.api.sent("answerCallbackQuery"))
+        await staff.press_data(data)
+        answers = harness.api.sent("answerCallbackQuery")[before:]
+        assert len(answers) == 1, (data, [a.params for a in answers])
+        assert answers[0].params.get("show_alert") is True and answers[0].params.get("text"), data

@@ -130,3 +130,167 @@ async def test_admins_cannot_be_added_or_removed(harness: Harness) -> None:
     assert "该用户是管理员" in reply.text
     await admin.press_data(f"st:sarmok:{ADMIN}")
     assert "不能在此移除" in admin.answer_of_last_press().get("text", "")
+
+
+async def test_staff_removed_mid_flow_cannot_finish_the_action(harness: Harness) -> None:
+    """Removing a staff member ends their staff flows at once; a typed answer is refused."""
+    admin = harness.user(ADMIN)
+    async with harness.deps.db.write() as conn:
+        await repo.add_staff(conn, STAFF, "王工", ADMIN, harness.clock.now())
+    member = harness.user(STAFF, "王工")
+    await member.command("units")
+    await member.press("新建单位")
+    await member.send("newunit")
+    assert "单位名称" in member.last.text
+    await admin.command("staffadmin")
+    await admin.press(f"移除 {STAFF} 王工")
+    await admin.press("确认移除")
+    reply = await member.send("北京新单位有限公司")
+    assert reply.text == texts.unknown_input()
+    async with harness.deps.db.read() as conn:
+        assert await repo.get_unit_by_username(conn, "newunit") is None
+        assert await repo.search_units(conn, "newunit") == []
+
+
+async def test_a_text_step_refuses_someone_no_longer_staff(harness: Harness) -> None:
+    """Even a flow state left behind (e.g. restored from an old database) is refused, and ended."""
+    async with harness.deps.db.write() as conn:
+        await repo.add_staff(conn, STAFF, "王工", ADMIN, harness.clock.now())
+    member = harness.user(STAFF, "王工")
+    await member.command("stats")
+    async with harness.deps.db.write() as conn:
+        await repo.remove_staff(conn, STAFF)
+    reply = await member.send("2026-12-01 2026-12-07")
+    assert reply.text == texts.unknown_input()
+    reply = await member.send("2026-12-01 2026-12-07")
+    assert reply.text == texts.unknown_input()
+    await member.command("broadcast")  # refused: nothing asked
+    assert member.last.text == texts.unknown_input()
+
+
+async def test_clerk_cannot_press_forged_unit_broadcast_or_stats_buttons(harness: Harness) -> None:
+    unit_id = await logged_in(harness)
+    clerk = harness.user(1001)
+    seen = len(clerk.bot_messages())
+    forged = [
+        "st:umenu", "st:unew", "st:uimp", f"st:uview:{unit_id}", f"st:uren:{unit_id}", f"st:ureset:{unit_id}",
+        f"st:uresetok:{unit_id}", f"st:uclerks:{unit_id}", f"st:uunbind:{unit_id}:1001", "st:baud:all",
+        "st:baud:date", "st:bdate:20261202", "st:bback", "st:bsend", "st:bcancel", "st:srange:20261201:20261231",
+        "st:scloseok:20261202:am",
+    ]
+    for data in forged:
+        await clerk.press_data(data)
+        answered = clerk.answer_of_last_press()
+        assert "失效" in answered.get("text", "") and answered.get("show_alert") is True, data
+    assert len(clerk.bot_messages()) == seen
+    reply = await clerk.send("Hacked Name Ltd")
+    assert reply.text == texts.unknown_input()
+    async with harness.deps.db.read() as conn:
+        unit = await repo.get_unit(conn, unit_id)
+        assert unit is not None and unit.name == "北京示例科技有限公司" and not unit.password_temporary
+        assert (await repo.get_tg_user(conn, 1001)).unit_id == unit_id  # type: ignore[union-attr]
+        assert await repo.get_unit_by_username(conn, "hacked") is None
+
+
+async def test_a_clerk_mid_flow_and_staff_mid_flow_keep_their_own_answers(harness: Harness) -> None:
+    """Each typed text goes to its sender's own flow: a clerk's contact name is never a
+    staff answer, and a staff reason never a clerk's contact."""
+    from bot.notice import ACCEPT_LABEL
+    from bot.rules.states import BookingState
+
+    await logged_in(harness)
+    other = (await harness.deps.accounts.create_unit("beta", "北京另一家公司", password="Start-Pass-1", actor="cli"))[0]
+    booking = await harness.deps.bookings.book(
+        unit_id=other.id, user_id=None, day=date(2026, 12, 2), session="am", counts={BusinessType.NEW: 1},
+        contact_name="王五", contact_phone="13800138000",
+    )
+    clerk, staff, writer = harness.user(1001), harness.user(ADMIN), harness.user(STAFF)
+    async with harness.deps.db.write() as conn:
+        await repo.add_staff(conn, STAFF, "王工", ADMIN, harness.clock.now())
+    await clerk.command("book")
+    await clerk.press(ACCEPT_LABEL)
+    await clerk.press("填写经办人信息")
+    await staff.command("find", booking.code)
+    await staff.press("撤销预约")
+    await writer.command("broadcast")
+    assert "通知内容" in writer.last.text
+
+    reply = await clerk.send("李雷")
+    assert "手机" in reply.text, clerk.transcript()
+    reply = await staff.send("重复预约")
+    assert f"已撤销 {booking.code}" in reply.text
+    reply = await clerk.send("13900139000")
+    assert "合计：" in reply.text
+    reply = await writer.send("明天系统维护")
+    assert "请选择接收人" in reply.text
+    async with harness.deps.db.read() as conn:
+        revoked = await repo.get_booking(conn, booking.id)
+        assert await repo.get_broadcast(conn, 1) is None
+    assert revoked is not None and revoked.state is BookingState.REVOKED and revoked.ended_reason == "重复预约"
+    draft = harness.app.user_data[1001]["draft_booking"]
+    assert (draft.contact_name, draft.contact_phone) == ("李雷", "13900139000")
+
+
+def _registered(h: Harness) -> tuple[set[str], set[str]]:
+    """Every st: action and every command whose handler lives in bot.handlers.staff."""
+    import re
+
+    from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler
+
+    assert h.app is not None
+    found: list[object] = []
+    for handlers in h.app.handlers.values():
+        for handler in handlers:
+            if isinstance(handler, ConversationHandler):
+                found += [*handler.entry_points, *(x for s in handler.states.values() for x in s), *handler.fallbacks]
+            else:
+                found.append(handler)
+    actions, commands = set(), set()
+    for handler in found:
+        if isinstance(handler, CallbackQueryHandler) and handler.pattern is not None:
+            match = re.match(r"\^st:\((.+?)\)", str(getattr(handler.pattern, "pattern", handler.pattern)))
+            if match:
+                actions |= set(match.group(1).split("|"))
+        if isinstance(handler, CommandHandler) and handler.callback.__module__.startswith("bot.handlers.staff"):
+            commands |= set(handler.commands)
+    return actions, commands
+
+
+async def test_every_registered_staff_button_and_command_is_refused_to_a_clerk(harness: Harness) -> None:
+    unit_id = await logged_in(harness)
+    booking = await harness.deps.bookings.book(
+        unit_id=unit_id, user_id=1001, day=date(2026, 12, 2), session="am", counts={BusinessType.NEW: 1},
+        contact_name="李四", contact_phone="13800138000",
+    )
+    item_id = (await harness.deps.bookings.items(booking.id))[0].id
+    actions, commands = _registered(harness)
+    assert len(actions) >= 40 and {"rv", "capcl", "bsend", "uresetok", "sarmok", "calyr", "scloseok"} <= actions
+    assert commands == {c.command for c in [*menus.STAFF_COMMANDS, *menus.ADMIN_COMMANDS]}
+    clerk = harness.user(1001)
+    before = await _snapshot(harness, booking.id, item_id)
+    seen = len(clerk.bot_messages())
+    for action in sorted(actions):
+        for args in ("", f":{booking.id}", f":{item_id}:pass", ":20261202:am:1", f":{unit_id}:1001"):
+            await clerk.press_data(f"st:{action}{args}")
+            answered = clerk.answer_of_last_press()
+            assert "失效" in answered.get("text", "") and answered.get("show_alert") is True, (action, args)
+    assert len(clerk.bot_messages()) == seen
+    for command in sorted(commands):
+        assert (await clerk.command(command, "2026-12-02")).text == texts.unknown_input(), command
+    assert not [m for m in clerk.bot_messages() if m.document or m.photo]
+    assert await _snapshot(harness, booking.id, item_id) == before
+
+
+async def test_a_clerk_typing_a_staff_command_keeps_their_flow(harness) -> None:
+    """To a clerk /schedule is just unknown: same reply as /foo, and the booking flow goes on."""
+    from bot.handlers.flow import current_flows
+    from tests.handlers.conftest import logged_in
+
+    await logged_in(harness)
+    clerk = harness.user(1001)
+    await clerk.command("book")
+    assert current_flows(harness.app, 1001, 1001) == ["booking"]
+    unknown = (await clerk.command("foo")).text
+    staff = (await clerk.command("schedule")).text
+    assert staff == unknown
+    assert current_flows(harness.app, 1001, 1001) == ["booking"]

@@ -210,3 +210,40 @@ async def test_units_refused_to_clerks(harness: Harness) -> None:
     assert "失效" in clerk.answer_of_last_press().get("text", "")
     async with harness.deps.db.read() as conn:
         assert [c.user_id for c in await repo.clerks_of_unit(conn, unit_id)] == [1001]
+
+
+async def test_one_time_passwords_never_reach_the_log_at_debug(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With the bot's own logging set up at DEBUG, no one-time password (created, imported
+    or reset) appears in any log record, PTB's request logging included."""
+    from bot.__main__ import QUIET_LOGGERS, setup_logging
+
+    levels = {name: logging.getLogger(name).level for name in QUIET_LOGGERS}
+    caplog.set_level(logging.DEBUG)
+    setup_logging(harness.settings.model_copy(update={"bot_log_level": "DEBUG"}))
+    try:
+        staff = harness.user(ADMIN)
+        await staff.command("units")
+        await staff.press("新建单位")
+        await staff.send("logco")
+        created = otp_in((await staff.send("北京日志科技有限公司")).text)
+        await staff.command("units")
+        await staff.press("导入CSV")
+        await staff.send_document("username,name\nimpco,北京导入科技有限公司\n".encode(), "units.csv")
+        [document] = [m for m in staff.bot_messages() if m.document]
+        imported = list(csv.reader(io.StringIO(document.document[1].decode("utf-8-sig"))))[1][2]
+        await open_unit(staff, "logco", "北京日志科技有限公司")
+        await staff.press("重置密码")
+        reset = otp_in((await staff.press("确认重置")).text)
+        clerk = harness.user(1001)
+        assert "设置本单位的新密码" in await login(clerk, "logco", reset)
+        assert logging.getLogger("bot.handlers.staff.units").isEnabledFor(logging.DEBUG)
+    finally:
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
+    assert caplog.records
+    for password in (created, imported, reset):
+        assert len(password) == 10
+        assert password not in caplog.text
+        assert all(password not in str(r.args) for r in caplog.records)

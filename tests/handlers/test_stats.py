@@ -52,3 +52,21 @@ async def test_stats_refused_to_clerks(harness: Harness) -> None:
     assert "没有理解" in reply.text and "统计" not in reply.text
     await clerk.press_data("st:srange:20261201:20261231")
     assert "失效" in clerk.answer_of_last_press().get("text", "")
+
+
+async def test_stats_of_one_day_and_across_a_month_boundary(harness: Harness) -> None:
+    await seed(harness.deps.db, harness.clock.now())
+    staff = harness.user(ADMIN)
+    # one day: a single typed date is that day's range
+    reply = await staff.command("stats", "2026-12-01")
+    assert "统计：2026年12月1日（周二） 至 2026年12月1日（周二）" in reply.text
+    assert "预约总数：2" in reply.text and "已约时长：45 / 1170 分钟" in reply.text and "1个工作日" in reply.text
+    assert "未到率：50.0%（未到 1 / 已办理+未到 2）" in reply.text and "满意度：平均 5.00 分（共1条评价" in reply.text
+    # the last day of November and the first of December, in the formats the other staff commands take
+    reply = await staff.command("stats", "11-30~12-1")
+    assert "2026年11月30日（周一） 至 2026年12月1日（周二）" in reply.text and "预约总数：3" in reply.text
+    assert "满意度：平均 3.00 分（共2条评价" in reply.text
+    # an empty range: a weekend with nothing booked
+    reply = await staff.command("stats", "2026-12-12 2026-12-13")
+    assert "预约总数：0" in reply.text and "已约时长：0 / 0 分钟（利用率 —）" in reply.text
+    assert "未到率：—" in reply.text and "满意度：暂无评价" in reply.text and "0个工作日" in reply.text

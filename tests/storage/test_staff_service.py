@@ -280,3 +280,44 @@ async def test_export_rows_cover_every_state_and_refuse_long_ranges(deps: Deps, 
     ]
     with pytest.raises(StaffRefused, match="62"):
         await svc.export_rows(STAFF, date(2026, 1, 1), date(2026, 12, 31))
+
+
+async def test_close_session_needs_a_reason_while_it_holds_bookings(deps: Deps, svc: StaffService) -> None:
+    from bot.services.staff import SessionHasBookings
+
+    acme, beta = await unit(deps, "acme"), await unit(deps, "beta")
+    day = date(2026, 12, 3)
+    afternoon = await book(deps, acme, day, session="pm", count=2)
+    morning = await book(deps, beta, day, session="am")
+    with pytest.raises(SessionHasBookings) as refused:
+        await svc.set_session_closed(STAFF, day, "pm", True)
+    assert refused.value.active == 1
+    async with deps.db.read() as conn:
+        slot = (await repo.slot_usage(conn, [day]))[(day, "pm")]
+        assert not slot.closed and slot.used == 30  # nothing happened
+    assert await svc.active_in_session(day, "pm") == 1
+    with pytest.raises(BadInput):
+        await svc.close_session(STAFF, day, "pm", "  ")
+    closure = await svc.close_session(STAFF, day, "pm", "电梯检修")
+    assert closure.session is not None and closure.session.key == "pm" and closure.reason == "电梯检修"
+    [(cancelled, clerks, options)] = closure.cancelled
+    assert cancelled.id == afternoon.id and cancelled.state is BookingState.CANCELLED
+    assert cancelled.ended_reason == "中心因故关闭该时段：电梯检修" and clerks == []
+    assert (day, "pm") not in [(o.day, o.session.key) for o in options]
+    assert await svc.options_for_cancelled(acme, afternoon.id) == options  # it may be rebooked
+    async with deps.db.read() as conn:
+        slot = (await repo.slot_usage(conn, [day]))[(day, "pm")]
+        assert slot.closed and slot.used == 0
+        assert (await repo.get_booking(conn, morning.id)).state is BookingState.PENDING  # type: ignore[union-attr]
+        [line] = await repo.history(conn, "capacity", "2026-12-03:pm")
+        cancel = (await repo.history(conn, "booking", afternoon.id))[-1]
+    assert (line.action, line.actor) == ("close_session", f"tg:{STAFF}")
+    assert json.loads(line.before or "{}") == {"closed": False}
+    assert json.loads(line.after or "{}") == {"closed": True, "reason": "电梯检修"}
+    assert (cancel.action, cancel.actor) == ("cancel", f"tg:{STAFF}")
+    # an empty session closes without a reason; a past one that still holds bookings does not close
+    await svc.set_session_closed(STAFF, date(2026, 12, 4), "am", True)
+    past = await book(deps, acme, date(2026, 12, 2))
+    deps.clock.set(at("2026-12-04 10:00"))  # type: ignore[attr-defined]
+    with pytest.raises(StaffRefused, match="过去"):
+        await svc.close_session(STAFF, past.date, "am", "补关")

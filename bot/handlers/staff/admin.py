@@ -4,10 +4,13 @@
                       └──「移除 <id> <name>」──► confirm ──「确认移除」──► list
 
 After each change the person's command menu is refreshed, so staff commands appear
-only in staff members' chats.
+only in staff members' chats. Removing someone also ends whatever staff flow they
+were in, with its pending question and draft.
 """
 
 from __future__ import annotations
+
+import re
 
 from typing import Any
 
@@ -17,10 +20,12 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.callbacks import pattern
 from bot.deps import BotContext
 from bot.handlers.common import END, answer, button, keyboard, send, show
-from bot.handlers.flow import ask, conversation, reask, text_of, text_step
+from bot.handlers.flow import PROMPT, ask, conversation, end_flows, reask, text_of, text_step
 from bot.handlers.menus import refresh_staff_menu
+from bot.handlers.staff.broadcast import DRAFT as BROADCAST_DRAFT
 from bot.handlers.staff.common import admin_only
 from bot.handlers.staff.console import (
+    DRAFT,
     callback,
     console_row,
     draft,
@@ -32,12 +37,14 @@ from bot.handlers.staff.console import (
     stale,
 )
 from bot.handlers.staff.console import staff_id as actor_id
+from bot.handlers.staff.units import DRAFT as UNIT_DRAFT
 from bot.rules.errors import DomainError
 from bot.services.staff import BadInput
 from bot.texts import staff as t
 
 App = Application[Any, Any, Any, Any, Any, Any]
 STAFF_ID = 30
+STAFF_DRAFTS = (DRAFT, BROADCAST_DRAFT, UNIT_DRAFT)  # user_data keys of the staff flows' drafts
 
 
 async def show_staff(update: Update, context: BotContext, note: str = "") -> None:
@@ -69,8 +76,9 @@ async def add_begin(update: Update, context: BotContext) -> int:
 
 
 def _parse_id(text: str) -> tuple[int, str] | None:
+    """'123456789 张三' → (id, name); Telegram ids are ASCII digits (isdigit() also takes '²')."""
     head, _, name = text.strip().partition(" ")
-    return (int(head), name.strip()) if head.isdigit() else None
+    return (int(head), name.strip()) if re.fullmatch(r"[0-9]{1,16}", head) else None
 
 
 @admin_only
@@ -125,8 +133,20 @@ async def remove_confirmed(update: Update, context: BotContext) -> None:
         await stale(update, err.message)
         return
     await answer(update)
+    _end_staff_flows(context, user_id)
     await refresh_staff_menu(context.application, user_id)
     await show_staff(update, context, t.staff_removed(user_id))
+
+
+def _end_staff_flows(context: BotContext, user_id: int) -> None:
+    """A removed staff member's flows end now: their next text is no staff answer."""
+    application = context.application
+    if not end_flows(application, user_id, user_id):
+        return
+    data = application.user_data[user_id]
+    for key in (*STAFF_DRAFTS, PROMPT):
+        data.pop(key, None)
+    application.mark_data_for_update_persistence(user_ids=user_id)
 
 
 def register(application: App) -> None:

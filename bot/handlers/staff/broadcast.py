@@ -70,6 +70,7 @@ async def begin(update: Update, context: BotContext) -> int:
     return TEXT
 
 
+@staff_only
 async def got_text(update: Update, context: BotContext) -> int | None:
     """Check the text (≤ 3500 characters), keep it, ask for the audience."""
     text = text_of(update)
@@ -127,6 +128,7 @@ async def chose_date(update: Update, context: BotContext) -> int:
     return await _preview(update, context, draft)
 
 
+@staff_only
 async def typed_date(update: Update, context: BotContext) -> int | None:
     """A date typed as YYYY-MM-DD."""
     draft = _draft(context)

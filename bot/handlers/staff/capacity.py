@@ -4,6 +4,8 @@ or a whole date, and the clerks' rebook buttons after a closure.
     /capacity [date] ──► capacity view ──「前一天」「后一天」──► capacity view
         「上午 设容量」 ──► CAP_MINUTES ──minutes──► capacity view
         「上午 关闭时段」/「上午 重新开放」 ──► capacity view
+        「下午 关闭时段」 of a session holding bookings ──► SESSION_REASON ──text──► SESSION_CONFIRM
+                      ──「确认关闭」──► capacity view (bookings cancelled, clerks told with 「改约至 …」)
         「关闭整日」 ──► CLOSE_REASON ──text──► CLOSE_CONFIRM ──「确认关闭」──► capacity view
                                                    (bookings cancelled, clerks told with
                                                     「改约至 …」 buttons)
@@ -46,11 +48,19 @@ from bot.handlers.staff.console import (
 )
 from bot.rules.errors import DomainError
 from bot.services.booking import Freed
-from bot.services.staff import NOTE_MAX, BadInput, RebookOption, check_reason, parse_day
+from bot.services.staff import (
+    NOTE_MAX,
+    BadInput,
+    Closure,
+    RebookOption,
+    SessionHasBookings,
+    check_reason,
+    parse_day,
+)
 from bot.texts import staff as t
 
 App = Application[Any, Any, Any, Any, Any, Any]
-CAP_MINUTES, CLOSE_REASON, CLOSE_CONFIRM = range(10, 13)
+CAP_MINUTES, CLOSE_REASON, CLOSE_CONFIRM, SESSION_REASON, SESSION_CONFIRM = range(10, 15)
 
 
 def rebook_keyboard(options: list[RebookOption], old_booking_id: int) -> InlineKeyboardMarkup | None:
@@ -105,25 +115,98 @@ capacity_button = date_page(show_capacity, "st:cap:<date>: page to a date.")
 
 
 @screen
-async def session_closed_button(update: Update, context: BotContext) -> None:
-    """st:capcl:<date>:<session>:1|0 — close or reopen one session."""
+async def session_closed_button(update: Update, context: BotContext) -> int:
+    """st:capcl:<date>:<session>:1|0 — close or reopen one session; a session holding
+    bookings asks for the reason first (its bookings are cancelled)."""
     parsed = callback(update)
     day = parsed.date_arg(0) if parsed else None
     if parsed is None or day is None or len(parsed.args) < 3 or parsed.args[2] not in ("0", "1"):
         await stale(update)
-        return
+        return END
     session, closed = parsed.args[1], parsed.args[2] == "1"
     try:
         await service(context).set_session_closed(staff_id(update), day, session, closed)
+    except SessionHasBookings as err:
+        spec = context.deps.bookings.session(session)
+        assert spec is not None  # the service checked it
+        await answer(update)
+        set_draft(context, "close_session", f"{day.isoformat()} {session}")
+        await ask(update, context, t.ask_close_session_reason(day, spec, err.active))
+        return SESSION_REASON
     except DomainError as err:
         await stale(update, err.message)
-        return
+        return END
     await answer(update)
     spec = context.deps.bookings.session(session)
     assert spec is not None  # the service checked it
     if not closed:
         await minutes_freed(context, Freed(day, session, 0))
     await show_capacity(update, context, day, t.session_closed_text(day, spec, closed))
+    return END
+
+
+def _session_draft(context: BotContext) -> tuple[date, str, str] | None:
+    """(date, session, reason) of a pending session closure."""
+    pending = draft(context)
+    if pending is None or pending.kind != "close_session":
+        return None
+    day, _, session = pending.target.partition(" ")
+    return date.fromisoformat(day), session, pending.extra
+
+
+@staff_only
+async def got_session_reason(update: Update, context: BotContext) -> int | None:
+    """Check the reason, then ask for confirmation (it cancels bookings)."""
+    pending = _session_draft(context)
+    spec = context.deps.bookings.session(pending[1]) if pending else None
+    if pending is None or spec is None:
+        await send(update, context, t.DRAFT_GONE)
+        return END
+    try:
+        reason = check_reason(text_of(update) or "", NOTE_MAX)
+    except BadInput as err:
+        await reask(update, context, err.message)
+        return None
+    day, session, _ = pending
+    set_draft(context, "close_session", f"{day.isoformat()} {session}", reason)
+    active = await service(context).active_in_session(day, session)
+    await send(update, context, t.confirm_close_session(day, spec, reason, active),
+               keyboard([button(t.CONFIRM_CLOSE, "st", "scloseok", day, session), button(t.BACK, "st", "cap", day)]))
+    return SESSION_CONFIRM
+
+
+@staff_only
+async def session_close_confirmed(update: Update, context: BotContext) -> int:
+    """「确认关闭」: close the session, cancel its bookings, tell their clerks with rebook buttons."""
+    pending = _session_draft(context)
+    parsed = callback(update)
+    day = parsed.date_arg(0) if parsed else None
+    session = parsed.args[1] if parsed and len(parsed.args) > 1 else ""
+    if pending is None or not pending[2] or (day, session) != pending[:2] or day is None:
+        await stale(update, t.DRAFT_GONE)
+        return END
+    drop_draft(context)
+    try:
+        closure = await service(context).close_session(staff_id(update), day, session, pending[2])
+    except DomainError as err:
+        await stale(update, err.message)
+        return END
+    await answer(update)
+    told = await _tell_closure(context, closure)
+    assert closure.session is not None
+    await show_capacity(update, context, day,
+                        t.session_closed_with_bookings(day, closure.session, len(closure.cancelled), told))
+    return END
+
+
+async def _tell_closure(context: BotContext, closure: Closure) -> int:
+    """Tell the clerks of every cancelled booking, with rebook buttons; returns how many were told."""
+    told = 0
+    for booking, clerk_ids, options in closure.cancelled:
+        told += await notify(context, clerk_ids, t.closure_notice(booking, closure.reason, options, closure.session),
+                             rebook_keyboard(options, booking.id))
+        await refresh_receipt(context, booking.id)
+    return told
 
 
 @screen
@@ -250,11 +333,7 @@ async def close_confirmed(update: Update, context: BotContext) -> int:
         await stale(update, err.message)
         return END
     await answer(update)
-    told = 0
-    for booking, clerk_ids, options in closure.cancelled:
-        told += await notify(context, clerk_ids, t.closure_notice(booking, closure.reason, options),
-                             rebook_keyboard(options, booking.id))
-        await refresh_receipt(context, booking.id)
+    told = await _tell_closure(context, closure)
     await show_capacity(update, context, day, t.date_closed(day, len(closure.cancelled), told))
     return END
 
@@ -307,16 +386,18 @@ def register(application: App) -> None:
             entry_points=[
                 CallbackQueryHandler(capacity_set_begin, pattern=pattern("st", "capset")),
                 CallbackQueryHandler(close_begin, pattern=pattern("st", "dclose")),
+                CallbackQueryHandler(session_closed_button, pattern=pattern("st", "capcl")),
             ],
             states={
                 CAP_MINUTES: text_step(got_capacity),
                 CLOSE_REASON: text_step(got_close_reason),
                 CLOSE_CONFIRM: [CallbackQueryHandler(close_confirmed, pattern=pattern("st", "dcloseok"))],
+                SESSION_REASON: text_step(got_session_reason),
+                SESSION_CONFIRM: [CallbackQueryHandler(session_close_confirmed, pattern=pattern("st", "scloseok"))],
             },
         )
     )
     application.add_handler(CommandHandler("capacity", capacity_command))
     application.add_handler(CallbackQueryHandler(capacity_button, pattern=pattern("st", "cap")))
-    application.add_handler(CallbackQueryHandler(session_closed_button, pattern=pattern("st", "capcl")))
     application.add_handler(CallbackQueryHandler(reopen_date_button, pattern=pattern("st", "dopen")))
     application.add_handler(CallbackQueryHandler(rebook, pattern=pattern("bk", "rebook")))

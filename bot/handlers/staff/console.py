@@ -42,7 +42,7 @@ from bot.rules.errors import DomainError
 from bot.rules.states import CAPACITY_STATES, allowed_events
 from bot.services.booking import BookingDetails, Freed
 from bot.services.roles import Role, role_of
-from bot.services.staff import BadInput, ReviewResult, StaffService, parse_day
+from bot.services.staff import BadInput, ReviewResult, StaffService, UnitView, check_reviewable, parse_day
 from bot.storage import repo
 from bot.storage.models import Booking, Unit
 from bot.texts import staff as t
@@ -60,7 +60,7 @@ SCHEDULE_LIMIT = 40  # bookings listed (and given a button) per schedule message
 class StaffDraft(BaseModel):
     """What a staff member's pending free-text question is about."""
 
-    kind: str  # fail | revoke | capacity | close | cal_set | cal_del | staff_add
+    kind: str  # fail | revoke | capacity | close | close_session | cal_set | cal_del | staff_add
     target: str = ""
     extra: str = ""
 
@@ -325,16 +325,17 @@ async def history_button(update: Update, context: BotContext) -> None:
         await stale(update, err.message)
         return
     await answer(update)
-    await show(update, context, t.history(booking, entries),
+    items = await context.deps.bookings.items(booking.id)
+    await show(update, context, t.history(booking, entries, items),
                keyboard([button(t.BACK, "st", "bk", booking.id), *console_row()]))
 
 
 # ---------------------------------------------------------------- unit view and /find
 
 
-async def show_unit(update: Update, context: BotContext, unit_id: int) -> None:
+async def show_unit(update: Update, context: BotContext, unit_id: int, v: UnitView | None = None) -> None:
     """Render a unit: freeze, clerks, bookings (each with a button)."""
-    v = await service(context).unit_view(unit_id)
+    v = v or await service(context).unit_view(unit_id)
     buttons = [button(f"{b.code} {b.state.label}", "st", "bk", b.id) for b in [*v.active, *v.recent]]
     labels = {spec.key: spec.label for spec in context.deps.bookings.sessions}
     await show(update, context, t.unit_view(v, labels), keyboard(*([b] for b in buttons), console_row()))
@@ -345,10 +346,12 @@ async def unit_button(update: Update, context: BotContext) -> None:
     """st:unit:<id>: open a unit."""
     try:
         unit_id = id_arg(update)
-        await answer(update)
-        await show_unit(update, context, unit_id)
+        view = await service(context).unit_view(unit_id)
     except DomainError as err:
-        await stale(update, err.message)
+        await stale(update, err.message)  # the press's one answer is the alert
+        return
+    await answer(update)
+    await show_unit(update, context, unit_id, view)
 
 
 async def _show_found(update: Update, context: BotContext, found: Booking | list[Unit]) -> bool:
@@ -404,6 +407,7 @@ async def review_button(update: Update, context: BotContext) -> int:
             raise DomainError(texts.STALE_BUTTON)
         booking, item = await svc.item(item_id)
         if result == "fail":
+            check_reviewable(booking, item)  # before the reason is typed, not after
             await answer(update)
             set_draft(context, "fail", item.id)
             await ask(update, context, t.ask_fail_reason(item))

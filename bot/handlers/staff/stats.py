@@ -2,6 +2,7 @@
 
     /stats [YYYY-MM-DD YYYY-MM-DD] ──► the range (default: this calendar month) ──► RANGE
     RANGE ──typed "YYYY-MM-DD YYYY-MM-DD"──► that range ──► END
+        (also one date for that day, and the other staff commands' forms: 12-1~12-3, 2026-12-01..2026-12-05)
     上月 / 本月 st:srange:<start>:<end> ──► that range ──► RANGE
 
 The numbers come from ``bot.services.stats``; this module only parses and renders.
@@ -20,6 +21,7 @@ from bot.deps import BotContext
 from bot.handlers.common import END, answer, button, keyboard, show
 from bot.handlers.flow import PROMPT, conversation, end_flows, reask, text_of, text_step
 from bot.handlers.staff.common import staff_only
+from bot.services.staff import parse_range as parse_staff_range
 from bot.services.stats import month_range, parse_range, period_stats, previous_month_range, range_problem
 from bot.texts import STALE_BUTTON
 from bot.texts import staff_units as t
@@ -66,13 +68,14 @@ async def pressed_range(update: Update, context: BotContext) -> int | None:
     return RANGE
 
 
+@staff_only
 async def typed_range(update: Update, context: BotContext) -> int | None:
     """A typed range."""
     return await _typed(update, context, text_of(update) or "")
 
 
 async def _typed(update: Update, context: BotContext, text: str) -> int | None:
-    found = parse_range(text)
+    found = parse_range(text) or parse_staff_range(text, context.deps.clock.now().date())
     problem = t.RANGE_BAD if found is None else range_problem(*found)
     if found is None or problem is not None:
         await reask(update, context, problem or t.RANGE_BAD)

@@ -86,7 +86,7 @@ async def unbind_clerk(deps: Deps, unit_id: int, user_id: int, *, by: str) -> bo
             return False
         await repo.unbind_user(conn, user_id, now)
         await repo.audit(conn, actor=by, entity="unit", entity_id=unit_id, action="unbind", now=now,
-                         after={"user_id": user_id})
+                         before={"user_id": user_id, "unit_id": unit_id}, after={"user_id": user_id, "unit_id": None})
     log.info("Telegram user %s unbound from unit %s by %s", user_id, unit_id, by)
     return True
 
@@ -191,6 +191,7 @@ async def menu(update: Update, context: BotContext) -> int:
     return SEARCH
 
 
+@staff_only
 async def search(update: Update, context: BotContext) -> int:
     """Typed text: the units whose username or name contains it."""
     return await _show_results(update, context, text_of(update) or "")
@@ -226,6 +227,7 @@ async def new_unit(update: Update, context: BotContext) -> int:
     return NEW_USERNAME
 
 
+@staff_only
 async def got_username(update: Update, context: BotContext) -> int | None:
     """Check the username (format, not taken), ask for the name."""
     username = text_of(update) or ""
@@ -240,6 +242,7 @@ async def got_username(update: Update, context: BotContext) -> int | None:
     return NEW_NAME
 
 
+@staff_only
 async def got_name(update: Update, context: BotContext) -> int | None:
     """Create the unit; show its one-time password this once."""
     name = text_of(update) or ""
@@ -274,6 +277,7 @@ async def import_start(update: Update, context: BotContext) -> int:
     return IMPORT
 
 
+@staff_only
 async def got_csv(update: Update, context: BotContext) -> int | None:
     """Import every row or none; send the passwords back as a CSV file."""
     message = update.message
@@ -323,6 +327,7 @@ async def rename_start(update: Update, context: BotContext) -> int | None:
     return RENAME
 
 
+@staff_only
 async def got_new_name(update: Update, context: BotContext) -> int | None:
     """Rename the unit; tell its clerks."""
     name = text_of(update) or ""
