@@ -22,6 +22,7 @@ from bot import texts
 from bot.callbacks import pattern, unpack
 from bot.deps import BotContext, Deps
 from bot.handlers.common import Clerk, answer, button, current_clerk, keyboard, show
+from bot.handlers.flow import end_flows
 from bot.rules.freeze import FreezeStatus, freeze_status, month_key
 from bot.storage import repo
 from bot.texts import account as t
@@ -108,10 +109,12 @@ async def ask_logout(update: Update, context: BotContext) -> None:
 
 
 async def logout(update: Update, context: BotContext) -> None:
-    """确认退出: unbind this Telegram user; drafts are dropped."""
+    """确认退出: unbind this Telegram user; any flow ends and drafts are dropped."""
     await answer(update)
-    user = update.effective_user
-    assert user is not None
+    user, chat = update.effective_user, update.effective_chat
+    assert user is not None and chat is not None
+    # An old 确认退出 may be pressed in the middle of a flow: its next answer must not be taken.
+    end_flows(context.application, user.id, chat.id)
     was_bound = await context.deps.accounts.logout(user.id)
     if context.user_data is not None:
         context.user_data.clear()

@@ -7,6 +7,9 @@
                  ─► [permit_number] ─► [change_description] ─► REVIEW ─ 确认保存 ─┘
     (saved item) ──────────────────────────────────────────────► REVIEW
                  REVIEW ─ 修改… ─► that field (证件: type, then number) ─► REVIEW
+    「返回」 goes one step back: to the previous question (the first: the list); from
+    the review of an applicant being entered to its last question, answers kept; from
+    the review of a saved applicant to the list.
 
 The list panel is outside the conversation: its buttons are entry points, so they
 work from any old message and are re-checked against the database each time
@@ -55,6 +58,7 @@ from bot.texts import applicants as t
 
 ASKING, ID_TYPE, REVIEW = range(3)
 DRAFT = "draft_applicant"
+REVIEW_STEP = "review"  # the 「返回」 of the review panel (ap:prev:<item id>:review)
 
 App = Application[Any, Any, Any, Any, Any, Any]
 
@@ -84,6 +88,7 @@ class ApplicantDraft(BaseModel):
     asking: str | None = None
     id_type: IdType | None = None
     fixing: bool = False
+    saved: bool = False  # opened from a saved applicant: the review's 「返回」 goes to the list
 
 
 def applicant_service(context: BotContext) -> ApplicantService:
@@ -253,7 +258,7 @@ async def open_item(update: Update, context: BotContext) -> int | None:
         "change_description": item.change_description,
     }
     fields = {k: v for k, v in saved.items() if v is not None and k in required_fields(item.business)}
-    return await _review(update, context, draft.model_copy(update={"fields": fields}), edit=True)
+    return await _review(update, context, draft.model_copy(update={"fields": fields, "saved": True}), edit=True)
 
 
 def _following(draft: ApplicantDraft, answered: str) -> str | None:
@@ -354,14 +359,23 @@ async def id_type_by_button(update: Update, context: BotContext) -> int | None:
 
 
 async def go_back(update: Update, context: BotContext) -> int | None:
-    """「返回」 under a question (ap:prev:<item id>:<field>): one step back."""
+    """「返回」 under a question or the review (ap:prev:<item id>:<field> / review): one step back.
+
+    From the review of an applicant being entered that is the last question (every
+    answer kept); from the review of a saved applicant, the list.
+    """
     cb = _pressed(update)
     field = cb.args[1] if cb is not None and len(cb.args) > 1 else None
-    draft = _pressed_draft(update, context, asking=field) if field else None
+    draft = _pressed_draft(update, context, asking=None if field == REVIEW_STEP else field) if field else None
     if draft is None or field is None:
         await _stale(update)
         return None
     await answer(update)
+    if field == REVIEW_STEP:
+        if draft.saved:
+            return await _back_to_list(update, context, draft.booking_id)
+        await _drop_buttons(update)
+        return await _ask(update, context, draft, required_fields(draft.business)[-1])
     await _drop_buttons(update)
     target = _preceding(draft, field)
     if target is not None:
@@ -380,7 +394,7 @@ def _review_keyboard(draft: ApplicantDraft) -> Any:
     return keyboard(
         [button(t.SAVE_LABEL, "ap", "save", draft.item_id)],
         *[fixes[k : k + 2] for k in range(0, len(fixes), 2)],
-        [button(t.BACK_LABEL, "ap", "list", draft.booking_id)],
+        [button(t.BACK_LABEL, "ap", "prev", draft.item_id, REVIEW_STEP)],
     )
 
 
@@ -448,7 +462,7 @@ async def save(update: Update, context: BotContext) -> int | None:
 
 def register(application: App) -> None:
     """The applicants conversation; its list panel buttons are the entry points."""
-    anything = ~filters.COMMAND & ~filters.StatusUpdate.ALL
+    anything = filters.UpdateType.MESSAGE & ~filters.COMMAND & ~filters.StatusUpdate.ALL
     application.add_handler(
         conversation(
             application,
@@ -468,6 +482,7 @@ def register(application: App) -> None:
                 REVIEW: [
                     CallbackQueryHandler(save, pattern=pattern("ap", "save")),
                     CallbackQueryHandler(fix, pattern=pattern("ap", "fix")),
+                    CallbackQueryHandler(go_back, pattern=pattern("ap", "prev")),
                     MessageHandler(anything, review_again),
                 ],
             },

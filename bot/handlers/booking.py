@@ -46,7 +46,7 @@ from bot.handlers.common import (
     send,
     show,
 )
-from bot.handlers.flow import PROMPT, ask, conversation, end_flows, reask, text_of, text_step
+from bot.handlers.flow import ask, conversation, end_flows, reask, remember, text_of, text_step
 from bot.handlers.receipt import send_receipt
 from bot.notice import ACCEPT_LABEL, FULL_TEXT_LABEL, NOTICE_TEXT, NOTICE_VERSION, digest
 from bot.persistence import persisted_model
@@ -257,9 +257,9 @@ async def _to_basket(update: Update, context: BotContext) -> int:
 
 async def _ask_in_panel(update: Update, context: BotContext, prompt: str, step: str) -> None:
     """Ask a free-text question by editing the pressed panel (remembered for re-asking)."""
-    assert context.user_data is not None
-    context.user_data[PROMPT] = prompt
-    await show(update, context, prompt, keyboard(_back(step)))
+    markup = keyboard(_back(step))
+    remember(context, prompt, markup)
+    await show(update, context, prompt, markup)
 
 
 # ---------------------------------------------------------------- entry
@@ -571,7 +571,7 @@ async def back(update: Update, context: BotContext) -> int | None:
 def _on(callback: Any, action: str, *steps: str) -> CallbackQueryHandler[Any, Any]:
     """A handler for bk:<action>[:<step>] (``steps`` limits which 返回 targets a state accepts)."""
     if steps:
-        return CallbackQueryHandler(callback, pattern=rf"^bk:{action}:({'|'.join(steps)})$")
+        return CallbackQueryHandler(callback, pattern=rf"^bk:{action}:({'|'.join(steps)})\Z")
     return CallbackQueryHandler(callback, pattern=pattern("bk", action))
 
 

@@ -8,6 +8,7 @@ turns an update into a logged-in clerk (or a polite refusal).
 from __future__ import annotations
 
 import logging
+import traceback
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ConversationHandler
 
 from bot import texts
+from bot.texts import booking as booking_texts
 from bot.callbacks import pack
 from bot.deps import BotContext, deps_of
 from bot.storage.models import TgUser, Unit
@@ -80,10 +82,13 @@ async def show(update: Update, context: BotContext, text: str, markup: Keyboard 
     """Edit the pressed message in place, or send a new one for a typed message.
 
     Steps driven by buttons keep one message that changes, instead of a new message
-    per tap. An edit that changes nothing is not an error.
+    per tap. An edit that changes nothing is not an error. A booking receipt is never
+    overwritten (its 「我的预约」 button gets a new message): it stays the clerk's record,
+    edited only by ``receipt.refresh_receipt``.
     """
     query = update.callback_query
-    if query is not None and query.message is not None and getattr(query.message, "text", None):
+    pressed_text = getattr(query.message, "text", None) if query is not None and query.message else None
+    if query is not None and pressed_text and not pressed_text.startswith(booking_texts.RECEIPT_TITLE):
         try:
             return await query.edit_message_text(text, reply_markup=markup)
         except BadRequest as err:
@@ -134,11 +139,28 @@ async def delete_quietly(context: BotContext, chat_id: int, message_id: int) -> 
         return False
 
 
+def trace_without_messages(error: BaseException | None) -> str:
+    """Where ``error`` (and what caused it) was raised: types and frames, no messages.
+
+    An exception's message may echo what the user typed (a pydantic ValidationError
+    shows the input), so the log gets the frames and the type names only (SPEC §12).
+    """
+    parts: list[str] = []
+    seen: set[int] = set()
+    current = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        frames = "".join(traceback.format_tb(current.__traceback__))
+        parts.append(f"Traceback (most recent call last):\n{frames}{type(current).__name__}")
+        current = current.__cause__ or current.__context__
+    return "\n\ncaused by, or raised while handling:\n".join(parts)
+
+
 async def on_error(update: object, context: BotContext) -> None:
-    """Log first (no personal data: only the update id and kind), then apologise."""
+    """Log first (no personal data: the update id, the error type and frames), then apologise."""
     kind = type(context.error).__name__
     update_id = update.update_id if isinstance(update, Update) else None
-    log.error("error %s while handling update %s", kind, update_id, exc_info=context.error)
+    log.error("error %s while handling update %s\n%s", kind, update_id, trace_without_messages(context.error))
     if isinstance(context.error, Forbidden):
         return
     if isinstance(update, Update) and update.effective_chat is not None:

@@ -2,14 +2,16 @@
 
 * Every ConversationHandler is built with ``conversation()``: persistent (state kept in
   SQLite), named, re-enterable, and listed in the application's registry.
-* Starting a flow (a menu command or a main-menu button) ends whatever other flow
-  the user was in, so one user is never in two flows at once (no nested
+* Starting a flow (a menu command, a main-menu button, or any press that another
+  conversation takes — an old receipt's 「下一步」, a card's 「修改信息」) ends whatever
+  other flow the user was in, so one user is never in two flows at once (no nested
   conversations, STYLE §4). /cancel ends the current flow from anywhere.
 * Idle timeout (SPEC §5): the last activity instant is kept in user_data (so it
   survives a restart) and checked against the app's clock — both when the user comes
   back and by a sweep job — instead of PTB's wall-clock conversation_timeout.
-* Text steps remember the question they asked, so a sticker, photo or over-long
-  text gets that same question again.
+* Text steps remember the question they asked and its buttons (「返回」, 「跳过」 …),
+  so a wrong answer, a sticker, photo or over-long text gets that same question
+  again, buttons included.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
     BaseHandler,
@@ -37,17 +39,20 @@ from bot.callbacks import unpack
 from bot.deps import BotContext, deps_of
 from bot.handlers import menus
 from bot.handlers.common import END, Keyboard, current_clerk, main_menu_keyboard, send
+from bot.services.roles import Role, role_of
 
 log = logging.getLogger(__name__)
 
 REGISTRY_KEY = "conversations"
 LAST_SEEN = "last_seen"
 PROMPT = "prompt"
+PROMPT_MARKUP = "prompt_markup"
 MAX_TEXT = 500
 # Commands and main-menu buttons that start (or leave) a flow: every menu command.
-FLOW_COMMANDS = frozenset(
-    c.command for c in (*menus.CLERK_COMMANDS, *menus.STAFF_COMMANDS, *menus.ADMIN_COMMANDS)
-)
+FLOW_COMMANDS = frozenset(c.command for c in menus.CLERK_COMMANDS)
+# Staff commands start a flow only for staff: to anyone else they are unknown
+# commands, and must neither end a clerk's flow nor behave differently from /foo.
+STAFF_FLOW_COMMANDS = frozenset(c.command for c in (*menus.STAFF_COMMANDS, *menus.ADMIN_COMMANDS))
 
 App = Application[Any, Any, Any, Any, Any, Any]
 
@@ -85,8 +90,9 @@ def current_flows(application: App, user_id: int, chat_id: int) -> list[str]:
     return [c.name or "" for c in _registry(application) if key in c._conversations]  # noqa: SLF001
 
 
-def end_flows(application: App, user_id: int, chat_id: int) -> list[str]:
-    """End every conversation of this user; returns the names that were active.
+def end_flows(application: App, user_id: int, chat_id: int,
+              keep: ConversationHandler[Any] | None = None) -> list[str]:
+    """End every conversation of this user (but ``keep``); returns the names that were active.
 
     PTB has no public call to end a conversation from outside it; this is the one
     place that touches its internals (the state dict, which persistence tracks).
@@ -94,22 +100,37 @@ def end_flows(application: App, user_id: int, chat_id: int) -> list[str]:
     key = (chat_id, user_id)
     ended = []
     for conv in _registry(application):
-        if key in conv._conversations:  # noqa: SLF001
+        if conv is not keep and key in conv._conversations:  # noqa: SLF001
             conv._update_state(END, key)  # noqa: SLF001
             ended.append(conv.name or "")
     return ended
 
 
+def _command(update: Update) -> str | None:
+    """The command of a typed /command message, lower-cased, without @botname."""
+    message = update.message
+    if message is None or not message.text or not message.text.startswith("/"):
+        return None
+    return message.text[1:].split()[0].split("@")[0].lower()
+
+
 def is_flow_entry(update: Update) -> bool:
-    """A menu command or main-menu button: it leaves whatever flow the user was in."""
-    message = update.effective_message
-    if update.message is not None and message is not None and message.text and message.text.startswith("/"):
-        command = message.text[1:].split()[0].split("@")[0].lower()
+    """A clerk menu command or main-menu button: it leaves whatever flow the user was in."""
+    command = _command(update)
+    if command is not None:
         return command in FLOW_COMMANDS
     if update.callback_query is not None:
         parsed = unpack(update.callback_query.data)
         return parsed is not None and parsed.ns == "m"
     return False
+
+
+async def _is_staff_entry(update: Update, context: BotContext) -> bool:
+    """A staff command typed by staff (checked only for those commands: no read otherwise)."""
+    if _command(update) not in STAFF_FLOW_COMMANDS or update.effective_user is None:
+        return False
+    deps = deps_of(context.application)
+    return await role_of(deps.db, deps.settings, update.effective_user.id) is not Role.NONE
 
 
 async def track(update: Update, context: BotContext) -> None:
@@ -118,12 +139,32 @@ async def track(update: Update, context: BotContext) -> None:
     if user is None or chat is None or context.user_data is None:
         return
     now = deps_of(context.application).clock.now()
-    if await _expire_if_idle(context.application, context.user_data, user.id, chat.id, now):
-        await send(update, context, texts.IDLE_TIMEOUT)
-    if is_flow_entry(update):
+    notice = await _expire_if_idle(context.application, context.user_data, user.id, chat.id, now)
+    if notice is not None:
+        await send(update, context, notice)
+    if is_flow_entry(update) or await _is_staff_entry(update, context):
         ended = end_flows(context.application, user.id, chat.id)
         context.user_data["ended_flows"] = ended
+    else:
+        owner = _owner(context.application, update)
+        # A button that starts another flow (an old receipt's 「下一步」, a card's 「修改信息」)
+        # leaves the current one: its next text answer must not land in the old flow.
+        ended = end_flows(context.application, user.id, chat.id, keep=owner) if owner is not None else []
+    if ended:
+        # What the left flow was typing goes with it (applicant numbers must not wait in
+        # user_data); the prepared basket stays (``kept_after_idle``).
+        discard_drafts(context.user_data)
     context.user_data[LAST_SEEN] = now.isoformat()
+
+
+def _owner(application: App, update: Update) -> ConversationHandler[Any] | None:
+    """The conversation that will handle this update, found as group 0 will find it."""
+    registry = _registry(application)
+    for handler in application.handlers.get(0, []):
+        check = handler.check_update(update)
+        if check is not None and check is not False:
+            return handler if handler in registry else None  # type: ignore[return-value]
+    return None
 
 
 def _idle_for(user_data: dict[str, Any], now: datetime) -> timedelta | None:
@@ -132,24 +173,28 @@ def _idle_for(user_data: dict[str, Any], now: datetime) -> timedelta | None:
 
 
 async def _expire_if_idle(application: App, user_data: dict[str, Any], user_id: int, chat_id: int,
-                          now: datetime) -> bool:
-    """End the user's flows and drop unconfirmed drafts if idle past the timeout."""
-    limit = timedelta(minutes=deps_of(application).settings.bot_conversation_timeout_minutes)
+                          now: datetime) -> str | None:
+    """End the user's flows and drop unconfirmed drafts if idle past the timeout.
+
+    Returns the message that tells the user (None if nothing expired).
+    """
+    minutes = deps_of(application).settings.bot_conversation_timeout_minutes
     idle = _idle_for(user_data, now)
-    if idle is None or idle < limit or not current_flows(application, user_id, chat_id):
-        return False
+    if idle is None or idle < timedelta(minutes=minutes) or not current_flows(application, user_id, chat_id):
+        return None
     end_flows(application, user_id, chat_id)
-    discard_drafts(user_data)
-    return True
+    kept = discard_drafts(user_data)
+    return texts.idle_timeout(minutes, kept_basket=kept)
 
 
-def discard_drafts(user_data: dict[str, Any]) -> None:
-    """Forget every unconfirmed draft (keys starting with 'draft').
+def discard_drafts(user_data: dict[str, Any]) -> bool:
+    """Forget every unconfirmed draft (keys starting with 'draft'); True if a part was kept.
 
     A draft may keep a part that outlives the flow by defining ``kept_after_idle()``
     (our decision: the booking basket and contact a clerk prepared before 09:00 stay
     for the 09:00 release; the chosen slot and any applicant data go).
     """
+    kept_any = False
     for key in [k for k in user_data if str(k).startswith("draft")]:
         kept = getattr(user_data[key], "kept_after_idle", None)
         remains = kept() if callable(kept) else None
@@ -157,7 +202,10 @@ def discard_drafts(user_data: dict[str, Any]) -> None:
             del user_data[key]
         else:
             user_data[key] = remains
+            kept_any = True
     user_data.pop(PROMPT, None)
+    user_data.pop(PROMPT_MARKUP, None)
+    return kept_any
 
 
 async def sweep_idle(application: App) -> int:
@@ -168,27 +216,43 @@ async def sweep_idle(application: App) -> int:
         for key in list(conv._conversations):  # noqa: SLF001
             chat_id, user_id = int(key[0]), int(key[-1])
             user_data = application.user_data[user_id]
-            if await _expire_if_idle(application, user_data, user_id, chat_id, now):
+            notice = await _expire_if_idle(application, user_data, user_id, chat_id, now)
+            if notice is not None:
                 application.mark_data_for_update_persistence(user_ids=user_id)
                 ended += 1
                 try:
-                    await application.bot.send_message(chat_id, texts.IDLE_TIMEOUT)
+                    await application.bot.send_message(chat_id, notice)
                 except Exception:  # noqa: BLE001 - a blocked user must not stop the sweep
                     log.warning("could not send the idle notice to a user")
     return ended
 
 
-async def ask(update: Update, context: BotContext, prompt: str, markup: Keyboard = None) -> None:
-    """Ask a free-text question and remember it for re-asking."""
+def remember(context: BotContext, prompt: str, markup: Keyboard = None) -> None:
+    """Remember the question being asked (and its buttons) for re-asking."""
     if context.user_data is not None:
         context.user_data[PROMPT] = prompt
+        # Kept with the prompt it belongs to: a flow that sets PROMPT alone gets no old buttons.
+        context.user_data[PROMPT_MARKUP] = {"for": prompt, "markup": markup.to_dict() if markup else None}
+
+
+async def ask(update: Update, context: BotContext, prompt: str, markup: Keyboard = None) -> None:
+    """Ask a free-text question and remember it for re-asking."""
+    remember(context, prompt, markup)
     await send(update, context, prompt, markup)
 
 
+def _prompt_markup(context: BotContext, prompt: str) -> Keyboard:
+    stored = (context.user_data or {}).get(PROMPT_MARKUP)
+    if not isinstance(stored, dict) or stored.get("for") != prompt or not stored.get("markup"):
+        return None
+    return InlineKeyboardMarkup.de_json(stored["markup"], context.bot)
+
+
 async def reask(update: Update, context: BotContext, problem: str = texts.TEXT_EXPECTED) -> None:
-    """Say what was wrong and ask the same question again (nothing entered is lost)."""
+    """Say what was wrong and ask the same question again, with its buttons (nothing entered is lost)."""
     prompt = (context.user_data or {}).get(PROMPT, "")
-    await send(update, context, f"{problem}\n\n{prompt}" if prompt else problem)
+    markup = _prompt_markup(context, prompt) if prompt else None
+    await send(update, context, f"{problem}\n\n{prompt}" if prompt else problem, markup)
 
 
 def text_of(update: Update) -> str | None:
@@ -207,7 +271,8 @@ async def not_text(update: Update, context: BotContext) -> None:
 def text_step(callback: Any) -> list[BaseHandler[Any, Any, Any]]:
     """The handlers of a free-text state: text goes to ``callback``; anything else re-asks.
 
-    Over-long text is refused here, before the step sees it.
+    Over-long text is refused here, before the step sees it; an edit of an earlier
+    message is ignored.
     """
 
     async def guarded(update: Update, context: BotContext) -> object:
@@ -222,9 +287,11 @@ def text_step(callback: Any) -> list[BaseHandler[Any, Any, Any]]:
 
     guarded.__name__ = getattr(callback, "__name__", "text_step")
     guarded.__doc__ = callback.__doc__
+    # Only new messages: an edit of an earlier answer is not a new answer (and is ignored).
+    new = filters.UpdateType.MESSAGE
     return [
-        MessageHandler(filters.TEXT & ~filters.COMMAND, guarded),
-        MessageHandler(~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL, not_text),
+        MessageHandler(new & filters.TEXT & ~filters.COMMAND, guarded),
+        MessageHandler(new & ~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL, not_text),
     ]
 
 
@@ -233,6 +300,7 @@ async def cancel(update: Update, context: BotContext) -> None:
     ended = (context.user_data or {}).pop("ended_flows", [])
     if context.user_data is not None:
         context.user_data.pop(PROMPT, None)
+        context.user_data.pop(PROMPT_MARKUP, None)
     clerk = await current_clerk(update, context, quiet=True)
     await send(update, context, texts.CANCELLED if ended else texts.NOTHING_TO_CANCEL,
                main_menu_keyboard() if clerk is not None else None)

@@ -2,6 +2,7 @@
 
     /history, m:history, hs:page ──► a page of finished bookings (5 a page, newest first)
     满意度评价 hs:rate ──► five ratings hs:star ──► COMMENT ──text / 跳过 hs:skip──► END
+                  ▲ 返回 (on the chosen rating, above the comment question) ─┘
 
 The rating entry ``hs:rate:<booking id>`` is also the booking flow's 「去评价」 button.
 Each press re-checks that the booking is the unit's own, served and unrated; the
@@ -122,7 +123,9 @@ async def star(update: Update, context: BotContext) -> int:
         return await _refuse(update, context, err.message)
     context.user_data[DRAFT] = EvaluationDraft(booking_id=booking.id, rating=rating)  # type: ignore[index]
     await answer(update)
-    await show(update, context, t.ask_rating(booking) + f"\n\n已选择：{t.RATINGS[rating]}")
+    # 「返回」 (choose the rating again) stays on the rating panel, just above the question.
+    await show(update, context, t.ask_rating(booking) + f"\n\n已选择：{t.RATINGS[rating]}",
+               keyboard(button(texts.BACK, "hs", "rate", booking.id)))
     await ask(update, context, t.ask_comment(rating), keyboard(button(t.SKIP_LABEL, "hs", "skip", booking.id)))
     return COMMENT
 

@@ -4,31 +4,81 @@
                                      │ wrong: same question          │
                                      └ locked: END                   ▼
                                                                CONFIRM_PASSWORD ──► END
-Password messages are deleted from the chat as soon as they arrive. The new password
-waits for its confirmation only in memory (bot_data is not persisted): a password
-never reaches the database except as an argon2 hash.
+Password messages are deleted from the chat as soon as they arrive — before any
+check, whatever they look like (a password may start with "/" or be too long), see
+``secret_step``. While the new
+password waits for its confirmation, only a salted hash of it is kept, in memory
+(bot_data is not persisted): a password never reaches the database except as an
+argon2 hash, and an abandoned confirmation leaves no plaintext behind.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import texts
 from bot.callbacks import pattern
 from bot.deps import BotContext
 from bot.handlers.common import END, answer, delete_quietly, main_menu_keyboard, send
-from bot.handlers.flow import ask, conversation, reask, text_of, text_step
+from bot.handlers.flow import MAX_TEXT, ask, conversation, not_text, reask, text_of, text_step
 from bot.rules.errors import DomainError
 from bot.services.accounts import LoginLocked, password_problem, username_problem
 from bot.texts import login as t
 
 USERNAME, PASSWORD, NEW_PASSWORD, CONFIRM_PASSWORD = range(4)
-PENDING = "pending_passwords"  # bot_data: user id -> new password awaiting confirmation
+PENDING = "pending_passwords"  # bot_data: user id -> (salt, digest) of the new password awaiting confirmation
+
+
+def _fingerprint(password: str, salt: bytes) -> bytes:
+    """A salted hash, only to compare the confirmation with the first entry."""
+    return hashlib.sha256(salt + password.encode("utf-8")).digest()
 
 App = Application[Any, Any, Any, Any, Any, Any]
+
+
+def secret_step(callback: Any) -> list[BaseHandler[Any, Any, Any]]:
+    """The handlers of a password state: the message is deleted first, then checked.
+
+    Unlike ``text_step`` every text is taken, even one that looks like a command
+    (menu commands and /cancel have already ended the flow by then), so a password
+    never stays in the chat; a sticker or photo gets the question again; an earlier
+    message edited meanwhile is deleted and otherwise ignored.
+    """
+
+    async def guarded(update: Update, context: BotContext) -> object:
+        message = update.message
+        assert message is not None
+        await delete_quietly(context, message.chat_id, message.message_id)
+        text = (message.text or "").strip()
+        if not text:
+            await reask(update, context)
+            return None
+        if len(text) > MAX_TEXT:
+            await reask(update, context, texts.TOO_LONG)
+            return None
+        return await callback(update, context)
+
+    guarded.__name__ = getattr(callback, "__name__", "secret_step")
+    guarded.__doc__ = callback.__doc__
+    new = filters.UpdateType.MESSAGE
+    return [
+        MessageHandler(new & filters.TEXT, guarded),
+        MessageHandler(new & ~filters.TEXT & ~filters.StatusUpdate.ALL, not_text),
+        MessageHandler(filters.UpdateType.EDITED_MESSAGE, _delete_edit),
+    ]
+
+
+async def _delete_edit(update: Update, context: BotContext) -> None:
+    """An earlier message edited during a password step may now hold a password: delete it."""
+    message = update.edited_message
+    if message is not None:
+        await delete_quietly(context, message.chat_id, message.message_id)
 
 
 async def begin(update: Update, context: BotContext) -> int:
@@ -59,11 +109,10 @@ async def got_username(update: Update, context: BotContext) -> int | None:
 
 
 async def got_password(update: Update, context: BotContext) -> int | None:
-    """Delete the password message at once, then check it."""
+    """Check the password (its message is already deleted)."""
     message, user = update.message, update.effective_user
     assert message is not None and user is not None
     password = message.text or ""
-    await delete_quietly(context, message.chat_id, message.message_id)
     username = context.user_data.get("login_username", "")  # type: ignore[union-attr]
     try:
         result = await context.deps.accounts.login(user.id, user.first_name or "", username, password)
@@ -88,11 +137,10 @@ async def _ask_new_password(update: Update, context: BotContext) -> int:
 
 
 async def got_new_password(update: Update, context: BotContext) -> int | None:
-    """Delete it, check the rules, ask for it again."""
+    """Check the rules (the message is already deleted); ask for it again."""
     message, user = update.message, update.effective_user
     assert message is not None and user is not None
     password = message.text or ""
-    await delete_quietly(context, message.chat_id, message.message_id)
     found = await context.deps.accounts.unit_of_user(user.id)
     if found is None:
         await send(update, context, texts.NOT_LOGGED_IN)
@@ -101,22 +149,23 @@ async def got_new_password(update: Update, context: BotContext) -> int | None:
     if problem is not None:
         await reask(update, context, problem)
         return None
-    context.bot_data.setdefault(PENDING, {})[user.id] = password
+    salt = secrets.token_bytes(16)
+    context.bot_data.setdefault(PENDING, {})[user.id] = (salt, _fingerprint(password, salt))
     await ask(update, context, t.ASK_CONFIRM_PASSWORD)
     return CONFIRM_PASSWORD
 
 
 async def got_confirmation(update: Update, context: BotContext) -> int | None:
-    """Delete it; on a match store the unit's own password."""
+    """On a match store the unit's own password (the message is already deleted)."""
     message, user = update.message, update.effective_user
     assert message is not None and user is not None
-    await delete_quietly(context, message.chat_id, message.message_id)
     pending = context.bot_data.setdefault(PENDING, {}).pop(user.id, None)
-    if pending is None or pending != (message.text or ""):
+    typed = message.text or ""
+    if pending is None or not hmac.compare_digest(pending[1], _fingerprint(typed, pending[0])):
         await ask(update, context, t.PASSWORDS_DIFFER if pending is not None else t.ASK_NEW_PASSWORD)
         return NEW_PASSWORD
     try:
-        unit = await context.deps.accounts.set_own_password(user.id, pending)
+        unit = await context.deps.accounts.set_own_password(user.id, typed)
     except DomainError as err:
         await ask(update, context, f"{err.message}\n\n{t.ASK_NEW_PASSWORD}")
         return NEW_PASSWORD
@@ -146,9 +195,9 @@ def register(application: App) -> None:
             ],
             states={
                 USERNAME: text_step(got_username),
-                PASSWORD: text_step(got_password),
-                NEW_PASSWORD: text_step(got_new_password),
-                CONFIRM_PASSWORD: text_step(got_confirmation),
+                PASSWORD: secret_step(got_password),
+                NEW_PASSWORD: secret_step(got_new_password),
+                CONFIRM_PASSWORD: secret_step(got_confirmation),
             },
         )
     )

@@ -4,7 +4,7 @@
       修改信息 my:edit ─┬─► 申请人信息 ap:list (the applicants flow)
                         ├─► 经办人信息 my:contact ──► CONTACT_NAME ──text / 姓名不变──► CONTACT_PHONE ──text──► END
                         └─► 办理数量 my:qty ──► my:qa / my:qs (＋/－) ──► my:qok (confirm) ──► my:qdo
-      改约 my:move ──► my:pick (confirm) ──► my:movedo
+      改约 my:move ──► my:pick (confirm) ──► my:movedo (receipt edited) ──► 新的日历文件 my:ics
       取消预约 my:cancel ──► 确认取消 my:canceldo / 返回 my:card
 
 Every ``my:*`` button is an entry point of the "my_bookings" conversation and carries
@@ -29,7 +29,7 @@ from bot.callbacks import Callback, pattern, unpack
 from bot.deps import BotContext
 from bot.handlers.common import END, Clerk, answer, button, current_clerk, keyboard, send, show
 from bot.handlers.flow import ask, conversation, reask, text_of, text_step
-from bot.handlers.receipt import refresh_receipt
+from bot.handlers.receipt import refresh_receipt, send_calendar
 from bot.jobs.watchers import on_minutes_freed
 from bot.persistence import persisted_model
 from bot.rules.applicant import mask_phone, parse_mobile, parse_name
@@ -38,6 +38,7 @@ from bot.rules.errors import DomainError
 from bot.rules.states import BookingState
 from bot.services.booking import BookingDetails, ChangeNotAllowed, Freed
 from bot.services.changes import ChangeService, MoveStatus, counts_of, items_to_remove
+from bot.texts import booking as booking_texts
 from bot.texts import my_bookings as t
 
 log = logging.getLogger(__name__)
@@ -384,10 +385,23 @@ async def _do_move(update: Update, context: BotContext, clerk: Clerk, cb: Callba
     except DomainError as err:
         return await _show_move(update, context, clerk, booking_id, prefix=t.move_failed(err.message))
     await answer(update)
+    # The .ics sent with the receipt names the old date: offer the new one.
     await show(update, context, t.moved(booking, context.deps.bookings.session(booking.session)),
-               keyboard(_list_row()))
+               keyboard(button(t.ICS_LABEL, "my", "ics", booking.id), _list_row()))
     await refresh_receipt(context, booking.id)
     await _minutes_freed(context, freed)
+
+
+async def _ics(update: Update, context: BotContext, clerk: Clerk, cb: Callback) -> int:
+    """新的日历文件: the .ics of an active booking as it is now (after 改约)."""
+    details = await context.deps.bookings.details(_id(cb), unit_id=clerk.unit_id)
+    if not details.booking.state.is_active:
+        return await _refuse(update, context, texts.BOOKING_NOT_ACTIVE)
+    await answer(update)
+    chat = update.effective_chat
+    assert chat is not None
+    await send_calendar(context, chat.id, details, booking_texts.ICS_MOVED_CAPTION)
+    return END
     return END
 
 
@@ -440,6 +454,7 @@ ACTIONS = {
     "movedo": _do_move,
     "cancel": _cancel,
     "canceldo": _do_cancel,
+    "ics": _ics,
 }
 
 

@@ -10,7 +10,7 @@ import io
 import logging
 
 from telegram import InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.deps import BotContext, Deps, deps_of
 from bot.handlers.common import button, keyboard
@@ -47,16 +47,22 @@ async def send_receipt(context: BotContext, chat_id: int, booking_id: int) -> No
                                              reply_markup=receipt_keyboard(details))
     async with deps.db.write() as conn:
         await repo.set_receipt(conn, booking_id, chat_id, message.message_id)
+    await send_calendar(context, chat_id, details, t.ICS_CAPTION)
+
+
+async def send_calendar(context: BotContext, chat_id: int, details: BookingDetails, caption: str) -> None:
+    """Send the booking's .ics file (at confirmation, and again after 改约 moved it)."""
+    deps = deps_of(context.application)
     b = details.booking
     spec = deps.bookings.session(b.session)
-    if spec is not None:
-        data = booking_ics(
-            code=b.code, day=b.date, session=spec, summary=t.ics_summary(b.code),
-            location=deps.settings.bot_centre_address,
-            description=f"预约编号 {b.code}；{deps.settings.bot_centre_name}", stamp=deps.clock.now(),
-        )
-        await context.bot.send_document(chat_id, io.BytesIO(data), filename=f"{b.code}.ics",
-                                        caption="可将预约添加到手机日历")
+    if spec is None:
+        return
+    data = booking_ics(
+        code=b.code, day=b.date, session=spec, summary=t.ics_summary(b.code),
+        location=deps.settings.bot_centre_address,
+        description=f"预约编号 {b.code}；{deps.settings.bot_centre_name}", stamp=deps.clock.now(),
+    )
+    await context.bot.send_document(chat_id, io.BytesIO(data), filename=f"{b.code}.ics", caption=caption)
 
 
 async def refresh_receipt(context: BotContext, booking_id: int) -> None:
@@ -76,3 +82,7 @@ async def refresh_receipt(context: BotContext, booking_id: int) -> None:
             log.info("receipt of booking %s could not be edited: %s", booking_id, err)
     except Forbidden:
         log.info("receipt of booking %s: the clerk blocked the bot", booking_id)
+    except TelegramError as err:
+        # The change itself is done and confirmed to the clerk; a late receipt edit must
+        # not turn that into a 系统繁忙 message.
+        log.warning("receipt of booking %s not edited: %s", booking_id, type(err).__name__)

@@ -22,7 +22,16 @@ from telegram.ext import (
 from bot import texts
 from bot.callbacks import pattern
 from bot.deps import BotContext
-from bot.handlers.common import answer, button, current_clerk, keyboard, main_menu_keyboard, send, show
+from bot.handlers.common import (
+    answer,
+    button,
+    current_clerk,
+    keyboard,
+    main_menu_keyboard,
+    send,
+    show,
+)
+from bot.handlers.flow import current_flows
 from bot.storage import repo
 
 App = Application[Any, Any, Any, Any, Any, Any]
@@ -90,6 +99,12 @@ async def unknown(update: Update, context: BotContext) -> None:
     if any(word in text for word in texts.NOT_BOOKABLE_KEYWORDS):
         await send(update, context, texts.NOT_BOOKABLE, main_menu_keyboard())
         return
+    user, chat = update.effective_user, update.effective_chat
+    if user is not None and chat is not None and current_flows(context.application, user.id, chat.id):
+        # A step that waits for a button (the basket, the availability …): point there,
+        # without a main menu whose buttons would leave the flow.
+        await send(update, context, texts.USE_PANEL_BUTTONS)
+        return
     await send(update, context, texts.unknown_input(), main_menu_keyboard())
 
 
@@ -105,4 +120,5 @@ def register(application: App) -> None:
 def register_fallbacks(application: App) -> None:
     """Last in group 0: stale buttons and unexpected messages."""
     application.add_handler(CallbackQueryHandler(stale_button))
-    application.add_handler(MessageHandler(filters.ALL, unknown))
+    # Edits of earlier messages are not new requests: left unanswered.
+    application.add_handler(MessageHandler(filters.UpdateType.MESSAGE, unknown))

@@ -86,7 +86,11 @@ TEXT_EXPECTED = "请直接输入文字回答。"
 TOO_LONG = "输入内容过长，请重新输入。"
 BACK = "返回"
 MENU = "主菜单"
-IDLE_TIMEOUT = "您已超过30分钟未操作，本次操作已结束；未确认的内容已丢弃，已确认的预约不受影响。需要时请重新开始。"
+def idle_timeout(minutes: int, kept_basket: bool) -> str:
+    """A flow ended for inactivity; says what was kept (the prepared basket) and what not."""
+    kept = "已选的办理业务和经办人信息已为您保留，" if kept_basket else ""
+    return (f"您已超过{minutes}分钟未操作，本次操作已结束；{kept}其余未确认的内容已丢弃，"
+            "已确认的预约不受影响。需要时请重新开始。")
 
 MENU_BOOK = "业务预约"
 MENU_MY = "我的预约"
@@ -136,6 +140,9 @@ NOT_BOOKABLE = (
     "请直接登录北京市工作居住证管理系统完成申报材料上传和系统数据填报。\n"
     "可预约的业务为：新办、续办、个人信息变更、单位信息变更。"
 )
+
+
+USE_PANEL_BUTTONS = "当前操作需要点击上方消息中的按钮继续；如需退出，请发送 /cancel。"
 
 
 def unknown_input() -> str:

@@ -38,13 +38,16 @@ def session_line(spec: SessionSpec | None, key: str) -> str:
     return f"{spec.label} {spec.hours}" if spec else key
 
 
+RECEIPT_TITLE = "📋 预约回执"
+
+
 def receipt(details: BookingDetails, spec: SessionSpec | None, address: str, phone: str) -> str:
     """The booking receipt; edited in place whenever the booking changes."""
     b = details.booking
     counts = count_items(i.business for i in details.items)
     filled = sum(1 for i in details.items if i.filled)
     lines = [
-        "📋 预约回执",
+        RECEIPT_TITLE,
         f"预约编号：{b.code}",
         f"状态：{b.state.label}",
         f"单位：{details.unit_name}",
@@ -68,6 +71,10 @@ def receipt(details: BookingDetails, spec: SessionSpec | None, address: str, pho
     elif b.ended_reason:
         lines += ["", f"说明：{b.ended_reason}"]
     return "\n".join(lines)
+
+
+ICS_CAPTION = "可将预约添加到手机日历"
+ICS_MOVED_CAPTION = "改约后的日历文件：可添加到手机日历（原日程请删除）"
 
 
 def ics_summary(code: str) -> str:

@@ -29,6 +29,7 @@ CONFIRM_LABEL = "确定"
 BOOK_LABEL = "业务预约"
 MY_LABEL = "我的预约"
 KEEP_NAME_LABEL = "姓名不变"
+ICS_LABEL = "下载新的日历文件"
 
 NO_BOOKINGS = "您目前没有待办理的预约。"
 

@@ -91,3 +91,24 @@ async def test_not_logged_in_is_refused(harness: Harness) -> None:
     user = harness.user(1005)
     assert (await user.command("me")).text == texts.NOT_LOGGED_IN
     assert (await user.command("settings")).text == texts.NOT_LOGGED_IN
+
+
+async def test_an_old_logout_button_pressed_mid_flow_ends_the_flow(harness: Harness) -> None:
+    from bot.handlers.flow import current_flows
+    from tests.handlers.test_booking import to_basket
+
+    await logged_in(harness)
+    user = harness.user(1001)
+    await user.command("me")
+    await user.press("退出登录")
+    confirm = user.last
+    await to_basket(user)
+    await user.press("返回")
+    await user.press("修改")  # asked the contact's name
+    await user.press("确认退出", confirm)
+    assert "已退出登录" in confirm.text  # edited in place
+    assert current_flows(harness.app, 1001, 1001) == []
+    reply = await user.send("韩梅梅")
+    assert "没有理解" in reply.text
+    async with harness.deps.db.read() as conn:
+        assert (await repo.get_tg_user(conn, 1001)).unit_id is None

@@ -322,3 +322,101 @@ async def test_back_from_the_list_and_first_question(harness: Harness) -> None:
     assert "已完善 0/1" in panel.text and panel.labels == ["新办 1/1", "返回"]
     closed = await user.press("返回")
     assert "已退出申请人信息填写" in closed.text and closed.labels == ["我的预约", "主菜单"]
+
+
+# ---------------------------------------------------------------- audit: 返回 at every step
+
+
+async def test_back_walks_every_question_and_keeps_the_answers(harness: Harness) -> None:
+    booking = await booked(harness, {B.EMPLOYER_CHANGE: 1})
+    user = harness.user(1001)
+    await user.press("下一步，即将完成预约")
+    await user.press("单位信息变更 1/1")
+    await user.send("张三")
+    await user.press("护照")
+    await user.send(PASSPORT)
+    await user.send(PHONE_A)
+    await user.send("BJ2020123456")
+    reply = await user.send("单位名称变更")
+    assert "【单位信息变更 1/1】请核对申请人信息" in reply.text
+    # back from the review: the last question, every answer kept
+    reply = await user.press("返回")
+    assert "请简要说明变更内容" in reply.text and reply.labels == ["返回"]
+    for expected in ("工作居住证编号", "手机号码", "护照号码", "证件类型", "申请人姓名"):
+        reply = await user.press("返回")
+        assert expected in reply.text, (expected, reply.text)
+    draft = harness.app.user_data[1001]["draft_applicant"]
+    assert draft.fields == {"name": "张三", "id_type": "passport", "id_number": PASSPORT, "phone": PHONE_A,
+                            "permit_number": "BJ2020123456", "change_description": "单位名称变更"}
+    # a wrong answer on the way keeps the 返回 button on the re-asked question
+    reply = await user.send("张3")
+    assert "姓名不能包含数字" in reply.text and reply.labels == ["返回"]
+    panel = await user.press("返回", reply)  # before the first question: the list
+    assert "已完善 0/1" in panel.text and panel.labels == ["单位信息变更 1/1", "返回"]
+    assert "draft_applicant" not in harness.app.user_data[1001]
+    assert not (await items_of(harness, booking.id))[0].filled
+
+
+async def test_back_from_the_review_of_a_new_applicant_then_save(harness: Harness) -> None:
+    booking = await booked(harness, {B.NEW: 1})
+    user = harness.user(1001)
+    await user.press("下一步，即将完成预约")
+    await user.press("新办 1/1")
+    await fill_new(user)
+    reply = await user.press("返回")
+    assert "请输入申请人的手机号码" in reply.text
+    review = await user.send(PHONE_B)
+    assert "姓名：张三" in review.text and "证件号码：110105********1239" in review.text
+    assert "手机号码：137****7000" in review.text
+    panel = await user.press("确认保存")
+    assert "待办理" in panel.text
+    [item] = await items_of(harness, booking.id)
+    assert (item.applicant_name, item.id_number, item.phone) == ("张三", ID_A, PHONE_B)
+    # a saved applicant's review goes back to the list
+    await user.press("✅ 新办 1/1")
+    panel = await user.press("返回")
+    assert "已完善 1/1" in panel.text and panel.labels == ["✅ 新办 1/1", "返回"]
+    # the review's 返回 pressed on an old review is stale
+    await user.press_data(pack("ap", "prev", item.id, "review"))
+    assert user.answer_of_last_press()["text"] == STALE_BUTTON
+
+
+async def test_cancel_mid_entry_drops_the_typed_numbers(harness: Harness) -> None:
+    booking = await booked(harness, {B.NEW: 1})
+    user = harness.user(1001)
+    await user.press("下一步，即将完成预约")
+    await user.press("新办 1/1")
+    await user.send("张三")
+    await user.press("居民身份证")
+    await user.send(ID_A)
+    reply = await user.command("cancel")
+    assert "已退出当前操作" in reply.text
+    assert "draft_applicant" not in harness.app.user_data[1001]
+    reply = await user.send(PHONE_A)  # not taken as the phone any more
+    assert "没有理解" in reply.text
+    assert not (await items_of(harness, booking.id))[0].filled
+
+
+async def test_an_idle_entry_ends_and_its_answers_are_dropped(harness: Harness) -> None:
+    from bot.handlers.flow import sweep_idle
+
+    booking = await booked(harness, {B.NEW: 1})
+    user = harness.user(1001)
+    await user.press("下一步，即将完成预约")
+    await user.press("新办 1/1")
+    await user.send("张三")
+    await user.press("居民身份证")
+    question = await user.send(ID_A)
+    harness.clock.advance(minutes=31)  # type: ignore[attr-defined]
+    assert await sweep_idle(harness.app) == 1
+    assert "超过30分钟未操作" in user.last.text
+    assert "draft_applicant" not in harness.app.user_data[1001]
+    await user.press("返回", question)
+    assert user.answer_of_last_press()["text"] == STALE_BUTTON
+    await user.send(PHONE_A)
+    assert "没有理解" in user.last.text
+    assert not (await items_of(harness, booking.id))[0].filled
+    # the list still works, and the item starts again from its first question
+    await user.press("下一步，即将完成预约")
+    reply = await user.press("新办 1/1")
+    assert "请输入申请人姓名" in reply.text

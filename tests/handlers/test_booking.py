@@ -457,3 +457,58 @@ async def test_basket_prepared_at_eight_survives_the_idle_timeout_until_nine(har
     await user.press("确定", exact=True)
     (receipt,) = receipts(user)
     assert "续办 ×1（共10分钟）" in receipt.text
+
+
+# ---------------------------------------------------------------- audit
+
+
+async def test_a_changed_notice_is_shown_in_full_again(harness: Harness) -> None:
+    await logged_in(harness)
+    user = harness.user(1001)
+    await user.command("book")
+    await user.press(ACCEPT_LABEL)
+    await user.command("cancel")
+    panel = await user.command("book")
+    assert digest() in panel.text and ACCEPT_LABEL not in panel.labels
+    async with harness.deps.db.write() as conn:  # the text changed since this clerk accepted it
+        await repo.set_notice_version(conn, 1001, "0123456789abcdef", harness.clock.now())
+    panel = await user.command("book")
+    assert "九、系统冻结处理" in panel.text and panel.labels == [ACCEPT_LABEL, "取消"]
+    panel = await user.press(ACCEPT_LABEL)
+    assert digest() in panel.text
+    async with harness.deps.db.read() as conn:
+        assert (await repo.get_tg_user(conn, 1001)).notice_version == NOTICE_VERSION
+
+
+async def test_back_goes_one_step_at_every_step(harness: Harness) -> None:
+    await logged_in(harness)
+    user = harness.user(1001)
+    panel = await user.command("book")
+    await user.press(ACCEPT_LABEL)
+    question = await user.press("填写经办人信息")
+    assert question.text == "请输入经办人姓名：" and question.labels == ["返回"]
+    panel = await user.press("返回")  # name → contact
+    assert "请填写本次预约的经办人姓名和手机号码" in panel.text
+    await user.press("填写经办人信息")
+    question = await user.send("李雷")
+    assert question.labels == ["返回"]
+    panel = await user.press("返回")  # phone → name, the name kept in the draft
+    assert panel.text == "请输入经办人姓名："
+    assert harness.app.user_data[1001][DRAFT].contact_name == "李雷"
+    await user.send("李雷")
+    await user.send("13800138000")
+    await tap(user, "add", RENEW)
+    panel = await user.press("返回")  # basket → contact
+    assert "经办人：李雷 138****8000" in panel.text
+    panel = await user.press("使用以上信息")
+    assert "续办（10分钟/个）：1" in panel.text  # the basket kept
+    await user.press("查询可预约信息")
+    panel = await user.press("返回")  # slots → basket
+    assert "续办（10分钟/个）：1" in panel.text
+    await user.press("查询可预约信息")
+    await user.press("12月3日（周四）上午")
+    panel = await user.press("返回")  # confirm → slots, the choice dropped
+    assert "12月3日（周四）上午 可预约 余540分钟" in panel.labels
+    assert harness.app.user_data[1001][DRAFT].day is None
+    async with harness.deps.db.read() as conn:
+        assert await repo.bookings_on(conn, date(2026, 12, 3)) == []

@@ -120,3 +120,107 @@ async def test_idle_sweep_runs_as_a_named_job(harness: Harness, clock: ManualClo
     await job.run(harness.app)
     assert "超过30分钟未操作" in user.last.text
     assert current_flows(harness.app, 3001, 3001) == []
+
+
+# ---------------------------------------------------------------- audit: switching, re-asking, odd input
+
+
+async def test_a_button_of_another_flow_leaves_the_current_one(harness: Harness) -> None:
+    """An old card's 「经办人信息」 pressed while entering an applicant: the next text is the contact's."""
+    from bot.callbacks import pack
+    from bot.handlers.applicants import DRAFT as APPLICANT_DRAFT
+    from bot.rules.basket import BusinessType
+    from bot.storage import repo
+    from tests.handlers.test_applicants import ID_A, booked
+
+    booking = await booked(harness, {BusinessType.NEW: 1})
+    user = harness.user(1001)
+    await user.press("下一步，即将完成预约")
+    await user.press("新办 1/1")
+    await user.send("张三")
+    await user.press("居民身份证")
+    await user.send(ID_A)  # now asked the applicant's phone
+    assert current_flows(harness.app, 1001, 1001) == ["applicants"]
+    await user.press_data(pack("my", "contact", booking.id))
+    assert current_flows(harness.app, 1001, 1001) == ["my_bookings"]
+    assert APPLICANT_DRAFT not in harness.app.user_data[1001]  # the typed id number went with its flow
+    reply = await user.send("王芳")  # a name: before the fix it was refused as the applicant's phone
+    assert reply.text.startswith("请输入经办人的11位手机号码")
+    await user.send("13912345678")
+    async with harness.deps.db.read() as conn:
+        row = await repo.get_booking(conn, booking.id)
+        [item] = await repo.items_of(conn, booking.id)
+    assert (row.contact_name, row.contact_phone) == ("王芳", "13912345678") and not item.filled
+
+
+async def test_a_wrong_answer_gets_the_question_with_its_buttons(harness: Harness) -> None:
+    from tests.handlers.test_booking import to_basket
+
+    await logged_in(harness)
+    user = harness.user(1001)
+    await to_basket(user)
+    await user.press("返回")
+    await user.press("修改")
+    reply = await user.send("李雷2")
+    assert reply.text.endswith("请输入经办人姓名：") and reply.labels == ["返回"]
+    reply = await user.send_sticker()
+    assert reply.labels == ["返回"]
+    await harness.restart()  # the question's buttons are remembered with it
+    reply = await user.send("李雷3")
+    assert reply.text.endswith("请输入经办人姓名：") and reply.labels == ["返回"]
+    panel = await user.press("返回", reply)  # the button of the re-asked question works
+    assert "经办人：李雷 138****8000" in panel.text and "使用以上信息" in panel.labels
+
+
+async def test_files_and_voice_at_a_text_step_get_the_question_again(harness: Harness) -> None:
+    from tests.handlers.test_booking import to_basket
+
+    await logged_in(harness)
+    user = harness.user(1001)
+    await to_basket(user)
+    await user.press("返回")
+    await user.press("修改")
+    reply = await user.send_document(b"%PDF-1.4", "name.pdf", "application/pdf")
+    assert "请直接输入文字" in reply.text and reply.text.endswith("请输入经办人姓名：")
+    voice = {"file_id": "v1", "file_unique_id": "v1", "duration": 3}
+    await user.feed(user.update_for(voice=voice))
+    assert "请直接输入文字" in user.last.text and user.last.text.endswith("请输入经办人姓名：")
+    reply = await user.send("韩梅梅")
+    assert reply.text.startswith("请输入经办人手机号码")
+
+
+async def test_text_at_a_button_step_points_to_the_panel(harness: Harness) -> None:
+    from bot import texts
+    from tests.handlers.test_booking import to_basket
+
+    await logged_in(harness)
+    user = harness.user(1001)
+    await to_basket(user)
+    reply = await user.send("2")
+    assert reply.text == texts.USE_PANEL_BUTTONS and reply.labels == []
+    assert current_flows(harness.app, 1001, 1001) == ["booking"]
+    await user.command("cancel")
+    reply = await user.send("2")  # outside a flow: the short help with the menu
+    assert "没有理解" in reply.text and "业务预约" in reply.labels
+
+
+async def test_an_edit_of_an_earlier_answer_is_ignored(harness: Harness) -> None:
+    from telegram import Update
+
+    from tests.handlers.test_booking import to_basket
+
+    await logged_in(harness)
+    user = harness.user(1001)
+    await to_basket(user)
+    await user.press("返回")
+    await user.press("修改")
+    await user.send("韩梅梅")  # now asked the phone
+    typed = [m for m in harness.api.messages_in(1001) if not m.from_bot][-1]
+    before = len(harness.api.calls)
+    edit = {"message_id": typed.message_id, "date": int(time.time()), "edit_date": int(time.time()),
+            "chat": harness.api.chats[1001], "from": user.user_json, "text": "韩梅"}
+    await user.feed(Update.de_json({"update_id": 9_100_001, "edited_message": edit}, harness.app.bot))
+    assert harness.api.calls[before:] == []
+    reply = await user.send("13900139000")
+    assert "合计：" in reply.text
+    assert harness.app.user_data[1001]["draft_booking"].contact_name == "韩梅梅"

@@ -189,3 +189,78 @@ async def test_rating_comment_survives_a_restart(harness: Harness) -> None:
     reply = await user.send("等候时间较长")
     assert "感谢您的评价" in reply.text
     assert await evaluation(harness, served.id) == (2, "等候时间较长")
+
+
+# ---------------------------------------------------------------- audit
+
+
+async def test_back_from_the_comment_to_the_ratings(harness: Harness) -> None:
+    unit = await logged_in(harness)
+    served = await finished(harness, unit)
+    user = harness.user(1001)
+    await user.command("history")
+    await user.press("满意度评价")
+    await user.press("不满意", exact=True)
+    chosen = user.bot_messages()[-2]
+    assert "已选择：不满意" in chosen.text and chosen.labels == ["返回"]
+    old_question = user.last
+    await user.press("返回", chosen)
+    panel = chosen  # edited in place back into the five ratings
+    assert panel.labels == ["非常满意", "满意", "基本满意", "不满意", "非常不满意", "返回"]
+    await user.press("跳过", old_question)  # the question of the rating taken back
+    assert user.answer_of_last_press().get("text") == texts.STALE_BUTTON
+    assert await evaluation(harness, served.id) is None
+    await user.press("非常满意", panel)
+    reply = await user.send("很好")
+    assert "感谢您的评价" in reply.text
+    assert await evaluation(harness, served.id) == (5, "很好")
+
+
+async def test_bad_input_at_the_comment_keeps_the_rating_and_the_skip_button(harness: Harness) -> None:
+    unit = await logged_in(harness)
+    served = await finished(harness, unit)
+    user = harness.user(1001)
+    await user.press_data(pack("hs", "rate", served.id))
+    await user.press("基本满意")
+    reply = await user.send_sticker()
+    assert "请直接输入文字" in reply.text and "您的评价：基本满意" in reply.text and reply.labels == ["跳过"]
+    reply = await user.send_photo()
+    assert reply.labels == ["跳过"]
+    reply = await user.send("意" * 201)
+    assert "最多200个字，您输入了201个字" in reply.text and reply.labels == ["跳过"]
+    reply = await user.send("意" * 600)
+    assert "过长" in reply.text and reply.labels == ["跳过"]
+    assert await evaluation(harness, served.id) is None
+    reply = await user.press("跳过", reply)  # the button of the re-asked question
+    assert "感谢您的评价" in reply.text
+    assert await evaluation(harness, served.id) == (3, "")
+
+
+async def test_an_idle_rating_is_dropped_and_its_buttons_refused(harness: Harness) -> None:
+    from bot.handlers.history import DRAFT
+
+    unit = await logged_in(harness)
+    served = await finished(harness, unit)
+    user = harness.user(1001)
+    await user.press_data(pack("hs", "rate", served.id))
+    await user.press("满意", exact=True)
+    harness.clock.advance(minutes=31)  # type: ignore[attr-defined]
+    await user.press("跳过")
+    assert any("超过30分钟未操作" in m for m in user.texts())
+    assert user.answer_of_last_press().get("text") == texts.STALE_BUTTON
+    assert DRAFT not in harness.app.user_data[1001]
+    assert await evaluation(harness, served.id) is None
+    # the 已办理预约 page still offers the rating, and the next booking is still blocked
+    reply = await user.command("book")
+    assert texts.UNRATED_SERVED in reply.text and "去评价" in reply.labels
+
+
+async def test_review_results_show_per_item_with_reasons(harness: Harness) -> None:
+    unit = await logged_in(harness)
+    await finished(harness, unit, {B.NEW: 1, B.RENEW: 2},
+                   reviews=[("pass", None), ("fail", "材料过期"), ("mismatch", None)])
+    user = harness.user(1001)
+    reply = await user.command("history")
+    assert "新办 1/1：通过" in reply.text
+    assert "续办 1/2：不通过（材料过期）" in reply.text and "续办 2/2：材料不符" in reply.text
+    assert "满意度评价：未评价" in reply.text

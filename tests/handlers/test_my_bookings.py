@@ -11,6 +11,7 @@ from bot.rules.basket import BusinessType as B
 from bot.rules.states import BookingState
 from bot.storage import repo
 from bot.storage.models import Booking
+from tests.handlers.test_applicants import ID_B, PHONE_B
 from tests.conftest import at
 from tests.handlers.conftest import logged_in, make_unit
 
@@ -373,3 +374,204 @@ async def test_contact_edit_back_steps(harness: Harness) -> None:
     await user.send("13912345678")
     row = await booking_row(harness, b.id)
     assert (row.contact_name, row.contact_phone) == ("李雷", "13800138000")
+
+
+# ---------------------------------------------------------------- audit
+
+
+async def test_the_receipt_is_edited_in_place_on_every_change(harness: Harness) -> None:
+    from tests.handlers.test_applicants import booked, fill_new
+
+    b = await booked(harness, {B.NEW: 1})
+    user = harness.user(1001)
+    receipt = next(m for m in user.bot_messages() if m.text and "预约回执" in m.text)
+    assert receipt.message_id == (await booking_row(harness, b.id)).receipt_message_id
+
+    def shown() -> tuple[str, int]:
+        message = harness.api.messages[receipt.message_id]
+        return message.text, message.edits
+
+    # 经办人信息
+    await user.command("my")
+    await user.press("修改信息")
+    await user.press("经办人信息")
+    await user.send("王芳")
+    await user.send("13912345678")
+    text, edits = shown()
+    assert "经办人：王芳 139****5678" in text and edits == 1
+    # 办理数量
+    await user.command("my")
+    await user.press("修改信息")
+    await user.press("办理数量")
+    await user.press("＋ 续办")
+    await user.press("确定", exact=True)
+    await user.press("确定", exact=True)
+    text, edits = shown()
+    assert "办理业务：新办 ×1、续办 ×1（共25分钟）" in text and "已完善 0/2" in text and edits == 2
+    # 申请人信息, both items: 待办理
+    await user.press("申请人信息")
+    await user.press("新办 1/1")
+    await fill_new(user)
+    await user.press("确认保存")
+    text, edits = shown()
+    assert "已完善 1/2" in text and edits == 3
+    await user.press("续办 1/1")
+    await fill_new(user, name="李四", id_number=ID_B, phone=PHONE_B)
+    await user.send("BJ2020123456")
+    await user.press("确认保存")
+    text, edits = shown()
+    assert "状态：待办理" in text and "下一步，即将完成预约" not in harness.api.messages[receipt.message_id].labels
+    assert edits == 4
+    # 改约, and the calendar file of the new date on request
+    await user.command("my")
+    await user.press("改约")
+    await user.press("12月3日（周四） 上午")
+    reply = await user.press("确定", exact=True)
+    assert "改约成功" in reply.text and reply.labels == ["下载新的日历文件", "我的预约", "主菜单"]
+    text, edits = shown()
+    assert "办理日期：2026年12月3日（周四）" in text and edits == 5
+    await user.press("下载新的日历文件")
+    ics = user.last
+    assert ics.document is not None and ics.document[0] == f"{b.code}.ics"
+    assert "DTSTART;TZID=Asia/Shanghai:20261203T090000" in ics.document[1].decode("utf-8").split("\r\n")
+    # 取消预约
+    await user.command("my")
+    await user.press("取消预约")
+    await user.press("确认取消")
+    text, edits = shown()
+    assert "状态：已取消" in text and edits == 6
+    assert harness.api.messages[receipt.message_id].labels == ["我的预约"]
+    # the calendar button of a cancelled booking is refused
+    await user.press_data(pack("my", "ics", b.id))
+    assert texts.BOOKING_NOT_ACTIVE in user.last.text
+    # masked everywhere after entry: receipt, cards, review panels, confirmations
+    from tests.handlers.test_applicants import ID_A, PHONE_A, bot_texts
+
+    shown_texts = "\n".join(bot_texts(harness))
+    for raw in (ID_A, ID_B, PHONE_A, PHONE_B, "13912345678", "13800138000"):
+        assert raw not in shown_texts, raw
+    assert "110105********1239" in shown_texts and "139****5678" in shown_texts
+
+
+async def test_a_restart_in_the_middle_of_a_reschedule(harness: Harness) -> None:
+    unit = await logged_in(harness)
+    b = await book(harness, unit, {B.NEW: 1})
+    user = harness.user(1001)
+    await user.command("my")
+    await user.press("改约")
+    confirm = await user.press("12月7日（周一） 下午")
+    assert "确认改约" in confirm.text
+    await harness.restart()
+    reply = await user.press("确定", confirm, exact=True)
+    assert "改约成功" in reply.text
+    row = await booking_row(harness, b.id)
+    assert (row.date, row.session) == (MON, "pm")
+    assert await used(harness, WED) == 0 and await used(harness, MON, "pm") == 15
+    # pressed again (an old message): nothing moves twice
+    reply = await user.press_data(pack("my", "movedo", b.id, MON, "pm"))
+    assert "原预约保持不变" in reply.text
+    assert await used(harness, MON, "pm") == 15
+
+
+async def test_a_move_to_a_date_the_unit_already_holds_is_refused(harness: Harness) -> None:
+    unit = await logged_in(harness)
+    b = await book(harness, unit, {B.NEW: 1})
+    held = await book(harness, unit, {B.RENEW: 1}, day=THU)
+    user = harness.user(1001)
+    await user.command("my")
+    card = user.bot_messages()[-2]
+    assert b.code in card.text
+    await user.press("改约", card)
+    reply = card  # edited in place into the move options
+    assert "12月3日（周四） 上午：本单位当日已有预约" in reply.text
+    assert not any("12月3日" in label for label in reply.labels)
+    reply = await user.press_data(pack("my", "movedo", b.id, THU, "pm"))  # forged
+    assert "同一日期只能保留一个预约" in reply.text and held.code in reply.text and "原预约保持不变" in reply.text
+    assert (await booking_row(harness, b.id)).date == WED
+
+
+async def test_forged_editor_buttons_change_nothing(harness: Harness) -> None:
+    unit = await logged_in(harness)
+    b = await book(harness, unit, {B.NEW: 1})
+    user = harness.user(1001)
+    for data in (f"my:qa:{b.id}:1:0:0", f"my:qa:{b.id}:1:0:0:0:7", f"my:qs:{b.id}:99:0:0:0:0",
+                 f"my:qok:{b.id}:-1:0:0:0", f"my:qdo:{b.id}:x:0:0:0", f"my:qdo:{b.id}:0:0:0:0",
+                 f"my:pick:{b.id}:2026:am", f"my:pick:{b.id}:20261203:night", f"my:movedo:{b.id}:20261203:night",
+                 f"my:movedo:{b.id}:20261231:am", "my:edit", "my:nonsense:1"):
+        await user.press_data(data)
+        assert "系统繁忙" not in (user.last.text or ""), data
+    row = await booking_row(harness, b.id)
+    assert (row.date, row.session, row.minutes, row.state) == (WED, "am", 15, BookingState.INCOMPLETE)
+    assert await items_of(harness, b.id) == [(B.NEW, 1, False)] and await used(harness) == 15
+
+
+async def test_contact_edit_bad_input_keeps_the_question_and_its_buttons(harness: Harness) -> None:
+    unit = await logged_in(harness)
+    b = await book(harness, unit)
+    user = harness.user(1001)
+    await user.command("my")
+    await user.press("修改信息")
+    await user.press("经办人信息")
+    reply = await user.send_sticker()
+    assert "请直接输入文字" in reply.text and reply.labels == ["姓名不变", "返回"]
+    reply = await user.send("王" * 600)
+    assert "过长" in reply.text and reply.labels == ["姓名不变", "返回"]
+    await user.press("姓名不变", reply)
+    reply = await user.send_photo()
+    assert "请输入经办人的11位手机号码" in reply.text and reply.labels == ["返回"]
+    reply = await user.send("13912345678")
+    assert "李雷 139****5678" in reply.text
+    assert (await booking_row(harness, b.id)).contact_phone == "13912345678"
+
+
+async def test_an_idle_contact_edit_ends_and_its_answer_is_not_taken(harness: Harness) -> None:
+    unit = await logged_in(harness)
+    b = await book(harness, unit)
+    user = harness.user(1001)
+    await user.command("my")
+    await user.press("修改信息")
+    await user.press("经办人信息")
+    await user.send("王芳")
+    harness.clock.advance(minutes=31)  # type: ignore[attr-defined]
+    await user.send("13912345678")
+    assert any("超过30分钟未操作" in m for m in user.texts())
+    assert "draft_contact" not in harness.app.user_data[1001]
+    row = await booking_row(harness, b.id)
+    assert (row.contact_name, row.contact_phone) == ("李雷", "13800138000")
+
+
+async def test_my_bookings_from_the_receipt_leaves_the_receipt_intact(harness: Harness) -> None:
+    from tests.handlers.test_applicants import booked
+
+    b = await booked(harness, {B.NEW: 1})
+    user = harness.user(1001)
+    receipt = next(m for m in user.bot_messages() if m.text and "预约回执" in m.text)
+    before = receipt.text
+    user.new_messages()
+    await user.press("我的预约", receipt)
+    assert harness.api.messages[receipt.message_id].text == before
+    assert harness.api.messages[receipt.message_id].edits == 0
+    header, card = user.new_messages()
+    assert "我的预约（待办理预约）：共1个" in header.text and b.code in card.text
+
+
+async def test_a_failed_receipt_edit_does_not_undo_the_confirmation(harness: Harness) -> None:
+    from bot.fake_telegram import ApiError
+    from tests.handlers.test_applicants import booked
+
+    b = await booked(harness, {B.NEW: 1})
+    receipt_id = (await booking_row(harness, b.id)).receipt_message_id
+    user = harness.user(1001)
+
+    def behaviour(method: str, params: dict) -> ApiError | None:
+        if method == "editMessageText" and int(params["message_id"]) == receipt_id:
+            return ApiError(502, "Bad Gateway")
+        return None
+
+    harness.api.behaviour = behaviour
+    await user.command("my")
+    await user.press("取消预约")
+    reply = await user.press("确认取消")
+    assert f"预约 {b.code} 已取消" in reply.text
+    assert not any("系统繁忙" in text for text in user.texts())
+    assert (await booking_row(harness, b.id)).state is BookingState.CANCELLED
