@@ -56,11 +56,12 @@ async def _overview(deps: Deps, clerk: Clerk) -> Overview:
 
 async def _render(update: Update, context: BotContext, clerk: Clerk, view: str) -> None:
     info = await _overview(context.deps, clerk)
-    toggle = button(t.notice_label(info.release_notice), "ac", "notice", int(not info.release_notice), view)
+    at = context.deps.settings.bot_release_notice_time
+    toggle = button(t.notice_label(info.release_notice, at), "ac", "notice", int(not info.release_notice), view)
     if view == SETTINGS:
-        text = t.settings(info.release_notice)
+        text = t.settings(info.release_notice, at)
     else:
-        text = t.account(clerk.unit.name, clerk.unit.username, info.clerks, info.status, info.release_notice)
+        text = t.account(clerk.unit.name, clerk.unit.username, info.clerks, info.status, info.release_notice, at)
     await show(update, context, text,
                keyboard(toggle, button(t.LOGOUT_LABEL, "ac", "logout"), button(texts.MENU, "m", "menu")))
 
@@ -94,7 +95,7 @@ async def switch_notice(update: Update, context: BotContext) -> None:
     deps = context.deps
     async with deps.db.write() as conn:
         await repo.set_release_notice(conn, clerk.user_id, bool(wanted), deps.clock.now())
-    await answer(update, t.notice_switched(bool(wanted)))
+    await answer(update, t.notice_switched(bool(wanted), context.deps.settings.bot_release_notice_time))
     view = parsed.args[1] if parsed and len(parsed.args) > 1 else ME
     await _render(update, context, clerk, SETTINGS if view == SETTINGS else ME)
 

@@ -518,7 +518,9 @@ class AccountService:
             await repo.clear_login_failures(conn, [_name_key(unit.username)])
             await repo.audit(
                 conn, actor=actor, entity="unit", entity_id=unit_id, action="reset_password", now=now,
-                after={"unbound_users": unbound},
+                before={"password": "own" if not unit.password_temporary else "one-time",
+                        "bound_users": unbound},
+                after={"password": "one-time", "unbound_users": unbound},
             )
             updated = await repo.get_unit(conn, unit_id)
         assert updated is not None

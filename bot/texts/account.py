@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import time
 
 from bot.rules.freeze import FreezeStatus
 from bot.texts import fmt_instant
@@ -11,16 +12,17 @@ LOGOUT_LABEL = "退出登录"
 CONFIRM_LOGOUT_LABEL = "确认退出"
 CONFIRM_LOGOUT = "确认退出登录？退出后本聊天不再绑定本单位，再次使用需重新输入用户名和密码。"
 SELF_MARK = "（本人）"
+DEFAULT_RELEASE = time(9, 0)
 
 
-def notice_label(enabled: bool) -> str:
+def notice_label(enabled: bool, at: time = DEFAULT_RELEASE) -> str:
     """The toggle button: shows the current setting; a press switches it."""
-    return f"09:00 放号提醒：{'开' if enabled else '关'}"
+    return f"{at:%H:%M} 放号提醒：{'开' if enabled else '关'}"
 
 
-def notice_line(enabled: bool) -> str:
+def notice_line(enabled: bool, at: time = DEFAULT_RELEASE) -> str:
     """The release-notice setting as a line of text."""
-    return f"09:00 放号提醒：{'开' if enabled else '关'}（点击下方按钮切换）"
+    return f"{notice_label(enabled, at)}（点击下方按钮切换）"
 
 
 def clerks_line(names: Iterable[tuple[str, bool]]) -> str:
@@ -40,7 +42,7 @@ def freeze_lines(status: FreezeStatus) -> list[str]:
 
 
 def account(unit_name: str, username: str, clerks: Iterable[tuple[str, bool]], status: FreezeStatus,
-            release_notice: bool) -> str:
+            release_notice: bool, at: time = DEFAULT_RELEASE) -> str:
     """我的账户."""
     return "\n".join([
         "我的账户",
@@ -48,19 +50,19 @@ def account(unit_name: str, username: str, clerks: Iterable[tuple[str, bool]], s
         f"用户名：{username}",
         clerks_line(clerks),
         *freeze_lines(status),
-        notice_line(release_notice),
+        notice_line(release_notice, at),
     ])
 
 
-def settings(release_notice: bool) -> str:
+def settings(release_notice: bool, at: time = DEFAULT_RELEASE) -> str:
     """/settings."""
     return (
         "提醒设置\n"
-        f"{notice_line(release_notice)}\n"
-        "开启后，每个开放日9:00系统放号时，会告知当日可预约的日期和剩余号源。"
+        f"{notice_line(release_notice, at)}\n"
+        f"开启后，每个开放日{at:%H:%M}系统放号时，会告知当日可预约的日期和剩余号源。"
     )
 
 
-def notice_switched(enabled: bool) -> str:
+def notice_switched(enabled: bool, at: time = DEFAULT_RELEASE) -> str:
     """The answer to a toggle press."""
-    return "已开启09:00放号提醒。" if enabled else "已关闭09:00放号提醒。"
+    return f"已{'开启' if enabled else '关闭'}{at:%H:%M}放号提醒。"

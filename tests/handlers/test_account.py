@@ -112,3 +112,18 @@ async def test_an_old_logout_button_pressed_mid_flow_ends_the_flow(harness: Harn
     assert "没有理解" in reply.text
     async with harness.deps.db.read() as conn:
         assert (await repo.get_tg_user(conn, 1001)).unit_id is None
+
+
+async def test_release_notice_label_follows_the_configured_time(settings, clock) -> None:
+    from datetime import time
+
+    from bot.harness import Harness
+    from tests.handlers.conftest import logged_in
+
+    h = await Harness(settings.model_copy(update={"bot_release_notice_time": time(9, 5)}), clock).start()
+    try:
+        await logged_in(h)
+        reply = await h.user(1001).command("settings")
+        assert "09:05 放号提醒：开" in reply.text and "每个开放日09:05" in reply.text
+    finally:
+        await h.stop()
