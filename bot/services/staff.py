@@ -398,6 +398,17 @@ class StaffService:
                         )
                 else:
                     status = freeze_status(await repo.mismatch_times(conn, booking.unit_id, month), now)
+            elif item.review == "mismatch":
+                # A 材料不符 corrected by staff (a mis-tap) no longer counts towards the freeze;
+                # the audit log keeps both the count and its withdrawal.
+                month = await repo.withdraw_mismatch(conn, item.id)
+                if month is not None:
+                    status = freeze_status(await repo.mismatch_times(conn, booking.unit_id, month), now)
+                    await repo.audit(
+                        conn, actor=_actor(staff_id), entity="unit", entity_id=booking.unit_id,
+                        action="mismatch_withdrawn", now=now, before={"month": month, "count": status.count + 1},
+                        after={"month": month, "count": status.count, "item": item.id, "booking": booking.code},
+                    )
             updated = await repo.get_item(conn, item.id)
             clerks = await self._clerk_ids(conn, booking.unit_id)
         assert updated is not None

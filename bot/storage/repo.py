@@ -769,6 +769,15 @@ async def item_has_mismatch(conn: Conn, item_id: int) -> bool:
     return await _one(conn, "SELECT 1 FROM mismatches WHERE item_id = ? LIMIT 1", (item_id,)) is not None
 
 
+async def withdraw_mismatch(conn: Conn, item_id: int) -> str | None:
+    """Remove the 材料不符 counted for an item; returns its month ('YYYY-MM'), None if none."""
+    row = await _one(conn, "SELECT id, month FROM mismatches WHERE item_id = ? LIMIT 1", (item_id,))
+    if row is None:
+        return None
+    await conn.execute("DELETE FROM mismatches WHERE id = ?", (row[0],))
+    return str(row[1])
+
+
 async def calendar_override_notes(conn: Conn, start: date, end: date) -> dict[date, tuple[DayKind, str]]:
     """(kind, note) of the calendar overrides in [start, end]."""
     rows = await _all(

@@ -583,7 +583,9 @@ def review_notice(booking: Booking, item: Item, reason: str | None, freeze: Free
                 f"⚠ 本单位本月“材料与预约信息不符”已累计 {freeze.display} 次；"
                 "当月超过3次将冻结本月预约权限。请上传与预约信息一致的材料。"
             )
-    elif item.review == "fail":
+    elif freeze is not None:  # a 材料不符 of this applicant was corrected and withdrawn
+        lines.append(f"此前的“材料不符”结果已更正，不再计入；本月累计 {freeze.display} 次。")
+    if item.review == "fail":
         lines.append("请按原因修改后重新提交材料。")
     return "\n".join(lines)
 

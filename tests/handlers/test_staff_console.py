@@ -786,3 +786,20 @@ async def test_every_stale_staff_button_is_answered_exactly_once(harness: Harnes
         answers = harness.api.sent("answerCallbackQuery")[before:]
         assert len(answers) == 1, (data, [a.params for a in answers])
         assert answers[0].params.get("show_alert") is True and answers[0].params.get("text"), data
+
+
+async def test_correcting_a_mismatch_tells_the_clerk_it_no_longer_counts(harness: Harness) -> None:
+    acme = await logged_in(harness)
+    booking = await book(harness, acme, date(2026, 12, 2))
+    clerk = harness.user(1001)
+    clerk.new_messages()
+    staff = harness.user(STAFF)
+    await staff.command("find", booking.code)
+    await staff.press("材料不符", exact=True)
+    [notice] = clerk.new_messages()
+    assert "审核结果：材料不符" in notice.text and "1/3" in notice.text
+    await staff.press("通过", exact=True)
+    [notice] = clerk.new_messages()
+    assert "审核结果：通过" in notice.text and "不再计入" in notice.text and "0/3" in notice.text
+    async with harness.deps.db.read() as conn:
+        assert await repo.mismatch_times(conn, acme, "2026-12") == []

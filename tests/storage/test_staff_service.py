@@ -321,3 +321,23 @@ async def test_close_session_needs_a_reason_while_it_holds_bookings(deps: Deps, 
     deps.clock.set(at("2026-12-04 10:00"))  # type: ignore[attr-defined]
     with pytest.raises(StaffRefused, match="过去"):
         await svc.close_session(STAFF, past.date, "am", "补关")
+
+
+async def test_a_corrected_mismatch_no_longer_counts_and_lifts_the_freeze(deps: Deps, svc: StaffService) -> None:
+    """Staff correcting a mis-tapped 材料不符 to 通过 withdraws it from the month's count."""
+    unit_id = await unit(deps)
+    first = await book(deps, unit_id, date(2026, 12, 2), count=3)
+    second = await book(deps, unit_id, date(2026, 12, 3), count=1)
+    ids = await item_ids(deps, first.id) + await item_ids(deps, second.id)
+    for item_id in ids:
+        result = await svc.review(STAFF, item_id, "mismatch")
+    assert result.freeze is not None and result.freeze.frozen
+    with pytest.raises(DomainError, match="冻结"):
+        await deps.bookings.check_may_start(unit_id)
+    corrected = await svc.review(STAFF, ids[3], "pass")
+    assert corrected.freeze is not None and corrected.freeze.display == "3/3" and not corrected.freeze.frozen
+    await deps.bookings.check_may_start(unit_id)
+    async with deps.db.read() as conn:
+        assert len(await repo.mismatch_times(conn, unit_id, "2026-12")) == 3
+        actions = [e.action for e in await repo.history(conn, "unit", unit_id)]
+    assert actions.count("mismatch") == 4 and actions.count("mismatch_withdrawn") == 1
