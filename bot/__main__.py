@@ -165,7 +165,9 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
         raise CliError(NO_TOKEN, 2)
     from telegram.error import InvalidToken, NetworkError
 
-    from bot.app import run_polling  # imported here: the other subcommands need no Telegram stack
+    from bot.app import (
+        run_polling,  # imported here: the other subcommands need no Telegram stack
+    )
 
     server = public_url(settings.bot_api_base_url)
     try:

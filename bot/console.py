@@ -285,7 +285,9 @@ class Console:
     async def tick(self, arg: str) -> None:
         """\\tick: run the scheduled reminder check now, when that capability exists."""
         try:
-            from bot.jobs.reminders import run_due  # type: ignore[import-not-found, unused-ignore]
+            from bot.jobs.reminders import (
+                run_due,  # type: ignore[import-not-found, unused-ignore]
+            )
         except ImportError as err:
             if err.name != "bot.jobs.reminders":
                 raise

@@ -15,7 +15,11 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.clock import Clock
 from bot.config import Settings
 from bot.services.accounts import AccountService
+from bot.services.applicants import ApplicantService
 from bot.services.booking import BookingService
+from bot.services.changes import ChangeService
+from bot.services.evaluation import EvaluationService
+from bot.services.staff import StaffService
 from bot.storage.db import Database
 
 
@@ -28,15 +32,24 @@ class Deps:
     db: Database
     bookings: BookingService
     accounts: AccountService
+    applicants: ApplicantService
+    changes: ChangeService
+    evaluations: EvaluationService
+    staff: StaffService
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock, db: Database) -> Deps:
         """Wire the services over one database."""
+        bookings = BookingService(db, settings, clock)
         return cls(
             settings=settings,
             clock=clock,
             db=db,
-            bookings=BookingService(db, settings, clock),
+            bookings=bookings,
+            applicants=ApplicantService(db, clock),
+            changes=ChangeService(db, settings, clock, bookings),
+            evaluations=EvaluationService(db, clock),
+            staff=StaffService(db, settings, clock, bookings),
             accounts=AccountService(
                 db,
                 clock,

@@ -11,8 +11,26 @@ from typing import Any
 
 from telegram.ext import Application
 
-from bot.handlers import account, applicants, booking, flow, history, login, my_bookings, start
-from bot.handlers.staff import admin, broadcast, calendar, capacity, console, export, stats, units
+from bot.handlers import (
+    account,
+    applicants,
+    booking,
+    flow,
+    history,
+    login,
+    my_bookings,
+    start,
+)
+from bot.handlers.staff import (
+    admin,
+    broadcast,
+    calendar,
+    capacity,
+    console,
+    export,
+    stats,
+    units,
+)
 
 CLERK_FLOWS = (login, applicants, booking, my_bookings, history, account)
 STAFF_AREAS = (units, broadcast, stats, console, capacity, calendar, admin, export)

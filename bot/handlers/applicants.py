@@ -92,10 +92,8 @@ class ApplicantDraft(BaseModel):
 
 
 def applicant_service(context: BotContext) -> ApplicantService:
-    """The app's ApplicantService (built over its database and clock until Deps carries one)."""
-    deps = context.deps
-    found = getattr(deps, "applicants", None)
-    return found if isinstance(found, ApplicantService) else ApplicantService(deps.db, deps.clock)
+    """The app's ApplicantService."""
+    return context.deps.applicants
 
 
 def _draft(context: BotContext) -> ApplicantDraft | None:

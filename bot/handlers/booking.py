@@ -46,13 +46,39 @@ from bot.handlers.common import (
     send,
     show,
 )
-from bot.handlers.flow import ask, conversation, end_flows, reask, remember, text_of, text_step
+from bot.handlers.flow import (
+    ask,
+    conversation,
+    end_flows,
+    reask,
+    remember,
+    text_of,
+    text_step,
+)
 from bot.handlers.receipt import send_receipt
-from bot.notice import ACCEPT_LABEL, FULL_TEXT_LABEL, NOTICE_TEXT, NOTICE_VERSION, digest
+from bot.notice import (
+    ACCEPT_LABEL,
+    FULL_TEXT_LABEL,
+    NOTICE_TEXT,
+    NOTICE_VERSION,
+    digest,
+)
 from bot.persistence import persisted_model
 from bot.rules.applicant import InvalidInput, parse_mobile, parse_name
-from bot.rules.basket import MAX_MINUTES, BusinessType, basket_minutes, can_add, raw_minutes
-from bot.rules.errors import AlreadyBookedThatDay, BasketError, BookingRefused, SessionClosed, SessionFull
+from bot.rules.basket import (
+    MAX_MINUTES,
+    BusinessType,
+    basket_minutes,
+    can_add,
+    raw_minutes,
+)
+from bot.rules.errors import (
+    AlreadyBookedThatDay,
+    BasketError,
+    BookingRefused,
+    SessionClosed,
+    SessionFull,
+)
 from bot.services.booking import UnratedEvaluation
 from bot.services.watch import WatchNotNeeded, request_watch
 from bot.storage import repo

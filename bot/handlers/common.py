@@ -17,10 +17,10 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ConversationHandler
 
 from bot import texts
-from bot.texts import booking as booking_texts
 from bot.callbacks import pack
 from bot.deps import BotContext, deps_of
 from bot.storage.models import TgUser, Unit
+from bot.texts import booking as booking_texts
 
 log = logging.getLogger(__name__)
 

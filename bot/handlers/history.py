@@ -42,7 +42,7 @@ class EvaluationDraft(BaseModel):
 
 
 def _service(context: BotContext) -> EvaluationService:
-    return EvaluationService(context.deps.db, context.deps.clock)
+    return context.deps.evaluations
 
 
 def _after_row() -> list[InlineKeyboardButton]:

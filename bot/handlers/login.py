@@ -20,13 +20,28 @@ import secrets
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    BaseHandler,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
 from bot import texts
 from bot.callbacks import pattern
 from bot.deps import BotContext
 from bot.handlers.common import END, answer, delete_quietly, main_menu_keyboard, send
-from bot.handlers.flow import MAX_TEXT, ask, conversation, not_text, reask, text_of, text_step
+from bot.handlers.flow import (
+    MAX_TEXT,
+    ask,
+    conversation,
+    not_text,
+    reask,
+    text_of,
+    text_step,
+)
 from bot.rules.errors import DomainError
 from bot.services.accounts import LoginLocked, password_problem, username_problem
 from bot.texts import login as t

@@ -27,7 +27,16 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot import texts
 from bot.callbacks import Callback, pattern, unpack
 from bot.deps import BotContext
-from bot.handlers.common import END, Clerk, answer, button, current_clerk, keyboard, send, show
+from bot.handlers.common import (
+    END,
+    Clerk,
+    answer,
+    button,
+    current_clerk,
+    keyboard,
+    send,
+    show,
+)
 from bot.handlers.flow import ask, conversation, reask, text_of, text_step
 from bot.handlers.receipt import refresh_receipt, send_calendar
 from bot.jobs.watchers import on_minutes_freed
@@ -61,8 +70,7 @@ class ContactDraft(BaseModel):
 
 
 def _changes(context: BotContext) -> ChangeService:
-    deps = context.deps
-    return ChangeService(deps.db, deps.settings, deps.clock)
+    return context.deps.changes
 
 
 def _list_row() -> list[InlineKeyboardButton]:

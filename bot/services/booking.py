@@ -28,7 +28,13 @@ from bot.rules.errors import (
 )
 from bot.rules.freeze import freeze_status, month_key
 from bot.rules.states import ACTIVE_STATES, BookingState, transition
-from bot.rules.window import bookable_dates, booking_open, can_change, change_deadline, next_opening
+from bot.rules.window import (
+    bookable_dates,
+    booking_open,
+    can_change,
+    change_deadline,
+    next_opening,
+)
 from bot.storage import repo
 from bot.storage.db import Database
 from bot.storage.models import Booking, Item

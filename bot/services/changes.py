@@ -81,11 +81,12 @@ class CountsChanged:
 class ChangeService:
     """Changes a clerk makes to the unit's held bookings before the change deadline."""
 
-    def __init__(self, db: Database, settings: Settings, clock: Clock) -> None:
+    def __init__(self, db: Database, settings: Settings, clock: Clock,
+                 bookings: BookingService | None = None) -> None:
         self.db = db
         self.settings = settings
         self.clock = clock
-        self.bookings = BookingService(db, settings, clock)
+        self.bookings = bookings or BookingService(db, settings, clock)
 
     # ---------------------------------------------------------------- reads
 

@@ -12,12 +12,11 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
 from bot import texts
 from bot.clock import Clock
 from bot.config import Settings
-from bot.deps import Deps
 from bot.rules.applicant import mask_phone
 from bot.rules.basket import BusinessType
 from bot.rules.calendar import DayInfo, DayKind, WorkCalendar
@@ -32,6 +31,9 @@ from bot.storage.db import Database
 from bot.storage.models import AuditEntry, Booking, Item, TgUser, Unit
 from bot.texts import staff as t
 from bot.texts.booking import count_items, items_line
+
+if TYPE_CHECKING:  # Deps builds this service: a runtime import would be circular
+    from bot.deps import Deps
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.rules.applicant import FIELD_LABELS, FIELD_PROMPTS, IdType, id_number_prompt, mask_id_number, mask_phone
+from bot.rules.applicant import (
+    FIELD_LABELS,
+    FIELD_PROMPTS,
+    IdType,
+    id_number_prompt,
+    mask_id_number,
+    mask_phone,
+)
 from bot.rules.basket import BusinessType
 from bot.rules.capacity import SessionSpec
 from bot.services.applicants import ApplicantPanel

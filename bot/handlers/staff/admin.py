@@ -11,7 +11,6 @@ were in, with its pending question and draft.
 from __future__ import annotations
 
 import re
-
 from typing import Any
 
 from telegram import Update
@@ -20,7 +19,15 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.callbacks import pattern
 from bot.deps import BotContext
 from bot.handlers.common import END, answer, button, keyboard, send, show
-from bot.handlers.flow import PROMPT, ask, conversation, end_flows, reask, text_of, text_step
+from bot.handlers.flow import (
+    PROMPT,
+    ask,
+    conversation,
+    end_flows,
+    reask,
+    text_of,
+    text_step,
+)
 from bot.handlers.menus import refresh_staff_menu
 from bot.handlers.staff.broadcast import DRAFT as BROADCAST_DRAFT
 from bot.handlers.staff.common import admin_only

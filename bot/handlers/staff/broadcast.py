@@ -18,12 +18,26 @@ from typing import Any
 
 from pydantic import BaseModel
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
 from bot.callbacks import pattern, unpack
 from bot.deps import BotContext
 from bot.handlers.common import END, Keyboard, answer, button, keyboard, send, show
-from bot.handlers.flow import PROMPT, ask, conversation, end_flows, reask, text_of, text_step
+from bot.handlers.flow import (
+    PROMPT,
+    ask,
+    conversation,
+    end_flows,
+    reask,
+    text_of,
+    text_step,
+)
 from bot.handlers.staff.common import staff_only
 from bot.persistence import persisted_model
 from bot.services import broadcast as service

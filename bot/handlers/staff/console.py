@@ -42,7 +42,14 @@ from bot.rules.errors import DomainError
 from bot.rules.states import CAPACITY_STATES, allowed_events
 from bot.services.booking import BookingDetails, Freed
 from bot.services.roles import Role, role_of
-from bot.services.staff import BadInput, ReviewResult, StaffService, UnitView, check_reviewable, parse_day
+from bot.services.staff import (
+    BadInput,
+    ReviewResult,
+    StaffService,
+    UnitView,
+    check_reviewable,
+    parse_day,
+)
 from bot.storage import repo
 from bot.storage.models import Booking, Unit
 from bot.texts import staff as t
@@ -70,7 +77,7 @@ class StaffDraft(BaseModel):
 
 def service(context: BotContext) -> StaffService:
     """The staff use cases over the application's dependencies."""
-    return StaffService.of(context.deps)
+    return context.deps.staff
 
 
 def staff_id(update: Update) -> int:

@@ -22,7 +22,13 @@ from bot.handlers.common import END, answer, button, keyboard, show
 from bot.handlers.flow import PROMPT, conversation, end_flows, reask, text_of, text_step
 from bot.handlers.staff.common import staff_only
 from bot.services.staff import parse_range as parse_staff_range
-from bot.services.stats import month_range, parse_range, period_stats, previous_month_range, range_problem
+from bot.services.stats import (
+    month_range,
+    parse_range,
+    period_stats,
+    previous_month_range,
+    range_problem,
+)
 from bot.texts import STALE_BUTTON
 from bot.texts import staff_units as t
 

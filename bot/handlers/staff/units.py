@@ -25,12 +25,27 @@ from typing import Any
 from pydantic import BaseModel
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
 from bot.callbacks import pattern, unpack
 from bot.deps import BotContext, Deps
 from bot.handlers.common import END, answer, button, keyboard, send, show
-from bot.handlers.flow import PROMPT, ask, conversation, discard_drafts, end_flows, reask, text_of, text_step
+from bot.handlers.flow import (
+    PROMPT,
+    ask,
+    conversation,
+    discard_drafts,
+    end_flows,
+    reask,
+    text_of,
+    text_step,
+)
 from bot.handlers.staff.common import actor, staff_only
 from bot.persistence import persisted_model
 from bot.rules.errors import DomainError
