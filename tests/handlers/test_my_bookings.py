@@ -11,9 +11,9 @@ from bot.rules.basket import BusinessType as B
 from bot.rules.states import BookingState
 from bot.storage import repo
 from bot.storage.models import Booking
-from tests.handlers.test_applicants import ID_B, PHONE_B
 from tests.conftest import at
 from tests.handlers.conftest import logged_in, make_unit
+from tests.handlers.test_applicants import ID_B, PHONE_B
 
 WED = date(2026, 12, 2)
 THU = date(2026, 12, 3)

@@ -16,8 +16,7 @@ import pytest
 from bot.notice import ACCEPT_LABEL
 from bot.texts import booking as tb
 from bot.texts import login as tl
-from tests.e2e.conftest import E2E, TOKEN
-from tests.e2e.conftest import e2e, node_modules, tgemu, tgemu_dir  # noqa: F401 - the e2e tier's fixtures
+from tests.e2e.conftest import E2E, TOKEN, e2e, node_modules, tgemu, tgemu_dir  # noqa: F401 - the e2e tier's fixtures
 from tests.security.test_log_privacy import CONTACT_PHONE, ID_NUMBER, OWN
 
 pytestmark = pytest.mark.e2e
