@@ -7,6 +7,8 @@ the tests drive is what runs.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -19,6 +21,7 @@ from bot.config import Settings
 from bot.deps import BotContext, Deps, deps_of
 from bot.handlers import register_all
 from bot.handlers.common import on_error
+from bot.jobs.reminders import CATCH_UP_KEY
 from bot.persistence import SqlitePersistence
 from bot.processing import PerUserProcessor
 from bot.storage.db import Database
@@ -89,7 +92,15 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
 
 
 async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """After shutdown (persistence flushed): close the database."""
+    """After shutdown (persistence flushed): stop a catch-up still sending, close the database.
+
+    A catch-up stopped mid-send leaves at most one claim unfinished; the next start resumes it.
+    """
+    task = application.bot_data.get(CATCH_UP_KEY)
+    if isinstance(task, asyncio.Task) and not task.done():
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
     await deps_of(application).db.close()
 
 

@@ -23,6 +23,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.deps import Deps, deps_of
 from bot.fake_telegram import FakeBotApi, FakeUser
+from bot.jobs.reminders import catch_up_done
 
 
 class Harness:
@@ -45,6 +46,8 @@ class Harness:
         await self.app.initialize()
         if self.app.post_init is not None:
             await self.app.post_init(self.app)
+        # Deterministic tests: the reminders' start-up catch-up is over before anyone acts.
+        await catch_up_done(self.app)
         await self.app.start()
         for user in self._users.values():
             user.app = self.app

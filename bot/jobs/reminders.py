@@ -99,11 +99,26 @@ def reminder_times(settings: Settings) -> ReminderTimes:
 # ---------------------------------------------------------------- scheduling
 
 
+CATCH_UP_KEY: Final = "reminders_catch_up"
+
+
 async def start_reminders(application: App) -> None:
-    """At start: mark this process's start, schedule the tick, catch up on what was missed."""
+    """At start: mark this process's start, schedule the tick, catch up on what was missed.
+
+    The catch-up runs in the background: polling starts only after start-up, so a
+    restart at 09:05 with a thousand release notices still to send must not hold up
+    the clerks' own updates. ``catch_up_done`` waits for it (tests, console).
+    """
     notifier_of(application)
     schedule_tick(application)
-    await run_due(application)
+    application.bot_data[CATCH_UP_KEY] = asyncio.create_task(run_due(application), name="reminders-catch-up")
+
+
+async def catch_up_done(application: App) -> None:
+    """Wait until the start-up catch-up has finished (if one was started)."""
+    task = application.bot_data.get(CATCH_UP_KEY)
+    if isinstance(task, asyncio.Task):
+        await task
 
 
 def schedule_tick(application: App) -> None:

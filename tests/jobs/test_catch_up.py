@@ -257,3 +257,35 @@ async def test_deadline_reminder_names_the_items_still_incomplete(harness: Harne
     [reminder] = [m for m in reminders_in(h, 1001) if m.startswith("⏰")]
     assert "已完善 1/3" in reminder and reminder.endswith("待完善：续办 1/2、续办 2/2")
     assert h.user(1001).last.labels == ["下一步，即将完成预约", "我的预约"]  # type: ignore[union-attr]
+
+
+async def test_start_up_catch_up_does_not_hold_up_clerks(harness: Harness) -> None:  # noqa: F811
+    """A restart at 09:05 with release notices to send answers clerks while they go out."""
+    from bot.app import build_application
+    from bot.jobs.reminders import catch_up_done
+
+    await logged_in(harness)
+    await harness.stop()
+    harness.clock.set(at("2026-12-02 09:05"))  # type: ignore[attr-defined]
+    gate = asyncio.Event()
+
+    async def slow_release(method: str, params: dict) -> None:
+        if method == "sendMessage" and "号源已开放预约" in str(params.get("text", "")):
+            await gate.wait()  # the release notice is stuck in flight
+
+    harness.api.behaviour = slow_release
+    app = build_application(harness.settings, clock=harness.clock, request=harness.api)
+    await app.initialize()
+    await asyncio.wait_for(app.post_init(app), 5)  # as run_polling does; must not wait for the catch-up
+    try:
+        clerk = harness.user(1001)
+        clerk.app = app
+        reply = await asyncio.wait_for(clerk.command("help"), 5)
+        assert "可用命令" in reply.text
+        gate.set()
+        await asyncio.wait_for(catch_up_done(app), 5)
+        assert any("号源已开放预约" in text for text in clerk.texts())
+    finally:
+        gate.set()
+        await app.shutdown()
+        await app.post_shutdown(app)
