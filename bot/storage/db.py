@@ -17,6 +17,21 @@ Migrations are the numbered ``NNNN_name.sql`` files in ``migrations/``, applied 
 order, each in one transaction together with its row in ``schema_version``.
 (``executescript`` commits any open transaction first, so each script is wrapped in
 its own ``BEGIN IMMEDIATE … COMMIT`` inside the script text and rolled back on error.)
+
+Trips to SQLite's thread are what an update waits for, so they are kept few:
+
+* a statement runs, returns its rows and closes its cursor in *one* trip
+  (``_Connection.execute``); the cursor handed back holds the rows already;
+* a transaction's ``BEGIN`` rides along with its first statement (a block that runs
+  none opens no transaction), and a read snapshot's closing ``COMMIT`` is queued
+  without waiting for it (the next statement on that thread runs after it);
+* ``Database.stats`` counts transactions, statements and waited-for trips
+  (``bot.storage.dbstats``).
+
+Values that change only when staff act (the calendar, a clerk's unit) are kept in
+``Database.cache`` (``bot.storage.cache``): every committed write names the tables it
+touched, which drops the values read from them; a commit by another process (seen
+through ``PRAGMA data_version`` when our next write begins) drops them all.
 """
 
 from __future__ import annotations
@@ -26,15 +41,20 @@ import logging
 import os
 import re
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import aiosqlite
+from aiosqlite.context import contextmanager as _aiosqlite_result
 
 from bot.rules.tz import TZ
+from bot.storage.cache import ALL_TABLES, ReadCache
+from bot.storage.dbstats import DbStats, record
 
 log = logging.getLogger(__name__)
 
@@ -100,14 +120,165 @@ async def _configure(conn: aiosqlite.Connection) -> None:
     conn.row_factory = aiosqlite.Row
 
 
+# The table a data-changing statement writes (for dropping cached reads of that table).
+_WRITTEN_TABLE = re.compile(
+    r"^\s*(?:INSERT(?:\s+OR\s+\w+)?\s+INTO|REPLACE\s+INTO|UPDATE(?:\s+OR\s+\w+)?|DELETE\s+FROM)\s+[\"`\[]?(\w+)",
+    re.IGNORECASE,
+)
+
+
+def written_table(sql: str) -> str | None:
+    """The table a data-changing statement writes (``ALL_TABLES`` for DDL), None for a read."""
+    match = _WRITTEN_TABLE.match(sql)
+    if match:
+        return match.group(1).lower()
+    head = sql.lstrip()[:6].upper()
+    return ALL_TABLES if head in ("CREATE", "DROP", "ALTER ") or head.startswith("ALTER") else None
+
+
+class _Prefetched(aiosqlite.Cursor):
+    """A cursor whose statement already ran and whose rows are already fetched: no more trips."""
+
+    def __init__(self, conn: aiosqlite.Connection, rows: list[Any], lastrowid: int | None, rowcount: int,
+                 description: Any) -> None:
+        self.iter_chunk_size = 256
+        self._conn = conn
+        self._rows = rows
+        self._pos = 0
+        self._lastrowid = lastrowid
+        self._rowcount = rowcount
+        self._description = description
+
+    async def fetchone(self) -> Any:
+        """The next row, or None."""
+        if self._pos >= len(self._rows):
+            return None
+        self._pos += 1
+        return self._rows[self._pos - 1]
+
+    async def fetchmany(self, size: int | None = None) -> list[Any]:
+        """Up to ``size`` more rows."""
+        size = size or self.iter_chunk_size
+        chunk = self._rows[self._pos:self._pos + size]
+        self._pos += len(chunk)
+        return chunk
+
+    async def fetchall(self) -> list[Any]:
+        """Every remaining row."""
+        rest = self._rows[self._pos:]
+        self._pos = len(self._rows)
+        return rest
+
+    async def close(self) -> None:
+        """Already closed on SQLite's thread."""
+
+    @property
+    def lastrowid(self) -> int | None:
+        """The rowid of the row the statement inserted."""
+        return self._lastrowid
+
+    @property
+    def rowcount(self) -> int:
+        """The rows the statement changed."""
+        return self._rowcount
+
+    @property
+    def description(self) -> Any:
+        """The result columns."""
+        return self._description
+
+
+class _Connection(aiosqlite.Connection):
+    """aiosqlite's connection, counting its work and running each statement in one trip.
+
+    ``pending_begin``: the BEGIN statement to run in the same trip as the next statement.
+    ``touched``: tables written since the transaction began.
+    """
+
+    def __init__(self, path: Path | str, stats: DbStats) -> None:
+        super().__init__(partial(sqlite3.connect, str(path), isolation_level=None), iter_chunk_size=256)
+        self.stats = stats
+        self.pending_begin: str | None = None
+        self.touched: set[str] = set()
+        self.data_version: int | None = None
+
+    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        record(self.stats, "hops")
+        return await super()._execute(fn, *args, **kwargs)
+
+    def _run(self, begin: str | None, sql: str, parameters: Any, many: bool) -> tuple[Any, ...]:
+        """On SQLite's thread: the pending BEGIN, the statement, all its rows, the cursor closed."""
+        conn = self._conn
+        if begin is not None:
+            if conn.in_transaction:
+                # A queued snapshot COMMIT that failed leaves a read open: end it first.
+                conn.rollback()
+            conn.execute(begin)
+            if begin == "BEGIN IMMEDIATE":
+                self.data_version = conn.execute("PRAGMA data_version").fetchone()[0]
+        cur = conn.executemany(sql, parameters) if many else conn.execute(sql, parameters)
+        try:
+            rows = cur.fetchall() if cur.description is not None else []
+            return rows, cur.lastrowid, cur.rowcount, cur.description
+        finally:
+            cur.close()
+
+    async def _statement(self, sql: str, parameters: Any, many: bool) -> _Prefetched:
+        begin, self.pending_begin = self.pending_begin, None
+        record(self.stats, "statements")
+        table = written_table(sql)
+        if table is not None:
+            self.touched.add(table)
+        try:
+            rows, lastrowid, rowcount, description = await self._execute(self._run, begin, sql, parameters, many)
+        except BaseException:
+            if begin is not None and not self._conn.in_transaction:
+                self.pending_begin = begin  # the BEGIN itself failed: still to do
+            raise
+        return _Prefetched(self, rows, lastrowid, rowcount, description)
+
+    @_aiosqlite_result
+    async def execute(self, sql: str, parameters: Iterable[Any] | None = None) -> aiosqlite.Cursor:
+        """Run one statement; the returned cursor already holds every row."""
+        return await self._statement(sql, () if parameters is None else parameters, False)
+
+    @_aiosqlite_result
+    async def executemany(self, sql: str, parameters: Iterable[Iterable[Any]]) -> aiosqlite.Cursor:
+        """Run one statement for each parameter set, in one trip."""
+        return await self._statement(sql, parameters, True)
+
+    @_aiosqlite_result
+    async def execute_fetchall(self, sql: str, parameters: Iterable[Any] | None = None) -> Iterable[sqlite3.Row]:
+        """Run one statement and return its rows."""
+        cur = await self._statement(sql, () if parameters is None else parameters, False)
+        return await cur.fetchall()
+
+    @_aiosqlite_result
+    async def executescript(self, sql_script: str) -> aiosqlite.Cursor:
+        """Run a script (migrations): it may change any table."""
+        record(self.stats, "statements")
+        self.touched.add(ALL_TABLES)
+        return await super().executescript(sql_script)
+
+    def end_quietly(self) -> None:
+        """Queue the COMMIT of a read snapshot without waiting for it."""
+        def commit() -> None:
+            if self._connection is not None and self._connection.in_transaction:
+                self._connection.execute("COMMIT")
+
+        self._tx.put_nowait((None, commit))
+
+
 class Database:
     """The bot's SQLite database file; open it, migrate it, run transactions on it."""
 
     def __init__(self, path: Path | str, *, migrations_dir: Path = MIGRATIONS_DIR) -> None:
         self.path = Path(path)
         self.migrations_dir = migrations_dir
-        self._writer: aiosqlite.Connection | None = None
-        self._reader: aiosqlite.Connection | None = None
+        self._writer: _Connection | None = None
+        self._reader: _Connection | None = None
+        self.stats = DbStats()
+        self.cache = ReadCache()
         self._write_lock = asyncio.Lock()
         self._read_lock = asyncio.Lock()
         self._write_owner: asyncio.Task[object] | None = None
@@ -124,11 +295,11 @@ class Database:
             # a failed aiosqlite.connect leaves its worker thread racing the closing loop.
             await asyncio.to_thread(_probe, self.path)
         # isolation_level=None: we issue BEGIN/COMMIT ourselves, sqlite3 adds none.
-        self._writer = await aiosqlite.connect(self.path, isolation_level=None)
+        self._writer = await _Connection(self.path, self.stats)
         try:
             await self._writer.execute("PRAGMA journal_mode = WAL")
             await _configure(self._writer)
-            self._reader = await aiosqlite.connect(self.path, isolation_level=None)
+            self._reader = await _Connection(self.path, self.stats)
             await _configure(self._reader)
         except BaseException:
             await self.close()
@@ -152,6 +323,10 @@ class Database:
     async def write(self) -> AsyncIterator[aiosqlite.Connection]:
         """A write transaction (BEGIN IMMEDIATE): commits on success, rolls back on error.
 
+        The BEGIN runs with the block's first statement, in the same trip to SQLite's
+        thread; a block that runs no statement opens no transaction. On commit the
+        cached values read from the tables the block wrote are dropped.
+
         Not reentrant: a write() inside a write() of the same task raises RuntimeError
         at once instead of waiting forever on its own lock (and stalling every writer).
         """
@@ -159,16 +334,28 @@ class Database:
         if self.writing():
             raise RuntimeError("db.write() inside db.write(): use the connection you already have")
         async with self._write_lock:
-            await conn.execute("BEGIN IMMEDIATE")
+            conn.pending_begin = "BEGIN IMMEDIATE"
+            conn.touched = set()
+            before = conn.data_version
             self._write_owner = asyncio.current_task()
             try:
                 yield conn
             except BaseException:
-                await conn.execute("ROLLBACK")
+                began = conn.pending_begin is None
+                conn.pending_begin = None
+                if began and conn.in_transaction:
+                    await conn.execute("ROLLBACK")
                 raise
             else:
-                await conn.execute("COMMIT")
+                if conn.pending_begin is None:  # the block ran statements: a transaction is open
+                    await conn.execute("COMMIT")
+                    record(self.stats, "write_transactions")
+                    if before is not None and conn.data_version != before:
+                        self.cache.clear()  # another process committed since our last write
+                    self.cache.written(conn.touched)
+                conn.pending_begin = None
             finally:
+                conn.touched = set()
                 self._write_owner = None
 
     def writing(self) -> bool:
@@ -177,22 +364,29 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A read-only snapshot of the last committed state."""
+        """A read-only snapshot of the last committed state.
+
+        The snapshot begins with the block's first statement and its end is queued
+        on SQLite's thread without waiting: a one-statement read is one trip.
+        """
         conn = self._require(self._reader)
         async with self._read_lock:
-            await conn.execute("BEGIN")
+            conn.pending_begin = "BEGIN"
             self._read_owner = asyncio.current_task()
             try:
                 yield conn
             finally:
                 self._read_owner = None
-                await conn.execute("COMMIT")
+                if conn.pending_begin is None:
+                    record(self.stats, "read_transactions")
+                    conn.end_quietly()
+                conn.pending_begin = None
 
     def reading(self) -> bool:
         """Whether the calling task is inside ``read()`` (holding the one reader: no slow calls there)."""
         return self._read_owner is not None and self._read_owner is asyncio.current_task()
 
-    def _require(self, conn: aiosqlite.Connection | None) -> aiosqlite.Connection:
+    def _require(self, conn: _Connection | None) -> _Connection:
         if conn is None:
             raise RuntimeError("database is not open")
         return conn
@@ -234,6 +428,8 @@ class Database:
                     raise
                 log.info("applied migration %04d_%s", migration.version, migration.name)
                 applied.append(migration.version)
+        if applied:
+            self.cache.clear()
         return applied
 
     async def backup(self, dest: Path | str) -> None:
