@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import traceback
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -46,8 +47,13 @@ class Clerk:
         return self.unit.id
 
 
+@lru_cache(maxsize=8192)
 def button(label: str, ns: str, action: str, *args: Any) -> InlineKeyboardButton:
-    """One inline button with packed callback data."""
+    """One inline button with packed callback data.
+
+    Buttons are immutable, and the same ones are drawn on every panel of every
+    clerk: each is built once and shared (building one is costly in PTB).
+    """
     return InlineKeyboardButton(label, callback_data=pack(ns, action, *args))
 
 

@@ -23,8 +23,8 @@ Trips to SQLite's thread are what an update waits for, so they are kept few:
 * a statement runs, returns its rows and closes its cursor in *one* trip
   (``_Connection.execute``); the cursor handed back holds the rows already;
 * a transaction's ``BEGIN`` rides along with its first statement (a block that runs
-  none opens no transaction), and a read snapshot's closing ``COMMIT`` is queued
-  without waiting for it (the next statement on that thread runs after it);
+  none opens no transaction), and a read snapshot is ended by the next read's first
+  trip (or, when the reader falls quiet, by a timer);
 * ``Database.stats`` counts transactions, statements and waited-for trips
   (``bot.storage.dbstats``).
 
@@ -61,6 +61,7 @@ log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent.parent / "migrations"
 _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 BUSY_TIMEOUT_MS = 10_000
+IDLE_SNAPSHOT_SECONDS = 0.2
 
 
 @dataclass(frozen=True)
@@ -211,7 +212,7 @@ class _Connection(aiosqlite.Connection):
         conn = self._conn
         if begin is not None:
             if conn.in_transaction:
-                # A queued snapshot COMMIT that failed leaves a read open: end it first.
+                # The reader's previous snapshot is still open (ended lazily): end it here.
                 conn.rollback()
             conn.execute(begin)
             if begin == "BEGIN IMMEDIATE":
@@ -279,6 +280,8 @@ class Database:
         self._reader: _Connection | None = None
         self.stats = DbStats()
         self.cache = ReadCache()
+        self._snapshot_open = False
+        self._idle_end: asyncio.TimerHandle | None = None
         self._write_lock = asyncio.Lock()
         self._read_lock = asyncio.Lock()
         self._write_owner: asyncio.Task[object] | None = None
@@ -307,6 +310,10 @@ class Database:
 
     async def close(self) -> None:
         """Close both connections; safe to call twice."""
+        if self._idle_end is not None:
+            self._idle_end.cancel()
+            self._idle_end = None
+        self._snapshot_open = False
         for conn in (self._reader, self._writer):
             if conn is not None:
                 await conn.close()
@@ -379,8 +386,29 @@ class Database:
                 self._read_owner = None
                 if conn.pending_begin is None:
                     record(self.stats, "read_transactions")
-                    conn.end_quietly()
+                    self._end_snapshot_when_idle()
                 conn.pending_begin = None
+
+    def _end_snapshot_when_idle(self) -> None:
+        """Leave the snapshot open: the next read ends it in its first trip, or a timer does.
+
+        Under load the next read comes within milliseconds and the end costs no trip
+        of its own; when the reader falls quiet the snapshot is ended after
+        ``IDLE_SNAPSHOT_SECONDS``, so it never holds back a WAL checkpoint for long.
+        """
+        self._snapshot_open = True
+        if self._idle_end is None:
+            self._idle_end = asyncio.get_running_loop().call_later(IDLE_SNAPSHOT_SECONDS, self._end_idle_snapshot)
+
+    def _end_idle_snapshot(self) -> None:
+        self._idle_end = None
+        if not self._snapshot_open or self._reader is None:
+            return
+        if self._read_lock.locked():
+            self._end_snapshot_when_idle()  # a read is running: look again later
+            return
+        self._snapshot_open = False
+        self._reader.end_quietly()
 
     def reading(self) -> bool:
         """Whether the calling task is inside ``read()`` (holding the one reader: no slow calls there)."""
