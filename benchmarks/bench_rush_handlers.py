@@ -37,7 +37,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +67,7 @@ from telegram import Update
 from telegram.ext import Application, SimpleUpdateProcessor, TypeHandler
 
 from bot.clock import ManualClock
-from bot.fake_telegram import FakeUser
+from bot.fake_telegram import FakeMessage, FakeUser
 from bot.harness import Harness
 from bot.notice import NOTICE_VERSION
 from bot.storage import repo
@@ -185,8 +185,13 @@ async def _drive(app: Application[Any, Any, Any, Any, Any, Any], users: list[Fak
 # ---------------------------------------------------------------- the floor
 
 
-async def run_floor(clerks: int, latency: float) -> RunResult:
-    """PTB's trivial floor: one handler that sends one reply, under the same load."""
+async def run_floor(clerks: int, latency: float, pressed: dict[str, FakeMessage] | None = None) -> RunResult:
+    """PTB's trivial floor: one handler that sends one reply, under the same load.
+
+    ``pressed``: for each button step, the panel the bot's clerks pressed on (from the
+    bot's run): the floor's presses carry the same message, keyboard and all, so both
+    sides parse the same incoming updates.
+    """
     api = IndexedBotApi()
 
     async def reply(update: Update, context: Any) -> None:
@@ -216,9 +221,9 @@ async def run_floor(clerks: int, latency: float) -> RunResult:
             return user.update_for(text="/book", entities=[{"type": "bot_command", "offset": 0, "length": 5}])
         if step in ("name", "phone"):
             return user.update_for(text="李雷" if step == "name" else "13800138000")
-        newest = api.newest(user.chat_id)
-        assert newest is not None
-        return user.callback_update(f"bk:{step}", newest)
+        shown = (pressed or {}).get(step) or api.newest(user.chat_id)
+        assert shown is not None
+        return user.callback_update(f"bk:{step}", replace(shown, chat_id=user.chat_id))
 
     api.behaviour = _behaviour(latency)
     try:
@@ -258,14 +263,20 @@ async def prepare(h: Harness, clerks: int, capacity: int) -> None:
             await repo.set_notice_version(conn, 10_000 + i, NOTICE_VERSION, now)
 
 
-def bot_step(api: IndexedBotApi, slot_label: str) -> Any:
-    """How a clerk makes each step of the flow (None: the button is not there)."""
+def bot_step(api: IndexedBotApi, slot_label: str, pressed: dict[str, FakeMessage]) -> Any:
+    """How a clerk makes each step of the flow (None: the button is not there).
+
+    The first panel pressed at each step is kept in ``pressed`` (for the floor).
+    """
 
     def press(user: FakeUser, *labels: str) -> Update | None:
         for label in labels:
             found = api.find_button(user.chat_id, label)
             if found is not None:
-                return user.callback_update(found[1], found[0])
+                update = user.callback_update(found[1], found[0])
+                assert update.callback_query is not None
+                pressed.setdefault(_step_of(found[1]), found[0])
+                return update
         return None
 
     def next_update(user: FakeUser, step: str) -> Update | None:
@@ -279,7 +290,10 @@ def bot_step(api: IndexedBotApi, slot_label: str) -> Any:
             return user.update_for(text="13800138000")
         if step == "add":
             newest = api.newest(user.chat_id)
-            return user.callback_update("bk:add:new", newest) if newest is not None else None
+            if newest is None:
+                return None
+            pressed.setdefault("add", newest)
+            return user.callback_update("bk:add:new", newest)
         if step == "query":
             return press(user, t.QUERY_LABEL)
         if step == "slot":
@@ -289,8 +303,15 @@ def bot_step(api: IndexedBotApi, slot_label: str) -> Any:
     return next_update
 
 
+def _step_of(data: str) -> str:
+    """The benchmark step a pressed button's data belongs to."""
+    action = data.split(":")[1] if ":" in data else data
+    return {"contact": "contact", "query": "query", "slot": "slot", "confirm": CONFIRM}.get(action, action)
+
+
 async def run_bot(clerks: int, latency: float, *, db_path: Path | None = None, prepared: bool = False,
-                  slot_label: str = "12月2日（周三）上午") -> BotRun:
+                  slot_label: str = "12月2日（周三）上午",
+                  pressed: dict[str, FakeMessage] | None = None) -> BotRun:
     """The bot under the rush; ``prepared``: the database at ``db_path`` already holds the clerks."""
     with tempfile.TemporaryDirectory() as tmp:
         path = db_path or Path(tmp) / "rush.sqlite3"
@@ -313,7 +334,8 @@ async def run_bot(clerks: int, latency: float, *, db_path: Path | None = None, p
         persist0 = DbStats()
         persist0.add(db.stats)
         hits0, loads0 = db.cache.hits, db.cache.loads
-        result = await _drive(h.app, users, bot_step(api, slot_label), records, waiters, STEPS)
+        result = await _drive(h.app, users, bot_step(api, slot_label, {} if pressed is None else pressed),
+                              records, waiters, STEPS)
         await h.flush()
         persistence = DbStats()
         persistence.add(db.stats)
@@ -370,8 +392,9 @@ def per_step(records: list[Record]) -> dict[str, dict[str, float]]:
 
 async def rush(clerks: int, latency: float, *, check: bool) -> list[str]:
     """Run floor and bot at ``clerks``; print the figures; return the missed targets (if ``check``)."""
-    floor = await run_floor(clerks, latency)
-    bot = await run_bot(clerks, latency)
+    pressed: dict[str, FakeMessage] = {}
+    bot = await run_bot(clerks, latency, pressed=pressed)
+    floor = await run_floor(clerks, latency, pressed)
     b = bot.result
     steps = per_step(b.records)
     confirms = [r for r in b.records if r.step == CONFIRM]

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ConversationHandler
 
 from bot import texts
 from bot.callbacks import pack
 from bot.deps import BotContext, deps_of
+from bot.processing import alongside
 from bot.storage.models import TgUser, Unit
 from bot.texts import booking as booking_texts
 
@@ -106,12 +107,20 @@ async def show(update: Update, context: BotContext, text: str, markup: Keyboard 
 
 
 async def answer(update: Update, text: str | None = None, *, alert: bool = False) -> None:
-    """Answer the pressed button (every press is answered, STYLE §6)."""
+    """Answer the pressed button (every press is answered, STYLE §6).
+
+    The answer runs alongside the rest of the step (the panel edit does not wait for
+    it); the update is done only once it is answered.
+    """
     if update.callback_query is not None:
-        try:
-            await update.callback_query.answer(text, show_alert=alert)
-        except BadRequest:
-            log.debug("callback query already answered or too old")
+        await alongside(_answer(update.callback_query, text, alert))
+
+
+async def _answer(query: CallbackQuery, text: str | None, alert: bool) -> None:
+    try:
+        await query.answer(text, show_alert=alert)
+    except BadRequest:
+        log.debug("callback query already answered or too old")
 
 
 async def current_clerk(update: Update, context: BotContext, *, quiet: bool = False) -> Clerk | None:

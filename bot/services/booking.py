@@ -88,11 +88,8 @@ class BookingService:
     async def calendar(self, conn: repo.Conn | None = None) -> WorkCalendar:
         """The working calendar with the staff overrides and confirmed years applied.
 
-        Kept in the database's read cache until staff change it; a write transaction
-        (``conn`` inside ``db.write()``) reads it afresh.
+        Kept in the database's read cache until staff change it (``bot.storage.cache``).
         """
-        if conn is not None and self.db.writing():
-            return await _load_calendar(conn)
 
         async def load() -> WorkCalendar:
             if conn is not None:
@@ -103,10 +100,8 @@ class BookingService:
         return await self.db.cache.get("calendar", CALENDAR_TABLES, load)
 
     async def _closed_dates(self, conn: repo.Conn, today: date) -> dict[date, str]:
-        """Staff-closed dates of the next 60 days (cached like the calendar outside writes)."""
+        """Staff-closed dates of the next 60 days (cached like the calendar)."""
         end = today + timedelta(days=60)
-        if self.db.writing():
-            return await repo.closed_dates(conn, today, end)
 
         async def load() -> dict[date, str]:
             return await repo.closed_dates(conn, today, end)

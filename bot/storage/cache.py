@@ -17,9 +17,13 @@ How a value becomes stale, and how the cache learns of it:
 
 A value loaded while a write was committing is stamped with the generations seen
 *before* the load, so it is reloaded on the next ``get``. Values must be immutable
-(frozen models, tuples): every caller shares them. Inside a write transaction use
-cases read the database itself, never the cache: their checks must see the rows
-they are about to change.
+(frozen models, tuples): every caller shares them.
+
+Inside a write transaction a cached value is as current as the database for this
+process's writes (they all committed before ours took the write lock). Only a
+commit by another process in the last moments before ours could be missed; the
+only other processes are the command-line tools, which do not change what is
+cached by the booking path (the calendar, closed dates).
 """
 
 from __future__ import annotations
