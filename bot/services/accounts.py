@@ -561,7 +561,7 @@ class AccountService:
                 unit = await repo.get_unit(conn, user.unit_id)
             return (user, unit) if unit is not None else None
 
-        return await self.db.cache.get(("clerk", user_id), ("tg_users", "units"), load)
+        return await self.db.cached(("clerk", user_id), ("tg_users", "units"), load)
 
     async def unit_by_username(self, username: str) -> Unit | None:
         """The unit with this username (case-insensitive), or None."""

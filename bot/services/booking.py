@@ -97,7 +97,7 @@ class BookingService:
             async with self.db.read() as fresh:
                 return await _load_calendar(fresh)
 
-        return await self.db.cache.get("calendar", CALENDAR_TABLES, load)
+        return await self.db.cached("calendar", CALENDAR_TABLES, load)
 
     async def _closed_dates(self, conn: repo.Conn, today: date) -> dict[date, str]:
         """Staff-closed dates of the next 60 days (cached like the calendar)."""
@@ -106,7 +106,7 @@ class BookingService:
         async def load() -> dict[date, str]:
             return await repo.closed_dates(conn, today, end)
 
-        return dict(await self.db.cache.get(("closed_dates", today), ("closed_dates",), load))
+        return dict(await self.db.cached(("closed_dates", today), ("closed_dates",), load))
 
     async def _window(self, conn: repo.Conn) -> tuple[WorkCalendar, list[date]]:
         now = self.clock.now()

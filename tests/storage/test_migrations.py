@@ -44,7 +44,7 @@ async def test_migrating_twice_changes_nothing(tmp_path: Path) -> None:
     before = _schema(path)
     async with Database(path) as db:
         assert await db.migrate() == []
-        assert await db.schema_version() == len(discover_migrations())
+        assert await db.schema_version() == max(m.version for m in discover_migrations())
     assert _schema(path) == before
 
 
@@ -61,11 +61,28 @@ async def test_failing_migration_is_rolled_back_whole(tmp_path: Path) -> None:
     assert "a" in tables and "b" not in tables
 
 
-def test_migration_numbers_have_no_gaps(tmp_path: Path) -> None:
+def test_migration_numbers_are_unique(tmp_path: Path) -> None:
     (tmp_path / "0001_a.sql").write_text("")
-    (tmp_path / "0003_c.sql").write_text("")
-    with pytest.raises(RuntimeError, match="without gaps"):
+    (tmp_path / "0001_b.sql").write_text("")
+    with pytest.raises(RuntimeError, match="unique"):
         discover_migrations(tmp_path)
+
+
+async def test_a_lower_migration_landing_after_a_higher_one_is_still_applied(tmp_path: Path) -> None:
+    """Numbers are reserved per change and may land out of order: gaps are filled later."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "0001_a.sql").write_text("CREATE TABLE a (x INTEGER);")
+    (folder / "0008_h.sql").write_text("CREATE TABLE h (x INTEGER);")
+    path = tmp_path / "db.sqlite3"
+    async with Database(path, migrations_dir=folder) as db:
+        assert await db.migrate() == [1, 8]
+    (folder / "0005_e.sql").write_text("CREATE TABLE e (x INTEGER);")
+    async with Database(path, migrations_dir=folder) as db:
+        assert await db.migrate() == [5]
+        assert await db.applied_migrations() == {1, 5, 8}
+        assert await db.schema_version() == 8
+    assert {"a", "e", "h"} <= {name for name, _ in _schema(path)}
 
 
 async def test_pragmas_wal_and_foreign_keys(db: Database) -> None:
@@ -78,7 +95,7 @@ async def test_pragmas_wal_and_foreign_keys(db: Database) -> None:
 
 async def test_deleted_content_is_overwritten(db: Database) -> None:
     """secure_delete on both connections: a dropped draft leaves no readable bytes behind."""
-    for conn in (db._writer, db._reader):  # noqa: SLF001 - both connections of the file
+    for conn in (db._writer, *db._readers):  # noqa: SLF001 - every connection of the file
         async with conn.execute("PRAGMA secure_delete") as cur:
             assert (await cur.fetchone())[0] == 1
 
