@@ -59,9 +59,33 @@ def button(label: str, ns: str, action: str, *args: Any) -> InlineKeyboardButton
 
 
 def keyboard(*rows: list[InlineKeyboardButton] | InlineKeyboardButton | None) -> InlineKeyboardMarkup:
-    """An inline keyboard from rows (a single button is a row of one; None rows are skipped)."""
-    built = [[r] if isinstance(r, InlineKeyboardButton) else r for r in rows if r]
-    return InlineKeyboardMarkup(built)
+    """An inline keyboard from rows (a single button is a row of one; None rows are skipped).
+
+    The same panels are drawn for every clerk: each distinct keyboard is built, and
+    turned into Bot API JSON, once (``_Keyboard``).
+    """
+    return _keyboard(tuple((r,) if isinstance(r, InlineKeyboardButton) else tuple(r) for r in rows if r))
+
+
+class _Keyboard(InlineKeyboardMarkup):
+    """An inline keyboard that computes its Bot API form once (it is immutable)."""
+
+    __slots__ = ("_as_dict",)
+
+    def to_dict(self, recursive: bool = True) -> dict[str, Any]:
+        if not recursive:
+            return super().to_dict(recursive)
+        try:
+            return self._as_dict
+        except AttributeError:
+            with self._unfrozen():
+                self._as_dict: dict[str, Any] = super().to_dict()
+            return self._as_dict
+
+
+@lru_cache(maxsize=4096)
+def _keyboard(rows: tuple[tuple[InlineKeyboardButton, ...], ...]) -> InlineKeyboardMarkup:
+    return _Keyboard(rows)
 
 
 def main_menu_keyboard() -> InlineKeyboardMarkup:

@@ -28,6 +28,8 @@ Trips to SQLite's thread are what an update waits for, so they are kept few:
 * a transaction's ``BEGIN`` rides along with its first statement (a block that runs
   none opens no transaction), and a read snapshot is ended by the next read's first
   trip (or, when the reader falls quiet, by a timer);
+* a read statement proven quick (``QuickStatements``: timed on the thread first)
+  runs directly on the loop's thread; scans never qualify;
 * inside a write transaction, once SQLite's write lock is held, the statements run
   directly on the loop's thread: a write unit of work costs two trips (BEGIN with
   its first statement, COMMIT), so the write lock is held for microseconds per
@@ -49,6 +51,7 @@ import logging
 import os
 import re
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -72,6 +75,9 @@ _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 BUSY_TIMEOUT_MS = 10_000
 IDLE_SNAPSHOT_SECONDS = 0.2
 READERS = 3
+LEARN_RUNS = 5
+QUICK_SECONDS = 0.0005
+SLOW_INLINE_SECONDS = 0.005
 
 
 @dataclass(frozen=True)
@@ -203,6 +209,47 @@ class _Prefetched(aiosqlite.Cursor):
         return self._description
 
 
+class QuickStatements:
+    """Which read statements are quick enough to run on the event loop's thread.
+
+    Every statement starts out on SQLite's thread, timed there. One whose first
+    ``LEARN_RUNS`` runs each took under ``QUICK_SECONDS`` (a lookup by key, a short
+    index range) runs directly from then on, sparing the trip — which costs more
+    than such a statement. One that, run directly, ever takes longer than
+    ``SLOW_INLINE_SECONDS`` (a cold cache, a grown table) goes back to the thread
+    for good. Scans over many rows (exports, statistics) never qualify, so they
+    never hold up the loop.
+    """
+
+    def __init__(self) -> None:
+        self._runs: dict[str, int] = {}
+        self._quick: set[str] = set()
+        self._slow: set[str] = set()
+
+    def __contains__(self, sql: object) -> bool:
+        return sql in self._quick
+
+    def learn(self, sql: str, seconds: float) -> None:
+        """One run of ``sql`` on SQLite's thread took ``seconds``."""
+        if sql in self._slow:
+            return
+        if seconds >= QUICK_SECONDS:
+            self._slow.add(sql)
+            self._runs.pop(sql, None)
+            return
+        runs = self._runs.get(sql, 0) + 1
+        if runs >= LEARN_RUNS:
+            self._runs.pop(sql, None)
+            self._quick.add(sql)
+        else:
+            self._runs[sql] = runs
+
+    def demote(self, sql: str) -> None:
+        """``sql`` was slow when run directly: back to SQLite's thread, for good."""
+        self._quick.discard(sql)
+        self._slow.add(sql)
+
+
 class _Connection(aiosqlite.Connection):
     """aiosqlite's connection, counting its work and running each statement in one trip.
 
@@ -218,6 +265,7 @@ class _Connection(aiosqlite.Connection):
         self.stats = stats
         self.pending_begin: str | None = None
         self.inline = False
+        self.quick: QuickStatements | None = None
         self.snapshot_open = False
         self.in_use = False
         self.touched: set[str] = set()
@@ -228,7 +276,8 @@ class _Connection(aiosqlite.Connection):
         return await super()._execute(fn, *args, **kwargs)
 
     def _run(self, begin: str | None, sql: str, parameters: Any, many: bool) -> tuple[Any, ...]:
-        """On SQLite's thread: the pending BEGIN, the statement, all its rows, the cursor closed."""
+        """The pending BEGIN, the statement, all its rows, the cursor closed; and how long it took."""
+        started = time.perf_counter()
         conn = self._conn
         if begin is not None:
             self.snapshot_open = False
@@ -241,7 +290,7 @@ class _Connection(aiosqlite.Connection):
         cur = conn.executemany(sql, parameters) if many else conn.execute(sql, parameters)
         try:
             rows = cur.fetchall() if cur.description is not None else []
-            return rows, cur.lastrowid, cur.rowcount, cur.description
+            return rows, cur.lastrowid, cur.rowcount, cur.description, time.perf_counter() - started
         finally:
             cur.close()
 
@@ -252,10 +301,15 @@ class _Connection(aiosqlite.Connection):
         if table is not None:
             self.touched.add(table)
         try:
-            if self.inline and begin is None and not many:
-                rows, lastrowid, rowcount, description = self._run(None, sql, parameters, False)
+            if not many and ((self.inline and begin is None) or (self.quick is not None and sql in self.quick)):
+                rows, lastrowid, rowcount, description, took = self._run(begin, sql, parameters, False)
+                if self.quick is not None and took > SLOW_INLINE_SECONDS:
+                    self.quick.demote(sql)
             else:
-                rows, lastrowid, rowcount, description = await self._execute(self._run, begin, sql, parameters, many)
+                rows, lastrowid, rowcount, description, took = await self._execute(
+                    self._run, begin, sql, parameters, many)
+                if self.quick is not None and not many:
+                    self.quick.learn(sql, took)
         except BaseException:
             if begin is not None and not self._conn.in_transaction:
                 self.pending_begin = begin  # the BEGIN itself failed: still to do
@@ -285,13 +339,10 @@ class _Connection(aiosqlite.Connection):
         self.touched.add(ALL_TABLES)
         return await super().executescript(sql_script)
 
-    def end_quietly(self) -> None:
-        """Queue the COMMIT of a read snapshot without waiting for it."""
-        def commit() -> None:
-            if self._connection is not None and self._connection.in_transaction:
-                self._connection.execute("COMMIT")
-
-        self._tx.put_nowait((None, commit))
+    def end_snapshot(self) -> None:
+        """End an open read snapshot (on a reader nobody is using: its thread is idle)."""
+        if self._connection is not None and self._connection.in_transaction:
+            self._connection.rollback()
 
 
 class Database:
@@ -306,6 +357,7 @@ class Database:
         self._reader_count = readers
         self.stats = DbStats()
         self.cache = ReadCache()
+        self.quick = QuickStatements()
         self._idle_end: asyncio.TimerHandle | None = None
         self._write_lock = asyncio.Lock()
         self._write_owner: asyncio.Task[object] | None = None
@@ -328,6 +380,7 @@ class Database:
             await _configure(self._writer)
             for _ in range(self._reader_count):
                 reader = await _Connection(self.path, self.stats)
+                reader.quick = self.quick
                 self._readers.append(reader)
                 await _configure(reader)
             for reader in self._readers:
@@ -461,7 +514,7 @@ class Database:
         for conn in self._readers:
             if conn.snapshot_open and not conn.in_use:
                 conn.snapshot_open = False
-                conn.end_quietly()
+                conn.end_snapshot()
         if any(c.snapshot_open for c in self._readers):
             self._end_snapshots_when_idle()  # a reader still busy: look again later
 
