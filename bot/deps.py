@@ -16,6 +16,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.services.accounts import AccountService
 from bot.services.applicants import ApplicantService
+from bot.services.arrival import ArrivalService
 from bot.services.booking import BookingService
 from bot.services.changes import ChangeService
 from bot.services.evaluation import EvaluationService
@@ -36,6 +37,7 @@ class Deps:
     changes: ChangeService
     evaluations: EvaluationService
     staff: StaffService
+    arrivals: ArrivalService
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock, db: Database) -> Deps:
@@ -50,6 +52,7 @@ class Deps:
             changes=ChangeService(db, settings, clock, bookings),
             evaluations=EvaluationService(db, clock),
             staff=StaffService(db, settings, clock, bookings),
+            arrivals=ArrivalService(db, settings, clock),
             accounts=AccountService(
                 db,
                 clock,

@@ -26,6 +26,7 @@ from bot.handlers.staff import (
     broadcast,
     calendar,
     capacity,
+    checkin,
     console,
     export,
     stats,
@@ -33,11 +34,12 @@ from bot.handlers.staff import (
 )
 
 CLERK_FLOWS = (login, applicants, booking, my_bookings, history, account)
-STAFF_AREAS = (units, broadcast, stats, console, capacity, calendar, admin, export)
+STAFF_AREAS = (units, broadcast, stats, console, checkin, capacity, calendar, admin, export)
 
 
 def register_all(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Add every handler of the bot to ``application``."""
+    checkin.register_deep_link(application)  # before /start: it must see ci_ codes first
     start.register(application)
     flow.register(application)
     for module in (*CLERK_FLOWS, *STAFF_AREAS):

@@ -149,6 +149,11 @@ def day_mark(
     return DayMark.WAITING
 
 
+def can_check_in(state: BookingState, day: date, checked_in: datetime | None, today: date) -> bool:
+    """A booking is checked in once, on its date, while it is active."""
+    return state in ACTIVE_STATES and checked_in is None and day == today
+
+
 def session_ended(spec: SessionSpec, day: date, now: datetime) -> bool:
     """Whether the session of ``day`` is over at ``now``."""
     return now >= datetime.combine(day, spec.end, tzinfo=TZ)

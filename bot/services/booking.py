@@ -35,7 +35,9 @@ from bot.rules.window import (
     change_deadline,
     next_opening,
 )
-from bot.storage import repo
+from bot.services.arrival import reflow_session
+from bot.storage import arrivals, repo
+from bot.storage.arrivals import ArrivalRow
 from bot.storage.db import Database
 from bot.storage.models import Booking, Item
 
@@ -190,6 +192,7 @@ class BookingService:
                 raise AlreadyBookedThatDay(texts.already_booked(day, code)) from None
             for business, ordinal, _ in item_slots(counts):
                 await repo.insert_item(conn, booking_id, business, ordinal)
+            await reflow_session(conn, self.settings, day, session, now.date())
             await repo.audit(
                 conn, actor=_actor(user_id), entity="booking", entity_id=booking_id, action="book", now=now,
                 after={"code": code, "date": day.isoformat(), "session": session, "minutes": minutes,
@@ -245,6 +248,7 @@ class BookingService:
         if not await repo.set_booking_state(conn, booking.id, booking.state, new_state, now, reason):
             raise BookingRefused(texts.BOOKING_NOT_ACTIVE)
         await repo.return_minutes(conn, booking.date, booking.session, booking.minutes)
+        await reflow_session(conn, self.settings, booking.date, booking.session, now.date())
         await repo.audit(
             conn, actor=actor, entity="booking", entity_id=booking.id, action=event, now=now,
             before={"state": booking.state.value}, after={"state": new_state.value, "reason": reason},
@@ -277,6 +281,8 @@ class BookingService:
             await self._take(conn, day, session, booking.minutes)
             await repo.return_minutes(conn, booking.date, booking.session, booking.minutes)
             await repo.move_booking(conn, booking.id, day, session, now)
+            await reflow_session(conn, self.settings, day, session, now.date())
+            await reflow_session(conn, self.settings, booking.date, booking.session, now.date())
             await repo.audit(
                 conn, actor=_actor(user_id), entity="booking", entity_id=booking.id, action="reschedule", now=now,
                 before={"date": booking.date.isoformat(), "session": booking.session},
@@ -302,10 +308,11 @@ class BookingService:
             unit = await repo.get_unit(conn, booking.unit_id)
             items = await repo.items_of(conn, booking.id)
             evaluation = await repo.get_evaluation(conn, booking.id)
+            arrival = await arrivals.get(conn, booking.id)
             cal = await self.calendar(conn)
         deadline = change_deadline(booking.date, cal)
         changeable = booking.state in ACTIVE_STATES and self.clock.now() < deadline
-        return BookingDetails(booking, unit.name if unit else "", items, deadline, changeable, evaluation)
+        return BookingDetails(booking, unit.name if unit else "", items, deadline, changeable, evaluation, arrival)
 
     async def items(self, booking_id: int) -> list[Item]:
         """A booking's items in display order."""
@@ -341,3 +348,4 @@ class BookingDetails:
     deadline: datetime
     changeable: bool
     evaluation: tuple[int, str] | None
+    arrival: ArrivalRow | None = None  # the suggested time, check-in token and check-in

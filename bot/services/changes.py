@@ -29,6 +29,7 @@ from bot.rules.capacity import Availability
 from bot.rules.errors import BookingRefused, SessionClosed, SessionFull
 from bot.rules.states import ACTIVE_STATES, BookingState, transition
 from bot.rules.window import can_change
+from bot.services.arrival import reflow_session
 from bot.services.booking import BookingDetails, BookingService, ChangeNotAllowed, Freed
 from bot.storage import repo
 from bot.storage.db import Database
@@ -191,6 +192,7 @@ class ChangeService:
                     await repo.insert_item(conn, booking.id, business, ordinal)
             if delta:
                 await repo.set_booking_minutes(conn, booking.id, minutes, now)
+                await reflow_session(conn, self.settings, booking.date, booking.session, now.date())
             state = await self._follow_items(conn, booking, now)
             await repo.audit(
                 conn, actor=_actor(user_id), entity="booking", entity_id=booking.id, action="change_counts",

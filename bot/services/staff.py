@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Literal, get_args
 
 from bot import texts
 from bot.clock import Clock
 from bot.config import Settings
 from bot.rules.applicant import mask_phone
+from bot.rules.arrival import DayMark, day_mark
 from bot.rules.basket import BusinessType
 from bot.rules.calendar import DayInfo, DayKind, WorkCalendar
 from bot.rules.capacity import Availability, SessionSpec, availability
@@ -25,8 +26,9 @@ from bot.rules.errors import BookingRefused, DomainError
 from bot.rules.freeze import FreezeStatus, freeze_status, month_key
 from bot.rules.states import ACTIVE_STATES, CAPACITY_STATES, BookingState, transition
 from bot.rules.window import bookable_dates, next_opening
+from bot.services.arrival import reflow_session
 from bot.services.booking import BookingService
-from bot.storage import repo
+from bot.storage import arrivals, repo
 from bot.storage.db import Database
 from bot.storage.models import AuditEntry, Booking, Item, TgUser, Unit
 from bot.texts import staff as t
@@ -135,6 +137,9 @@ class ScheduleEntry:
     booking: Booking
     unit_name: str
     items: list[Item]
+    at: time | None = None  # suggested arrival time (SPEC §4)
+    mark: DayMark | None = None  # arrived / late / done … at the time the schedule was read
+    checked_in_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -279,15 +284,21 @@ class StaffService:
             usage = await repo.slot_usage(conn, [day])
             closed = await repo.closed_dates(conn, day, day)
             bookings = await repo.bookings_on(conn, day)
+            facts = await arrivals.of_bookings(conn, [b.id for b in bookings])
             entries: dict[str, list[ScheduleEntry]] = {}
             ended = 0
-            for b in bookings:
+            now = self.clock.now()
+            # In arrival order: the order in which the bookings entered their session.
+            for b in sorted(bookings, key=lambda b: facts[b.id].queue_seq if b.id in facts else b.id):
                 if b.state not in CAPACITY_STATES:
                     ended += 1
                     continue
                 unit = await repo.get_unit(conn, b.unit_id)
+                a = facts.get(b.id)
+                at, checked = (a.promised, a.checked_in_at) if a else (None, None)
                 entries.setdefault(b.session, []).append(
-                    ScheduleEntry(b, unit.name if unit else "", await repo.items_of(conn, b.id))
+                    ScheduleEntry(b, unit.name if unit else "", await repo.items_of(conn, b.id),
+                                  at, day_mark(b.state, day, at, checked, now), checked)
                 )
         sessions = [
             SessionSchedule(a.session, a.capacity, a.used, a.closed, entries.get(a.session.key, []))
@@ -473,6 +484,7 @@ class StaffService:
         async with self.db.write() as conn:
             old = (await repo.slot_usage(conn, [day])).get((day, session))
             await repo.set_slot_capacity(conn, day, session, minutes)
+            await reflow_session(conn, self.settings, day, session, now.date())
             await repo.audit(
                 conn, actor=_actor(staff_id), entity="capacity", entity_id=f"{day.isoformat()}:{session}",
                 action="set_capacity", now=now,

@@ -12,12 +12,14 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from bot.rules.applicant import mask_id_number, mask_phone
+from bot.rules.arrival import DayMark
 from bot.rules.calendar import DayInfo
 from bot.rules.freeze import FreezeStatus
 from bot.rules.states import BookingState
 from bot.rules.tz import TZ
 from bot.storage.models import AuditEntry, Booking, Item
 from bot.texts import WEEKDAYS, fmt_date, fmt_full_date, fmt_instant
+from bot.texts.arrival import board_counts, board_line, card_arrival
 from bot.texts.booking import count_items, items_line
 
 if TYPE_CHECKING:
@@ -335,12 +337,15 @@ def schedule(s: DaySchedule, *, limit: int) -> str:
         lines += ["", f"【{session.spec.label} {session.spec.hours}】已约 {session.used}/{session.capacity} 分钟{state}"]
         if not session.entries:
             lines.append("（无预约）")
+        marks = [e.mark for e in session.entries if e.mark is not None]
+        if any(m is not DayMark.WAITING for m in marks):
+            lines.append(board_counts(marks))
         for e in session.entries:
             if shown >= limit:
                 break
             shown += 1
             b = e.booking
-            lines.append(f"· {b.code} {e.unit_name}")
+            lines.append(f"· {board_line(e.at, e.mark, e.checked_in_at)}｜{b.code} {e.unit_name}")
             lines.append(f"  {items_line(count_items(i.business for i in e.items))}｜{b.minutes}分钟｜{b.state.label}")
             lines.append(f"  经办人 {_contact(b)}")
     total = len(s.entries)
@@ -374,6 +379,7 @@ def booking_view(d: BookingDetails, spec: SessionSpec | None, note: str = "") ->
         f"状态：{b.state.label}",
         f"单位：{d.unit_name}",
         f"日期：{fmt_full_date(b.date)} {spec.label + ' ' + spec.hours if spec else b.session}",
+        *card_arrival(d.arrival),
         f"业务：{items_line(count_items(i.business for i in d.items))}（共{b.minutes}分钟）",
         f"经办人：{_contact(b)}",
         "申请人：",
