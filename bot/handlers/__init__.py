@@ -15,6 +15,7 @@ from bot.handlers import (
     account,
     applicants,
     booking,
+    checkin_link,
     flow,
     history,
     login,
@@ -39,7 +40,7 @@ STAFF_AREAS = (units, broadcast, stats, console, checkin, capacity, calendar, ad
 
 def register_all(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Add every handler of the bot to ``application``."""
-    checkin.register_deep_link(application)  # before /start: it must see ci_ codes first
+    checkin_link.register(application)  # before /start: it must see ci_ codes first
     start.register(application)
     flow.register(application)
     for module in (*CLERK_FLOWS, *STAFF_AREAS):

@@ -75,6 +75,7 @@ async def send_calendar(context: BotContext, chat_id: int, details: BookingDetai
         code=b.code, day=b.date, session=spec, summary=t.ics_summary(b.code),
         location=deps.settings.bot_centre_address,
         description=f"预约编号 {b.code}；{deps.settings.bot_centre_name}", stamp=deps.clock.now(),
+        arrival=details.arrival.promised if details.arrival else None,
     )
     await context.bot.send_document(chat_id, io.BytesIO(data), filename=f"{b.code}.ics", caption=caption)
 

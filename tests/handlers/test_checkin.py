@@ -52,16 +52,21 @@ async def others(h: Harness, count: int, *, session: str = "am", minutes_of_new:
             unit_id=unit_id, user_id=None, day=DEC2, session=session, counts={NEW: minutes_of_new},
             contact_name="王五", contact_phone="13900139000",
         )
-        now = h.clock.now()
-        async with h.deps.db.write() as conn:  # applicants filled: 待办理
-            for item, (name, id_number) in zip(await repo.items_of(conn, booking.id), APPLICANTS, strict=True):
-                await repo.fill_item(conn, item.id, {
-                    "name": name, "id_type": "居民身份证", "id_number": id_number, "phone": "13912345678",
-                    "permit_number": None, "change_description": None,
-                }, now)
-            await repo.set_booking_state(conn, booking.id, BookingState.INCOMPLETE, BookingState.PENDING, now)
+        await complete(h, booking)
         made.append(booking)
     return made
+
+
+async def complete(h: Harness, booking: Booking) -> None:
+    """Fill the booking's applicants: 待办理."""
+    now = h.clock.now()
+    async with h.deps.db.write() as conn:
+        for item, (name, id_number) in zip(await repo.items_of(conn, booking.id), APPLICANTS, strict=False):
+            await repo.fill_item(conn, item.id, {
+                "name": name, "id_type": "居民身份证", "id_number": id_number, "phone": "13912345678",
+                "permit_number": None if item.business is NEW else "GZ123456", "change_description": None,
+            }, now)
+        await repo.set_booking_state(conn, booking.id, BookingState.INCOMPLETE, BookingState.PENDING, now)
 
 
 async def arrival_of(h: Harness, booking_id: int) -> ArrivalRow:
@@ -338,3 +343,21 @@ async def test_stats_show_wait_late_and_no_show_rates_per_session(harness: Harne
     assert page is not None
     assert "上午：签到2个，平均等候30分钟；迟到率50%（1/2）；未到率50%（2/4）" in page.text
     assert "下午：签到0个，平均等候—；迟到率—（0/0）；未到率—（0/0）" in page.text
+
+
+async def test_my_bookings_the_reminder_and_the_calendar_file_carry_the_time(harness: Harness) -> None:
+    from bot.jobs.reminders import run_due
+
+    clerk, booking, _ = await clerk_booked(harness)
+    (ics,) = [m for m in clerk.bot_messages() if m.document is not None]
+    assert "DTSTART;TZID=Asia/Shanghai:20261202T100000" in ics.document[1].decode().split("\r\n")
+    panel = await clerk.command("my")
+    assert panel is not None
+    if "到达" not in panel.text:
+        panel = await clerk.press(booking.code)
+    assert panel is not None and "到达：建议10:00前后到达" in panel.text, clerk.transcript()
+    await complete(harness, booking)
+    harness.clock.set(at("2026-12-02 08:00"))
+    await run_due(harness.app)
+    (reminder,) = [m for m in clerk.bot_messages() if m.text and "今日办理提醒" in m.text]
+    assert "建议到达：10:00前后" in reminder.text

@@ -1,8 +1,6 @@
 """Check-in at the counter and the end-of-session 未到 step (SPEC §4 "Arrival time").
 
-    /start ci_<token> (the receipt's QR code, scanned with a phone camera)
-        staff ──► booking checked in (已到达, with the time) ──► its booking card
-        anyone else ──► "show this at the counter" (nothing changes)
+    /start ci_<token> (the receipt's QR code) ──► bot.handlers.checkin_link ──► as below
     booking card 「签到」 st:ci:<id> ──► checked in ──► the card again
     /checkin [code] ──(no code)──► CODE ──预约编号 or ci_ code──► checked in ──► the card
     schedule 「上午未签到N个」 st:nso:<date>:<session> ──► the list
@@ -22,10 +20,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import (
     Application,
-    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
-    filters,
 )
 
 from bot.callbacks import pattern
@@ -37,7 +33,6 @@ from bot.handlers.staff.common import staff_only
 from bot.handlers.staff.console import (
     callback,
     console_row,
-    leave_flows,
     notify,
     screen,
     show_booking,
@@ -45,8 +40,7 @@ from bot.handlers.staff.console import (
     stale,
 )
 from bot.rules.errors import DomainError
-from bot.services.arrival import TOKEN_PREFIX, AlreadyCheckedIn, CheckIn, CheckInRefused
-from bot.services.roles import Role, role_of
+from bot.services.arrival import AlreadyCheckedIn, CheckIn, CheckInRefused
 from bot.storage import repo
 from bot.texts import arrival as t
 from bot.texts import staff as staff_texts
@@ -55,47 +49,20 @@ log = logging.getLogger(__name__)
 
 App = Application[Any, Any, Any, Any, Any, Any]
 CODE = 0
-DEEP_LINK = filters.Regex(rf"^/start {TOKEN_PREFIX}")
 
 
-async def _checked_in(update: Update, context: BotContext, done: CheckIn) -> None:
+async def checked_in(update: Update, context: BotContext, done: CheckIn) -> None:
     """After a check-in: the clerk's receipt shows 已签到; staff see the card."""
     await refresh_receipt(context, done.booking.id)
     await show_booking(update, context, done.booking.id, t.checked_in(done.booking, done.at))
 
 
-async def _refused(update: Update, context: BotContext, err: CheckInRefused, booking_id: int | None) -> None:
+async def refused(update: Update, context: BotContext, err: CheckInRefused, booking_id: int | None) -> None:
     """A refused check-in: the reason, and the booking's card when the booking is known."""
     if booking_id is None:
         await send(update, context, err.message)
         return
     await show_booking(update, context, booking_id, f"⚠️ {err.message}")
-
-
-async def deep_link(update: Update, context: BotContext) -> None:
-    """/start ci_<token>: staff check the booking in; anyone else is told to show it at the counter.
-
-    Runs before every other /start handler and stops there, so that nobody else's
-    deep links (login_…, booking codes) ever see a check-in code.
-    """
-    user = update.effective_user
-    assert user is not None
-    deps = context.deps
-    role = await role_of(deps.db, deps.settings, user.id)
-    if role is Role.NONE:
-        # A clerk, or whoever got hold of the picture: nothing changes, nothing is revealed.
-        await send(update, context, t.NOT_STAFF_SCAN)
-        raise ApplicationHandlerStop
-    leave_flows(update, context)
-    token = (context.args or [""])[0][len(TOKEN_PREFIX):]
-    try:
-        done = await deps.arrivals.check_in_token(user.id, token)
-    except CheckInRefused as err:
-        booking = await deps.arrivals.booking_of_token(token)
-        await _refused(update, context, err, booking.id if booking else None)
-        raise ApplicationHandlerStop from None
-    await _checked_in(update, context, done)
-    raise ApplicationHandlerStop
 
 
 @screen
@@ -116,7 +83,7 @@ async def card_button(update: Update, context: BotContext) -> None:
         await stale(update, err.message)
         return
     await answer(update)
-    await _checked_in(update, context, done)
+    await checked_in(update, context, done)
 
 
 @screen
@@ -140,7 +107,7 @@ async def _by_code(update: Update, context: BotContext, raw: str, *, first: bool
     try:
         done = await context.deps.arrivals.check_in_code(staff_id(update), raw)
     except AlreadyCheckedIn as err:
-        await _refused(update, context, err, err.booking_id)
+        await refused(update, context, err, err.booking_id)
         return END
     except CheckInRefused as err:
         if err.message in (t.CODE_UNKNOWN, t.TOKEN_UNKNOWN):
@@ -151,9 +118,9 @@ async def _by_code(update: Update, context: BotContext, raw: str, *, first: bool
             return None
         async with context.deps.db.read() as conn:
             booking = await repo.get_booking_by_code(conn, raw)
-        await _refused(update, context, err, booking.id if booking else None)
+        await refused(update, context, err, booking.id if booking else None)
         return END
-    await _checked_in(update, context, done)
+    await checked_in(update, context, done)
     return END
 
 
@@ -228,11 +195,6 @@ async def confirm_button(update: Update, context: BotContext) -> None:
         await refresh_receipt(context, booking.id)
     await show(update, context, t.no_shows_marked(len(marked), told),
                keyboard([button(staff_texts.DAY_SCHEDULE, "st", "day", day), *console_row()]))
-
-
-def register_deep_link(application: App) -> None:
-    """/start ci_<token>: registered before /start itself, so it sees check-in codes first."""
-    application.add_handler(CommandHandler("start", deep_link, filters=DEEP_LINK))
 
 
 def register(application: App) -> None:
