@@ -142,3 +142,19 @@ class AuditEntry:
             row["id"], datetime.fromisoformat(row["at"]), row["actor"], row["entity"],
             row["entity_id"], row["action"], row["before"], row["after"],
         )
+
+
+@dataclass(frozen=True)
+class BroadcastRow:
+    """One stored broadcast (SPEC §11)."""
+
+    id: int
+    created_by: int
+    text: str
+    audience: str  # 'all' or 'date'
+    audience_date: date | None
+    status: str  # 'queued', 'sending', 'done'
+    created_at: datetime
+    finished_at: datetime | None
+    progress_chat_id: int | None
+    progress_message_id: int | None
