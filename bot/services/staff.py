@@ -10,37 +10,44 @@ send it after the transaction has committed.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Literal, get_args
+from typing import get_args
 
 from bot import texts
 from bot.clock import Clock
 from bot.config import Settings
+from bot.errors import BadInput, BookingRefused, SessionHasBookings, StaffRefused
+from bot.read_models import (
+    REVIEWS,
+    VISIT_OUTCOMES,
+    BookingChange,
+    CalendarDay,
+    Closure,
+    DaySchedule,
+    ExportRow,
+    Rebooked,
+    RebookOption,
+    ReviewResult,
+    ScheduleEntry,
+    SessionSchedule,
+    UnitView,
+)
 from bot.rules.applicant import mask_phone
 from bot.rules.basket import BusinessType
 from bot.rules.calendar import DayInfo, DayKind, WorkCalendar
 from bot.rules.capacity import Availability, SessionSpec, availability
-from bot.rules.errors import BookingRefused, DomainError
 from bot.rules.freeze import FreezeStatus, freeze_status, month_key
 from bot.rules.states import ACTIVE_STATES, CAPACITY_STATES, BookingState, transition
 from bot.rules.window import bookable_dates, next_opening
 from bot.services.booking import BookingService
 from bot.storage import repo
 from bot.storage.db import Database
-from bot.storage.models import AuditEntry, Booking, Item, TgUser, Unit
+from bot.storage.models import AuditEntry, Booking, Item, Unit, actor_of
 from bot.texts import staff as t
 from bot.texts.booking import count_items, items_line
 
-if TYPE_CHECKING:  # Deps builds this service: a runtime import would be circular
-    from bot.deps import Deps
-
 log = logging.getLogger(__name__)
 
-Review = Literal["pass", "fail", "mismatch"]
-REVIEWS: tuple[Review, ...] = get_args(Review)
-Outcome = Literal["serve", "no_show"]
-OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
 DAY_KINDS: tuple[DayKind, ...] = get_args(DayKind)
 
 REASON_MAX = 200
@@ -55,22 +62,6 @@ REBOOK_OPTIONS = 3
 RECENT_BOOKINGS = 5
 CLOSURE_PREFIX = "中心因故关闭该日期："
 SESSION_CLOSURE_PREFIX = "中心因故关闭该时段："
-
-
-class StaffRefused(DomainError):
-    """A staff action the rules do not allow; ``message`` says why."""
-
-
-class BadInput(StaffRefused):
-    """A typed answer that fails validation: the same question is asked again."""
-
-
-class SessionHasBookings(StaffRefused):
-    """Closing a session that holds active bookings needs a reason (told to their clerks)."""
-
-    def __init__(self, active: int) -> None:
-        super().__init__(t.session_has_bookings(active))
-        self.active = active
 
 
 # ---------------------------------------------------------------- parsing (typed input)
@@ -125,129 +116,6 @@ def check_reviewable(booking: Booking, item: Item) -> None:
         raise StaffRefused(t.ITEM_NOT_FILLED)
 
 
-# ---------------------------------------------------------------- results
-
-
-@dataclass(frozen=True)
-class ScheduleEntry:
-    """One booking of a schedule, with its unit's name and its items."""
-
-    booking: Booking
-    unit_name: str
-    items: list[Item]
-
-
-@dataclass(frozen=True)
-class SessionSchedule:
-    """One session of a date: minutes used of capacity, and its bookings."""
-
-    spec: SessionSpec
-    capacity: int
-    used: int
-    closed: bool
-    entries: list[ScheduleEntry]
-
-
-@dataclass(frozen=True)
-class DaySchedule:
-    """The schedule of one date by session."""
-
-    day: date
-    info: DayInfo
-    closed_reason: str | None
-    sessions: list[SessionSchedule]
-    ended: int  # cancelled / released / revoked bookings of the date (not listed)
-
-    @property
-    def entries(self) -> list[ScheduleEntry]:
-        """Every listed booking, session by session."""
-        return [e for s in self.sessions for e in s.entries]
-
-
-@dataclass(frozen=True)
-class UnitView:
-    """A unit as staff see it: bookings, bound clerks, the month's mismatches."""
-
-    unit: Unit
-    active: list[Booking]
-    recent: list[Booking]
-    clerks: list[TgUser]
-    freeze: FreezeStatus
-
-
-@dataclass(frozen=True)
-class ReviewResult:
-    """What a review changed, and whom to tell."""
-
-    booking: Booking
-    item: Item
-    review: Review
-    reason: str | None
-    clerk_ids: list[int]
-    freeze: FreezeStatus | None  # after a 材料不符
-    newly_frozen: bool
-
-
-@dataclass(frozen=True)
-class BookingChange:
-    """A booking after a staff change, and its unit's clerks to tell."""
-
-    booking: Booking
-    clerk_ids: list[int]
-
-
-@dataclass(frozen=True)
-class RebookOption:
-    """A date and session with room for a cancelled booking's minutes."""
-
-    day: date
-    session: SessionSpec
-
-
-@dataclass(frozen=True)
-class Closure:
-    """A closed date (or one session of it): the bookings it cancelled, each with its
-    clerks and rebook options."""
-
-    day: date
-    reason: str
-    cancelled: list[tuple[Booking, list[int], list[RebookOption]]]
-    session: SessionSpec | None = None  # None: the whole date
-
-
-@dataclass(frozen=True)
-class CalendarDay:
-    """One date of the staff calendar view."""
-
-    info: DayInfo
-    override_note: str | None
-    closed_reason: str | None
-
-
-@dataclass(frozen=True)
-class ExportRow:
-    """One row of the schedule export."""
-
-    code: str
-    day: date
-    session: str
-    unit: str
-    items: str
-    minutes: int
-    state: str
-    contact: str
-    phone_masked: str
-    applicants: int
-
-
-@dataclass(frozen=True)
-class Rebooked:
-    """A booking made again after its date was closed."""
-
-    booking: Booking
-    copied: int  # applicants carried over from the cancelled booking
-
-
 # ---------------------------------------------------------------- the service
 
 
@@ -260,11 +128,6 @@ class StaffService:
         self.settings = settings
         self.clock = clock
         self.bookings = bookings or BookingService(db, settings, clock)
-
-    @classmethod
-    def of(cls, deps: Deps) -> StaffService:
-        """The service over the application's dependencies."""
-        return cls(deps.db, deps.settings, deps.clock, deps.bookings)
 
     def today(self) -> date:
         """Today in Asia/Shanghai (the clock is tz-aware)."""
@@ -374,7 +237,7 @@ class StaffService:
                 raise StaffRefused(t.REVIEW_UNCHANGED)
             await repo.set_item_review(conn, item.id, review, reason, staff_id, now)
             await repo.audit(
-                conn, actor=_actor(staff_id), entity="booking", entity_id=booking.id, action="review", now=now,
+                conn, actor=actor_of(staff_id), entity="booking", entity_id=booking.id, action="review", now=now,
                 before={"item": item.id, "review": item.review, "reason": item.review_reason},
                 after={"item": item.id, "review": review, "reason": reason},
             )
@@ -387,14 +250,14 @@ class StaffService:
                     await repo.add_mismatch(conn, booking.unit_id, item.id, month, staff_id, now)
                     status = freeze_status(await repo.mismatch_times(conn, booking.unit_id, month), now)
                     await repo.audit(
-                        conn, actor=_actor(staff_id), entity="unit", entity_id=booking.unit_id, action="mismatch",
+                        conn, actor=actor_of(staff_id), entity="unit", entity_id=booking.unit_id, action="mismatch",
                         now=now, before={"month": month, "count": before.count},
                         after={"month": month, "count": status.count, "item": item.id, "booking": booking.code},
                     )
                     newly_frozen = status.frozen and not before.frozen
                     if newly_frozen:
                         await repo.audit(
-                            conn, actor=_actor(staff_id), entity="unit", entity_id=booking.unit_id,
+                            conn, actor=actor_of(staff_id), entity="unit", entity_id=booking.unit_id,
                             action="freeze", now=now, before={"frozen": False},
                             after={"frozen": True, "until": status.until.isoformat() if status.until else None},
                         )
@@ -407,7 +270,7 @@ class StaffService:
                 if month is not None:
                     status = freeze_status(await repo.mismatch_times(conn, booking.unit_id, month), now)
                     await repo.audit(
-                        conn, actor=_actor(staff_id), entity="unit", entity_id=booking.unit_id,
+                        conn, actor=actor_of(staff_id), entity="unit", entity_id=booking.unit_id,
                         action="mismatch_withdrawn", now=now, before={"month": month, "count": status.count + 1},
                         after={"month": month, "count": status.count, "item": item.id, "booking": booking.code},
                     )
@@ -421,7 +284,7 @@ class StaffService:
 
     async def set_outcome(self, staff_id: int, booking_id: int, outcome: str) -> BookingChange:
         """已办理 ('serve') or 未到 ('no_show'), from the appointment date on."""
-        if outcome not in OUTCOMES:
+        if outcome not in VISIT_OUTCOMES:
             raise StaffRefused(texts.STALE_BUTTON)
         now = self.clock.now()
         async with self.db.write() as conn:
@@ -432,7 +295,7 @@ class StaffService:
             if not await repo.set_booking_state(conn, booking.id, booking.state, new_state, now):
                 raise StaffRefused(texts.BOOKING_NOT_ACTIVE)
             await repo.audit(
-                conn, actor=_actor(staff_id), entity="booking", entity_id=booking.id, action=outcome, now=now,
+                conn, actor=actor_of(staff_id), entity="booking", entity_id=booking.id, action=outcome, now=now,
                 before={"state": booking.state.value}, after={"state": new_state.value},
             )
             updated = await self._booking(conn, booking.id)
@@ -474,7 +337,7 @@ class StaffService:
             old = (await repo.slot_usage(conn, [day])).get((day, session))
             await repo.set_slot_capacity(conn, day, session, minutes)
             await repo.audit(
-                conn, actor=_actor(staff_id), entity="capacity", entity_id=f"{day.isoformat()}:{session}",
+                conn, actor=actor_of(staff_id), entity="capacity", entity_id=f"{day.isoformat()}:{session}",
                 action="set_capacity", now=now,
                 before={"capacity": old.capacity if old and old.capacity is not None
                         else spec.default_capacity(self.settings.bot_counters)},
@@ -498,7 +361,7 @@ class StaffService:
             old = (await repo.slot_usage(conn, [day])).get((day, session))
             await repo.set_slot_closed(conn, day, session, closed)
             await repo.audit(
-                conn, actor=_actor(staff_id), entity="capacity", entity_id=f"{day.isoformat()}:{session}",
+                conn, actor=actor_of(staff_id), entity="capacity", entity_id=f"{day.isoformat()}:{session}",
                 action="reopen_session", now=now, before={"closed": bool(old and old.closed)}, after={"closed": closed},
             )
 
@@ -524,11 +387,11 @@ class StaffService:
             if active and day < now.date():
                 raise StaffRefused(t.DATE_IN_PAST)
             if active and reason is None:
-                raise SessionHasBookings(len(active))
+                raise SessionHasBookings(t.session_has_bookings(len(active)), len(active))
             old = (await repo.slot_usage(conn, [day])).get((day, session))
             await repo.set_slot_closed(conn, day, session, True)
             await repo.audit(
-                conn, actor=_actor(staff_id), entity="capacity", entity_id=f"{day.isoformat()}:{session}",
+                conn, actor=actor_of(staff_id), entity="capacity", entity_id=f"{day.isoformat()}:{session}",
                 action="close_session", now=now, before={"closed": bool(old and old.closed)},
                 after={"closed": True, "reason": reason} if reason is not None else {"closed": True},
             )
@@ -547,7 +410,7 @@ class StaffService:
         if await repo.set_booking_state(conn, booking.id, booking.state, new_state, now, ended_reason):
             await repo.return_minutes(conn, booking.date, booking.session, booking.minutes)
             await repo.audit(
-                conn, actor=_actor(staff_id), entity="booking", entity_id=booking.id, action="cancel", now=now,
+                conn, actor=actor_of(staff_id), entity="booking", entity_id=booking.id, action="cancel", now=now,
                 before={"state": booking.state.value},
                 after={"state": new_state.value, "reason": ended_reason},
             )
@@ -569,7 +432,7 @@ class StaffService:
             if not await repo.close_date(conn, day, reason, staff_id, now):
                 raise StaffRefused(t.DATE_ALREADY_CLOSED)
             await repo.audit(
-                conn, actor=_actor(staff_id), entity="capacity", entity_id=day.isoformat(), action="close_date",
+                conn, actor=actor_of(staff_id), entity="capacity", entity_id=day.isoformat(), action="close_date",
                 now=now, before={"closed": False}, after={"closed": True, "reason": reason},
             )
             for booking in await repo.bookings_on(conn, day, ACTIVE_STATES):
@@ -578,7 +441,7 @@ class StaffService:
                     continue
                 await repo.return_minutes(conn, booking.date, booking.session, booking.minutes)
                 await repo.audit(
-                    conn, actor=_actor(staff_id), entity="booking", entity_id=booking.id, action="cancel", now=now,
+                    conn, actor=actor_of(staff_id), entity="booking", entity_id=booking.id, action="cancel", now=now,
                     before={"state": booking.state.value},
                     after={"state": new_state.value, "reason": ended_reason},
                 )
@@ -595,7 +458,7 @@ class StaffService:
             if not await repo.reopen_date(conn, day):
                 raise StaffRefused(t.DATE_NOT_CLOSED)
             await repo.audit(
-                conn, actor=_actor(staff_id), entity="capacity", entity_id=day.isoformat(), action="reopen_date",
+                conn, actor=actor_of(staff_id), entity="capacity", entity_id=day.isoformat(), action="reopen_date",
                 now=now, before={"closed": True, "reason": reason}, after={"closed": False},
             )
 
@@ -679,18 +542,18 @@ class StaffService:
                 await repo.fill_item(conn, item.id, _fields(source), now)
                 copied += 1
             await repo.audit(
-                conn, actor=_actor(user_id), entity="booking", entity_id=old.id, action="rebooked", now=now,
+                conn, actor=actor_of(user_id), entity="booking", entity_id=old.id, action="rebooked", now=now,
                 before={"state": old.state.value}, after={"to": booking.code, "booking": booking.id},
             )
             await repo.audit(
-                conn, actor=_actor(user_id), entity="booking", entity_id=booking.id, action="copy_applicants",
+                conn, actor=actor_of(user_id), entity="booking", entity_id=booking.id, action="copy_applicants",
                 now=now, after={"from": old.code, "items": copied},
             )
             if copied == len(new_items):
                 new_state = transition(booking.state, "complete")
                 if await repo.set_booking_state(conn, booking.id, booking.state, new_state, now):
                     await repo.audit(
-                        conn, actor=_actor(user_id), entity="booking", entity_id=booking.id, action="complete",
+                        conn, actor=actor_of(user_id), entity="booking", entity_id=booking.id, action="complete",
                         now=now, before={"state": booking.state.value}, after={"state": new_state.value},
                     )
             updated = await self._booking(conn, booking.id)
@@ -725,7 +588,7 @@ class StaffService:
             before = (await repo.calendar_override_notes(conn, day, day)).get(day)
             await repo.set_calendar_override(conn, day, kind, note, staff_id, now)  # type: ignore[arg-type]
             await repo.audit(
-                conn, actor=_actor(staff_id), entity="calendar", entity_id=day.isoformat(), action="set_override",
+                conn, actor=actor_of(staff_id), entity="calendar", entity_id=day.isoformat(), action="set_override",
                 now=now, before={"kind": before[0], "note": before[1]} if before else None,
                 after={"kind": kind, "note": note},
             )
@@ -740,7 +603,7 @@ class StaffService:
             if before is None or not await repo.delete_calendar_override(conn, day):
                 raise StaffRefused(t.NO_OVERRIDE)
             await repo.audit(
-                conn, actor=_actor(staff_id), entity="calendar", entity_id=day.isoformat(),
+                conn, actor=actor_of(staff_id), entity="calendar", entity_id=day.isoformat(),
                 action="delete_override", now=now, before={"kind": before[0], "note": before[1]}, after=None,
             )
             cal = await self.bookings.calendar(conn)
@@ -756,7 +619,7 @@ class StaffService:
             if not await repo.confirm_year(conn, year, admin_id, now):
                 raise StaffRefused(t.year_already_confirmed(year))
             await repo.audit(
-                conn, actor=_actor(admin_id), entity="calendar", entity_id=str(year), action="confirm_year",
+                conn, actor=actor_of(admin_id), entity="calendar", entity_id=str(year), action="confirm_year",
                 now=now, before={"confirmed": False}, after={"confirmed": True},
             )
 
@@ -779,7 +642,7 @@ class StaffService:
             if not await repo.add_staff(conn, user_id, name, admin_id, now):
                 raise StaffRefused(t.ALREADY_STAFF)
             await repo.audit(
-                conn, actor=_actor(admin_id), entity="staff", entity_id=user_id, action="add_staff", now=now,
+                conn, actor=actor_of(admin_id), entity="staff", entity_id=user_id, action="add_staff", now=now,
                 before=None, after={"user_id": user_id, "name": name},
             )
 
@@ -793,7 +656,7 @@ class StaffService:
             if not await repo.remove_staff(conn, user_id):
                 raise StaffRefused(t.NOT_STAFF)
             await repo.audit(
-                conn, actor=_actor(admin_id), entity="staff", entity_id=user_id, action="remove_staff", now=now,
+                conn, actor=actor_of(admin_id), entity="staff", entity_id=user_id, action="remove_staff", now=now,
                 before={"user_id": user_id, "name": name}, after=None,
             )
 
@@ -818,7 +681,7 @@ class StaffService:
                     b.contact_name, mask_phone(b.contact_phone), len(items),
                 ))
             await repo.audit(
-                conn, actor=_actor(staff_id), entity="staff", entity_id=staff_id, action="export", now=now,
+                conn, actor=actor_of(staff_id), entity="staff", entity_id=staff_id, action="export", now=now,
                 after={"from": start.isoformat(), "to": end.isoformat(), "rows": len(rows)},
             )
         return rows
@@ -843,17 +706,16 @@ class StaffService:
         """The first date a booking could be for (the next working day)."""
         return cal.next_workday(self.today())
 
+    async def unconfirmed_years_ahead(self) -> list[int]:
+        """Years within the next 40 days whose calendar still needs an admin's confirmation.
 
-async def unconfirmed_years_ahead(deps: Deps) -> list[int]:
-    """Years within the next 40 days whose calendar still needs an admin's confirmation.
-
-    For the daily December warning (SPEC §3): from 1 December the next year enters
-    this range, and it stays there until an admin confirms it.
-    """
-    today = deps.clock.now().date()
-    cal = await deps.bookings.calendar()
-    years = sorted({today.year, (today + timedelta(days=CONFIRM_LOOKAHEAD_DAYS)).year})
-    return [y for y in years if cal.needs_confirmation(y)]
+        For the daily December warning (SPEC §3): from 1 December the next year enters
+        this range, and it stays there until an admin confirms it.
+        """
+        today = self.today()
+        cal = await self.bookings.calendar()
+        years = sorted({today.year, (today + timedelta(days=CONFIRM_LOOKAHEAD_DAYS)).year})
+        return [y for y in years if cal.needs_confirmation(y)]
 
 
 def _next_workdays(cal: WorkCalendar, today: date, count: int) -> list[date]:
@@ -877,6 +739,3 @@ def _fields(item: Item) -> dict[str, str | None]:
         "permit_number": item.permit_number, "change_description": item.change_description,
     }
 
-
-def _actor(user_id: int | None) -> str:
-    return f"tg:{user_id}" if user_id is not None else "system"

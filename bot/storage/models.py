@@ -4,10 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NewType
 
 from bot.rules.basket import BusinessType
 from bot.rules.states import BookingState
+
+Actor = NewType("Actor", str)
+"""Who did something, as the audit log records it: ``tg:<Telegram user id>``, ``system`` or ``cli``."""
+
+SYSTEM = Actor("system")
+CLI = Actor("cli")
+
+
+def actor_of(user_id: int | None) -> Actor:
+    """The actor of a Telegram user's action; ``system`` when no user acted (a job)."""
+    return Actor(f"tg:{user_id}") if user_id is not None else SYSTEM
 
 
 def _dt(value: str | None) -> datetime | None:
@@ -128,7 +139,7 @@ class AuditEntry:
 
     id: int
     at: datetime
-    actor: str
+    actor: Actor
     entity: str
     entity_id: str
     action: str

@@ -9,21 +9,17 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import TYPE_CHECKING
 
+from bot.read_models import BookingDetails, CalendarDay, DaySchedule, RebookOption, UnitView
 from bot.rules.applicant import mask_id_number, mask_phone
 from bot.rules.calendar import DayInfo
+from bot.rules.capacity import Availability, SessionSpec
 from bot.rules.freeze import FreezeStatus
 from bot.rules.states import BookingState
 from bot.rules.tz import TZ
 from bot.storage.models import AuditEntry, Booking, Item
 from bot.texts import WEEKDAYS, fmt_date, fmt_full_date, fmt_instant
 from bot.texts.booking import count_items, items_line
-
-if TYPE_CHECKING:
-    from bot.rules.capacity import Availability, SessionSpec
-    from bot.services.booking import BookingDetails
-    from bot.services.staff import CalendarDay, DaySchedule, RebookOption, UnitView
 
 # ---------------------------------------------------------------- labels (buttons)
 
@@ -457,7 +453,7 @@ def _changes(before: str | None, after: str | None) -> str:
     return "；".join(parts)
 
 
-def _actor(actor: str) -> str:
+def _actor_label(actor: str) -> str:
     return {"system": "系统", "cli": "命令行"}.get(actor, actor)
 
 
@@ -478,7 +474,7 @@ def history(booking: Booking, entries: Sequence[AuditEntry], items: Sequence[Ite
         local = e.at.astimezone(TZ)
         change = _changes(e.before, e.after)
         item = _item_of(e, labels)
-        lines.append(f"{local:%m-%d %H:%M} {_actor(e.actor)} {_ACTIONS.get(e.action, e.action)}"
+        lines.append(f"{local:%m-%d %H:%M} {_actor_label(e.actor)} {_ACTIONS.get(e.action, e.action)}"
                      + (f"〔{item}〕" if item else "") + (f"：{change}" if change else ""))
     if len(entries) == 0:
         lines.append("（无记录）")
@@ -588,12 +584,6 @@ def review_notice(booking: Booking, item: Item, reason: str | None, freeze: Free
     if item.review == "fail":
         lines.append("请按原因修改后重新提交材料。")
     return "\n".join(lines)
-
-
-def served_notice(booking: Booking) -> str:
-    """The evaluation request right after 已办理."""
-    return (f"您的预约 {booking.code}（{fmt_date(booking.date)}）已办理完毕。\n"
-            f"请对本次服务进行满意度评价（下次预约前须完成本次评价）。")
 
 
 def no_show_notice(booking: Booking, phone: str) -> str:

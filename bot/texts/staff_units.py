@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from bot.read_models import Stats
 from bot.rules.states import BookingState
-from bot.services.stats import Stats
 from bot.storage.models import TgUser, Unit
 from bot.texts import fmt_full_date, fmt_instant
 

@@ -19,7 +19,6 @@ from bot.fake_telegram import ApiError
 from bot.harness import Harness
 from bot.rules.basket import BusinessType
 from bot.rules.states import BookingState
-from bot.services.staff import unconfirmed_years_ahead
 from bot.storage import repo
 from bot.storage.models import Booking
 from tests.conftest import at
@@ -470,7 +469,7 @@ async def test_calendar_shows_thirty_days_with_marks(harness: Harness) -> None:
 
 
 async def test_calendar_override_set_delete_and_confirm_year(harness: Harness) -> None:
-    assert await unconfirmed_years_ahead(harness.deps) == [2027]
+    assert await harness.deps.staff.unconfirmed_years_ahead() == [2027]
     staff = harness.user(STAFF)
     await staff.command("calendar")
     await staff.press("设置调整")
@@ -496,7 +495,7 @@ async def test_calendar_override_set_delete_and_confirm_year(harness: Harness) -
     await staff.command("calendar")
     reply = await staff.press("确认2027年日历")
     assert "已确认2027年日历" in reply.text and "确认2027年日历" not in reply.labels
-    assert await unconfirmed_years_ahead(harness.deps) == []
+    assert await harness.deps.staff.unconfirmed_years_ahead() == []
     async with harness.deps.db.read() as conn:
         assert await repo.confirmed_years(conn) == {2027}
         actions = [e.action for e in await repo.history(conn, "calendar", "2026-12-05")]
@@ -505,9 +504,9 @@ async def test_calendar_override_set_delete_and_confirm_year(harness: Harness) -
 
 async def test_unconfirmed_years_ahead_is_empty_in_autumn(harness: Harness) -> None:
     harness.clock.set(at("2026-11-01 10:00"))
-    assert await unconfirmed_years_ahead(harness.deps) == []
+    assert await harness.deps.staff.unconfirmed_years_ahead() == []
     harness.clock.set(at("2026-11-25 10:00"))
-    assert await unconfirmed_years_ahead(harness.deps) == [2027]
+    assert await harness.deps.staff.unconfirmed_years_ahead() == [2027]
 
 
 # ---------------------------------------------------------------- export and chart

@@ -21,14 +21,9 @@ from bot.deps import BotContext
 from bot.handlers.common import END, answer, button, keyboard, show
 from bot.handlers.flow import PROMPT, conversation, end_flows, reask, text_of, text_step
 from bot.handlers.staff.common import staff_only
+from bot.rules.stats import month_range, parse_range, previous_month_range, range_problem
 from bot.services.staff import parse_range as parse_staff_range
-from bot.services.stats import (
-    month_range,
-    parse_range,
-    period_stats,
-    previous_month_range,
-    range_problem,
-)
+from bot.services.stats import period_stats
 from bot.texts import STALE_BUTTON
 from bot.texts import staff_units as t
 

@@ -7,14 +7,14 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from bot.storage.models import AuditEntry
+from bot.storage.models import Actor, AuditEntry
 from bot.storage.repo._common import Conn, all_rows, iso
 
 
 async def audit(
     conn: Conn,
     *,
-    actor: str,
+    actor: Actor,
     entity: str,
     entity_id: str | int,
     action: str,
