@@ -47,6 +47,7 @@ from bot.handlers.staff.console import (
     stale,
 )
 from bot.rules.errors import DomainError
+from bot.rules.staff_dates import DateInputError, parse_date
 from bot.services.booking import Freed
 from bot.services.staff import (
     NOTE_MAX,
@@ -55,7 +56,6 @@ from bot.services.staff import (
     RebookOption,
     SessionHasBookings,
     check_reason,
-    parse_day,
 )
 from bot.texts import staff as t
 
@@ -102,9 +102,10 @@ async def capacity_command(update: Update, context: BotContext) -> None:
     svc = service(context)
     raw = args_text(context)
     if raw:
-        day = parse_day(raw, svc.today())
-        if day is None:
-            await send(update, context, t.DATE_BAD)
+        try:
+            day = parse_date(raw, svc.today())
+        except DateInputError as err:
+            await send(update, context, err.message)
             return
     else:
         day = svc.first_window_day(await context.deps.bookings.calendar())

@@ -39,6 +39,7 @@ from bot.handlers.staff.common import staff_only
 from bot.jobs.reminders import send_evaluation_request
 from bot.persistence import persisted_model
 from bot.rules.errors import DomainError
+from bot.rules.staff_dates import DateInputError, parse_date
 from bot.rules.states import CAPACITY_STATES, allowed_events
 from bot.services.booking import BookingDetails, Freed
 from bot.services.roles import Role, role_of
@@ -48,7 +49,6 @@ from bot.services.staff import (
     StaffService,
     UnitView,
     check_reviewable,
-    parse_day,
 )
 from bot.storage import repo
 from bot.storage.models import Booking, Unit
@@ -251,9 +251,10 @@ async def schedule_command(update: Update, context: BotContext) -> None:
     """/schedule [YYYY-MM-DD]: a date's bookings by session (default today)."""
     svc = service(context)
     raw = args_text(context)
-    day = svc.today() if not raw else parse_day(raw, svc.today())
-    if day is None:
-        await send(update, context, f"{t.DATE_BAD}\n{t.SCHEDULE_USAGE}")
+    try:
+        day = parse_date(raw, svc.today()) if raw else svc.today()
+    except DateInputError as err:
+        await send(update, context, f"{err.message}\n{t.SCHEDULE_USAGE}")
         return
     await show_schedule(update, context, day)
 
