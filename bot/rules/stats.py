@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar as _month_calendar
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from bot.rules.capacity import SessionSpec, SlotUsage, availability
 from bot.rules.states import CAPACITY_STATES, BookingState
@@ -22,18 +22,6 @@ def month_range(day: date) -> tuple[date, date]:
 def previous_month_range(day: date) -> tuple[date, date]:
     """The first and last day of the month before ``day``'s."""
     return month_range(day.replace(day=1) - timedelta(days=1))
-
-
-def parse_range(text: str) -> tuple[date, date] | None:
-    """Two dates typed as ``YYYY-MM-DD YYYY-MM-DD`` (also with 至, ~ or a comma between), or None."""
-    parts = text.replace("至", " ").replace("~", " ").replace(",", " ").replace("，", " ").split()
-    if len(parts) != 2:
-        return None
-    try:
-        start, end = (datetime.strptime(p, "%Y-%m-%d").date() for p in parts)
-    except ValueError:
-        return None
-    return start, end
 
 
 def range_problem(start: date, end: date) -> str | None:

@@ -53,7 +53,7 @@ from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
@@ -149,14 +149,6 @@ def text_problem(text: str) -> str | None:
     if len(text) > MAX_TEXT:
         return t.text_too_long(len(text))
     return None
-
-
-def parse_day(text: str) -> date | None:
-    """A date typed as YYYY-MM-DD (leading zeros optional), or None."""
-    try:
-        return datetime.strptime(text.strip(), "%Y-%m-%d").date()
-    except ValueError:
-        return None
 
 
 async def _recipients(conn: repo.Conn, audience: Audience, day: date | None) -> list[int]:

@@ -27,7 +27,6 @@ from bot.rules.stats import (
     capacity_minutes,
     month_range,
     no_show_rate,
-    parse_range,
     previous_month_range,
     range_problem,
     rating_distribution,
@@ -150,21 +149,6 @@ def test_month_range(day: date, expected: tuple[date, date]) -> None:
 
 def test_previous_month_crosses_the_year() -> None:
     assert previous_month_range(date(2027, 1, 20)) == (date(2026, 12, 1), date(2026, 12, 31))
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("2026-11-01 2026-11-30", (date(2026, 11, 1), date(2026, 11, 30))),
-        ("2026-11-1 至 2026-11-30", (date(2026, 11, 1), date(2026, 11, 30))),
-        ("2026-11-01，2026-12-01", (date(2026, 11, 1), date(2026, 12, 1))),
-        ("2026-11-01", None),
-        ("2026-11-31 2026-12-01", None),
-        ("上个月", None),
-    ],
-)
-def test_parse_range(text: str, expected: tuple[date, date] | None) -> None:
-    assert parse_range(text) == expected
 
 
 def test_range_problem() -> None:

@@ -48,7 +48,8 @@ from bot.handlers.staff.console import (
     stale,
 )
 from bot.read_models import Closure, Freed, RebookOption
-from bot.services.staff import NOTE_MAX, check_reason, parse_day
+from bot.rules.staff_dates import DateInputError, parse_date
+from bot.services.staff import NOTE_MAX, check_reason
 from bot.texts import staff as t
 
 App = Application[Any, Any, Any, Any, Any, Any]
@@ -94,9 +95,10 @@ async def capacity_command(update: Update, context: BotContext) -> None:
     svc = service(context)
     raw = args_text(context)
     if raw:
-        day = parse_day(raw, svc.today())
-        if day is None:
-            await send(update, context, t.DATE_BAD)
+        try:
+            day = parse_date(raw, svc.today())
+        except DateInputError as err:
+            await send(update, context, err.message)
             return
     else:
         day = svc.first_window_day(await context.deps.bookings.calendar())

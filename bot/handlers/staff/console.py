@@ -40,9 +40,10 @@ from bot.handlers.staff.common import staff_only
 from bot.jobs.reminders import send_evaluation_request
 from bot.persistence import persisted_model
 from bot.read_models import BookingDetails, Freed, ReviewResult, UnitView
+from bot.rules.staff_dates import DateInputError, parse_date
 from bot.rules.states import CAPACITY_STATES, allowed_events
 from bot.services.roles import Role, role_of
-from bot.services.staff import StaffService, check_reviewable, parse_day
+from bot.services.staff import StaffService, check_reviewable
 from bot.storage import repo
 from bot.storage.models import Booking, Unit
 from bot.texts import staff as t
@@ -244,9 +245,10 @@ async def schedule_command(update: Update, context: BotContext) -> None:
     """/schedule [YYYY-MM-DD]: a date's bookings by session (default today)."""
     svc = service(context)
     raw = args_text(context)
-    day = svc.today() if not raw else parse_day(raw, svc.today())
-    if day is None:
-        await send(update, context, f"{t.DATE_BAD}\n{t.SCHEDULE_USAGE}")
+    try:
+        day = parse_date(raw, svc.today()) if raw else svc.today()
+    except DateInputError as err:
+        await send(update, context, f"{err.message}\n{t.SCHEDULE_USAGE}")
         return
     await show_schedule(update, context, day)
 

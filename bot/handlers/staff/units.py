@@ -53,7 +53,7 @@ from bot.services.accounts import name_problem, username_problem
 from bot.storage import repo
 from bot.storage.models import TgUser, Unit
 from bot.texts import STALE_BUTTON
-from bot.texts import staff_units as t
+from bot.texts.staff import units as t
 
 log = logging.getLogger(__name__)
 
