@@ -36,14 +36,15 @@ from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filt
 from bot import texts
 from bot.callbacks import Callback, pattern, unpack
 from bot.deps import BotContext
+from bot.errors import DomainError, DuplicatePerson, InvalidInput
 from bot.handlers.common import END, answer, button, current_clerk, keyboard, send, show
 from bot.handlers.flow import ask, conversation, reask, text_of, text_step
 from bot.handlers.receipt import refresh_receipt
 from bot.persistence import persisted_model
+from bot.read_models import ApplicantPanel
 from bot.rules.applicant import (
     Applicant,
     IdType,
-    InvalidInput,
     parse_change_description,
     parse_id_number,
     parse_mobile,
@@ -52,8 +53,7 @@ from bot.rules.applicant import (
     required_fields,
 )
 from bot.rules.basket import BusinessType
-from bot.rules.errors import DomainError
-from bot.services.applicants import ApplicantPanel, ApplicantService, DuplicatePerson
+from bot.services.applicants import ApplicantService
 from bot.texts import applicants as t
 
 ASKING, ID_TYPE, REVIEW = range(3)

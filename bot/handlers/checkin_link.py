@@ -16,10 +16,11 @@ from telegram import Update
 from telegram.ext import Application, ApplicationHandlerStop, CommandHandler, filters
 
 from bot.deps import BotContext
+from bot.errors import CheckInRefused
 from bot.handlers.common import send
 from bot.handlers.staff.checkin import checked_in, refused
 from bot.handlers.staff.console import leave_flows
-from bot.services.arrival import TOKEN_PREFIX, CheckInRefused
+from bot.services.arrival import TOKEN_PREFIX
 from bot.services.roles import Role, role_of
 from bot.texts import arrival as t
 

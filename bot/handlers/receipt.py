@@ -16,9 +16,9 @@ from bot.deps import BotContext, Deps, deps_of
 from bot.handlers.common import button, keyboard
 from bot.ics import booking_ics
 from bot.qr import qr_png
+from bot.read_models import BookingDetails
 from bot.rules.states import ACTIVE_STATES, BookingState
 from bot.services.arrival import checkin_link
-from bot.services.booking import BookingDetails
 from bot.storage import repo
 from bot.texts import arrival as ta
 from bot.texts import booking as t

@@ -43,7 +43,7 @@ async def edit_moved_receipts(application: App) -> int:
     """Edit every flagged receipt; returns how many were brought up to date."""
     deps = deps_of(application)
     done = 0
-    for booking_id in await deps.arrivals.stale_receipts():
+    for booking_id in await deps.repo.stale_arrival_receipts():
         try:
             details = await deps.bookings.details(booking_id)
         except DomainError:

@@ -48,11 +48,11 @@ from telegram.error import TelegramError
 
 from bot.config import Settings
 from bot.deps import BotContext, deps_of
+from bot.errors import DomainError
 from bot.handlers.common import button, keyboard
 from bot.handlers.receipt import refresh_receipt
 from bot.jobs.watchers import notify_watchers, on_minutes_freed
 from bot.rules.calendar import WorkCalendar
-from bot.rules.errors import DomainError
 from bot.rules.freeze import MISMATCH_LIMIT, freeze_status, month_key
 from bot.rules.reminders import (
     Due,
@@ -65,9 +65,9 @@ from bot.rules.reminders import (
 )
 from bot.rules.states import ACTIVE_STATES, CAPACITY_STATES, BookingState
 from bot.rules.window import booking_open, next_opening
-from bot.services.notify import Notification, Outcome, notification_key, notifier_of
+from bot.services.notify import Delivery, Notification, notification_key, notifier_of
 from bot.services.roles import staff_ids
-from bot.storage import arrivals, repo
+from bot.storage import repo
 from bot.storage.models import Booking, TgUser
 from bot.texts import reminders as t
 from bot.texts.booking import NEXT_STEP_LABEL
@@ -176,8 +176,8 @@ async def run_due(application: App) -> dict[str, int]:
 Runner = Callable[[App, Due, datetime, WorkCalendar], Awaitable[int]]
 
 
-def _sent(outcomes: list[Outcome]) -> int:
-    return sum(1 for o in outcomes if o is Outcome.SENT)
+def _sent(outcomes: list[Delivery]) -> int:
+    return sum(1 for o in outcomes if o is Delivery.SENT)
 
 
 def _reachable(clerks: list[TgUser]) -> list[int]:
@@ -250,7 +250,7 @@ async def _appointment(application: App, due: Due, now: datetime, cal: WorkCalen
     batch: list[Notification] = []
     async with deps.db.read() as conn:
         due_bookings = await repo.bookings_on(conn, due.day, ACTIVE_STATES)
-        times = await arrivals.of_bookings(conn, [b.id for b in due_bookings])
+        times = await repo.arrivals_of(conn, [b.id for b in due_bookings])
         for b in due_bookings:
             spec = deps.bookings.session(b.session)
             if spec is not None and now >= spec.starts_at(b.date):

@@ -13,16 +13,15 @@ per-session statistics.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, time
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.errors import AlreadyCheckedIn, CheckInRefused
+from bot.read_models import BoardEntry, CheckIn, NoShowOffer, SessionArrivalStats
 from bot.rules.arrival import (
     LATE_AFTER,
-    DayMark,
     Queued,
     arrival_instant,
     arrival_times,
@@ -32,12 +31,10 @@ from bot.rules.arrival import (
     no_show_candidates,
 )
 from bot.rules.capacity import SessionSpec
-from bot.rules.errors import DomainError
 from bot.rules.states import ACTIVE_STATES, BookingState, transition
-from bot.storage import arrivals, repo
-from bot.storage.arrivals import ArrivalRow
+from bot.storage import repo
 from bot.storage.db import Database
-from bot.storage.models import Booking
+from bot.storage.models import ArrivalRow, Booking
 from bot.texts import arrival as t
 
 TOKEN_PREFIX = "ci_"
@@ -46,19 +43,6 @@ TOKEN_PREFIX = "ci_"
 def checkin_link(bot_username: str, token: str) -> str:
     """The check-in deep link a receipt's QR code carries: it opens the bot with /start ci_<token>."""
     return f"https://t.me/{bot_username}?start={TOKEN_PREFIX}{token}"
-
-
-class CheckInRefused(DomainError):
-    """A check-in that cannot happen: unknown token, wrong day, booking not active."""
-
-
-class AlreadyCheckedIn(CheckInRefused):
-    """The booking was checked in before: the code is spent."""
-
-    def __init__(self, booking_id: int, at: datetime) -> None:
-        super().__init__(t.already_checked_in(at))
-        self.booking_id = booking_id
-        self.at = at
 
 
 def _spec(settings: Settings, key: str) -> SessionSpec | None:
@@ -78,7 +62,7 @@ async def reflow_session(conn: repo.Conn, settings: Settings, day: date, session
     capacity = spec.default_capacity(settings.bot_counters)
     if usage is not None and usage.capacity is not None:
         capacity = usage.capacity
-    queue = await arrivals.queue(conn, day, session)
+    queue = await repo.session_queue(conn, day, session)
     times = arrival_times(
         spec, capacity, [Queued(b.id, b.minutes, a.promised) for b, a in queue],
         may_move_earlier=may_move_earlier(day, today),
@@ -89,66 +73,10 @@ async def reflow_session(conn: repo.Conn, settings: Settings, day: date, session
         if new == row.promised:
             continue
         earlier = row.promised is not None
-        await arrivals.set_promised(conn, booking.id, new, stale=earlier and booking.state in ACTIVE_STATES)
+        await repo.set_promised_arrival(conn, booking.id, new, stale=earlier and booking.state in ACTIVE_STATES)
         if earlier:
             moved.append(booking.id)
     return moved
-
-
-@dataclass(frozen=True)
-class CheckIn:
-    """A booking just checked in."""
-
-    booking: Booking
-    at: datetime
-
-
-@dataclass(frozen=True)
-class BoardEntry:
-    """One booking of a day's session on the staff board, in arrival order."""
-
-    booking: Booking
-    at: time | None
-    checked_in_at: datetime | None
-    mark: DayMark
-
-
-@dataclass(frozen=True)
-class NoShowOffer:
-    """The not-checked-in bookings of an ended session, offered as 未到 in one step."""
-
-    day: date
-    spec: SessionSpec
-    bookings: list[Booking]
-
-    @property
-    def digest(self) -> str:
-        """Identifies exactly this list: a button pressed on an older list changes nothing."""
-        ids = ",".join(str(b.id) for b in sorted(self.bookings, key=lambda b: b.id))
-        return hashlib.sha256(ids.encode()).hexdigest()[:10]
-
-
-@dataclass(frozen=True)
-class SessionArrivalStats:
-    """One session's arrival figures over a period."""
-
-    spec: SessionSpec
-    bookings: int  # served + no-show + still active, of past days
-    average_wait: timedelta | None
-    late: int
-    checked_in: int
-    no_show: int
-    outcomes: int  # served + no-show
-
-    @property
-    def late_rate(self) -> float | None:
-        """Late check-ins among all check-ins."""
-        return self.late / self.checked_in if self.checked_in else None
-
-    @property
-    def no_show_rate(self) -> float | None:
-        """未到 among the bookings with an outcome."""
-        return self.no_show / self.outcomes if self.outcomes else None
 
 
 class ArrivalService:
@@ -170,37 +98,37 @@ class ArrivalService:
         now = self.clock.now()
         moved = 0
         async with self.db.write() as conn:
-            for day, session in await arrivals.sessions_from(conn, now.date()):
+            for day, session in await repo.sessions_with_bookings_from(conn, now.date()):
                 moved += len(await reflow_session(conn, self.settings, day, session, now.date()))
         return moved
 
     async def arrivals_of(self, booking_ids: Sequence[int]) -> dict[int, ArrivalRow]:
         """The arrival facts (time, token, check-in) of several bookings."""
         async with self.db.read() as conn:
-            return await arrivals.of_bookings(conn, booking_ids)
+            return await repo.arrivals_of(conn, booking_ids)
 
     async def stale_receipts(self) -> list[int]:
         """Bookings whose receipt shows a time that has since moved earlier."""
         async with self.db.read() as conn:
-            return await arrivals.stale_receipts(conn)
+            return await repo.stale_arrival_receipts(conn)
 
     async def receipt_updated(self, booking_id: int, shown: time | None) -> None:
         """The receipt now shows ``shown``."""
         async with self.db.write() as conn:
-            await arrivals.clear_stale(conn, booking_id, shown)
+            await repo.clear_stale_arrival(conn, booking_id, shown)
 
     # ---------------------------------------------------------------- check-in
 
     async def booking_of_token(self, token: str) -> Booking | None:
         """The booking a check-in token belongs to (None for a forged one)."""
         async with self.db.read() as conn:
-            row = await arrivals.by_token(conn, token)
+            row = await repo.arrival_by_token(conn, token)
             return None if row is None else await repo.get_booking(conn, row.booking_id)
 
     async def check_in_token(self, staff_id: int, token: str) -> CheckIn:
         """Check in the booking of a receipt's QR code; CheckInRefused otherwise."""
         async with self.db.read() as conn:
-            row = await arrivals.by_token(conn, token)
+            row = await repo.arrival_by_token(conn, token)
         if row is None:
             raise CheckInRefused(t.TOKEN_UNKNOWN)
         return await self.check_in(staff_id, row.booking_id, via="qr")
@@ -221,16 +149,16 @@ class ArrivalService:
         now = self.clock.now()
         async with self.db.write() as conn:
             booking = await repo.get_booking(conn, booking_id)
-            row = await arrivals.get(conn, booking_id)
+            row = await repo.arrival_of(conn, booking_id)
             if booking is None or row is None:
                 raise CheckInRefused(t.CODE_UNKNOWN)
             if row.checked_in_at is not None:
-                raise AlreadyCheckedIn(booking.id, row.checked_in_at)
+                raise AlreadyCheckedIn(t.already_checked_in(row.checked_in_at), booking.id, row.checked_in_at)
             if booking.state not in ACTIVE_STATES:
                 raise CheckInRefused(t.not_active(booking))
             if booking.date != now.date():
                 raise CheckInRefused(t.wrong_day(booking.date))
-            if not await arrivals.check_in(conn, booking.id, staff_id, now):
+            if not await repo.check_in(conn, booking.id, staff_id, now):
                 raise CheckInRefused(t.CODE_UNKNOWN)
             await repo.audit(conn, actor=f"tg:{staff_id}", entity="booking", entity_id=booking.id,
                              action="check_in", now=now, after={"via": via})
@@ -246,7 +174,7 @@ class ArrivalService:
             for spec in self.settings.bot_sessions:
                 board[spec.key] = [
                     BoardEntry(b, a.promised, a.checked_in_at, day_mark(b.state, day, a.promised, a.checked_in_at, now))
-                    for b, a in await arrivals.queue(conn, day, spec.key)
+                    for b, a in await repo.session_queue(conn, day, spec.key)
                 ]
         return board
 
@@ -257,7 +185,7 @@ class ArrivalService:
             return None
         now = self.clock.now()
         async with self.db.read() as conn:
-            queue = await arrivals.queue(conn, day, session)
+            queue = await repo.session_queue(conn, day, session)
         ids = no_show_candidates(spec, day, now, [(b.id, b.state, a.checked_in_at) for b, a in queue])
         if not ids:
             return None
@@ -281,7 +209,7 @@ class ArrivalService:
         marked = []
         async with self.db.write() as conn:
             for booking in offer.bookings:
-                row = await arrivals.get(conn, booking.id)
+                row = await repo.arrival_of(conn, booking.id)
                 current = await repo.get_booking(conn, booking.id)
                 if current is None or row is None or row.checked_in_at is not None or current.state != booking.state:
                     raise CheckInRefused(t.OFFER_CHANGED)  # rolls the whole step back
@@ -301,7 +229,7 @@ class ArrivalService:
     async def stats(self, start: date, end: date) -> list[SessionArrivalStats]:
         """Per session, over the dates ``start``..``end``: average wait, late and 未到 rates."""
         async with self.db.read() as conn:
-            facts = await arrivals.session_facts(conn, start, end)
+            facts = await repo.arrival_facts_between(conn, start, end)
         result = []
         for spec in self.settings.bot_sessions:
             rows = [f for f in facts if f[1] == spec.key]

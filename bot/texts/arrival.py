@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING
 
+from bot.read_models import NoShowOffer, SessionArrivalStats
 from bot.rules.arrival import DayMark
 from bot.rules.capacity import SessionSpec
 from bot.rules.states import ACTIVE_STATES, BookingState
 from bot.rules.tz import TZ
-from bot.storage.arrivals import ArrivalRow
-from bot.storage.models import Booking
+from bot.storage.models import ArrivalRow, Booking
 from bot.texts import fmt_date
-
-if TYPE_CHECKING:  # only for annotations: services import this module
-    from bot.services.arrival import NoShowOffer, SessionArrivalStats
 
 
 def hhmm(at: datetime) -> str:

@@ -14,7 +14,7 @@ from bot.services.arrival import ArrivalService
 from bot.services.booking import BookingService
 from bot.services.changes import ChangeService
 from bot.services.staff import StaffService
-from bot.storage import arrivals, repo
+from bot.storage import repo
 from bot.storage.db import MIGRATIONS_DIR, Database
 from tests.conftest import at
 
@@ -35,13 +35,13 @@ async def book(svc: BookingService, unit: int, counts: dict[B, int], day: date =
 
 async def promised(db: Database, *booking_ids: int) -> list[str]:
     async with db.read() as conn:
-        rows = await arrivals.of_bookings(conn, booking_ids)
+        rows = await repo.arrivals_of(conn, booking_ids)
     return [f"{rows[i].promised:%H:%M}" if rows[i].promised else "-" for i in booking_ids]
 
 
 async def stale(db: Database) -> list[int]:
     async with db.read() as conn:
-        return await arrivals.stale_receipts(conn)
+        return await repo.stale_arrival_receipts(conn)
 
 
 async def test_a_move_in_joins_the_end_and_the_session_it_left_moves_up(
@@ -96,7 +96,7 @@ async def test_tokens_are_random_and_distinct(db: Database, settings: Settings, 
     units = await make_units(db, clock, 30)
     ids = await asyncio.gather(*(book(svc, u, {B.NEW: 1}, WED if u % 2 else THU) for u in units))
     async with db.read() as conn:
-        rows = await arrivals.of_bookings(conn, ids)
+        rows = await repo.arrivals_of(conn, ids)
     tokens = [r.token for r in rows.values()]
     assert len(set(tokens)) == 30
     assert all(len(t) == 32 and int(t, 16) >= 0 for t in tokens)
@@ -129,6 +129,6 @@ async def test_bookings_made_before_the_migration_get_a_row_and_a_promise_at_sta
         await ArrivalService(db, settings, clock).reflow_upcoming()
         assert await promised(db, *ids) == ["09:00", "09:15"]
         async with db.read() as conn:
-            rows = await arrivals.of_bookings(conn, ids)
+            rows = await repo.arrivals_of(conn, ids)
         assert rows[ids[0]].token != rows[ids[1]].token
         assert rows[ids[0]].promised == time(9, 0)

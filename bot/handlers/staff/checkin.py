@@ -26,6 +26,7 @@ from telegram.ext import (
 
 from bot.callbacks import pattern
 from bot.deps import BotContext
+from bot.errors import AlreadyCheckedIn, CheckInRefused, DomainError
 from bot.handlers.common import END, answer, button, keyboard, send, show
 from bot.handlers.flow import ask, conversation, reask, text_of, text_step
 from bot.handlers.receipt import refresh_receipt
@@ -39,8 +40,7 @@ from bot.handlers.staff.console import (
     staff_id,
     stale,
 )
-from bot.rules.errors import DomainError
-from bot.services.arrival import AlreadyCheckedIn, CheckIn, CheckInRefused
+from bot.read_models import CheckIn
 from bot.storage import repo
 from bot.texts import arrival as t
 from bot.texts import staff as staff_texts
@@ -74,7 +74,7 @@ async def card_button(update: Update, context: BotContext) -> None:
         await stale(update)
         return
     try:
-        done = await context.deps.arrivals.check_in(staff_id(update), booking_id, via="card")
+        done = await context.deps.repo.check_in(staff_id(update), booking_id, via="card")
     except AlreadyCheckedIn as err:
         await answer(update, err.message, alert=True)
         await show_booking(update, context, booking_id)

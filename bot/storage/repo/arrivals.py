@@ -9,13 +9,11 @@ transaction.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any
 
 from bot.rules.states import CAPACITY_STATES, BookingState
-from bot.storage.models import Booking
-from bot.storage.repo import Conn
+from bot.storage.models import ArrivalRow, Booking
+from bot.storage.repo._common import Conn
 
 _HOLDS = tuple(s.value for s in CAPACITY_STATES)
 
@@ -28,35 +26,14 @@ def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-@dataclass(frozen=True)
-class ArrivalRow:
-    """A booking's arrival facts."""
-
-    booking_id: int
-    queue_seq: int
-    promised: time | None
-    token: str
-    checked_in_at: datetime | None
-    checked_in_by: int | None
-    served_at: datetime | None
-
-    @classmethod
-    def from_row(cls, row: Any) -> ArrivalRow:
-        """Build from a ``booking_arrivals`` row."""
-        return cls(
-            row["booking_id"], row["queue_seq"], _time(row["promised_at"]), row["checkin_token"],
-            _dt(row["checked_in_at"]), row["checked_in_by"], _dt(row["served_at"]),
-        )
-
-
-async def get(conn: Conn, booking_id: int) -> ArrivalRow | None:
+async def arrival_of(conn: Conn, booking_id: int) -> ArrivalRow | None:
     """The arrival row of a booking."""
     async with conn.execute("SELECT * FROM booking_arrivals WHERE booking_id = ?", (booking_id,)) as cur:
         row = await cur.fetchone()
     return ArrivalRow.from_row(row) if row else None
 
 
-async def of_bookings(conn: Conn, booking_ids: Iterable[int]) -> dict[int, ArrivalRow]:
+async def arrivals_of(conn: Conn, booking_ids: Iterable[int]) -> dict[int, ArrivalRow]:
     """The arrival rows of several bookings, by booking id."""
     ids = list(dict.fromkeys(booking_ids))
     if not ids:
@@ -67,14 +44,14 @@ async def of_bookings(conn: Conn, booking_ids: Iterable[int]) -> dict[int, Arriv
     return {r["booking_id"]: ArrivalRow.from_row(r) for r in rows}
 
 
-async def by_token(conn: Conn, token: str) -> ArrivalRow | None:
+async def arrival_by_token(conn: Conn, token: str) -> ArrivalRow | None:
     """The arrival row whose check-in token this is (exact match)."""
     async with conn.execute("SELECT * FROM booking_arrivals WHERE checkin_token = ?", (token,)) as cur:
         row = await cur.fetchone()
     return ArrivalRow.from_row(row) if row else None
 
 
-async def queue(conn: Conn, day: date, session: str) -> list[tuple[Booking, ArrivalRow]]:
+async def session_queue(conn: Conn, day: date, session: str) -> list[tuple[Booking, ArrivalRow]]:
     """The session's bookings that keep their place (active, served, no-show), in queue order."""
     marks = ",".join("?" * len(_HOLDS))
     async with conn.execute(
@@ -88,7 +65,7 @@ async def queue(conn: Conn, day: date, session: str) -> list[tuple[Booking, Arri
     return [(Booking.from_row(r), ArrivalRow.from_row(r)) for r in rows]
 
 
-async def set_promised(conn: Conn, booking_id: int, at: time, *, stale: bool) -> None:
+async def set_promised_arrival(conn: Conn, booking_id: int, at: time, *, stale: bool) -> None:
     """Record the time the clerk is now told; ``stale``: their receipt shows an older one."""
     await conn.execute(
         "UPDATE booking_arrivals SET promised_at = ?, receipt_stale = MAX(receipt_stale, ?) WHERE booking_id = ?",
@@ -96,7 +73,7 @@ async def set_promised(conn: Conn, booking_id: int, at: time, *, stale: bool) ->
     )
 
 
-async def stale_receipts(conn: Conn, limit: int = 50) -> list[int]:
+async def stale_arrival_receipts(conn: Conn, limit: int = 50) -> list[int]:
     """Bookings whose receipt still shows an arrival time that has since moved earlier."""
     async with conn.execute(
         "SELECT booking_id FROM booking_arrivals WHERE receipt_stale = 1 ORDER BY booking_id LIMIT ?", (limit,)
@@ -104,7 +81,7 @@ async def stale_receipts(conn: Conn, limit: int = 50) -> list[int]:
         return [int(r[0]) for r in await cur.fetchall()]
 
 
-async def clear_stale(conn: Conn, booking_id: int, promised: time | None) -> None:
+async def clear_stale_arrival(conn: Conn, booking_id: int, promised: time | None) -> None:
     """The receipt now shows ``promised``: clear the flag unless the time moved again meanwhile."""
     await conn.execute(
         "UPDATE booking_arrivals SET receipt_stale = 0 WHERE booking_id = ? AND promised_at IS ?",
@@ -122,7 +99,7 @@ async def check_in(conn: Conn, booking_id: int, by: int | None, now: datetime) -
     return cur.rowcount == 1
 
 
-async def sessions_from(conn: Conn, day: date) -> list[tuple[date, str]]:
+async def sessions_with_bookings_from(conn: Conn, day: date) -> list[tuple[date, str]]:
     """Every (date, session) from ``day`` on that holds a booking (for the start-up reflow)."""
     marks = ",".join("?" * len(_HOLDS))
     async with conn.execute(
@@ -132,7 +109,7 @@ async def sessions_from(conn: Conn, day: date) -> list[tuple[date, str]]:
         return [(date.fromisoformat(r[0]), r[1]) for r in await cur.fetchall()]
 
 
-async def session_facts(
+async def arrival_facts_between(
     conn: Conn, start: date, end: date
 ) -> list[tuple[date, str, BookingState, time | None, datetime | None, datetime | None]]:
     """(date, session, state, promised, checked in, served) of the bookings between two dates."""
