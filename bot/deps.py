@@ -19,6 +19,7 @@ from bot.services.applicants import ApplicantService
 from bot.services.booking import BookingService
 from bot.services.changes import ChangeService
 from bot.services.evaluation import EvaluationService
+from bot.services.mismatches import MismatchService
 from bot.services.staff import StaffService
 from bot.storage.db import Database
 
@@ -35,6 +36,7 @@ class Deps:
     applicants: ApplicantService
     changes: ChangeService
     evaluations: EvaluationService
+    mismatches: MismatchService
     staff: StaffService
 
     @classmethod
@@ -49,6 +51,7 @@ class Deps:
             applicants=ApplicantService(db, clock),
             changes=ChangeService(db, settings, clock, bookings),
             evaluations=EvaluationService(db, clock),
+            mismatches=MismatchService(db, settings, clock, bookings),
             staff=StaffService(db, settings, clock, bookings),
             accounts=AccountService(
                 db,

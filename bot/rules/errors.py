@@ -7,6 +7,7 @@
     │   ├── SessionFull             the session's minutes ran out
     │   ├── AlreadyBookedThatDay    the unit already holds an active booking that date
     │   └── SessionClosed           staff closed the session or the date
+    ├── MismatchError               a 材料不符 event its state does not allow (rules.freeze)
     └── (applicant.InvalidInput)    a free-text answer that fails validation
 
 Handlers catch ``DomainError`` and reply with ``err.message``; nothing else in a
@@ -46,3 +47,7 @@ class AlreadyBookedThatDay(BookingRefused):
 
 class SessionClosed(BookingRefused):
     """Staff closed the session, or the whole date."""
+
+
+class MismatchError(DomainError):
+    """A 材料不符 event its state does not allow (see ``bot.rules.freeze``)."""

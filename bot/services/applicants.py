@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -30,12 +30,14 @@ from bot.clock import Clock
 from bot.rules.applicant import Applicant, mask_id_number, mask_phone
 from bot.rules.calendar import WorkCalendar
 from bot.rules.errors import BookingRefused
+from bot.rules.freeze import MismatchState
 from bot.rules.states import ACTIVE_STATES, BookingState, transition
 from bot.rules.window import change_deadline
 from bot.services.booking import ChangeNotAllowed
+from bot.storage import mismatches as mismatch_store
 from bot.storage import repo
 from bot.storage.db import Database
-from bot.storage.models import Booking, Item
+from bot.storage.models import Booking, Item, Mismatch
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +61,19 @@ class ApplicantPanel:
     items: list[Item]
     deadline: datetime
     problem: str | None
+    mismatches: dict[int, Mismatch] = field(default_factory=dict)  # by item id (SPEC §8)
+
+    def mismatch_of(self, item: Item) -> Mismatch | None:
+        """The item's 材料不符 record, if it was ever given one."""
+        return self.mismatches.get(item.id)
+
+    @property
+    def to_correct(self) -> list[Item]:
+        """Items whose 材料不符 is pending while the booking may still change: 「已更正，请复核」 applies."""
+        if self.problem is not None:
+            return []
+        return [i for i in self.items
+                if (m := self.mismatches.get(i.id)) is not None and m.state is MismatchState.PENDING]
 
     @property
     def changeable(self) -> bool:
@@ -77,11 +92,12 @@ class ApplicantPanel:
 
 @dataclass(frozen=True)
 class ItemView:
-    """One item opened for editing, with its booking."""
+    """One item opened for editing, with its booking and its 材料不符 record (if any)."""
 
     booking: Booking
     item: Item
     count: int
+    mismatch: Mismatch | None = None
 
 
 def _mask_name(name: str) -> str:
@@ -149,7 +165,8 @@ class ApplicantService:
             booking = await self._owned(conn, booking_id, unit_id)
             items = await repo.items_of(conn, booking.id)
             deadline, problem = await self._problem(conn, booking)
-        return ApplicantPanel(booking, items, deadline, problem)
+            mismatches = await mismatch_store.of_booking(conn, booking.id)
+        return ApplicantPanel(booking, items, deadline, problem, mismatches)
 
     async def open_item(self, item_id: int, *, unit_id: int) -> ItemView:
         """An item of the unit's booking that may still be edited.
@@ -166,8 +183,9 @@ class ApplicantService:
             if problem is not None:
                 raise ChangeNotAllowed(problem)
             items = await repo.items_of(conn, booking.id)
+            mismatch = await mismatch_store.of_item(conn, item.id)
         count = sum(1 for i in items if i.business is item.business)
-        return ItemView(booking, item, count)
+        return ItemView(booking, item, count, mismatch)
 
     # ---------------------------------------------------------------- writes
 

@@ -22,10 +22,11 @@ from bot.rules.basket import BusinessType
 from bot.rules.calendar import DayInfo, DayKind, WorkCalendar
 from bot.rules.capacity import Availability, SessionSpec, availability
 from bot.rules.errors import BookingRefused, DomainError
-from bot.rules.freeze import FreezeStatus, freeze_status, month_key
+from bot.rules.freeze import FreezeStatus, MismatchChange, freeze_status, month_key
 from bot.rules.states import ACTIVE_STATES, CAPACITY_STATES, BookingState, transition
-from bot.rules.window import bookable_dates, next_opening
+from bot.rules.window import bookable_dates, change_deadline, next_opening
 from bot.services.booking import BookingService
+from bot.services.mismatches import apply_review
 from bot.storage import repo
 from bot.storage.db import Database
 from bot.storage.models import AuditEntry, Booking, Item, TgUser, Unit
@@ -184,8 +185,17 @@ class ReviewResult:
     review: Review
     reason: str | None
     clerk_ids: list[int]
-    freeze: FreezeStatus | None  # after a 材料不符
-    newly_frozen: bool
+    mismatch: MismatchChange  # the item's 材料不符 state before/after, the unit's standing
+
+    @property
+    def freeze(self) -> FreezeStatus:
+        """The unit's mismatch standing after the review."""
+        return self.mismatch.freeze
+
+    @property
+    def newly_frozen(self) -> bool:
+        """Whether this review froze the unit."""
+        return self.mismatch.newly_frozen
 
 
 @dataclass(frozen=True)
@@ -352,10 +362,11 @@ class StaffService:
     # ---------------------------------------------------------------- review (SPEC §8)
 
     async def review(self, staff_id: int, item_id: int, review: str, reason: str | None = None) -> ReviewResult:
-        """Record an item's review; a 材料不符 counts towards the unit's monthly freeze.
+        """Record an item's review and its 材料不符 state (``bot.services.mismatches.apply_review``).
 
-        The mismatch row and the freeze it may cause are written in the same
-        transaction as the review itself. A 材料不符 is counted once per item.
+        A 材料不符 given before the change deadline is pending (it counts only if still
+        standing at the deadline); one given after it counts at once; any other result
+        withdraws the item's mismatch. All in the same transaction as the review.
         """
         if review not in REVIEWS:
             raise StaffRefused(texts.STALE_BUTTON)
@@ -378,44 +389,14 @@ class StaffService:
                 before={"item": item.id, "review": item.review, "reason": item.review_reason},
                 after={"item": item.id, "review": review, "reason": reason},
             )
-            status: FreezeStatus | None = None
-            newly_frozen = False
-            if review == "mismatch":
-                month = month_key(now)
-                if not await repo.item_has_mismatch(conn, item.id):
-                    before = freeze_status(await repo.mismatch_times(conn, booking.unit_id, month), now)
-                    await repo.add_mismatch(conn, booking.unit_id, item.id, month, staff_id, now)
-                    status = freeze_status(await repo.mismatch_times(conn, booking.unit_id, month), now)
-                    await repo.audit(
-                        conn, actor=_actor(staff_id), entity="unit", entity_id=booking.unit_id, action="mismatch",
-                        now=now, before={"month": month, "count": before.count},
-                        after={"month": month, "count": status.count, "item": item.id, "booking": booking.code},
-                    )
-                    newly_frozen = status.frozen and not before.frozen
-                    if newly_frozen:
-                        await repo.audit(
-                            conn, actor=_actor(staff_id), entity="unit", entity_id=booking.unit_id,
-                            action="freeze", now=now, before={"frozen": False},
-                            after={"frozen": True, "until": status.until.isoformat() if status.until else None},
-                        )
-                else:
-                    status = freeze_status(await repo.mismatch_times(conn, booking.unit_id, month), now)
-            elif item.review == "mismatch":
-                # A 材料不符 corrected by staff (a mis-tap) no longer counts towards the freeze;
-                # the audit log keeps both the count and its withdrawal.
-                month = await repo.withdraw_mismatch(conn, item.id)
-                if month is not None:
-                    status = freeze_status(await repo.mismatch_times(conn, booking.unit_id, month), now)
-                    await repo.audit(
-                        conn, actor=_actor(staff_id), entity="unit", entity_id=booking.unit_id,
-                        action="mismatch_withdrawn", now=now, before={"month": month, "count": status.count + 1},
-                        after={"month": month, "count": status.count, "item": item.id, "booking": booking.code},
-                    )
+            cal = await self.bookings.calendar(conn)
+            change = await apply_review(conn, booking, item, review, staff_id, now,
+                                        change_deadline(booking.date, cal))
             updated = await repo.get_item(conn, item.id)
             clerks = await self._clerk_ids(conn, booking.unit_id)
         assert updated is not None
         log.info("item %s of booking %s reviewed: %s", item_id, booking.id, review)
-        return ReviewResult(booking, updated, review, reason, clerks, status, newly_frozen)  # type: ignore[arg-type]
+        return ReviewResult(booking, updated, review, reason, clerks, change)  # type: ignore[arg-type]
 
     # ---------------------------------------------------------------- outcome
 

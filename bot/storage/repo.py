@@ -18,6 +18,7 @@ from bot.rules.basket import BusinessType
 from bot.rules.calendar import DayKind
 from bot.rules.capacity import SlotUsage
 from bot.rules.states import ACTIVE_STATES, BookingState
+from bot.storage import mismatches
 from bot.storage.models import AuditEntry, Booking, Item, TgUser, Unit
 
 Conn = aiosqlite.Connection
@@ -594,17 +595,13 @@ async def confirm_year(conn: Conn, year: int, by: int | None, now: datetime) -> 
 
 
 async def add_mismatch(conn: Conn, unit_id: int, item_id: int | None, month: str, by: int | None, now: datetime) -> None:
-    """Count one 材料不符 result against the unit."""
-    await conn.execute(
-        "INSERT INTO mismatches (unit_id, item_id, month, recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?)",
-        (unit_id, item_id, month, _iso(now), by),
-    )
+    """Record one 材料不符 that counts at ``now`` (see ``bot.storage.mismatches``)."""
+    await mismatches.add_counted(conn, unit_id, item_id, month, by, now)
 
 
 async def mismatch_times(conn: Conn, unit_id: int, month: str) -> list[datetime]:
-    """When the unit's mismatches of a month ('YYYY-MM') were recorded."""
-    rows = await _all(conn, "SELECT recorded_at FROM mismatches WHERE unit_id = ? AND month = ?", (unit_id, month))
-    return [datetime.fromisoformat(r[0]) for r in rows]
+    """When the unit's mismatches counted in a month ('YYYY-MM') counted."""
+    return await mismatches.counted_times(conn, unit_id, month)
 
 
 async def add_evaluation(conn: Conn, booking_id: int, rating: int, comment: str, by: int | None, now: datetime) -> bool:
@@ -764,20 +761,6 @@ async def save_user_data(conn: Conn, user_id: int, data: str | None) -> None:
 # ---- staff console
 
 
-async def item_has_mismatch(conn: Conn, item_id: int) -> bool:
-    """Whether a 材料不符 was already counted for this item (a result is counted once)."""
-    return await _one(conn, "SELECT 1 FROM mismatches WHERE item_id = ? LIMIT 1", (item_id,)) is not None
-
-
-async def withdraw_mismatch(conn: Conn, item_id: int) -> str | None:
-    """Remove the 材料不符 counted for an item; returns its month ('YYYY-MM'), None if none."""
-    row = await _one(conn, "SELECT id, month FROM mismatches WHERE item_id = ? LIMIT 1", (item_id,))
-    if row is None:
-        return None
-    await conn.execute("DELETE FROM mismatches WHERE id = ?", (row[0],))
-    return str(row[1])
-
-
 async def calendar_override_notes(conn: Conn, start: date, end: date) -> dict[date, tuple[DayKind, str]]:
     """(kind, note) of the calendar overrides in [start, end]."""
     rows = await _all(
@@ -890,12 +873,8 @@ async def served_unrated_on(conn: Conn, day: date) -> list[Booking]:
 
 
 async def units_over_mismatch_limit(conn: Conn, month: str, limit: int) -> list[int]:
-    """Units with more than ``limit`` mismatches in a month ('YYYY-MM'): frozen in it."""
-    rows = await _all(
-        conn, "SELECT unit_id FROM mismatches WHERE month = ? GROUP BY unit_id HAVING COUNT(*) > ? ORDER BY unit_id",
-        (month, limit),
-    )
-    return [r[0] for r in rows]
+    """Units with more than ``limit`` counted mismatches in a month ('YYYY-MM'): frozen in it."""
+    return await mismatches.units_over_limit(conn, month, limit)
 
 
 # ---- staff console: broadcasts and statistics

@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING
 
 from bot.rules.applicant import mask_id_number, mask_phone
 from bot.rules.calendar import DayInfo
-from bot.rules.freeze import FreezeStatus
+from bot.rules.freeze import MismatchChange, MismatchState
 from bot.rules.states import BookingState
 from bot.rules.tz import TZ
 from bot.storage.models import AuditEntry, Booking, Item
-from bot.texts import WEEKDAYS, fmt_date, fmt_full_date, fmt_instant
+from bot.texts import WEEKDAYS, fmt_date, fmt_full_date
+from bot.texts import mismatch as mismatch_texts
 from bot.texts.booking import count_items, items_line
 
 if TYPE_CHECKING:
@@ -489,12 +490,8 @@ def unit_view(v: UnitView, sessions: Mapping[str, str]) -> str:
     """A unit: its month's mismatches, freeze, clerks and bookings."""
     lines = [
         f"单位：{v.unit.name}（用户名 {v.unit.username}）",
-        f"本月材料不符：{v.freeze.display}",
+        *mismatch_texts.account_lines(v.freeze),
     ]
-    if v.freeze.frozen and v.freeze.until is not None:
-        lines.append(f"预约权限已冻结，{fmt_instant(v.freeze.until)}自动解冻。")
-    else:
-        lines.append("预约权限：正常")
     if v.clerks:
         lines.append("绑定经办人：" + "、".join(f"{c.first_name or '经办人'}（{c.user_id}）" for c in v.clerks))
     else:
@@ -561,9 +558,8 @@ def staff_list(admins: Sequence[int], staff: Sequence[tuple[int, str]], note: st
 # ---------------------------------------------------------------- clerk notices
 
 
-def review_notice(booking: Booking, item: Item, reason: str | None, freeze: FreezeStatus | None,
-                  newly_frozen: bool) -> str:
-    """The clerks' notice of one review result (applicant by name only)."""
+def review_notice(booking: Booking, item: Item, reason: str | None, change: MismatchChange) -> str:
+    """The clerks' notice of one review result (applicant by name only), with the mismatch rule."""
     lines = [
         "【区级网上审核结果】",
         f"预约编号：{booking.code}",
@@ -572,19 +568,10 @@ def review_notice(booking: Booking, item: Item, reason: str | None, freeze: Free
     ]
     if reason:
         lines.append(f"原因：{reason}")
-    if item.review == "mismatch" and freeze is not None:
-        if freeze.frozen and freeze.until is not None:
-            lines.append(
-                f"本单位本月“材料与预约信息不符”已累计{freeze.count}次，超过3次，本月预约权限已冻结，"
-                f"将于{fmt_instant(freeze.until)}自动解冻。已有预约不受影响。"
-            )
-        else:
-            lines.append(
-                f"⚠ 本单位本月“材料与预约信息不符”已累计 {freeze.display} 次；"
-                "当月超过3次将冻结本月预约权限。请上传与预约信息一致的材料。"
-            )
-    elif freeze is not None:  # a 材料不符 of this applicant was corrected and withdrawn
-        lines.append(f"此前的“材料不符”结果已更正，不再计入；本月累计 {freeze.display} 次。")
+    if item.review == "mismatch":
+        lines += mismatch_texts.review_lines(change.after, change.freeze, change.deadline, change.newly_frozen)
+    elif change.changed and change.after is MismatchState.WITHDRAWN:
+        lines.append(mismatch_texts.withdrawn_line(change.freeze))
     if item.review == "fail":
         lines.append("请按原因修改后重新提交材料。")
     return "\n".join(lines)
