@@ -38,15 +38,16 @@ from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filt
 from bot import texts
 from bot.callbacks import Callback, pattern, unpack
 from bot.deps import BotContext
+from bot.errors import DomainError, DuplicatePerson, InvalidInput
 from bot.handlers.common import END, answer, button, current_clerk, keyboard, send, show
 from bot.handlers.flow import ask, conversation, reask, text_of, text_step
 from bot.handlers.receipt import refresh_receipt
 from bot.jobs.mismatches import tell_staff_corrected
 from bot.persistence import persisted_model
+from bot.read_models import ApplicantPanel
 from bot.rules.applicant import (
     Applicant,
     IdType,
-    InvalidInput,
     parse_change_description,
     parse_id_number,
     parse_mobile,
@@ -55,9 +56,8 @@ from bot.rules.applicant import (
     required_fields,
 )
 from bot.rules.basket import BusinessType
-from bot.rules.errors import DomainError
 from bot.rules.freeze import MismatchState
-from bot.services.applicants import ApplicantPanel, ApplicantService, DuplicatePerson
+from bot.services.applicants import ApplicantService
 from bot.texts import applicants as t
 from bot.texts import mismatch as mismatch_texts
 

@@ -15,8 +15,8 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from bot.deps import BotContext, Deps, deps_of
 from bot.handlers.common import button, keyboard
 from bot.ics import booking_ics
+from bot.read_models import BookingDetails
 from bot.rules.states import BookingState
-from bot.services.booking import BookingDetails
 from bot.storage import repo
 from bot.texts import booking as t
 

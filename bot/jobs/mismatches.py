@@ -17,7 +17,7 @@ from typing import Any
 from bot.deps import deps_of
 from bot.handlers.common import keyboard, notice_button
 from bot.services.mismatches import Correction
-from bot.services.notify import Notification, Outcome, notification_key, notifier_of
+from bot.services.notify import Delivery, Notification, notification_key, notifier_of
 from bot.texts import mismatch as t
 from bot.texts.reminders import MY_BOOKINGS_LABEL
 
@@ -37,7 +37,7 @@ async def count_and_tell(application: Any) -> int:
     ]
     if not batch:
         return 0
-    return sum(1 for o in await notifier_of(application).deliver_many(batch) if o is Outcome.SENT)
+    return sum(1 for o in await notifier_of(application).deliver_many(batch) if o is Delivery.SENT)
 
 
 async def tell_staff_corrected(application: Any, done: Correction) -> int:
@@ -54,4 +54,4 @@ async def tell_staff_corrected(application: Any, done: Correction) -> int:
                      markup)
         for uid in done.staff_ids
     ]
-    return sum(1 for o in await notifier_of(application).deliver_many(batch) if o is Outcome.SENT)
+    return sum(1 for o in await notifier_of(application).deliver_many(batch) if o is Delivery.SENT)

@@ -48,13 +48,13 @@ from telegram.error import TelegramError
 
 from bot.config import Settings
 from bot.deps import BotContext, deps_of
+from bot.errors import DomainError
 from bot.handlers.common import keyboard, notice_button
 from bot.handlers.receipt import refresh_receipt
 from bot.jobs.mismatches import KIND as MISMATCH_KIND
 from bot.jobs.mismatches import count_and_tell as count_mismatches
 from bot.jobs.watchers import notify_watchers, on_minutes_freed
 from bot.rules.calendar import WorkCalendar
-from bot.rules.errors import DomainError
 from bot.rules.freeze import MISMATCH_LIMIT, freeze_status, month_key
 from bot.rules.reminders import (
     Due,
@@ -67,7 +67,7 @@ from bot.rules.reminders import (
 )
 from bot.rules.states import ACTIVE_STATES, CAPACITY_STATES, BookingState
 from bot.rules.window import booking_open, next_opening
-from bot.services.notify import Notification, Outcome, notification_key, notifier_of
+from bot.services.notify import Delivery, Notification, notification_key, notifier_of
 from bot.services.roles import staff_ids
 from bot.storage import repo
 from bot.storage.models import Booking, TgUser
@@ -183,8 +183,8 @@ async def run_due(application: App) -> dict[str, int]:
 Runner = Callable[[App, Due, datetime, WorkCalendar], Awaitable[int]]
 
 
-def _sent(outcomes: list[Outcome]) -> int:
-    return sum(1 for o in outcomes if o is Outcome.SENT)
+def _sent(outcomes: list[Delivery]) -> int:
+    return sum(1 for o in outcomes if o is Delivery.SENT)
 
 
 def _reachable(clerks: list[TgUser]) -> list[int]:

@@ -24,10 +24,10 @@ from typing import Any
 
 from bot.deps import deps_of
 from bot.handlers.common import keyboard, notice_button
+from bot.read_models import Freed
 from bot.rules.capacity import Availability
 from bot.rules.reminders import Kind
-from bot.services.booking import Freed
-from bot.services.notify import Guard, Outcome, notification_key, notifier_of
+from bot.services.notify import Delivery, Guard, notification_key, notifier_of
 from bot.storage import repo
 from bot.texts import reminders as t
 
@@ -75,7 +75,7 @@ async def notify_watchers(application: App, days: Iterable[date] | None = None) 
             async with deps.db.write() as conn:
                 await repo.mark_watch_notified(conn, watch_id, now)
                 await repo.archive_notification(conn, key, f"{key}:{now.isoformat()}")
-            told += outcome is Outcome.SENT
+            told += outcome is Delivery.SENT
     if told:
         log.info("有号提醒: told %s waiting clerk(s)", told)
     return told

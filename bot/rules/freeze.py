@@ -47,7 +47,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Final, Literal
 
-from bot.rules.errors import MismatchError
+from bot.errors import MismatchError
 from bot.rules.tz import TZ
 
 MISMATCH_LIMIT: Final = 3

@@ -38,8 +38,8 @@ from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.errors import DomainError
 from bot.rules.calendar import WorkCalendar
-from bot.rules.errors import DomainError
 from bot.rules.freeze import (
     FreezeStatus,
     MismatchChange,
@@ -57,10 +57,9 @@ from bot.rules.states import ACTIVE_STATES, BookingState
 from bot.rules.window import change_deadline
 from bot.services.booking import BookingService
 from bot.services.roles import staff_ids
-from bot.storage import mismatches as store
 from bot.storage import repo
 from bot.storage.db import Database
-from bot.storage.models import Booking, Item, Mismatch
+from bot.storage.models import SYSTEM, Actor, Booking, Item, Mismatch, actor_of
 
 log = logging.getLogger(__name__)
 
@@ -91,18 +90,14 @@ class CountedNotice:
     clerk_ids: list[int]
 
 
-def _actor(user_id: int | None) -> str:
-    return f"tg:{user_id}" if user_id is not None else "system"
-
-
 async def _standing(conn: repo.Conn, unit_id: int, now: datetime) -> FreezeStatus:
-    return freeze_status(await store.counted_times(conn, unit_id, month_key(now)), now)
+    return freeze_status(await repo.mismatch_times(conn, unit_id, month_key(now)), now)
 
 
-async def _count(conn: repo.Conn, m: Mismatch, at: datetime, now: datetime, actor: str, booking_code: str) -> bool:
+async def _count(conn: repo.Conn, m: Mismatch, at: datetime, now: datetime, actor: Actor, booking_code: str) -> bool:
     """Move ``m`` to counted at instant ``at``; audit the count and a freeze it causes."""
     before = await _standing(conn, m.unit_id, at)
-    if not await store.set_state(conn, m.id, m.state, MismatchState.COUNTED, now, counted_at=at):
+    if not await repo.set_mismatch_state(conn, m.id, m.state, MismatchState.COUNTED, now, counted_at=at):
         return False
     after = await _standing(conn, m.unit_id, at)
     await repo.audit(
@@ -121,28 +116,28 @@ async def _count(conn: repo.Conn, m: Mismatch, at: datetime, now: datetime, acto
 async def apply_review(conn: repo.Conn, booking: Booking, item: Item, review: str, staff_id: int | None,
                        now: datetime, deadline: datetime) -> MismatchChange:
     """The mismatch side of a staff review, inside the review's transaction (see module docstring)."""
-    existing = await store.of_item(conn, item.id)
+    existing = await repo.mismatch_of_item(conn, item.id)
     before_state = existing.state if existing else None
     unit_before = await _standing(conn, booking.unit_id, now)
-    actor = _actor(staff_id)
+    actor = actor_of(staff_id)
     after_state = before_state
     if review == "mismatch":
         event = give_event(now, deadline)
         after_state = transition(before_state, event)
         if before_state is not MismatchState.COUNTED:
-            await store.give(conn, booking.unit_id, booking.id, item.id, staff_id, now)
+            await repo.give_mismatch(conn, booking.unit_id, booking.id, item.id, staff_id, now)
             await repo.audit(
                 conn, actor=actor, entity="booking", entity_id=booking.id, action="mismatch_given", now=now,
                 before={"item": item.id, "mismatch": before_state.value if before_state else None},
                 after={"item": item.id, "mismatch": MismatchState.PENDING.value, "deadline": deadline.isoformat()},
             )
             if after_state is MismatchState.COUNTED:  # given at or after the deadline: counts at once
-                given = await store.of_item(conn, item.id)
+                given = await repo.mismatch_of_item(conn, item.id)
                 assert given is not None
                 await _count(conn, given, counted_at(now, deadline), now, actor, booking.code)
     elif existing is not None and (existing.state, "clear") in _CLEARABLE:
         after_state = transition(existing.state, "clear")
-        await store.set_state(conn, existing.id, existing.state, after_state, now)
+        await repo.set_mismatch_state(conn, existing.id, existing.state, after_state, now)
         await repo.audit(
             conn, actor=actor, entity="unit", entity_id=booking.unit_id, action="mismatch_withdrawn", now=now,
             before={"state": existing.state.value, "month": existing.month},
@@ -174,7 +169,7 @@ class MismatchService:
     async def of_booking(self, booking_id: int) -> dict[int, Mismatch]:
         """A booking's mismatches by item id (withdrawn ones included)."""
         async with self.db.read() as conn:
-            return await store.of_booking(conn, booking_id)
+            return await repo.mismatches_of_booking(conn, booking_id)
 
     async def deadline(self, booking: Booking, cal: WorkCalendar | None = None) -> datetime:
         """The booking's change deadline (when a pending mismatch counts)."""
@@ -191,19 +186,19 @@ class MismatchService:
                 raise DomainError(_STALE)
             if booking.state not in ACTIVE_STATES:
                 raise DomainError(_NOT_ACTIVE)
-            mismatch = await store.of_item(conn, item.id)
+            mismatch = await repo.mismatch_of_item(conn, item.id)
             if mismatch is None:
                 raise MismatchError(_NOTHING_TO_CORRECT)
             cal = await self.bookings.calendar(conn)
             new_state = correct(mismatch.state, now, change_deadline(booking.date, cal))
-            if not await store.set_state(conn, mismatch.id, mismatch.state, new_state, now, by=user_id):
+            if not await repo.set_mismatch_state(conn, mismatch.id, mismatch.state, new_state, now, by=user_id):
                 raise DomainError(_STALE)
             await repo.audit(
-                conn, actor=_actor(user_id), entity="booking", entity_id=booking.id, action="mismatch_corrected",
+                conn, actor=actor_of(user_id), entity="booking", entity_id=booking.id, action="mismatch_corrected",
                 now=now, before={"item": item.id, "mismatch": mismatch.state.value},
                 after={"item": item.id, "mismatch": new_state.value},
             )
-            updated = await store.of_item(conn, item.id)
+            updated = await repo.mismatch_of_item(conn, item.id)
             unit = await repo.get_unit(conn, booking.unit_id)
         assert updated is not None
         log.info("mismatch %s of booking %s marked corrected by its clerk", mismatch.id, booking.id)
@@ -213,7 +208,7 @@ class MismatchService:
         """Count every pending mismatch whose deadline passed; returns those counted now."""
         now = self.clock.now()
         async with self.db.read() as conn:
-            candidates = await store.open_mismatches(conn)
+            candidates = await repo.open_mismatches(conn)
         if not candidates:
             return []
         counted: list[Mismatch] = []
@@ -228,15 +223,15 @@ class MismatchService:
                     continue
                 if booking.state is BookingState.CANCELLED:
                     new_state = transition(m.state, "void")
-                    if await store.set_state(conn, m.id, m.state, new_state, now):
+                    if await repo.set_mismatch_state(conn, m.id, m.state, new_state, now):
                         await repo.audit(
-                            conn, actor="system", entity="unit", entity_id=m.unit_id, action="mismatch_withdrawn",
+                            conn, actor=SYSTEM, entity="unit", entity_id=m.unit_id, action="mismatch_withdrawn",
                             now=now, before={"state": m.state.value},
                             after={"state": new_state.value, "item": m.item_id, "booking": booking.code},
                         )
                     continue
                 if due_for_count(m.state, now, deadline) and await _count(
-                    conn, m, counted_at(m.given_at, deadline), now, "system", booking.code
+                    conn, m, counted_at(m.given_at, deadline), now, SYSTEM, booking.code
                 ):
                     counted.append(m)
         if counted:
@@ -253,7 +248,7 @@ class MismatchService:
         now = self.clock.now()
         notices: list[CountedNotice] = []
         async with self.db.read() as conn:
-            for m in await store.counted_since(conn, now - TELL_WINDOW):
+            for m in await repo.mismatches_counted_since(conn, now - TELL_WINDOW):
                 if m.item_id is None or m.booking_id is None or m.counted_at is None or m.counted_at <= m.given_at:
                     continue  # a late 材料不符 is told by the review notice itself
                 booking = await repo.get_booking(conn, m.booking_id)

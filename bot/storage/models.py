@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NewType
 
 from bot.rules.basket import BusinessType
 from bot.rules.freeze import MismatchState
 from bot.rules.states import BookingState
+
+Actor = NewType("Actor", str)
+"""Who did something, as the audit log records it: ``tg:<Telegram user id>``, ``system`` or ``cli``."""
+
+SYSTEM = Actor("system")
+CLI = Actor("cli")
+
+
+def actor_of(user_id: int | None) -> Actor:
+    """The actor of a Telegram user's action; ``system`` when no user acted (a job)."""
+    return Actor(f"tg:{user_id}") if user_id is not None else SYSTEM
 
 
 def _dt(value: str | None) -> datetime | None:
@@ -129,7 +140,7 @@ class AuditEntry:
 
     id: int
     at: datetime
-    actor: str
+    actor: Actor
     entity: str
     entity_id: str
     action: str
@@ -143,6 +154,22 @@ class AuditEntry:
             row["id"], datetime.fromisoformat(row["at"]), row["actor"], row["entity"],
             row["entity_id"], row["action"], row["before"], row["after"],
         )
+
+
+@dataclass(frozen=True)
+class BroadcastRow:
+    """One stored broadcast (SPEC §11)."""
+
+    id: int
+    created_by: int
+    text: str
+    audience: str  # 'all' or 'date'
+    audience_date: date | None
+    status: str  # 'queued', 'sending', 'done'
+    created_at: datetime
+    finished_at: datetime | None
+    progress_chat_id: int | None
+    progress_message_id: int | None
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from bot.read_models import ApplicantPanel
 from bot.rules.applicant import (
     FIELD_LABELS,
     FIELD_PROMPTS,
@@ -18,7 +19,6 @@ from bot.rules.applicant import (
 )
 from bot.rules.basket import BusinessType
 from bot.rules.capacity import SessionSpec
-from bot.services.applicants import ApplicantPanel
 from bot.storage.models import Item, Mismatch
 from bot.texts import fmt_full_date, fmt_instant
 from bot.texts import mismatch as mismatch_texts

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 
+from bot.read_models import BookingDetails
 from bot.rules.applicant import mask_phone
 from bot.rules.basket import BusinessType
 from bot.rules.capacity import Availability, SessionSpec
 from bot.rules.states import BookingState
-from bot.services.booking import BookingDetails
 from bot.texts import SESSION_CLOSED, fmt_date, fmt_full_date, fmt_instant
 
 NEXT_STEP_LABEL = "下一步，即将完成预约"

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import TYPE_CHECKING
 
+from bot.read_models import BookingDetails, MoveOption
 from bot.rules.applicant import mask_phone
 from bot.rules.basket import MAX_MINUTES, BusinessType
 from bot.rules.capacity import Availability, SessionSpec
-from bot.services.booking import BookingDetails
 from bot.storage.models import Booking, Item
 from bot.texts import CHANGE_DEADLINE_PASSED, fmt_date, fmt_full_date, fmt_instant
 from bot.texts.booking import count_items, items_line, session_line
-
-if TYPE_CHECKING:  # the service imports these texts; only the type is needed here
-    from bot.services.changes import MoveOption
 
 # Button labels quoted in the SPEC / brief: contracts, verbatim.
 EDIT_LABEL = "修改信息"

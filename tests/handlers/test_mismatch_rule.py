@@ -11,7 +11,6 @@ from bot.harness import Harness
 from bot.jobs.reminders import run_due
 from bot.rules.basket import BusinessType
 from bot.rules.freeze import MismatchState
-from bot.storage import mismatches as mismatch_store
 from bot.storage import repo
 from bot.storage.models import Booking
 from tests.conftest import at
@@ -28,7 +27,7 @@ async def booked(h: Harness, unit_id: int, day: date, counts: Mapping[BusinessTy
 
 async def states(h: Harness, booking_id: int) -> list[MismatchState]:
     async with h.deps.db.read() as conn:
-        found = await mismatch_store.of_booking(conn, booking_id)
+        found = await repo.mismatches_of_booking(conn, booking_id)
     return [m.state for _, m in sorted(found.items())]
 
 

@@ -103,6 +103,8 @@ async def test_schedule_by_session_with_paging_and_booking_buttons(harness: Harn
     reply = await staff.command("schedule")
     assert "2026年12月1日（周二）" in reply.text
     reply = await staff.command("schedule", "明天")
+    assert "2026年12月2日（周三）" in reply.text
+    reply = await staff.command("schedule", "下周")
     assert "日期格式不正确" in reply.text
     await staff.command("schedule", "20261202")
     reply = await staff.press("001 北京示例科技有…")
@@ -472,12 +474,14 @@ async def test_calendar_shows_thirty_days_with_marks(harness: Harness) -> None:
 
 
 async def test_calendar_override_set_delete_and_confirm_year(harness: Harness) -> None:
-    assert await unconfirmed_years_ahead(harness.deps) == [2027]
+    assert await unconfirmed_years_ahead(harness.deps.bookings, harness.clock.now().date()) == [2027]
     staff = harness.user(STAFF)
     await staff.command("calendar")
     await staff.press("设置调整")
-    reply = await staff.send("昨天")
+    reply = await staff.send("下周")
     assert "日期格式不正确" in reply.text
+    reply = await staff.send("昨天")
+    assert "已经过去" in reply.text
     reply = await staff.send("2026-11-30")
     assert "已经过去" in reply.text
     reply = await staff.send("2026-12-05")
@@ -498,7 +502,7 @@ async def test_calendar_override_set_delete_and_confirm_year(harness: Harness) -
     await staff.command("calendar")
     reply = await staff.press("确认2027年日历")
     assert "已确认2027年日历" in reply.text and "确认2027年日历" not in reply.labels
-    assert await unconfirmed_years_ahead(harness.deps) == []
+    assert await unconfirmed_years_ahead(harness.deps.bookings, harness.clock.now().date()) == []
     async with harness.deps.db.read() as conn:
         assert await repo.confirmed_years(conn) == {2027}
         actions = [e.action for e in await repo.history(conn, "calendar", "2026-12-05")]
@@ -507,9 +511,9 @@ async def test_calendar_override_set_delete_and_confirm_year(harness: Harness) -
 
 async def test_unconfirmed_years_ahead_is_empty_in_autumn(harness: Harness) -> None:
     harness.clock.set(at("2026-11-01 10:00"))
-    assert await unconfirmed_years_ahead(harness.deps) == []
+    assert await unconfirmed_years_ahead(harness.deps.bookings, harness.clock.now().date()) == []
     harness.clock.set(at("2026-11-25 10:00"))
-    assert await unconfirmed_years_ahead(harness.deps) == [2027]
+    assert await unconfirmed_years_ahead(harness.deps.bookings, harness.clock.now().date()) == [2027]
 
 
 # ---------------------------------------------------------------- export and chart

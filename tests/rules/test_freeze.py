@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from bot.rules.errors import MismatchError
+from bot.errors import MismatchError
 from bot.rules.freeze import (
     MISMATCH_LIMIT,
     TRANSITIONS,

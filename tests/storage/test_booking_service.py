@@ -10,10 +10,18 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.config import Settings
+from bot.errors import (
+    AlreadyBookedThatDay,
+    BookingRefused,
+    ChangeNotAllowed,
+    DomainError,
+    SessionClosed,
+    SessionFull,
+    UnratedEvaluation,
+)
 from bot.rules.basket import BusinessType as B
-from bot.rules.errors import AlreadyBookedThatDay, BookingRefused, DomainError, SessionClosed, SessionFull
 from bot.rules.states import BookingState
-from bot.services.booking import BookingService, ChangeNotAllowed, UnratedEvaluation
+from bot.services.booking import BookingService
 from bot.storage import repo
 from bot.storage.db import Database
 from tests.conftest import at

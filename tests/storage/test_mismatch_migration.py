@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 from bot.rules.freeze import MismatchState
-from bot.storage import mismatches
+from bot.storage import repo
 from bot.storage.db import MIGRATIONS_DIR, Database
 from tests.conftest import at
 
@@ -28,6 +28,6 @@ async def test_old_counted_rows_survive_as_counted(tmp_path: Path) -> None:
         shutil.copy(MIGRATIONS_DIR / "0005_mismatch_states.sql", folder)
         assert 5 in await db.migrate()
         async with db.read() as conn:
-            assert await mismatches.counted_times(conn, 1, "2026-12") == [at("2026-12-01 10:00")]
+            assert await repo.mismatch_times(conn, 1, "2026-12") == [at("2026-12-01 10:00")]
             async with conn.execute("SELECT state, given_by FROM mismatches") as cur:
                 assert [tuple(r) for r in await cur.fetchall()] == [(MismatchState.COUNTED.value, 9)]

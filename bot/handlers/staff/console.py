@@ -31,6 +31,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot import texts
 from bot.callbacks import Callback, pattern, unpack
 from bot.deps import BotContext
+from bot.errors import BadInput, DomainError
 from bot.handlers import menus
 from bot.handlers.common import END, answer, button, keyboard, notice_button, send, show
 from bot.handlers.flow import ask, conversation, end_flows, reask, text_of, text_step
@@ -38,18 +39,11 @@ from bot.handlers.receipt import refresh_receipt
 from bot.handlers.staff.common import staff_only
 from bot.jobs.reminders import send_evaluation_request
 from bot.persistence import persisted_model
-from bot.rules.errors import DomainError
+from bot.read_models import BookingDetails, Freed, ReviewResult, UnitView
+from bot.rules.staff_dates import DateInputError, parse_date
 from bot.rules.states import CAPACITY_STATES, allowed_events
-from bot.services.booking import BookingDetails, Freed
 from bot.services.roles import Role, role_of
-from bot.services.staff import (
-    BadInput,
-    ReviewResult,
-    StaffService,
-    UnitView,
-    check_reviewable,
-    parse_day,
-)
+from bot.services.staff import StaffService, check_reviewable
 from bot.storage import repo
 from bot.storage.models import Booking, Unit
 from bot.texts import mismatch as mismatch_texts
@@ -252,9 +246,10 @@ async def schedule_command(update: Update, context: BotContext) -> None:
     """/schedule [YYYY-MM-DD]: a date's bookings by session (default today)."""
     svc = service(context)
     raw = args_text(context)
-    day = svc.today() if not raw else parse_day(raw, svc.today())
-    if day is None:
-        await send(update, context, f"{t.DATE_BAD}\n{t.SCHEDULE_USAGE}")
+    try:
+        day = parse_date(raw, svc.today()) if raw else svc.today()
+    except DateInputError as err:
+        await send(update, context, f"{err.message}\n{t.SCHEDULE_USAGE}")
         return
     await show_schedule(update, context, day)
 
