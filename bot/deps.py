@@ -20,6 +20,7 @@ from bot.services.arrival import ArrivalService
 from bot.services.booking import BookingService
 from bot.services.changes import ChangeService
 from bot.services.evaluation import EvaluationService
+from bot.services.mismatches import MismatchService
 from bot.services.staff import StaffService
 from bot.storage.db import Database
 
@@ -36,6 +37,7 @@ class Deps:
     applicants: ApplicantService
     changes: ChangeService
     evaluations: EvaluationService
+    mismatches: MismatchService
     staff: StaffService
     arrivals: ArrivalService
 
@@ -51,6 +53,7 @@ class Deps:
             applicants=ApplicantService(db, clock),
             changes=ChangeService(db, settings, clock, bookings),
             evaluations=EvaluationService(db, clock),
+            mismatches=MismatchService(db, settings, clock, bookings),
             staff=StaffService(db, settings, clock, bookings),
             arrivals=ArrivalService(db, settings, clock),
             accounts=AccountService(

@@ -8,6 +8,7 @@
         │                             Chinese text the user sees
         ├── BasketError               business counts: empty, negative, over 60 minutes
         ├── IllegalTransition         a booking state change the table does not allow
+        ├── MismatchError             a 材料不符 event its state does not allow (rules.freeze)
         ├── InvalidInput              a typed applicant answer that fails validation
         ├── BookingRefused            a booking, change or cancellation cannot be made now
         │   ├── SessionFull           the session's minutes ran out
@@ -71,6 +72,10 @@ class BasketError(DomainError):
 
 class IllegalTransition(DomainError):
     """A booking state change that the transition table does not allow."""
+
+
+class MismatchError(DomainError):
+    """A 材料不符 event its state does not allow (see ``bot.rules.freeze``)."""
 
 
 class InvalidInput(DomainError):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Literal, get_args
@@ -19,10 +19,10 @@ from bot.rules.arrival import DayMark
 from bot.rules.basket import BusinessType
 from bot.rules.calendar import DayInfo
 from bot.rules.capacity import Availability, SessionSpec
-from bot.rules.freeze import FreezeStatus
+from bot.rules.freeze import FreezeStatus, MismatchChange, MismatchState
 from bot.rules.states import BookingState
 from bot.rules.stats import average_rating, no_show_rate
-from bot.storage.models import ArrivalRow, Booking, Item, TgUser, Unit
+from bot.storage.models import ArrivalRow, Booking, Item, Mismatch, TgUser, Unit
 
 # how staff judged an item's materials
 Review = Literal["pass", "fail", "mismatch"]
@@ -69,6 +69,19 @@ class ApplicantPanel:
     items: list[Item]
     deadline: datetime
     problem: str | None
+    mismatches: dict[int, Mismatch] = field(default_factory=dict)  # by item id (SPEC §8)
+
+    def mismatch_of(self, item: Item) -> Mismatch | None:
+        """The item's 材料不符 record, if it was ever given one."""
+        return self.mismatches.get(item.id)
+
+    @property
+    def to_correct(self) -> list[Item]:
+        """Items whose 材料不符 is pending while the booking may still change: 「已更正，请复核」 applies."""
+        if self.problem is not None:
+            return []
+        return [i for i in self.items
+                if (m := self.mismatches.get(i.id)) is not None and m.state is MismatchState.PENDING]
 
     @property
     def changeable(self) -> bool:
@@ -87,11 +100,12 @@ class ApplicantPanel:
 
 @dataclass(frozen=True)
 class ItemView:
-    """One item opened for editing, with its booking."""
+    """One item opened for editing, with its booking and its 材料不符 record (if any)."""
 
     booking: Booking
     item: Item
     count: int
+    mismatch: Mismatch | None = None
 
 
 class MoveStatus(StrEnum):
@@ -213,8 +227,17 @@ class ReviewResult:
     review: Review
     reason: str | None
     clerk_ids: list[int]
-    freeze: FreezeStatus | None  # after a 材料不符
-    newly_frozen: bool
+    mismatch: MismatchChange  # the item's 材料不符 state before/after, the unit's standing
+
+    @property
+    def freeze(self) -> FreezeStatus:
+        """The unit's mismatch standing after the review."""
+        return self.mismatch.freeze
+
+    @property
+    def newly_frozen(self) -> bool:
+        """Whether this review froze the unit."""
+        return self.mismatch.newly_frozen
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from typing import Any, Final
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.deps import BotContext, deps_of
+from bot.errors import DomainError
 from bot.handlers.receipt import receipt_keyboard, receipt_text
-from bot.rules.errors import DomainError
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ async def edit_moved_receipts(application: App) -> int:
     """Edit every flagged receipt; returns how many were brought up to date."""
     deps = deps_of(application)
     done = 0
-    for booking_id in await deps.repo.stale_arrival_receipts():
+    for booking_id in await deps.arrivals.stale_receipts():
         try:
             details = await deps.bookings.details(booking_id)
         except DomainError:

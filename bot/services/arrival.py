@@ -34,7 +34,7 @@ from bot.rules.capacity import SessionSpec
 from bot.rules.states import ACTIVE_STATES, BookingState, transition
 from bot.storage import repo
 from bot.storage.db import Database
-from bot.storage.models import ArrivalRow, Booking
+from bot.storage.models import ArrivalRow, Booking, actor_of
 from bot.texts import arrival as t
 
 TOKEN_PREFIX = "ci_"
@@ -160,7 +160,7 @@ class ArrivalService:
                 raise CheckInRefused(t.wrong_day(booking.date))
             if not await repo.check_in(conn, booking.id, staff_id, now):
                 raise CheckInRefused(t.CODE_UNKNOWN)
-            await repo.audit(conn, actor=f"tg:{staff_id}", entity="booking", entity_id=booking.id,
+            await repo.audit(conn, actor=actor_of(staff_id), entity="booking", entity_id=booking.id,
                              action="check_in", now=now, after={"via": via})
         return CheckIn(booking, now)
 
@@ -216,7 +216,7 @@ class ArrivalService:
                 new_state = transition(current.state, "no_show")
                 if not await repo.set_booking_state(conn, current.id, current.state, new_state, now):
                     raise CheckInRefused(t.OFFER_CHANGED)
-                await repo.audit(conn, actor=f"tg:{staff_id}", entity="booking", entity_id=current.id,
+                await repo.audit(conn, actor=actor_of(staff_id), entity="booking", entity_id=current.id,
                                  action="no_show", now=now, before={"state": current.state.value},
                                  after={"state": new_state.value, "via": "session_end"})
                 updated = await repo.get_booking(conn, current.id)

@@ -105,7 +105,7 @@ class BookingService:
         now = self.clock.now()
         status = freeze_status(await repo.mismatch_times(conn, unit_id, month_key(now)), now)
         if status.frozen and status.until is not None:
-            raise BookingRefused(texts.unit_frozen(status.until, status.count))
+            raise BookingRefused(texts.unit_frozen(status.count))
         unrated = await repo.unrated_served(conn, unit_id)
         if unrated:
             raise UnratedEvaluation(texts.UNRATED_SERVED, unrated[0].id)

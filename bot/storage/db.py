@@ -14,7 +14,9 @@ the connection they are given and never commit. No Telegram call may happen insi
 ``write()`` — collect what to send and send it after the block.
 
 Migrations are the numbered ``NNNN_name.sql`` files in ``migrations/``, applied in
-order, each in one transaction together with its row in ``schema_version``.
+order, each in one transaction together with its row in ``schema_version``. Numbers
+may have gaps (parallel work reserves numbers ahead); every file whose number is not
+yet recorded is applied, so one that lands after a higher number is still applied.
 (``executescript`` commits any open transaction first, so each script is wrapped in
 its own ``BEGIN IMMEDIATE … COMMIT`` inside the script text and rolled back on error.)
 """
@@ -53,11 +55,7 @@ class Migration:
 
 
 def discover_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
-    """The migration files in version order; raises on a duplicate number.
-
-    Gaps are allowed: numbers are reserved per piece of work, and a later number may
-    land before an earlier one (``migrate`` applies every one not yet recorded).
-    """
+    """The migration files in version order; raises on a duplicate number (gaps are fine)."""
     found = []
     for path in sorted(directory.glob("*.sql")):
         match = _MIGRATION_NAME.match(path.name)
@@ -66,7 +64,7 @@ def discover_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
         found.append(Migration(int(match.group(1)), match.group(2), path))
     versions = [m.version for m in found]
     if len(set(versions)) != len(versions) or 0 in versions:
-        raise RuntimeError(f"migration numbers must be unique and from 1, found {versions}")
+        raise RuntimeError(f"migrations must have distinct numbers from 0001, found {versions}")
     return found
 
 

@@ -7,6 +7,7 @@ from datetime import date, datetime, time
 from typing import Any, NewType
 
 from bot.rules.basket import BusinessType
+from bot.rules.freeze import MismatchState
 from bot.rules.states import BookingState
 
 Actor = NewType("Actor", str)
@@ -193,4 +194,30 @@ class ArrivalRow:
         return cls(
             row["booking_id"], row["queue_seq"], _t(row["promised_at"]), row["checkin_token"],
             _dt(row["checked_in_at"]), row["checked_in_by"], _dt(row["served_at"]),
+        )
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """One item's 材料不符 and where it stands (SPEC §8, ``bot.rules.freeze``)."""
+
+    id: int
+    unit_id: int
+    booking_id: int | None
+    item_id: int | None  # None only for counts kept from before per-item states
+    state: MismatchState
+    given_at: datetime
+    given_by: int | None
+    corrected_at: datetime | None
+    counted_at: datetime | None
+    month: str | None  # 'YYYY-MM' while counted
+    withdrawn_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: Any) -> Mismatch:
+        """Build from a ``mismatches`` row."""
+        return cls(
+            row["id"], row["unit_id"], row["booking_id"], row["item_id"], MismatchState(row["state"]),
+            datetime.fromisoformat(row["given_at"]), row["given_by"], _dt(row["corrected_at"]),
+            _dt(row["counted_at"]), row["month"], _dt(row["withdrawn_at"]),
         )

@@ -266,7 +266,7 @@ async def test_schedule_lists_arrival_order_with_arrived_late_and_done_marks(har
     first, second, third = await others_rows(harness)
     harness.clock.set(at("2026-12-02 09:10"))
     staff = harness.user(STAFF)
-    await harness.deps.repo.check_in(STAFF, first.id)
+    await harness.deps.arrivals.check_in(STAFF, first.id)
     await harness.deps.staff.set_outcome(STAFF, first.id, "serve")
     harness.clock.set(at("2026-12-02 09:55"))
     await staff.command("start", f"ci_{token_of(link)}")
@@ -292,7 +292,7 @@ async def test_end_of_session_offers_the_absentees_as_no_show_in_one_step(harnes
     harness.clock.set(at("2026-12-02 09:40"))
     staff = harness.user(STAFF)
     await staff.command("start", f"ci_{token_of(link)}")
-    await harness.deps.repo.check_in(STAFF, first.id)
+    await harness.deps.arrivals.check_in(STAFF, first.id)
     harness.clock.set(at("2026-12-02 12:05"))
     page = await staff.command("schedule")
     assert page is not None and "上午未签到2个" in page.labels
@@ -328,11 +328,11 @@ async def test_stats_show_wait_late_and_no_show_rates_per_session(harness: Harne
     first, second, third = await others_rows(harness)
     svc = harness.deps
     harness.clock.set(at("2026-12-02 09:05"))
-    await svc.repo.check_in(STAFF, first.id)
+    await svc.arrivals.check_in(STAFF, first.id)
     harness.clock.set(at("2026-12-02 09:25"))
     await svc.staff.set_outcome(STAFF, first.id, "serve")  # waited 20 minutes
     harness.clock.set(at("2026-12-02 10:00"))
-    await svc.repo.check_in(STAFF, second.id)  # 09:15 + 30 < 10:00: late
+    await svc.arrivals.check_in(STAFF, second.id)  # 09:15 + 30 < 10:00: late
     harness.clock.set(at("2026-12-02 10:40"))
     await svc.staff.set_outcome(STAFF, second.id, "serve")  # waited 40 minutes
     await svc.staff.set_outcome(STAFF, third.id, "no_show")

@@ -74,7 +74,7 @@ async def card_button(update: Update, context: BotContext) -> None:
         await stale(update)
         return
     try:
-        done = await context.deps.repo.check_in(staff_id(update), booking_id, via="card")
+        done = await context.deps.arrivals.check_in(staff_id(update), booking_id, via="card")
     except AlreadyCheckedIn as err:
         await answer(update, err.message, alert=True)
         await show_booking(update, context, booking_id)

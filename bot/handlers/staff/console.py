@@ -33,7 +33,7 @@ from bot.callbacks import Callback, pattern, unpack
 from bot.deps import BotContext
 from bot.errors import BadInput, DomainError
 from bot.handlers import menus
-from bot.handlers.common import END, answer, button, keyboard, send, show
+from bot.handlers.common import END, answer, button, keyboard, notice_button, send, show
 from bot.handlers.flow import ask, conversation, end_flows, reask, text_of, text_step
 from bot.handlers.receipt import refresh_receipt
 from bot.handlers.staff.common import staff_only
@@ -48,6 +48,7 @@ from bot.services.staff import StaffService, check_reviewable
 from bot.storage import repo
 from bot.storage.models import Booking, Unit
 from bot.texts import arrival as ta
+from bot.texts import mismatch as mismatch_texts
 from bot.texts import staff as t
 
 log = logging.getLogger(__name__)
@@ -455,8 +456,9 @@ async def got_fail_reason(update: Update, context: BotContext) -> int | None:
 
 async def _after_review(update: Update, context: BotContext, outcome: ReviewResult) -> None:
     """Tell every clerk of the unit, then show the booking again."""
-    text = t.review_notice(outcome.booking, outcome.item, outcome.reason, outcome.freeze, outcome.newly_frozen)
-    told = await notify(context, outcome.clerk_ids, text)
+    text = t.review_notice(outcome.booking, outcome.item, outcome.reason, outcome.mismatch)
+    markup = keyboard(notice_button(mismatch_texts.SEE_RESULTS_LABEL, "ap", "list", outcome.booking.id))
+    told = await notify(context, outcome.clerk_ids, text, markup)
     await refresh_receipt(context, outcome.booking.id)
     await show_booking(update, context, outcome.booking.id, t.reviewed(outcome.item, told))
 

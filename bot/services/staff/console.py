@@ -19,8 +19,10 @@ from bot.read_models import (
 )
 from bot.rules.arrival import day_mark
 from bot.rules.capacity import availability
-from bot.rules.freeze import FreezeStatus, freeze_status, month_key
+from bot.rules.freeze import freeze_status, month_key
 from bot.rules.states import ACTIVE_STATES, CAPACITY_STATES, BookingState, transition
+from bot.rules.window import change_deadline
+from bot.services.mismatches import apply_review
 from bot.services.staff.common import RECENT_BOOKINGS, StaffBase, check_reason
 from bot.storage import repo
 from bot.storage.models import AuditEntry, Booking, Item, Unit, actor_of
@@ -119,10 +121,11 @@ class ConsoleUseCases(StaffBase):
     # ---------------------------------------------------------------- review (SPEC §8)
 
     async def review(self, staff_id: int, item_id: int, review: str, reason: str | None = None) -> ReviewResult:
-        """Record an item's review; a 材料不符 counts towards the unit's monthly freeze.
+        """Record an item's review and its 材料不符 state (``bot.services.mismatches.apply_review``).
 
-        The mismatch row and the freeze it may cause are written in the same
-        transaction as the review itself. A 材料不符 is counted once per item.
+        A 材料不符 given before the change deadline is pending (it counts only if still
+        standing at the deadline); one given after it counts at once; any other result
+        withdraws the item's mismatch. All in the same transaction as the review.
         """
         if review not in REVIEWS:
             raise StaffRefused(texts.STALE_BUTTON)
@@ -145,44 +148,14 @@ class ConsoleUseCases(StaffBase):
                 before={"item": item.id, "review": item.review, "reason": item.review_reason},
                 after={"item": item.id, "review": review, "reason": reason},
             )
-            status: FreezeStatus | None = None
-            newly_frozen = False
-            if review == "mismatch":
-                month = month_key(now)
-                if not await repo.item_has_mismatch(conn, item.id):
-                    before = freeze_status(await repo.mismatch_times(conn, booking.unit_id, month), now)
-                    await repo.add_mismatch(conn, booking.unit_id, item.id, month, staff_id, now)
-                    status = freeze_status(await repo.mismatch_times(conn, booking.unit_id, month), now)
-                    await repo.audit(
-                        conn, actor=actor_of(staff_id), entity="unit", entity_id=booking.unit_id, action="mismatch",
-                        now=now, before={"month": month, "count": before.count},
-                        after={"month": month, "count": status.count, "item": item.id, "booking": booking.code},
-                    )
-                    newly_frozen = status.frozen and not before.frozen
-                    if newly_frozen:
-                        await repo.audit(
-                            conn, actor=actor_of(staff_id), entity="unit", entity_id=booking.unit_id,
-                            action="freeze", now=now, before={"frozen": False},
-                            after={"frozen": True, "until": status.until.isoformat() if status.until else None},
-                        )
-                else:
-                    status = freeze_status(await repo.mismatch_times(conn, booking.unit_id, month), now)
-            elif item.review == "mismatch":
-                # A 材料不符 corrected by staff (a mis-tap) no longer counts towards the freeze;
-                # the audit log keeps both the count and its withdrawal.
-                month = await repo.withdraw_mismatch(conn, item.id)
-                if month is not None:
-                    status = freeze_status(await repo.mismatch_times(conn, booking.unit_id, month), now)
-                    await repo.audit(
-                        conn, actor=actor_of(staff_id), entity="unit", entity_id=booking.unit_id,
-                        action="mismatch_withdrawn", now=now, before={"month": month, "count": status.count + 1},
-                        after={"month": month, "count": status.count, "item": item.id, "booking": booking.code},
-                    )
+            cal = await self.bookings.calendar(conn)
+            change = await apply_review(conn, booking, item, review, staff_id, now,
+                                        change_deadline(booking.date, cal))
             updated = await repo.get_item(conn, item.id)
             clerks = await self._clerk_ids(conn, booking.unit_id)
         assert updated is not None
         log.info("item %s of booking %s reviewed: %s", item_id, booking.id, review)
-        return ReviewResult(booking, updated, review, reason, clerks, status, newly_frozen)  # type: ignore[arg-type]
+        return ReviewResult(booking, updated, review, reason, clerks, change)  # type: ignore[arg-type]
 
     # ---------------------------------------------------------------- outcome
 

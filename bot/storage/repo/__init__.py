@@ -97,6 +97,17 @@ from bot.storage.repo.items import (
     person_has_active_item,
     set_item_review,
 )
+from bot.storage.repo.mismatches import (
+    add_mismatch,
+    give_mismatch,
+    mismatch_of_item,
+    mismatch_times,
+    mismatches_counted_since,
+    mismatches_of_booking,
+    open_mismatches,
+    set_mismatch_state,
+    units_over_mismatch_limit,
+)
 from bot.storage.repo.notifications import (
     archive_notification,
     claim_notification,
@@ -106,15 +117,10 @@ from bot.storage.repo.notifications import (
 )
 from bot.storage.repo.reviews import (
     add_evaluation,
-    add_mismatch,
     get_evaluation,
-    item_has_mismatch,
-    mismatch_times,
     rating_counts_between,
     served_unrated_on,
-    units_over_mismatch_limit,
     unrated_served,
-    withdraw_mismatch,
 )
 from bot.storage.repo.units import (
     existing_usernames,
@@ -215,7 +221,7 @@ __all__ = [
     "insert_item",
     "insert_unit",
     "is_staff",
-    "item_has_mismatch",
+    "give_mismatch",
     "items_of",
     "last_contact_of_unit",
     "list_staff",
@@ -223,7 +229,12 @@ __all__ = [
     "load_user_data",
     "mark_blocked",
     "mark_watch_notified",
+    "mismatch_of_item",
     "mismatch_times",
+    "mismatches_counted_since",
+    "mismatches_of_booking",
+    "open_mismatches",
+    "set_mismatch_state",
     "move_booking",
     "next_code_seq",
     "open_watches",
@@ -273,5 +284,4 @@ __all__ = [
     "users_known_by",
     "waiting_watch_dates",
     "watch_is_open",
-    "withdraw_mismatch",
 ]

@@ -13,7 +13,8 @@ from bot.rules.capacity import SessionSpec
 from bot.rules.states import BookingState
 from bot.rules.tz import TZ
 from bot.storage.models import AuditEntry, Booking, Item
-from bot.texts import fmt_date, fmt_full_date, fmt_instant
+from bot.texts import fmt_date, fmt_full_date
+from bot.texts import mismatch as mismatch_texts
 from bot.texts.arrival import board_counts, board_line, card_arrival
 from bot.texts.booking import count_items, items_line
 from bot.texts.staff.common import RATINGS, REVIEW_LABELS, day_kind_text, fit_message
@@ -236,12 +237,8 @@ def unit_view(v: UnitView, sessions: Mapping[str, str]) -> str:
     """A unit: its month's mismatches, freeze, clerks and bookings."""
     lines = [
         f"单位：{v.unit.name}（用户名 {v.unit.username}）",
-        f"本月材料不符：{v.freeze.display}",
+        *mismatch_texts.account_lines(v.freeze),
     ]
-    if v.freeze.frozen and v.freeze.until is not None:
-        lines.append(f"预约权限已冻结，{fmt_instant(v.freeze.until)}自动解冻。")
-    else:
-        lines.append("预约权限：正常")
     if v.clerks:
         lines.append("绑定经办人：" + "、".join(f"{c.first_name or '经办人'}（{c.user_id}）" for c in v.clerks))
     else:
