@@ -21,10 +21,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bot.config import Settings  # noqa: E402
 from telegram import Update  # noqa: E402
 from telegram.request import RequestData  # noqa: E402
 
+from bot.config import Settings  # noqa: E402
 from bot.fake_telegram import ApiError, FakeBotApi, FakeMessage, FakeUser, _BadRequest  # noqa: E402
 from bot.rules.tz import TZ  # noqa: E402
 

@@ -37,7 +37,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +53,6 @@ from _common import (  # noqa: E402
     settings_for,
     text_update,
 )
-
 from telegram import Update  # noqa: E402
 from telegram.ext import Application, SimpleUpdateProcessor, TypeHandler  # noqa: E402
 

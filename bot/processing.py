@@ -28,7 +28,6 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-
 log = logging.getLogger(__name__)
 
 _alongside: ContextVar[list[asyncio.Future[Any]] | None] = ContextVar("alongside", default=None)

@@ -16,8 +16,9 @@ the connection they are given and never commit. No Telegram call may happen insi
 ``write()`` — collect what to send and send it after the block.
 
 Migrations are the numbered ``NNNN_name.sql`` files in ``migrations/``, applied in
-order, each in one transaction together with its row in ``schema_version``; numbers
-may have gaps, and a migration not yet applied is applied even if a higher one was.
+order, each in one transaction together with its row in ``schema_version``. Numbers
+may have gaps (parallel work reserves numbers ahead); every file whose number is not
+yet recorded is applied, so one that lands after a higher number is still applied.
 (``executescript`` commits any open transaction first, so each script is wrapped in
 its own ``BEGIN IMMEDIATE … COMMIT`` inside the script text and rolled back on error.)
 
@@ -90,11 +91,7 @@ class Migration:
 
 
 def discover_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
-    """The migration files in version order; raises on a duplicate number.
-
-    Numbers may have gaps: each change owns a reserved number, and a lower number
-    may land after a higher one (``migrate`` applies whatever is not yet applied).
-    """
+    """The migration files in version order; raises on a duplicate number (gaps are fine)."""
     found = []
     for path in sorted(directory.glob("*.sql")):
         match = _MIGRATION_NAME.match(path.name)
@@ -103,8 +100,8 @@ def discover_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
         found.append(Migration(int(match.group(1)), match.group(2), path))
     versions = [m.version for m in found]
     if len(set(versions)) != len(versions) or 0 in versions:
-        raise RuntimeError(f"migration numbers must be unique and from 1 on, found {versions}")
-    return sorted(found, key=lambda m: m.version)
+        raise RuntimeError(f"migrations must have distinct numbers from 0001, found {versions}")
+    return found
 
 
 def _create_private(path: Path) -> None:
@@ -547,7 +544,9 @@ class Database:
         conn = self._require(self._writer)
         applied = []
         async with self._write_lock:
-            done = await self.applied_migrations()
+            await self.schema_version()  # creates the table on a new database
+            async with conn.execute("SELECT version FROM schema_version") as cur:
+                done = {int(row[0]) for row in await cur.fetchall()}
             for migration in discover_migrations(self.migrations_dir):
                 if migration.version in done:
                     continue
