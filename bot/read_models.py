@@ -14,6 +14,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Literal, get_args
 
+from bot.rules.availability import is_working_weekend
 from bot.rules.basket import BusinessType
 from bot.rules.calendar import DayInfo
 from bot.rules.capacity import Availability, SessionSpec
@@ -343,3 +344,30 @@ class LoginResult:
     must_set_password: bool
 
 
+
+
+@dataclass(frozen=True)
+class WindowDay:
+    """One date of the booking window as a clerk sees it (issue 10 item 6)."""
+
+    day: date
+    cells: list[Availability]  # empty when the centre closed the date
+    closed_reason: str | None  # the centre closed the whole date
+    held_code: str | None  # the unit's own active booking on this date
+
+    @property
+    def working_weekend(self) -> bool:
+        """调休上班: a Saturday or Sunday that is a working day."""
+        return is_working_weekend(self.day)
+
+
+@dataclass(frozen=True)
+class WindowView:
+    """The booking window for one unit: every bookable date, closures and held dates kept."""
+
+    days: list[WindowDay]
+
+    @property
+    def cells(self) -> list[Availability]:
+        """Every cell the unit may book (not closed dates, not dates it holds)."""
+        return [c for d in self.days if d.closed_reason is None and d.held_code is None for c in d.cells]

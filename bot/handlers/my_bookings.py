@@ -48,6 +48,7 @@ from bot.rules.basket import BusinessType, basket_minutes, can_add, raw_minutes
 from bot.rules.states import BookingState
 from bot.services.changes import ChangeService, counts_of, items_to_remove
 from bot.texts import booking as booking_texts
+from bot.texts import counts as counts_texts
 from bot.texts import my_bookings as t
 
 log = logging.getLogger(__name__)
@@ -250,7 +251,7 @@ async def _editor(update: Update, context: BotContext, details: BookingDetails, 
     b = details.booking
     args = _counts_args(counts)
     rows: list[Any] = [
-        [button(t.minus_label(bt), "my", "qs", b.id, *args, i), button(t.plus_label(bt), "my", "qa", b.id, *args, i)]
+        [button(counts_texts.minus_label(bt), "my", "qs", b.id, *args, i), button(counts_texts.plus_label(bt), "my", "qa", b.id, *args, i)]
         for i, bt in enumerate(TYPES)
     ]
     rows.append([button(t.CONFIRM_LABEL, "my", "qok", b.id, *args), button(texts.BACK, "my", "edit", b.id)])

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 
-from bot.read_models import BookingDetails
+from bot.read_models import BookingDetails, WindowDay, WindowView
 from bot.rules.applicant import mask_phone
+from bot.rules.availability import LEVEL_LABELS, level
 from bot.rules.basket import BusinessType
 from bot.rules.capacity import Availability, SessionSpec
 from bot.rules.states import BookingState
-from bot.texts import SESSION_CLOSED, fmt_date, fmt_full_date, fmt_instant
+from bot.texts import SESSION_CLOSED, WEEKDAYS, fmt_full_date, fmt_instant
+from bot.texts.counts import count_lines
 
 NEXT_STEP_LABEL = "下一步，即将完成预约"
 QUERY_LABEL = "查询可预约信息"
@@ -91,8 +93,6 @@ FILL_CONTACT_LABEL = "填写经办人信息"
 REFRESH_LABEL = "刷新"
 RATE_LABEL = "去评价"
 MY_BOOKINGS_LABEL = "我的预约"
-ADD_LABEL = "+"
-SUB_LABEL = "−"
 
 NOTICE_PROMPT = "请认真阅读以上须知，点击下方按钮接受后继续预约。"
 NOTICE_BACK_HINT = "（阅读完毕请点击「返回」继续预约。）"
@@ -105,22 +105,12 @@ EMPTY_BASKET = "请至少选择一项业务，再查询可预约信息。"
 COUNT_ZERO = "数量已为0。"
 PREPARED = "已保存您选择的经办人信息和业务数量；系统开放后点击「查询可预约信息」即可查询并预约。"
 NO_DATES = "目前没有可预约的日期，请稍后再试。"
-CHOOSE_SLOT = "请点击标有「可预约」的时段进行预约。"
+CHOOSE_SLOT = "请点击标有「可预约」或「紧张」的时段进行预约。"
 ALL_FULL = "可预约日期的号源已全部约满。可点击「有号提醒」登记，有号时将通知您。"
 WATCH_EXISTS = "您已登记过该日期的有号提醒，有号时将通知您。"
 WATCH_NOT_NEEDED = "该日期现在有可预约的时段，请直接预约。"
 SLOT_NOT_FOUND = "该时段不存在，请重新选择。"
 CONFIRM_PROMPT = "请核对以下预约信息，确认无误后点击「确定」。"
-
-
-def business_label(business: BusinessType) -> str:
-    """新办（15分钟/个）— a basket row's label, as in the web form."""
-    return f"{business.label}（{business.minutes}分钟/个）"
-
-
-def business_info(business: BusinessType) -> str:
-    """The popup of a basket row's label: what the type covers."""
-    return f"{business.label}：{business.covers}，每个{business.minutes}分钟。"
 
 
 def total_line(minutes: int, cap: int) -> str:
@@ -159,17 +149,50 @@ def notice_full(accept_needed: bool, notice_text: str) -> str:
 
 
 def basket_panel(counts: Mapping[BusinessType, int], minutes: int, cap: int) -> str:
-    """The business counts step (the web's 预约办理业务 table)."""
-    lines = ["请选择需要办理的业务及数量（点击「+」「−」调整）："]
-    lines += [f"{business_label(b)}：{counts.get(b, 0)}" for b in BusinessType]
-    lines += ["", total_line(minutes, cap), f"预约总时长不超过{cap}分钟！"]
+    """The business counts step (the web's 预约办理业务 table): names and counts in the text."""
+    lines = ["请选择需要办理的业务及数量（点击「＋」「－」调整）："]
+    lines += count_lines(counts)
+    lines += ["", total_line(minutes, cap), f"预约总时长不超过{cap}分钟！", ""]
+    lines += [f"{b.label}：{b.covers}" for b in BusinessType]
     return "\n".join(lines)
 
 
-def slot_label(cell: Availability, minutes: int) -> str:
-    """12月2日（周三）上午 可预约 余525分钟 — or … 已满 when this basket does not fit."""
-    head = f"{fmt_date(cell.day)}{cell.session.label}"
-    return f"{head} 可预约 余{cell.left}分钟" if cell.fits(minutes) else f"{head} 已满"
+def short_date(day: date) -> str:
+    """12/2 — a date on a button, where width is scarce."""
+    return f"{day.month}/{day.day}"
+
+
+def slot_label(cell: Availability, minutes: int, in_row: int = 2) -> str:
+    """「12/2 上午 可预约」, 「… 紧张」 or 「… 已满」 for this basket (shorter in a row of 3+)."""
+    word = LEVEL_LABELS[level(cell, minutes)]
+    if in_row > 2:
+        return f"{cell.session.label} {word}"
+    return f"{short_date(cell.day)} {cell.session.label} {word}"
+
+
+def held_label(day: date) -> str:
+    """A date the unit already holds: 「12/3 本单位已约」."""
+    return f"{short_date(day)} 本单位已约"
+
+
+def day_heading(wday: WindowDay) -> str:
+    """12月5日（周六·调休上班）."""
+    mark = "·调休上班" if wday.working_weekend else ""
+    return f"{wday.day.month}月{wday.day.day}日（周{WEEKDAYS[wday.day.weekday()]}{mark}）"
+
+
+def window_lines(window: WindowView, minutes: int) -> list[str]:
+    """One line per date: each session's level, 本单位已约, or the centre's closure and why."""
+    lines = []
+    for wday in window.days:
+        if wday.held_code is not None:
+            state = f"本单位已约（{wday.held_code}），同一日期只能保留一个预约"
+        elif wday.closed_reason is not None:
+            state = f"中心关闭（{wday.closed_reason}）" if wday.closed_reason else "中心关闭"
+        else:
+            state = "｜".join(f"{c.session.label} {LEVEL_LABELS[level(c, minutes)]}" for c in wday.cells)
+        lines.append(f"{day_heading(wday)}：{state}")
+    return lines
 
 
 def watch_label(day: date) -> str:
@@ -177,11 +200,14 @@ def watch_label(day: date) -> str:
     return f"有号提醒 {day.month}月{day.day}日"
 
 
-def availability_panel(counts: Mapping[BusinessType, int], minutes: int, *, note: str = "",
+def availability_panel(counts: Mapping[BusinessType, int], minutes: int, window: WindowView, *, note: str = "",
                        any_free: bool, any_dates: bool) -> str:
-    """The availability step: what is being booked and how to choose."""
+    """The availability step: what is being booked, every date of the window, how to choose."""
     lines = [note, ""] if note else []
     lines += ["可预约信息", f"办理业务：{items_line(counts)}（共{minutes}分钟）", ""]
+    lines += window_lines(window, minutes)
+    if window.days:
+        lines.append("")
     lines.append(CHOOSE_SLOT if any_free else (ALL_FULL if any_dates else NO_DATES))
     return "\n".join(lines)
 

@@ -12,6 +12,7 @@ from bot.rules.capacity import Availability, SessionSpec
 from bot.storage.models import Booking, Item
 from bot.texts import CHANGE_DEADLINE_PASSED, fmt_date, fmt_full_date, fmt_instant
 from bot.texts.booking import count_items, items_line, session_line
+from bot.texts.counts import count_lines
 
 # Button labels quoted in the SPEC / brief: contracts, verbatim.
 EDIT_LABEL = "修改信息"
@@ -88,23 +89,17 @@ CONTACT_DRAFT_LOST = "修改已中断，请在「我的预约」中重新操作�
 def counts_editor(code: str, before: Mapping[BusinessType, int], before_minutes: int,
                   now: Mapping[BusinessType, int], now_minutes: int) -> str:
     """The +/− editor of the item counts."""
-    return (
-        f"修改办理数量（预约编号 {code}）\n"
-        f"原：{items_line(before)}（共{before_minutes}分钟）\n"
-        f"现：{items_line(now)}（共{now_minutes}分钟）\n\n"
-        f"预约总时长不超过{MAX_MINUTES}分钟；增加的时长须在本时段剩余号源之内。\n"
-        "点击「＋」「－」调整数量，完成后点击「确定」。"
-    )
-
-
-def plus_label(business: BusinessType) -> str:
-    """The + button of one business type."""
-    return f"＋ {business.label}"
-
-
-def minus_label(business: BusinessType) -> str:
-    """The − button of one business type."""
-    return f"－ {business.label}"
+    return "\n".join([
+        f"修改办理数量（预约编号 {code}）",
+        f"原：{items_line(before)}（共{before_minutes}分钟）",
+        f"现：{items_line(now)}（共{now_minutes}分钟）",
+        "",
+        *count_lines(now),
+        f"合计：{now_minutes}分钟 / {MAX_MINUTES}分钟",
+        "",
+        f"预约总时长不超过{MAX_MINUTES}分钟；增加的时长须在本时段剩余号源之内。",
+        "点击「＋」「－」调整数量，完成后点击「确定」。",
+    ])
 
 
 def over_limit(business: BusinessType, minutes: int) -> str:
