@@ -53,6 +53,8 @@ class BookingDetails:
     deadline: datetime
     changeable: bool
     evaluation: tuple[int, str] | None
+    mismatches: dict[int, Mismatch] = field(default_factory=dict)  # 材料不符 by item id (SPEC §8)
+    revision: int = 0  # grows with every change of the booking (its audit lines): the .ics SEQUENCE
 
 
 @dataclass(frozen=True)

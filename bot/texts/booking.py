@@ -13,6 +13,7 @@ from bot.rules.capacity import Availability, SessionSpec
 from bot.rules.states import BookingState
 from bot.texts import SESSION_CLOSED, WEEKDAYS, fmt_full_date, fmt_instant
 from bot.texts.counts import count_lines
+from bot.texts.html import Html, html_lines
 
 NEXT_STEP_LABEL = "下一步，即将完成预约"
 QUERY_LABEL = "查询可预约信息"
@@ -43,14 +44,31 @@ def session_line(spec: SessionSpec | None, key: str) -> str:
 RECEIPT_TITLE = "📋 预约回执"
 
 
-def receipt(details: BookingDetails, spec: SessionSpec | None, address: str, phone: str) -> str:
-    """The booking receipt; edited in place whenever the booking changes."""
+def code_moved(code: str, day: date) -> bool:
+    """Whether a booking code names another date than the appointment's (it was moved by 改约).
+
+    Codes keep the date of the first booking (CY20261203-001) and never change, so a
+    calendar entry and a written-down code stay valid after 改约.
+    """
+    return code[2:10] != f"{day:%Y%m%d}"
+
+
+CODE_UNCHANGED = "（改约后预约编号不变，编号中的日期是首次预约的日期，请以办理日期为准）"
+
+
+def code_line(code: str, day: date) -> str:
+    """预约编号：CY… — with the 「编号不变」 note once 改约 moved the booking to another date."""
+    return f"预约编号：{code}" + (CODE_UNCHANGED if code_moved(code, day) else "")
+
+
+def receipt(details: BookingDetails, spec: SessionSpec | None, address: str, phone: str) -> Html:
+    """The booking receipt (HTML: the code is tap-to-copy); edited in place whenever the booking changes."""
     b = details.booking
     counts = count_items(i.business for i in details.items)
     filled = sum(1 for i in details.items if i.filled)
     lines = [
         RECEIPT_TITLE,
-        f"预约编号：{b.code}",
+        code_line(b.code, b.date),
         f"状态：{b.state.label}",
         f"单位：{details.unit_name}",
         f"办理日期：{fmt_full_date(b.date)}",
@@ -72,11 +90,12 @@ def receipt(details: BookingDetails, spec: SessionSpec | None, address: str, pho
         lines += ["", "申请人信息已全部完善，请按时携带材料到中心办理。", f"咨询电话：{phone}"]
     elif b.ended_reason:
         lines += ["", f"说明：{b.ended_reason}"]
-    return "\n".join(lines)
+    return html_lines(lines, marked=[b.code])
 
 
 ICS_CAPTION = "可将预约添加到手机日历"
-ICS_MOVED_CAPTION = "改约后的日历文件：可添加到手机日历（原日程请删除）"
+ICS_MOVED_CAPTION = "改约后的日历文件：打开即可更新手机日历中的原日程（预约编号不变）"
+ICS_CANCEL_CAPTION = "预约已结束：打开此日历文件即可从手机日历中删除该日程"
 
 
 def ics_summary(code: str) -> str:
@@ -237,9 +256,9 @@ def confirm_panel(day: date, spec: SessionSpec | None, session: str, counts: Map
     ])
 
 
-def booked_prompt(code: str, deadline: datetime) -> str:
+def booked_prompt(code: str, deadline: datetime) -> Html:
     """After 确定: the notice's prompt (图5) — what to do next, and the change deadline."""
-    return "\n".join([
+    return html_lines([
         f"预约成功！预约编号：{code}",
         "",
         "请注意：",
@@ -248,7 +267,7 @@ def booked_prompt(code: str, deadline: datetime) -> str:
         "已预约人员信息与实际上传材料不符的不予受理，需重新预约；",
         f"3. 如需修改或取消预约，请于{fmt_instant(deadline)}前在「我的预约」中操作；"
         "届时仍未完善申请人信息的预约将被自动释放。",
-    ])
+    ], marked=[code])
 
 
 def watch_added(day: date) -> str:

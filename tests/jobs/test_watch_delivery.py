@@ -81,8 +81,9 @@ async def test_reschedule_away_tells_the_waiting_clerk(harness: Harness) -> None
     await holder.command("my")
     await holder.press("改约")
     await holder.press("12月3日（周四） 上午")
-    reply = await holder.press("确定", exact=True)
-    assert reply is not None and "改约成功" in reply.text
+    await holder.press("确定", exact=True)
+    reply = next(m for m in reversed(holder.bot_messages()) if m.text is not None)
+    assert "改约成功" in reply.text
     assert len(watch_messages(h, 1002)) == 1 and await open_watches(h, WED) == []
     await run_due(h.app)
     assert len(watch_messages(h, 1002)) == 1

@@ -14,6 +14,7 @@ from bot.storage.models import BroadcastRow
 from bot.storage.repo._common import Conn
 from bot.storage.repo.audit import (
     audit,
+    audit_count,
     history,
 )
 from bot.storage.repo.bookings import (
@@ -160,6 +161,7 @@ __all__ = [
     "all_clerk_ids",
     "archive_notification",
     "audit",
+    "audit_count",
     "bind_user",
     "booking_totals_between",
     "bookings_between",
