@@ -14,7 +14,7 @@ per-session statistics.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, time
+from datetime import date, datetime, time
 
 from bot.clock import Clock
 from bot.config import Settings
@@ -49,7 +49,7 @@ def _spec(settings: Settings, key: str) -> SessionSpec | None:
     return next((s for s in settings.bot_sessions if s.key == key), None)
 
 
-async def reflow_session(conn: repo.Conn, settings: Settings, day: date, session: str, today: date) -> list[int]:
+async def reflow_session(conn: repo.Conn, settings: Settings, day: date, session: str, now: datetime) -> list[int]:
     """Recompute one session's arrival times inside the caller's transaction.
 
     Stores each booking's time as its promise; returns the bookings whose time moved
@@ -65,7 +65,7 @@ async def reflow_session(conn: repo.Conn, settings: Settings, day: date, session
     queue = await repo.session_queue(conn, day, session)
     times = arrival_times(
         spec, capacity, [Queued(b.id, b.minutes, a.promised) for b, a in queue],
-        may_move_earlier=may_move_earlier(day, today),
+        may_move_earlier=may_move_earlier(day, now, settings.bot_appointment_reminder_time),
     )
     moved = []
     for booking, row in queue:
@@ -99,7 +99,7 @@ class ArrivalService:
         moved = 0
         async with self.db.write() as conn:
             for day, session in await repo.sessions_with_bookings_from(conn, now.date()):
-                moved += len(await reflow_session(conn, self.settings, day, session, now.date()))
+                moved += len(await reflow_session(conn, self.settings, day, session, now))
         return moved
 
     async def arrivals_of(self, booking_ids: Sequence[int]) -> dict[int, ArrivalRow]:

@@ -165,7 +165,7 @@ class BookingService:
                 raise AlreadyBookedThatDay(texts.already_booked(day, code)) from None
             for business, ordinal, _ in item_slots(counts):
                 await repo.insert_item(conn, booking_id, business, ordinal)
-            await reflow_session(conn, self.settings, day, session, now.date())
+            await reflow_session(conn, self.settings, day, session, now)
             await repo.audit(
                 conn, actor=actor_of(user_id), entity="booking", entity_id=booking_id, action="book", now=now,
                 after={"code": code, "date": day.isoformat(), "session": session, "minutes": minutes,
@@ -221,7 +221,7 @@ class BookingService:
         if not await repo.set_booking_state(conn, booking.id, booking.state, new_state, now, reason):
             raise BookingRefused(texts.BOOKING_NOT_ACTIVE)
         await repo.return_minutes(conn, booking.date, booking.session, booking.minutes)
-        await reflow_session(conn, self.settings, booking.date, booking.session, now.date())
+        await reflow_session(conn, self.settings, booking.date, booking.session, now)
         await repo.audit(
             conn, actor=actor, entity="booking", entity_id=booking.id, action=event, now=now,
             before={"state": booking.state.value}, after={"state": new_state.value, "reason": reason},
@@ -254,8 +254,8 @@ class BookingService:
             await self._take(conn, day, session, booking.minutes)
             await repo.return_minutes(conn, booking.date, booking.session, booking.minutes)
             await repo.move_booking(conn, booking.id, day, session, now)
-            await reflow_session(conn, self.settings, day, session, now.date())
-            await reflow_session(conn, self.settings, booking.date, booking.session, now.date())
+            await reflow_session(conn, self.settings, day, session, now)
+            await reflow_session(conn, self.settings, booking.date, booking.session, now)
             await repo.audit(
                 conn, actor=actor_of(user_id), entity="booking", entity_id=booking.id, action="reschedule", now=now,
                 before={"date": booking.date.isoformat(), "session": booking.session},
