@@ -68,19 +68,32 @@ class BookingService:
         return spec.default_capacity(self.settings.bot_counters) if spec else 0
 
     async def calendar(self, conn: repo.Conn | None = None) -> WorkCalendar:
-        """The working calendar with the staff overrides and confirmed years applied."""
-        if conn is None:
-            async with self.db.read() as conn:
-                return await self.calendar(conn)
-        return WorkCalendar(
-            overrides=await repo.calendar_overrides(conn), confirmed_years=await repo.confirmed_years(conn)
-        )
+        """The working calendar with the staff overrides and confirmed years applied.
+
+        Kept in the database's read cache until staff change it (``bot.storage.cache``).
+        """
+
+        async def load() -> WorkCalendar:
+            if conn is not None:
+                return await _load_calendar(conn)
+            async with self.db.read() as fresh:
+                return await _load_calendar(fresh)
+
+        return await self.db.cached("calendar", CALENDAR_TABLES, load)
+
+    async def _closed_dates(self, conn: repo.Conn, today: date) -> dict[date, str]:
+        """Staff-closed dates of the next 60 days (cached like the calendar)."""
+        end = today + timedelta(days=60)
+
+        async def load() -> dict[date, str]:
+            return await repo.closed_dates(conn, today, end)
+
+        return dict(await self.db.cached(("closed_dates", today), ("closed_dates",), load))
 
     async def _window(self, conn: repo.Conn) -> tuple[WorkCalendar, list[date]]:
         now = self.clock.now()
         cal = await self.calendar(conn)
-        today = now.date()
-        closed = await repo.closed_dates(conn, today, today + timedelta(days=60))
+        closed = await self._closed_dates(conn, now.date())
         return cal, bookable_dates(now, cal, closed)
 
     async def availability(self) -> list[Availability]:
@@ -291,3 +304,10 @@ class BookingService:
         """A booking's items in display order."""
         async with self.db.read() as conn:
             return await repo.items_of(conn, booking_id)
+
+
+CALENDAR_TABLES = ("calendar_overrides", "confirmed_years")
+
+
+async def _load_calendar(conn: repo.Conn) -> WorkCalendar:
+    return WorkCalendar(overrides=await repo.calendar_overrides(conn), confirmed_years=await repo.confirmed_years(conn))
