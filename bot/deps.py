@@ -16,6 +16,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.services.accounts import AccountService
 from bot.services.applicants import ApplicantService
+from bot.services.arrival import ArrivalService
 from bot.services.booking import BookingService
 from bot.services.changes import ChangeService
 from bot.services.evaluation import EvaluationService
@@ -38,6 +39,7 @@ class Deps:
     evaluations: EvaluationService
     mismatches: MismatchService
     staff: StaffService
+    arrivals: ArrivalService
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock, db: Database) -> Deps:
@@ -53,6 +55,7 @@ class Deps:
             evaluations=EvaluationService(db, clock),
             mismatches=MismatchService(db, settings, clock, bookings),
             staff=StaffService(db, settings, clock, bookings),
+            arrivals=ArrivalService(db, settings, clock),
             accounts=AccountService(
                 db,
                 clock,

@@ -24,6 +24,9 @@
         ├── EvaluationRefused         a booking cannot be rated
         ├── WatchNotNeeded            有号提醒 refused: the date still has room
         ├── BroadcastError            a broadcast cannot be stored
+        ├── CheckInRefused            a check-in at the counter cannot happen (unknown code, wrong
+        │   │                         day, booking not active) or a 未到 list changed since shown
+        │   └── AlreadyCheckedIn      the booking was checked in before: the code is spent
         └── StaffRefused              a staff action the rules do not allow
             ├── BadInput              a typed staff answer that fails validation
             └── SessionHasBookings    closing a session with bookings needs a reason (``active``)
@@ -149,6 +152,25 @@ class WatchNotNeeded(DomainError):
 
 class BroadcastError(DomainError):
     """A broadcast cannot be stored; ``message`` is the Chinese text shown."""
+
+
+class CheckInRefused(DomainError):
+    """A check-in that cannot happen: unknown code, wrong day, booking not active.
+
+    ``booking_id`` names the booking when the code was a real one (staff see its card).
+    """
+
+    def __init__(self, message: str, booking_id: int | None = None) -> None:
+        super().__init__(message)
+        self.booking_id = booking_id
+
+
+class AlreadyCheckedIn(CheckInRefused):
+    """The booking was checked in before (at ``at``): the code is spent."""
+
+    def __init__(self, message: str, booking_id: int, at: datetime) -> None:
+        super().__init__(message, booking_id)
+        self.at = at
 
 
 class StaffRefused(DomainError):

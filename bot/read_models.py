@@ -8,12 +8,14 @@ the rules and the storage models.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Literal, get_args
 
+from bot.rules.arrival import DayMark
 from bot.rules.availability import is_working_weekend
 from bot.rules.basket import BusinessType
 from bot.rules.calendar import DayInfo
@@ -21,7 +23,7 @@ from bot.rules.capacity import Availability, SessionSpec
 from bot.rules.freeze import FreezeStatus, MismatchChange, MismatchState
 from bot.rules.states import BookingState
 from bot.rules.stats import average_rating, no_show_rate
-from bot.storage.models import Booking, Item, Mismatch, TgUser, Unit
+from bot.storage.models import ArrivalRow, Booking, Item, Mismatch, TgUser, Unit
 
 # how staff judged an item's materials
 Review = Literal["pass", "fail", "mismatch"]
@@ -53,6 +55,7 @@ class BookingDetails:
     deadline: datetime
     changeable: bool
     evaluation: tuple[int, str] | None
+    arrival: ArrivalRow | None = None  # the suggested time, check-in token and check-in (SPEC §4)
     mismatches: dict[int, Mismatch] = field(default_factory=dict)  # 材料不符 by item id (SPEC §8)
     revision: int = 0  # grows with every change of the booking (its audit lines): the .ics SEQUENCE
 
@@ -175,6 +178,9 @@ class ScheduleEntry:
     booking: Booking
     unit_name: str
     items: list[Item]
+    at: time | None = None  # suggested arrival time (SPEC §4)
+    mark: DayMark | None = None  # arrived / late / done … when the schedule was read
+    checked_in_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -346,6 +352,64 @@ class LoginResult:
     must_set_password: bool
 
 
+# ---------------------------------------------------------------- arrival and check-in (SPEC §4)
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    """A booking just checked in."""
+
+    booking: Booking
+    at: datetime
+
+
+@dataclass(frozen=True)
+class BoardEntry:
+    """One booking of a day's session on the staff board, in arrival order."""
+
+    booking: Booking
+    at: time | None
+    checked_in_at: datetime | None
+    mark: DayMark
+
+
+@dataclass(frozen=True)
+class NoShowOffer:
+    """The not-checked-in bookings of an ended session, offered as 未到 in one step."""
+
+    day: date
+    spec: SessionSpec
+    bookings: list[Booking]
+    unit_names: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def digest(self) -> str:
+        """Identifies exactly this list: a button pressed on an older list changes nothing."""
+        ids = ",".join(str(b.id) for b in sorted(self.bookings, key=lambda b: b.id))
+        return hashlib.sha256(ids.encode()).hexdigest()[:10]
+
+
+@dataclass(frozen=True)
+class SessionArrivalStats:
+    """One session's arrival figures over a period."""
+
+    spec: SessionSpec
+    bookings: int  # served + no-show + still active, of past days
+    average_wait: timedelta | None
+    late: int
+    checked_in: int
+    no_show: int
+    outcomes: int  # served + no-show
+
+    @property
+    def late_rate(self) -> float | None:
+        """Late check-ins among all check-ins."""
+        return self.late / self.checked_in if self.checked_in else None
+
+    @property
+    def no_show_rate(self) -> float | None:
+        """未到 among the bookings with an outcome."""
+        return self.no_show / self.outcomes if self.outcomes else None
 
 
 @dataclass(frozen=True)

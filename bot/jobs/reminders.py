@@ -256,13 +256,16 @@ async def _appointment(application: App, due: Due, now: datetime, cal: WorkCalen
     settings = deps.settings
     batch: list[Notification] = []
     async with deps.db.read() as conn:
-        for b in await repo.bookings_on(conn, due.day, ACTIVE_STATES):
+        due_bookings = await repo.bookings_on(conn, due.day, ACTIVE_STATES)
+        times = await repo.arrivals_of(conn, [b.id for b in due_bookings])
+        for b in due_bookings:
             spec = deps.bookings.session(b.session)
             if spec is not None and now >= spec.starts_at(b.date):
                 continue  # no longer useful
             items = await repo.items_of(conn, b.id)
+            arrival = times[b.id].promised if b.id in times else None
             text = t.appointment_reminder(b, spec, settings.bot_centre_address, (i.business for i in items),
-                                          settings.bot_centre_phone)
+                                          settings.bot_centre_phone, arrival)
             markup = keyboard(notice_button(t.MY_BOOKINGS_LABEL, "m", "my"))
             batch += [Notification(notification_key(Kind.APPOINTMENT, b.id, b.date, uid), Kind.APPOINTMENT, uid,
                                    text, markup)

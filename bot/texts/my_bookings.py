@@ -13,6 +13,7 @@ from bot.rules.states import BookingState
 from bot.storage.models import Booking, Item
 from bot.texts import CHANGE_DEADLINE_PASSED, centre_contact, fmt_date, fmt_full_date, fmt_instant
 from bot.texts.applicants import item_result
+from bot.texts.arrival import receipt_arrival
 from bot.texts.booking import NEXT_STEP_LABEL, code_line, count_items, items_line, session_line
 from bot.texts.counts import count_lines
 from bot.texts.html import Html, html_lines
@@ -54,6 +55,7 @@ def booking_card(details: BookingDetails, spec: SessionSpec | None, phone: str) 
         f"状态：{b.state.label}",
         f"办理日期：{fmt_full_date(b.date)}",
         f"时段：{session_line(spec, b.session)}",
+        *receipt_arrival(b.state, details.arrival),
         f"办理业务：{items_line(counts)}（共{b.minutes}分钟）",
         f"申请人信息：已完善 {filled}/{len(details.items)}",
     ]

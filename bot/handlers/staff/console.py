@@ -39,13 +39,15 @@ from bot.handlers.receipt import refresh_receipt
 from bot.handlers.staff.common import staff_only
 from bot.jobs.reminders import send_evaluation_request
 from bot.persistence import persisted_model
-from bot.read_models import BookingDetails, Freed, ReviewResult, UnitView
+from bot.read_models import BookingDetails, Freed, NoShowOffer, ReviewResult, UnitView
+from bot.rules.arrival import can_check_in
 from bot.rules.staff_dates import DateInputError, parse_date
 from bot.rules.states import CAPACITY_STATES, allowed_events
 from bot.services.roles import Role, role_of
 from bot.services.staff import StaffService, check_reviewable
 from bot.storage import repo
 from bot.storage.models import Booking, Unit
+from bot.texts import arrival as ta
 from bot.texts import mismatch as mismatch_texts
 from bot.texts import staff as t
 
@@ -215,6 +217,7 @@ async def menu(update: Update, context: BotContext) -> None:
         [button(t.TODAY_SCHEDULE, "st", "day", today), button(t.FIND, "st", "find")],
         [button(t.CAPACITY, "st", "cap", first), button(t.CALENDAR, "st", "cal", today)],
         [button(t.EXPORT_TODAY, "st", "exp", today), button(t.CHART, "st", "chart")],
+        [button(ta.CHECK_IN_BY_CODE, "st", "cin")],
     ]
     if role is Role.ADMIN:
         rows.append([button(t.STAFF_ADMIN, "st", "sa")])
@@ -224,10 +227,13 @@ async def menu(update: Update, context: BotContext) -> None:
 # ---------------------------------------------------------------- schedule
 
 
-def schedule_keyboard(day: date, bookings: list[tuple[Booking, str]]) -> InlineKeyboardMarkup:
-    """Paging by date, and one button per listed booking."""
+def schedule_keyboard(day: date, bookings: list[tuple[Booking, str]],
+                      offers: Iterable[NoShowOffer] = ()) -> InlineKeyboardMarkup:
+    """Paging by date, the 未到 step of each ended session, and one button per listed booking."""
     rows: list[Any] = [[button(t.PREV_DAY, "st", "day", day - timedelta(days=1)),
                         button(t.NEXT_DAY, "st", "day", day + timedelta(days=1))]]
+    rows += [[button(ta.no_show_offer_button(o.spec, len(o.bookings)), "st", "nso", day, o.spec.key)]
+             for o in offers]
     buttons = [button(t.booking_button(b, name), "st", "bk", b.id) for b, name in bookings[:SCHEDULE_LIMIT]]
     rows += [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
     rows.append(console_row())
@@ -238,7 +244,8 @@ async def show_schedule(update: Update, context: BotContext, day: date) -> None:
     """Render a date's schedule (in place for a button, new for a command)."""
     s = await service(context).schedule(day)
     entries = [(e.booking, e.unit_name) for e in s.entries]
-    await show(update, context, t.schedule(s, limit=SCHEDULE_LIMIT), schedule_keyboard(day, entries))
+    offers = await context.deps.arrivals.ended_sessions_with_absentees(day)
+    await show(update, context, t.schedule(s, limit=SCHEDULE_LIMIT), schedule_keyboard(day, entries, offers))
 
 
 @screen
@@ -260,8 +267,8 @@ schedule_button = date_page(show_schedule, "st:day:<YYYYMMDD>: page to a date.")
 # ---------------------------------------------------------------- booking view
 
 
-def booking_keyboard(d: BookingDetails) -> InlineKeyboardMarkup:
-    """Per item 「通过」「不通过」「材料不符」; outcome, revoke and history buttons."""
+def booking_keyboard(d: BookingDetails, *, check_in: bool = False) -> InlineKeyboardMarkup:
+    """Per item 「通过」「不通过」「材料不符」; 「签到」 on the day, outcome, revoke and history buttons."""
     b = d.booking
     counts: dict[str, int] = {}
     for item in d.items:
@@ -277,7 +284,7 @@ def booking_keyboard(d: BookingDetails) -> InlineKeyboardMarkup:
     events = allowed_events(b.state)
     outcome = [button(label, "st", "out", b.id, event)
                for label, event in ((t.SERVED, "serve"), (t.NO_SHOW, "no_show")) if event in events]
-    rows.append(outcome or None)
+    rows.append([button(ta.CHECK_IN, "st", "ci", b.id), *outcome] if check_in else outcome or None)
     rows.append(button(t.REVOKE, "st", "rvk", b.id) if "revoke" in events else None)
     rows.append([button(t.HISTORY, "st", "hist", b.id), button(t.UNIT_INFO, "st", "unit", b.unit_id)])
     rows.append([button(t.DAY_SCHEDULE, "st", "day", b.date), *console_row()])
@@ -288,7 +295,10 @@ async def show_booking(update: Update, context: BotContext, booking_id: int, not
     """Render the staff's booking view."""
     d = await context.deps.bookings.details(booking_id)
     spec = context.deps.bookings.session(d.booking.session)
-    await show(update, context, t.booking_view(d, spec, note), booking_keyboard(d))
+    b = d.booking
+    check_in = can_check_in(b.state, b.date, d.arrival.checked_in_at if d.arrival else None,
+                            context.deps.clock.now().date())
+    await show(update, context, t.booking_view(d, spec, note), booking_keyboard(d, check_in=check_in))
 
 
 @screen

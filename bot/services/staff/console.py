@@ -17,6 +17,7 @@ from bot.read_models import (
     SessionSchedule,
     UnitView,
 )
+from bot.rules.arrival import day_mark
 from bot.rules.capacity import availability
 from bot.rules.freeze import freeze_status, month_key
 from bot.rules.states import ACTIVE_STATES, CAPACITY_STATES, BookingState, transition
@@ -50,15 +51,21 @@ class ConsoleUseCases(StaffBase):
             usage = await repo.slot_usage(conn, [day])
             closed = await repo.closed_dates(conn, day, day)
             bookings = await repo.bookings_on(conn, day)
+            facts = await repo.arrivals_of(conn, [b.id for b in bookings])
             entries: dict[str, list[ScheduleEntry]] = {}
             ended = 0
-            for b in bookings:
+            now = self.clock.now()
+            # In arrival order: the order in which the bookings entered their session (SPEC §4).
+            for b in sorted(bookings, key=lambda b: facts[b.id].queue_seq if b.id in facts else b.id):
                 if b.state not in CAPACITY_STATES:
                     ended += 1
                     continue
                 unit = await repo.get_unit(conn, b.unit_id)
+                a = facts.get(b.id)
+                at, checked = (a.promised, a.checked_in_at) if a else (None, None)
                 entries.setdefault(b.session, []).append(
-                    ScheduleEntry(b, unit.name if unit else "", await repo.items_of(conn, b.id))
+                    ScheduleEntry(b, unit.name if unit else "", await repo.items_of(conn, b.id),
+                                  at, day_mark(b.state, day, at, checked, now), checked)
                 )
         sessions = [
             SessionSchedule(a.session, a.capacity, a.used, a.closed, entries.get(a.session.key, []))

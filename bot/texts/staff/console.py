@@ -8,12 +8,14 @@ from datetime import date
 
 from bot.read_models import BookingDetails, DaySchedule, UnitView
 from bot.rules.applicant import mask_id_number, mask_phone
+from bot.rules.arrival import DayMark
 from bot.rules.capacity import SessionSpec
 from bot.rules.states import BookingState
 from bot.rules.tz import TZ
 from bot.storage.models import AuditEntry, Booking, Item
 from bot.texts import fmt_date, fmt_full_date
 from bot.texts import mismatch as mismatch_texts
+from bot.texts.arrival import CHECK_IN_WAYS, board_counts, board_line, card_arrival
 from bot.texts.booking import count_items, items_line
 from bot.texts.staff.common import RATINGS, REVIEW_LABELS, day_kind_text, fit_message
 
@@ -89,12 +91,15 @@ def schedule(s: DaySchedule, *, limit: int) -> str:
         lines += ["", f"【{session.spec.label} {session.spec.hours}】已约 {session.used}/{session.capacity} 分钟{state}"]
         if not session.entries:
             lines.append("（无预约）")
+        marks = [e.mark for e in session.entries if e.mark is not None]
+        if any(m is not DayMark.WAITING for m in marks):
+            lines.append(board_counts(marks))
         for e in session.entries:
             if shown >= limit:
                 break
             shown += 1
             b = e.booking
-            lines.append(f"· {b.code} {e.unit_name}")
+            lines.append(f"· {board_line(e.at, e.mark, e.checked_in_at)}｜{b.code} {e.unit_name}")
             lines.append(f"  {items_line(count_items(i.business for i in e.items))}｜{b.minutes}分钟｜{b.state.label}")
             lines.append(f"  经办人 {_contact(b)}")
     total = len(s.entries)
@@ -119,6 +124,7 @@ def booking_view(d: BookingDetails, spec: SessionSpec | None, note: str = "") ->
         f"状态：{b.state.label}",
         f"单位：{d.unit_name}",
         f"日期：{fmt_full_date(b.date)} {spec.label + ' ' + spec.hours if spec else b.session}",
+        *card_arrival(d.arrival),
         f"业务：{items_line(count_items(i.business for i in d.items))}（共{b.minutes}分钟）",
         f"经办人：{_contact(b)}",
         "申请人：",
@@ -166,11 +172,13 @@ _ACTIONS = {
     "review": "审核", "serve": "已办理", "no_show": "未到", "complete": "信息完善",
     "applicant": "填写申请人", "rebooked": "已改约", "copy_applicants": "带入申请人信息",
     "change_contact": "修改经办人", "change_counts": "修改业务数量", "evaluate": "满意度评价",
+    "check_in": "签到",
 }
 _KEYS = {"state": "状态", "reason": "原因", "date": "日期", "session": "时段", "review": "审核",
          "item": "申请项", "minutes": "分钟", "code": "编号", "to": "改约至", "from": "来自",
          "contact_name": "经办人", "contact_phone": "电话", "name": "姓名", "id_type": "证件类型",
-         "id_number": "证件号码", "phone": "手机", "permit_number": "居住证编号", "rating": "评分"}
+         "id_number": "证件号码", "phone": "手机", "permit_number": "居住证编号", "rating": "评分",
+         "via": "方式"}
 
 
 def _value(key: str, value: object) -> str:
@@ -181,6 +189,8 @@ def _value(key: str, value: object) -> str:
             return value
     if key == "review":
         return REVIEW_LABELS.get(value, str(value))  # type: ignore[arg-type]
+    if key == "via":
+        return CHECK_IN_WAYS.get(str(value), str(value))
     return "—" if value is None else str(value)
 
 
