@@ -238,6 +238,23 @@ async def list_staff(conn: Conn) -> list[tuple[int, str]]:
     return [(r[0], r[1]) for r in rows]
 
 
+async def people_names(conn: Conn, user_ids: Iterable[int]) -> dict[int, tuple[str, str, bool]]:
+    """(staff name, Telegram first name, is a bound clerk) of each known user id."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return {}
+    marks = _marks(len(ids))
+    rows = await _all(
+        conn,
+        f"SELECT u.user_id, COALESCE(s.name, ''), COALESCE(t.first_name, ''), t.unit_id IS NOT NULL "
+        f"FROM (SELECT user_id FROM staff WHERE user_id IN ({marks}) "
+        f"      UNION SELECT user_id FROM tg_users WHERE user_id IN ({marks})) u "
+        f"LEFT JOIN staff s ON s.user_id = u.user_id LEFT JOIN tg_users t ON t.user_id = u.user_id",
+        [*ids, *ids],
+    )
+    return {r[0]: (r[1], r[2], bool(r[3])) for r in rows}
+
+
 async def is_staff(conn: Conn, user_id: int) -> bool:
     """Whether an admin added this user as staff."""
     return await _one(conn, "SELECT 1 FROM staff WHERE user_id = ?", (user_id,)) is not None

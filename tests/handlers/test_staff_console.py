@@ -91,10 +91,10 @@ async def test_schedule_by_session_with_paging_and_booking_buttons(harness: Harn
     assert "【下午 13:30–17:00】已约 15/630 分钟" in text
     assert text.index(first.code) < text.index("下午") < text.index(second.code)
     assert "北京示例科技有限公司" in text and "新办 ×1、续办 ×1｜25分钟｜待办理" in text
-    assert "经办人 李四 138****8000" in text and "13800138000" not in text
+    assert "经办人 李四 13800138000" in text  # staff must be able to call (SPEC §6)
     assert "新办 ×1｜15分钟｜待完善信息" in text
     assert reply.labels[:2] == ["前一天", "后一天"]
-    assert "001 北京示例科技有…" in reply.labels
+    assert reply.labels[2:4] == ["1", "2"] and "1. 北京示例科技有限公司" in text
     reply = await staff.press("后一天")
     assert "12月3日（周四）" in reply.text and "（无预约）" in reply.text
     await staff.press("前一天")
@@ -107,7 +107,7 @@ async def test_schedule_by_session_with_paging_and_booking_buttons(harness: Harn
     reply = await staff.command("schedule", "下周")
     assert "日期格式不正确" in reply.text
     await staff.command("schedule", "20261202")
-    reply = await staff.press("001 北京示例科技有…")
+    reply = await staff.press("1", exact=True)
     assert f"预约 {first.code}" in reply.text and "状态：待办理" in reply.text
 
 
@@ -137,7 +137,7 @@ async def test_find_booking_code_shows_items_with_masked_ids(harness: Harness) -
     assert reply.labels.count("通过") == 2 and reply.labels.count("材料不符") == 2
     assert {"已办理", "未到", "撤销预约", "历史记录"} <= set(reply.labels)
     reply = await staff.press("新办1/2 张三")
-    assert "证件：居民身份证 110105********002X" in reply.text and "手机：139****5678" in reply.text
+    assert "证件：居民身份证 110105********002X" in reply.text and "手机：13912345678" in reply.text
 
 
 async def test_find_unit_by_name_or_username(harness: Harness) -> None:
@@ -150,7 +150,7 @@ async def test_find_unit_by_name_or_username(harness: Harness) -> None:
     reply = await staff.send("示例科技")
     assert "单位：北京示例科技有限公司（用户名 acme）" in reply.text
     assert "本月材料不符：0/3" in reply.text and "预约权限：正常" in reply.text
-    assert "绑定经办人：经办人（1001）" in reply.text
+    assert "绑定经办人：经办人" in reply.text and "1001" not in reply.text
     assert booking.code in reply.text
     reply = await staff.command("find", "acme")
     assert "找到 2 个单位" in reply.text
@@ -202,7 +202,7 @@ async def test_review_results_notify_every_clerk(harness: Harness) -> None:
     assert len(reviews) == 2 and all(e.actor == f"tg:{STAFF}" for e in reviews)
     reply = await staff.press("历史记录")
     assert f"预约 {booking.code} 历史记录" in reply.text
-    assert f"tg:{STAFF} 审核" in reply.text and "审核：未审核→不通过" in reply.text
+    assert "管理员 审核〔新办2〕" in reply.text and "审核：未审核→不通过" in reply.text
 
 
 async def test_a_clerk_who_blocked_the_bot_is_marked_and_the_others_still_told(harness: Harness) -> None:
@@ -741,9 +741,9 @@ async def test_a_bookings_history_shows_who_when_what_and_which_applicant(harnes
     reply = await staff.press("历史记录")
     lines = reply.text.splitlines()
     assert lines[0] == f"预约 {booking.code} 历史记录"
-    assert lines[1].startswith("12-01 10:00 tg:1001 预约")
-    assert f"12-01 10:00 tg:{STAFF} 审核〔新办2〕：审核：未审核→不通过；原因：—→缺少劳动合同" in lines
-    assert f"12-01 11:05 tg:{STAFF} 撤销：状态：待办理→已撤销；原因：重复预约" in lines
+    assert lines[1].startswith("12-01 10:00 经办人 预约：编号：")
+    assert "12-01 10:00 管理员 审核〔新办2〕：审核：未审核→不通过；原因：—→缺少劳动合同" in lines
+    assert "12-01 11:05 管理员 撤销：状态：待办理→已撤销；原因：重复预约" in lines
 
 
 async def test_unbinding_a_clerk_is_audited_with_before_and_after(harness: Harness) -> None:

@@ -51,7 +51,7 @@ from bot.services.staff import (
     check_reviewable,
 )
 from bot.storage import repo
-from bot.storage.models import Booking, Unit
+from bot.storage.models import Booking, Item, Unit
 from bot.texts import staff as t
 
 log = logging.getLogger(__name__)
@@ -220,6 +220,8 @@ async def menu(update: Update, context: BotContext) -> None:
         [button(t.TODAY_SCHEDULE, "st", "day", today), button(t.FIND, "st", "find")],
         [button(t.CAPACITY, "st", "cap", first), button(t.CALENDAR, "st", "cal", today)],
         [button(t.EXPORT_TODAY, "st", "exp", today), button(t.CHART, "st", "chart")],
+        [button(t.UNITS, "st", "umenu"), button(t.BROADCAST, "st", "bnew")],
+        [button(t.STATS, "st", "stats")],
     ]
     if role is Role.ADMIN:
         rows.append([button(t.STAFF_ADMIN, "st", "sa")])
@@ -229,12 +231,15 @@ async def menu(update: Update, context: BotContext) -> None:
 # ---------------------------------------------------------------- schedule
 
 
-def schedule_keyboard(day: date, bookings: list[tuple[Booking, str]]) -> InlineKeyboardMarkup:
-    """Paging by date, and one button per listed booking."""
+SCHEDULE_ROW = 5  # numbered booking buttons per row: short labels, nothing truncated
+
+
+def schedule_keyboard(day: date, bookings: list[Booking]) -> InlineKeyboardMarkup:
+    """Paging by date, and one numbered button per listed booking (the number in the text)."""
     rows: list[Any] = [[button(t.PREV_DAY, "st", "day", day - timedelta(days=1)),
                         button(t.NEXT_DAY, "st", "day", day + timedelta(days=1))]]
-    buttons = [button(t.booking_button(b, name), "st", "bk", b.id) for b, name in bookings[:SCHEDULE_LIMIT]]
-    rows += [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
+    buttons = [button(str(n), "st", "bk", b.id) for n, b in enumerate(bookings[:SCHEDULE_LIMIT], 1)]
+    rows += [buttons[i:i + SCHEDULE_ROW] for i in range(0, len(buttons), SCHEDULE_ROW)]
     rows.append(console_row())
     return keyboard(*rows)
 
@@ -242,8 +247,8 @@ def schedule_keyboard(day: date, bookings: list[tuple[Booking, str]]) -> InlineK
 async def show_schedule(update: Update, context: BotContext, day: date) -> None:
     """Render a date's schedule (in place for a button, new for a command)."""
     s = await service(context).schedule(day)
-    entries = [(e.booking, e.unit_name) for e in s.entries]
-    await show(update, context, t.schedule(s, limit=SCHEDULE_LIMIT), schedule_keyboard(day, entries))
+    await show(update, context, t.schedule(s, limit=SCHEDULE_LIMIT),
+               schedule_keyboard(day, [e.booking for e in s.entries]))
 
 
 @screen
@@ -309,9 +314,17 @@ async def booking_button(update: Update, context: BotContext) -> None:
     await show_booking(update, context, booking_id)
 
 
+def item_keyboard(booking: Booking, item: Item, revealed: bool) -> InlineKeyboardMarkup:
+    """「显示证件号」 (or 「隐藏证件号」), back to the booking, the console."""
+    toggle = None
+    if item.filled:
+        toggle = button(t.HIDE_ID, "st", "item", item.id) if revealed else button(t.REVEAL_ID, "st", "idr", item.id)
+    return keyboard(toggle, [button(t.BACK, "st", "bk", booking.id), *console_row()])
+
+
 @screen
 async def item_button(update: Update, context: BotContext) -> None:
-    """st:item:<id>: one applicant's details (identity masked)."""
+    """st:item:<id>: one applicant's details (phone in full, identity numbers masked)."""
     try:
         item_id = id_arg(update)
         booking, item = await service(context).item(item_id)
@@ -319,23 +332,35 @@ async def item_button(update: Update, context: BotContext) -> None:
         await stale(update, err.message)
         return
     await answer(update)
-    await show(update, context, t.item_view(booking, item),
-               keyboard([button(t.BACK, "st", "bk", booking.id), *console_row()]))
+    await show(update, context, t.item_view(booking, item), item_keyboard(booking, item, revealed=False))
 
 
 @screen
-async def history_button(update: Update, context: BotContext) -> None:
-    """st:hist:<id>: the booking's audit lines."""
+async def reveal_button(update: Update, context: BotContext) -> None:
+    """st:idr:<id>: 「显示证件号」 — the identity numbers in full; the reveal is audited."""
     try:
-        booking_id = id_arg(update)
-        booking, entries = await service(context).history(booking_id)
+        item_id = id_arg(update)
+        booking, item = await service(context).reveal_id(staff_id(update), item_id)
     except DomainError as err:
         await stale(update, err.message)
         return
     await answer(update)
-    items = await context.deps.bookings.items(booking.id)
-    await show(update, context, t.history(booking, entries, items),
-               keyboard([button(t.BACK, "st", "bk", booking.id), *console_row()]))
+    await show(update, context, t.item_view(booking, item, revealed=True), item_keyboard(booking, item, revealed=True))
+
+
+@screen
+async def history_button(update: Update, context: BotContext) -> None:
+    """st:hist:<id>: the booking's audit lines, in words, people by name."""
+    try:
+        booking_id = id_arg(update)
+        h = await service(context).history(booking_id)
+    except DomainError as err:
+        await stale(update, err.message)
+        return
+    await answer(update)
+    sessions = {spec.key: spec.label for spec in context.deps.bookings.sessions}
+    await show(update, context, t.history(h.booking, h.entries, h.items, sessions=sessions, people=h.people),
+               keyboard([button(t.BACK, "st", "bk", booking_id), *console_row()]))
 
 
 # ---------------------------------------------------------------- unit view and /find
@@ -563,6 +588,7 @@ def register(application: App) -> None:
     application.add_handler(CallbackQueryHandler(schedule_button, pattern=pattern("st", "day")))
     application.add_handler(CallbackQueryHandler(booking_button, pattern=pattern("st", "bk")))
     application.add_handler(CallbackQueryHandler(item_button, pattern=pattern("st", "item")))
+    application.add_handler(CallbackQueryHandler(reveal_button, pattern=pattern("st", "idr")))
     application.add_handler(CallbackQueryHandler(history_button, pattern=pattern("st", "hist")))
     application.add_handler(CallbackQueryHandler(unit_button, pattern=pattern("st", "unit")))
     application.add_handler(CallbackQueryHandler(outcome_button, pattern=pattern("st", "out")))

@@ -33,6 +33,7 @@ from bot.services.staff.common import (
 )
 from bot.services.staff.console import (
     BookingChange,
+    BookingHistory,
     DaySchedule,
     ReviewResult,
     ScheduleEntry,
@@ -43,7 +44,7 @@ from bot.services.staff.console import (
 from bot.services.staff.export import ExportRow, ExportUseCases
 
 __all__ = [
-    "CALENDAR_DAYS", "CLOSURE_PREFIX", "NOTE_MAX", "REASON_MAX", "DAY_KINDS", "SESSION_CLOSURE_PREFIX", "BadInput", "BookingChange", "CalendarDay", "Closure",
+    "CALENDAR_DAYS", "CLOSURE_PREFIX", "NOTE_MAX", "REASON_MAX", "DAY_KINDS", "SESSION_CLOSURE_PREFIX", "BadInput", "BookingChange", "BookingHistory", "CalendarDay", "Closure",
     "DaySchedule", "ExportRow", "RebookOption", "Rebooked", "ReviewResult", "ScheduleEntry", "SessionHasBookings",
     "SessionSchedule", "StaffRefused", "StaffService", "UnitView", "check_reason", "check_reviewable",
     "unconfirmed_years_ahead",

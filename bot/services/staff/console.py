@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal, get_args
@@ -74,6 +75,26 @@ class DaySchedule:
     def entries(self) -> list[ScheduleEntry]:
         """Every listed booking, session by session."""
         return [e for s in self.sessions for e in s.entries]
+
+
+@dataclass(frozen=True)
+class BookingHistory:
+    """A booking's audit lines with its items and the people they name (user id → name)."""
+
+    booking: Booking
+    entries: list[AuditEntry]
+    items: list[Item]
+    people: dict[int, str]
+
+
+def _people_in(entries: Iterable[AuditEntry]) -> set[int]:
+    """The Telegram user ids that act in, or are named by, audit lines."""
+    ids: set[int] = set()
+    for e in entries:
+        head, _, raw = e.actor.partition(":")
+        if head == "tg" and raw.isdigit():
+            ids.add(int(raw))
+    return ids
 
 
 @dataclass(frozen=True)
@@ -168,11 +189,33 @@ class ConsoleUseCases(StaffBase):
         async with self.db.read() as conn:
             return await self._booking(conn, booking_id)
 
-    async def history(self, booking_id: int) -> tuple[Booking, list[AuditEntry]]:
-        """A booking and its audit lines, oldest first."""
+    async def history(self, booking_id: int) -> BookingHistory:
+        """A booking's audit lines, oldest first, with its items and everyone named in them."""
         async with self.db.read() as conn:
             booking = await self._booking(conn, booking_id)
-            return booking, await repo.history(conn, "booking", booking.id)
+            entries = await repo.history(conn, "booking", booking.id)
+            items = await repo.items_of(conn, booking.id)
+            people = await self.people(conn, _people_in(entries))
+        return BookingHistory(booking, entries, items, people)
+
+    async def reveal_id(self, staff_id: int, item_id: int) -> tuple[Booking, Item]:
+        """An applicant with the identity number shown in full: the reveal is audited first
+        (who saw whose number, when — SPEC §6), in its own transaction."""
+        now = self.clock.now()
+        async with self.db.write() as conn:
+            item = await repo.get_item(conn, item_id)
+            if item is None:
+                raise StaffRefused(t.BOOKING_NOT_FOUND)
+            booking = await self._booking(conn, item.booking_id)
+            if not item.filled:
+                raise StaffRefused(t.ITEM_NOT_FILLED_REVEAL)
+            name = (await self.people(conn, [staff_id]))[staff_id]
+            await repo.audit(
+                conn, actor=_actor(staff_id), entity="booking", entity_id=booking.id, action="reveal_id", now=now,
+                after={"item": item.id, "staff": name},
+            )
+        log.info("identity number of item %s shown to staff %s", item.id, staff_id)
+        return booking, item
 
     async def item(self, item_id: int) -> tuple[Booking, Item]:
         """One item and its booking."""
