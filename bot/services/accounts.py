@@ -46,6 +46,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from bot import texts
 from bot.clock import Clock
 from bot.rules.errors import DomainError
+from bot.rules.names import has_control_characters
 from bot.storage import repo
 from bot.storage.db import Database
 from bot.storage.models import TgUser, Unit
@@ -71,6 +72,7 @@ CSV_HEADER = ("username", "name", "password")
 USERNAME_RULE = "用户名须为3–32位英文字母、数字或 _ - . 组成。"
 NAME_RULE = "单位名称须为2–100个字。"
 NAME_MISSING = "缺少单位名称。"
+NAME_CONTROL = "单位名称不能包含换行、制表符或其他控制字符。"
 PASSWORD_TOO_SHORT = f"密码至少需要{MIN_PASSWORD}位，请重新输入。"
 PASSWORD_TOO_LONG = f"密码不能超过{MAX_PASSWORD}位，请重新输入。"
 PASSWORD_IS_USERNAME = "密码不能与用户名相同，请重新输入。"
@@ -154,6 +156,8 @@ def name_problem(name: str) -> str | None:
     """Why a unit name is not acceptable, or None."""
     if not name:
         return NAME_MISSING
+    if has_control_characters(name):
+        return NAME_CONTROL
     if not MIN_NAME <= len(name) <= MAX_NAME or not name.isprintable():
         return NAME_RULE
     return None

@@ -528,20 +528,24 @@ async def test_export_csv_and_xlsx_documents(harness: Harness) -> None:
     csv_doc, xlsx_doc = [m.document for m in staff.new_messages() if m.document]
     assert csv_doc[0] == "schedule_20261202-20261203.csv" and xlsx_doc[0] == "schedule_20261202-20261203.xlsx"
     assert csv_doc[1].startswith(b"\xef\xbb\xbf")
-    header = ["预约编号", "日期", "时段", "单位", "业务", "分钟", "状态", "经办人", "经办人电话", "申请人数"]
+    header = ["预约编号", "日期", "时段", "单位", "业务", "序号", "申请人", "审核结果", "审核原因", "预约状态", "经办人",
+              "经办人电话", "预约分钟"]
+    unit_a, unit_b = "北京示例科技有限公司", "北京贝塔咨询有限公司"
     expected = [
         header,
-        [first.code, "2026-12-02", "上午", "北京示例科技有限公司", "新办 ×1、续办 ×2", "35", "待办理", "李四",
-         "138****8000", "3"],
-        [second.code, "2026-12-03", "下午", "北京贝塔咨询有限公司", "新办 ×1", "15", "待完善信息", "李四",
-         "138****8000", "1"],
+        [first.code, "2026-12-02", "上午", unit_a, "新办", "1", "张三", "未审核", "", "待办理", "李四", "13800138000", "35"],
+        [first.code, "2026-12-02", "上午", unit_a, "续办", "1", "李雷", "未审核", "", "待办理", "李四", "13800138000", "35"],
+        [first.code, "2026-12-02", "上午", unit_a, "续办", "2", "韩梅梅", "未审核", "", "待办理", "李四", "13800138000",
+         "35"],
+        [second.code, "2026-12-03", "下午", unit_b, "新办", "1", "（未填写）", "未填写", "", "待完善信息", "李四",
+         "13800138000", "15"],
     ]
     assert list(csv.reader(io.StringIO(csv_doc[1].decode("utf-8-sig")))) == expected
     sheet = load_workbook(io.BytesIO(xlsx_doc[1])).active
-    assert [[str(v) for v in row] for row in sheet.iter_rows(values_only=True)] == expected
+    assert [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)] == expected
     async with harness.deps.db.read() as conn:
         [line] = await repo.history(conn, "staff", STAFF)
-    assert line.action == "export" and '"rows": 2' in (line.after or "")
+    assert line.action == "export" and '"rows": 4' in (line.after or "")
     reply = await staff.command("export", "下周")
     assert "用法：/export" in reply.text
     reply = await staff.command("export", "2026-01-01..2026-12-31")
@@ -554,7 +558,7 @@ async def test_export_today_button(harness: Harness) -> None:
     await staff.press("导出今日")
     docs = [m.document for m in staff.new_messages() if m.document]
     assert [d[0] for d in docs] == ["schedule_20261201.csv", "schedule_20261201.xlsx"]
-    assert docs[0][1].decode("utf-8-sig").strip() == "预约编号,日期,时段,单位,业务,分钟,状态,经办人,经办人电话,申请人数"
+    assert docs[0][1].decode("utf-8-sig").strip() == "预约编号,日期,时段,单位,业务,序号,申请人,审核结果,审核原因,预约状态,经办人,经办人电话,预约分钟"
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -578,7 +582,7 @@ async def test_chart_is_a_png_with_chinese_labels_and_no_missing_glyphs(
     assert not [r for r in caplog.records if "Glyph" in r.getMessage() or "findfont" in r.getMessage()]
     photo = staff.last
     assert photo.photo is not None
-    assert png_size(photo.photo) == (1000, 560)
+    assert png_size(photo.photo)[0] == 720
     assert photo.caption == "未来可约日号源利用率：已约 60/5850 分钟"
 
 
