@@ -15,7 +15,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bot import texts
-from bot.fake_telegram import ApiError
+from bot.fake_telegram import ApiError, FakeMessage, FakeUser
 from bot.harness import Harness
 from bot.rules.basket import BusinessType
 from bot.rules.states import BookingState
@@ -51,6 +51,15 @@ async def book(h: Harness, unit_id: int, day: date, session: str = "am",
                 }, now)
             await repo.set_booking_state(conn, booking.id, BookingState.INCOMPLETE, BookingState.PENDING, now)
     return booking
+
+
+async def reviewed_with_reason(staff: FakeUser, data: str, reason: str) -> FakeMessage | None:
+    """Press a 不通过 / 材料不符 button (its callback data), type the reason, confirm."""
+    await staff.press_data(data)
+    assert "请选择原因，或直接输入原因" in staff.last.text
+    reply = await staff.send(reason)
+    assert "确认将" in reply.text and f"原因：{reason}" in reply.text
+    return await staff.press("确认", exact=True)
 
 
 async def booking_row(h: Harness, booking_id: int) -> Booking:
@@ -183,13 +192,17 @@ async def test_review_results_notify_every_clerk(harness: Harness) -> None:
         [notice] = clerk.new_messages()
         assert booking.code in notice.text and "张三（新办）" in notice.text and "审核结果：通过" in notice.text
         assert "110105" not in notice.text
-    # 不通过 asks for a reason; a too long one is asked again
+    # 不通过 asks for a reason (quick picks or typed) and a confirmation; a too long one is asked again
     buttons = [data for label, data in staff.last.buttons if label == "不通过"]
-    await staff.press_data(buttons[1])
-    assert "审核不通过的原因" in staff.last.text
+    reply = await staff.press_data(buttons[1])
+    assert "审核「李雷（新办2）」为【不通过】" in reply.text and "材料不齐全" in reply.labels
     reply = await staff.send("很" * 201)
-    assert "最多200个字" in reply.text and "审核不通过的原因" in reply.text
+    assert "最多200个字" in reply.text and "【不通过】" in reply.text and "材料不齐全" in reply.labels
+    for clerk in clerks:
+        assert clerk.new_messages() == []  # nothing told before the confirmation
     reply = await staff.send("身份证照片不清晰")
+    assert "确认将「李雷（新办2）」审核为【不通过】？" in reply.text and "原因：身份证照片不清晰" in reply.text
+    reply = await staff.press("确认", exact=True)
     assert "李雷（新办）不通过" in reply.text
     for clerk in clerks:
         [notice] = clerk.new_messages()
@@ -236,14 +249,15 @@ async def test_four_mismatches_in_a_month_freeze_until_the_first(harness: Harnes
     mismatch_buttons = [data for label, data in staff.last.buttons if label == "材料不符"]
     assert len(mismatch_buttons) == 4
     for n, data in enumerate(mismatch_buttons, 1):
-        await staff.press_data(data)
+        await reviewed_with_reason(staff, data, "材料与预约信息不符")
         [notice] = clerk.new_messages()
         assert "审核结果：材料不符" in notice.text
         if n <= 3:
             assert f"已累计 {n}/3 次" in notice.text and "冻结" in notice.text
     assert "本月预约权限已冻结" in notice.text and "2026年11月30日（周一）24:00自动解冻" in notice.text
-    # pressing the same result again counts nothing twice
-    await staff.press_data(mismatch_buttons[0])
+    # giving the same result again counts nothing twice
+    await staff.command("find", booking.code)
+    await reviewed_with_reason(staff, mismatch_buttons[0], "材料与预约信息不符")
     assert staff.answer_of_last_press()["text"] == "审核结果没有变化。"
     async with harness.deps.db.read() as conn:
         assert len(await repo.mismatch_times(conn, acme, "2026-11")) == 4
@@ -266,6 +280,9 @@ async def test_a_pending_fail_reason_survives_a_restart(harness: Harness) -> Non
     await staff.press("不通过")
     await harness.restart()
     reply = await staff.send("缺少劳动合同")
+    assert "原因：缺少劳动合同" in reply.text
+    await harness.restart()
+    reply = await staff.press("确认", exact=True)
     assert "张三（新办）不通过" in reply.text
     async with harness.deps.db.read() as conn:
         [item] = await repo.items_of(conn, booking.id)
@@ -737,8 +754,7 @@ async def test_a_bookings_history_shows_who_when_what_and_which_applicant(harnes
     staff = harness.user(STAFF)
     await staff.command("find", booking.code)
     fail = [data for label, data in staff.last.buttons if label == "不通过"][1]
-    await staff.press_data(fail)
-    await staff.send("缺少劳动合同")
+    await reviewed_with_reason(staff, fail, "缺少劳动合同")
     harness.clock.set(at("2026-12-01 11:05"))
     await staff.press("撤销预约")
     await staff.send("重复预约")
@@ -804,8 +820,10 @@ async def test_correcting_a_mismatch_tells_the_clerk_it_no_longer_counts(harness
     staff = harness.user(STAFF)
     await staff.command("find", booking.code)
     await staff.press("材料不符", exact=True)
+    await staff.press("证件号码不一致")
+    await staff.press("确认", exact=True)
     [notice] = clerk.new_messages()
-    assert "审核结果：材料不符" in notice.text and "1/3" in notice.text
+    assert "审核结果：材料不符" in notice.text and "原因：证件号码不一致" in notice.text and "1/3" in notice.text
     await staff.press("通过", exact=True)
     [notice] = clerk.new_messages()
     assert "审核结果：通过" in notice.text and "不再计入" in notice.text and "0/3" in notice.text

@@ -83,18 +83,24 @@ async def test_mismatch_counted_once_per_item_and_freeze_on_the_fourth(deps: Dep
     first = await book(deps, unit_id, date(2026, 12, 2), count=3)
     second = await book(deps, unit_id, date(2026, 12, 3), count=2)
     ids = await item_ids(deps, first.id) + await item_ids(deps, second.id)
-    result = await svc.review(STAFF, ids[0], "mismatch")
+    for missing in (None, "", "   "):  # a 材料不符 without a reason cannot be saved
+        with pytest.raises(BadInput):
+            await svc.review(STAFF, ids[0], "mismatch", missing)
+    async with deps.db.read() as conn:
+        assert (await repo.get_item(conn, ids[0])).review is None  # type: ignore[union-attr]
+        assert await repo.mismatch_times(conn, unit_id, "2026-12") == []
+    result = await svc.review(STAFF, ids[0], "mismatch", "材料不符")
     assert result.freeze is not None and result.freeze.display == "1/3" and not result.newly_frozen
     # corrected to 通过 and back: the mismatch is not counted a second time
     await svc.review(STAFF, ids[0], "pass")
-    result = await svc.review(STAFF, ids[0], "mismatch")
+    result = await svc.review(STAFF, ids[0], "mismatch", "材料不符")
     assert result.freeze is not None and result.freeze.count == 1
     for item_id in ids[1:3]:
-        result = await svc.review(STAFF, item_id, "mismatch")
+        result = await svc.review(STAFF, item_id, "mismatch", "材料不符")
     assert result.freeze is not None and result.freeze.display == "3/3" and not result.freeze.frozen
-    result = await svc.review(STAFF, ids[3], "mismatch")
+    result = await svc.review(STAFF, ids[3], "mismatch", "材料不符")
     assert result.newly_frozen and result.freeze is not None and result.freeze.until == at("2027-01-01 00:00")
-    result = await svc.review(STAFF, ids[4], "mismatch")
+    result = await svc.review(STAFF, ids[4], "mismatch", "材料不符")
     assert not result.newly_frozen and result.freeze is not None and result.freeze.count == 5
     async with deps.db.read() as conn:
         assert len(await repo.mismatch_times(conn, unit_id, "2026-12")) == 5
@@ -255,9 +261,10 @@ async def test_export_rows_cover_every_state_and_refuse_long_ranges(deps: Deps, 
     second = await book(deps, unit_id, date(2026, 12, 3), fill=False)
     await svc.revoke(STAFF, second.id, "测试")
     rows = await svc.export_rows(STAFF, date(2026, 12, 3), date(2026, 12, 1))
-    assert [(r.code, r.state, r.items, r.minutes, r.applicants, r.phone_masked) for r in rows] == [
-        (first.code, "待办理", "新办 ×2", 30, 2, "138****8000"),
-        (second.code, "已撤销", "新办 ×1", 15, 1, "138****8000"),
+    assert [(r.code, r.state, r.business, r.ordinal, r.review, r.minutes, r.phone) for r in rows] == [
+        (first.code, "待办理", "新办", 1, "未审核", 30, "13800138000"),
+        (first.code, "待办理", "新办", 2, "未审核", 30, "13800138000"),
+        (second.code, "已撤销", "新办", 1, "未填写", 15, "13800138000"),
     ]
     with pytest.raises(StaffRefused, match="62"):
         await svc.export_rows(STAFF, date(2026, 1, 1), date(2026, 12, 31))
@@ -311,7 +318,7 @@ async def test_a_corrected_mismatch_no_longer_counts_and_lifts_the_freeze(deps: 
     second = await book(deps, unit_id, date(2026, 12, 3), count=1)
     ids = await item_ids(deps, first.id) + await item_ids(deps, second.id)
     for item_id in ids:
-        result = await svc.review(STAFF, item_id, "mismatch")
+        result = await svc.review(STAFF, item_id, "mismatch", "材料不符")
     assert result.freeze is not None and result.freeze.frozen
     with pytest.raises(DomainError, match="冻结"):
         await deps.bookings.check_may_start(unit_id)

@@ -46,6 +46,7 @@ from bot.handlers.staff.broadcast import DRAFT as BROADCAST_DRAFT
 from bot.handlers.staff.common import admin_only
 from bot.handlers.staff.console import (
     DRAFT,
+    REVIEW_DRAFT,
     callback,
     console_row,
     draft,
@@ -64,7 +65,7 @@ from bot.texts import staff as t
 
 App = Application[Any, Any, Any, Any, Any, Any]
 STAFF_ID = 30
-STAFF_DRAFTS = (DRAFT, BROADCAST_DRAFT, UNIT_DRAFT)  # user_data keys of the staff flows' drafts
+STAFF_DRAFTS = (DRAFT, REVIEW_DRAFT, BROADCAST_DRAFT, UNIT_DRAFT)  # user_data keys of the staff flows' drafts
 
 
 async def show_staff(update: Update, context: BotContext, note: str = "") -> None:

@@ -33,7 +33,7 @@ from bot.callbacks import Callback, pattern, unpack
 from bot.deps import BotContext
 from bot.handlers import menus
 from bot.handlers.common import END, answer, button, keyboard, send, show
-from bot.handlers.flow import ask, conversation, end_flows, reask, text_of, text_step
+from bot.handlers.flow import ask, conversation, end_flows, reask, remember, text_of, text_step
 from bot.handlers.receipt import refresh_receipt
 from bot.handlers.staff.common import staff_only
 from bot.jobs.reminders import send_evaluation_request
@@ -48,6 +48,7 @@ from bot.services.staff import (
     ReviewResult,
     StaffService,
     UnitView,
+    check_reason,
     check_reviewable,
 )
 from bot.storage import repo
@@ -58,8 +59,9 @@ log = logging.getLogger(__name__)
 
 App = Application[Any, Any, Any, Any, Any, Any]
 R = TypeVar("R")
-FIND_TEXT, FAIL_REASON, REVOKE_REASON = range(3)
+FIND_TEXT, REVIEW_REASON, REVOKE_REASON = range(3)
 DRAFT = "draft_staff"
+REVIEW_DRAFT = "draft_review"
 SCHEDULE_LIMIT = 40  # bookings listed (and given a button) per schedule message
 
 
@@ -94,6 +96,7 @@ def leave_flows(update: Update, context: BotContext) -> None:
         end_flows(context.application, user.id, chat.id)
     if context.user_data is not None:
         context.user_data.pop(DRAFT, None)
+        context.user_data.pop(REVIEW_DRAFT, None)
 
 
 def screen(func: Callable[[Update, BotContext], Awaitable[R]]) -> Callable[[Update, BotContext], Awaitable[R | None]]:
@@ -428,9 +431,32 @@ async def got_find_text(update: Update, context: BotContext) -> int | None:
 # ---------------------------------------------------------------- review (SPEC §8)
 
 
+@persisted_model
+class ReviewDraft(BaseModel):
+    """A 不通过 / 材料不符 being given: its item, result, the reason so far, and which
+    confirmation message is the current one (``serial``: an older 「确认」 is refused)."""
+
+    item_id: int
+    result: str
+    reason: str = ""
+    serial: int = 0
+
+
+def review_draft(context: BotContext) -> ReviewDraft | None:
+    """The review whose reason is being given, if any."""
+    value = (context.user_data or {}).get(REVIEW_DRAFT)
+    return value if isinstance(value, ReviewDraft) else None
+
+
+def reason_keyboard(item_id: int, result: str) -> InlineKeyboardMarkup:
+    """The quick reasons, two to a row, and 「返回」 to the booking (typing a reason also works)."""
+    picks = [button(label, "st", "rvq", item_id, result, n) for n, label in enumerate(t.QUICK_REASONS[result])]
+    return keyboard(*[picks[i:i + 2] for i in range(0, len(picks), 2)], [button(t.BACK, "st", "rvx", item_id)])
+
+
 @screen
 async def review_button(update: Update, context: BotContext) -> int:
-    """st:rv:<item>:pass|fail|mismatch — 不通过 asks for the reason first."""
+    """st:rv:<item>:pass|fail|mismatch — 通过 at once; 不通过 and 材料不符 ask for a reason first."""
     parsed = callback(update)
     item_id = parsed.int_arg(0) if parsed else None
     result = parsed.args[1] if parsed and len(parsed.args) > 1 else ""
@@ -439,12 +465,14 @@ async def review_button(update: Update, context: BotContext) -> int:
         if item_id is None:
             raise DomainError(texts.STALE_BUTTON)
         booking, item = await svc.item(item_id)
-        if result == "fail":
-            check_reviewable(booking, item)  # before the reason is typed, not after
+        if result in t.QUICK_REASONS:
+            check_reviewable(booking, item)  # before the reason is given, not after
             await answer(update)
-            set_draft(context, "fail", item.id)
-            await ask(update, context, t.ask_fail_reason(item))
-            return FAIL_REASON
+            context.user_data[REVIEW_DRAFT] = ReviewDraft(item_id=item.id, result=result)  # type: ignore[index]
+            markup = reason_keyboard(item.id, result)
+            remember(context, t.ask_review_reason(item, result), markup)
+            await show(update, context, t.ask_review_reason(item, result), markup)
+            return REVIEW_REASON
         outcome = await svc.review(staff_id(update), item_id, result)
     except DomainError as err:
         await stale(update, err.message)
@@ -454,24 +482,83 @@ async def review_button(update: Update, context: BotContext) -> int:
     return END
 
 
-@staff_only
-async def got_fail_reason(update: Update, context: BotContext) -> int | None:
-    """The reason of 不通过: validated (≤200 chars), else asked again."""
-    pending = draft(context)
-    if pending is None or pending.kind != "fail":
-        await send(update, context, t.DRAFT_GONE)
-        return END
+async def _confirm_screen(update: Update, context: BotContext, pending: ReviewDraft, reason: str) -> int | None:
+    """Check the reason and show the confirmation (a new serial: older ones go stale)."""
     try:
-        outcome = await service(context).review(staff_id(update), int(pending.target), "fail", text_of(update) or "")
+        reason = check_reason(reason)
+        _, item = await service(context).item(pending.item_id)
+    except BadInput as err:
+        await reask(update, context, err.message)
+        return None
     except DomainError as err:
-        if isinstance(err, BadInput):
-            await reask(update, context, err.message)
-            return None
-        drop_draft(context)
+        context.user_data.pop(REVIEW_DRAFT, None)  # type: ignore[union-attr]
         await send(update, context, err.message)
         return END
-    drop_draft(context)
+    pending = pending.model_copy(update={"reason": reason, "serial": pending.serial + 1})
+    context.user_data[REVIEW_DRAFT] = pending  # type: ignore[index]
+    markup = keyboard([button(t.CONFIRM_REVIEW, "st", "rvok", pending.item_id, pending.serial),
+                       button(t.CHANGE_REASON, "st", "rv", pending.item_id, pending.result)],
+                      [button(t.BACK, "st", "rvx", pending.item_id)])
+    await show(update, context, t.confirm_review(item, pending.result, reason), markup)
+    return REVIEW_REASON
+
+
+@staff_only
+async def got_review_reason(update: Update, context: BotContext) -> int | None:
+    """A typed reason: validated (≤200 chars, else asked again), then confirmed."""
+    pending = review_draft(context)
+    if pending is None:
+        await send(update, context, t.DRAFT_GONE)
+        return END
+    return await _confirm_screen(update, context, pending, text_of(update) or "")
+
+
+@staff_only
+async def quick_reason(update: Update, context: BotContext) -> int | None:
+    """st:rvq:<item>:<result>:<n>: a quick reason, then the confirmation."""
+    parsed = callback(update)
+    pending = review_draft(context)
+    index = parsed.int_arg(2) if parsed else None
+    reasons = t.QUICK_REASONS.get(pending.result, ()) if pending else ()
+    if (pending is None or parsed is None or parsed.int_arg(0) != pending.item_id
+            or tuple(parsed.args[1:2]) != (pending.result,) or index is None or not 0 <= index < len(reasons)):
+        await stale(update, t.REVIEW_DRAFT_GONE)
+        return None
+    await answer(update)
+    return await _confirm_screen(update, context, pending, reasons[index])
+
+
+@staff_only
+async def confirm_review_button(update: Update, context: BotContext) -> int | None:
+    """st:rvok:<item>:<serial>: save the review shown on this very message, tell the clerks."""
+    parsed = callback(update)
+    pending = review_draft(context)
+    if (pending is None or parsed is None or parsed.int_arg(0) != pending.item_id
+            or parsed.int_arg(1) != pending.serial or not pending.reason):
+        await stale(update, t.REVIEW_DRAFT_GONE)
+        return None
+    try:
+        outcome = await service(context).review(staff_id(update), pending.item_id, pending.result, pending.reason)
+    except DomainError as err:
+        context.user_data.pop(REVIEW_DRAFT, None)  # type: ignore[union-attr]
+        await stale(update, err.message)
+        return END
+    context.user_data.pop(REVIEW_DRAFT, None)  # type: ignore[union-attr]
+    await answer(update)
     await _after_review(update, context, outcome)
+    return END
+
+
+@screen
+async def review_back(update: Update, context: BotContext) -> int:
+    """st:rvx:<item>: leave the reason dialogue; nothing is saved, the booking is shown again."""
+    try:
+        _, item = await service(context).item(id_arg(update))
+    except DomainError as err:
+        await stale(update, err.message)
+        return END
+    await answer(update)
+    await show_booking(update, context, item.booking_id)
     return END
 
 
@@ -573,11 +660,16 @@ def register(application: App) -> None:
                 CommandHandler("find", find_begin),
                 CallbackQueryHandler(find_begin, pattern=pattern("st", "find")),
                 CallbackQueryHandler(review_button, pattern=pattern("st", "rv")),
+                CallbackQueryHandler(review_back, pattern=pattern("st", "rvx")),
                 CallbackQueryHandler(revoke_button, pattern=pattern("st", "rvk")),
             ],
             states={
                 FIND_TEXT: text_step(got_find_text),
-                FAIL_REASON: text_step(got_fail_reason),
+                REVIEW_REASON: [
+                    CallbackQueryHandler(quick_reason, pattern=pattern("st", "rvq")),
+                    CallbackQueryHandler(confirm_review_button, pattern=pattern("st", "rvok")),
+                    *text_step(got_review_reason),
+                ],
                 REVOKE_REASON: text_step(got_revoke_reason),
             },
         )

@@ -30,6 +30,7 @@ Review = Literal["pass", "fail", "mismatch"]
 REVIEWS: tuple[Review, ...] = get_args(Review)
 Outcome = Literal["serve", "no_show"]
 OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
+REASONED: tuple[Review, ...] = ("fail", "mismatch")  # the results that need a reason (SPEC §8)
 
 
 def check_reviewable(booking: Booking, item: Item) -> None:
@@ -235,8 +236,8 @@ class ConsoleUseCases(StaffBase):
         """
         if review not in REVIEWS:
             raise StaffRefused(texts.STALE_BUTTON)
-        if review == "fail":
-            reason = check_reason(reason or "")
+        if review in REASONED:
+            reason = check_reason(reason or "")  # 不通过 and 材料不符 are never saved without one
         else:
             reason = None
         now = self.clock.now()

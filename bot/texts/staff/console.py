@@ -35,9 +35,29 @@ def outcome_too_early(day: date) -> str:
     return f"办理日期为{fmt_date(day)}，当天起才能标记已办理或未到。"
 
 
-def ask_fail_reason(item: Item) -> str:
-    """不通过: the reason is required."""
-    return f"请输入「{item.applicant_name or ''}（{item.business.label}）」审核不通过的原因（200字以内）："
+QUICK_REASONS: dict[str, tuple[str, ...]] = {
+    # ≤ 8 CJK characters each: two to a row on a phone
+    "fail": ("材料不齐全", "证件照片不清晰", "信息填写有误", "不符合办理条件"),
+    "mismatch": ("姓名不一致", "证件号码不一致", "业务类型不符", "单位信息不符"),
+}
+CONFIRM_REVIEW = "确认"
+CHANGE_REASON = "修改原因"
+REVIEW_DRAFT_GONE = "该审核操作已失效（可能已重新选择了原因），请在最新的消息中确认。"
+
+
+def ask_review_reason(item: Item, result: str) -> str:
+    """不通过 / 材料不符: a reason is required — a quick pick or typed."""
+    return (f"审核「{item.applicant_name or ''}（{item.business.label}{item.ordinal}）」为【{REVIEW_LABELS[result]}】\n"
+            f"请选择原因，或直接输入原因（200字以内，将告知经办人）：")
+
+
+def confirm_review(item: Item, result: str, reason: str) -> str:
+    """The last word before 不通过 / 材料不符 is saved and the clerks told."""
+    lines = [f"确认将「{item.applicant_name or ''}（{item.business.label}{item.ordinal}）」审核为【{REVIEW_LABELS[result]}】？",
+             f"原因：{reason}", "", "确认后将立即通知该单位的经办人。"]
+    if result == "mismatch":
+        lines.append("经办人须在修改截止前更正并提交复核；未及时更正的，计入本单位当月“材料不符”次数。")
+    return "\n".join(lines)
 
 
 def ask_revoke_reason(booking: Booking) -> str:
@@ -139,7 +159,7 @@ def booking_view(d: BookingDetails, spec: SessionSpec | None, note: str = "") ->
             lines.append(f"{head} （未填写）")
             continue
         review = REVIEW_LABELS.get(item.review, "未审核")
-        if item.review == "fail" and item.review_reason:
+        if item.review in ("fail", "mismatch") and item.review_reason:
             review += f"（{item.review_reason}）"
         lines.append(f"{head} {item.applicant_name} {mask_id_number(item.id_number or '')}｜审核：{review}")
     if b.ended_reason and b.state not in (BookingState.INCOMPLETE, BookingState.PENDING):
