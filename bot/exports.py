@@ -1,4 +1,5 @@
-"""Files the staff console sends: the schedule as CSV and XLSX, utilisation as a PNG chart.
+"""Files the staff console sends and reads: the schedule as CSV and XLSX, utilisation as a PNG
+chart, and an uploaded XLSX read as CSV text (the units import).
 
 Pure builders from rows to bytes (like ``bot/ics.py``); no Telegram, no database.
 
@@ -113,6 +114,36 @@ def schedule_xlsx(rows: Sequence[ExportRow], title: str) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+class SheetUnreadable(ValueError):
+    """An uploaded file that is not a readable XLSX workbook."""
+
+
+def xlsx_as_csv(data: bytes) -> str:
+    """The first sheet of an XLSX workbook as CSV text, row for row (so line numbers match).
+
+    Empty cells become empty strings; whole numbers (a password Excel took for a
+    number) lose the ``.0``; formulas are read as their text, never evaluated.
+    """
+    from zipfile import BadZipFile
+
+    from openpyxl import load_workbook
+
+    try:
+        sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=False).worksheets[0]
+        rows = [["" if v is None else _cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    except (BadZipFile, KeyError, OSError, ValueError, IndexError) as err:
+        raise SheetUnreadable(str(type(err).__name__)) from None
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    return buffer.getvalue()
+
+
+def _cell_text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 @lru_cache(maxsize=4)

@@ -13,10 +13,12 @@ async def start_jobs(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     Jobs take ids only and reload their state from the database when they run.
     """
     # Imported here: the jobs import the handlers, which import this package.
+    from bot.jobs.ephemeral import reschedule_password_deletions
     from bot.jobs.idle import schedule_idle_sweep
     from bot.jobs.reminders import start_reminders
     from bot.services.broadcast import resume_broadcasts
 
     schedule_idle_sweep(application)
+    reschedule_password_deletions(application)
     await start_reminders(application)
     await resume_broadcasts(application)  # broadcasts a stop left unfinished

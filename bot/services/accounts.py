@@ -65,6 +65,9 @@ PASSWORD_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{3,32}$")
 MIN_NAME, MAX_NAME = 2, 100
 CSV_HEADER = ("username", "name", "password")
+# The Chinese headers staff type in Excel (用户名,单位名称,密码) mean the same columns.
+HEADER_ALIASES = {"用户名": "username", "单位名称": "name", "密码": "password"}
+HEADER_RULE = "表头应为：用户名,单位名称,密码（或 username,name,password；密码列可省略）"
 
 # ---------------------------------------------------------------- texts
 # (kept here because bot/texts.py is another module's; move them there when convenient)
@@ -192,7 +195,7 @@ class CsvRow:
 
 
 def parse_units_csv(text: str) -> tuple[list[CsvRow], list[tuple[int, str]]]:
-    """Read a ``username,name,password`` CSV: the rows and every problem found in the file.
+    """Read a ``username,name,password`` (or ``用户名,单位名称,密码``) CSV: the rows and every problem found.
 
     Accepts a UTF-8 BOM and both line endings; the password column may be left out
     of the header or left empty. Wholly empty rows are skipped. Checks that need
@@ -209,9 +212,9 @@ def parse_units_csv(text: str) -> tuple[list[CsvRow], list[tuple[int, str]]]:
         if header is None:
             return [], [(1, CSV_EMPTY)]
         header_line = reader.line_num
-        columns = tuple(c.strip().lower() for c in header)
+        columns = tuple(HEADER_ALIASES.get(c.strip().lower(), c.strip().lower()) for c in header)
         if columns not in (CSV_HEADER, CSV_HEADER[:2]):
-            return [], [(header_line, f"表头应为：{','.join(CSV_HEADER)}")]
+            return [], [(header_line, HEADER_RULE)]
         seen: dict[str, int] = {}
         for cells in reader:
             line = reader.line_num

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import calendar as _month_calendar
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from bot.rules.capacity import SessionSpec, SlotUsage, availability
@@ -28,6 +28,17 @@ from bot.storage.db import Database
 
 RATINGS = (1, 2, 3, 4, 5)
 MAX_RANGE_DAYS = 366
+COMMENTS_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class RatingComment:
+    """A clerk's comment on a served booking (满意度评价), with where and how it was rated."""
+
+    day: date
+    unit: str
+    rating: int
+    comment: str
 
 
 @dataclass(frozen=True)
@@ -41,6 +52,8 @@ class Stats:
     working_days: int
     capacity_minutes: int
     ratings: dict[int, int]
+    comments: list[RatingComment] = field(default_factory=list)  # the newest, up to COMMENTS_SHOWN
+    comment_count: int = 0  # every comment of the range
 
     @property
     def total_bookings(self) -> int:
@@ -156,6 +169,7 @@ async def period_stats(db: Database, bookings: BookingService, start: date, end:
         usage = await repo.slot_usage(conn, days)
         rows = await repo.booking_totals_between(conn, start, end)
         ratings = await repo.rating_counts_between(conn, start, end)
+        comment_count, comments = await repo.rating_comments_between(conn, start, end, COMMENTS_SHOWN)
     return Stats(
         start=start,
         end=end,
@@ -164,4 +178,6 @@ async def period_stats(db: Database, bookings: BookingService, start: date, end:
         working_days=len(days),
         capacity_minutes=capacity_minutes(days, bookings.sessions, usage, bookings.settings.bot_counters),
         ratings=rating_distribution(ratings),
+        comments=[RatingComment(date.fromisoformat(d), unit, rating, text) for d, unit, rating, text in comments],
+        comment_count=comment_count,
     )

@@ -422,6 +422,9 @@ async def test_closing_a_date_cancels_its_bookings_and_offers_rebooking(harness:
     reply = await staff.press("确认关闭")
     assert "已关闭 2026年12月2日（周三），取消 1 个预约，已通知 1 位经办人。" in reply.text
     assert "整日已关闭：系统升级" in reply.text and "取消关闭" in reply.labels
+    # the closure comes first and no session of the closed date reads 开放
+    assert reply.text.index("整日已关闭") < reply.text.index("上午 09:00–12:00")
+    assert "开放" not in reply.text and "上午 09:00–12:00：已约 0/540 分钟，整日关闭" in reply.text
     cancelled = await booking_row(harness, booking.id)
     assert cancelled.state is BookingState.CANCELLED
     assert cancelled.ended_reason == "中心因故关闭该日期：系统升级"
