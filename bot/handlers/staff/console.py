@@ -247,11 +247,18 @@ def schedule_keyboard(day: date, bookings: list[Booking]) -> InlineKeyboardMarku
     return keyboard(*rows)
 
 
-async def show_schedule(update: Update, context: BotContext, day: date) -> None:
-    """Render a date's schedule (in place for a button, new for a command)."""
+async def show_schedule(update: Update, context: BotContext, day: date, *, new: bool = False) -> None:
+    """Render a date's schedule (in place for a button, new for a command or when ``new``)."""
     s = await service(context).schedule(day)
-    await show(update, context, t.schedule(s, limit=SCHEDULE_LIMIT),
-               schedule_keyboard(day, [e.booking for e in s.entries]))
+    render = send if new else show
+    await render(update, context, t.schedule(s, limit=SCHEDULE_LIMIT),
+                 schedule_keyboard(day, [e.booking for e in s.entries]))
+
+
+async def new_schedule(update: Update, context: BotContext, day: date) -> None:
+    """The schedule as a new message: the press came from a notification (the 08:30 digest),
+    which stays as it was sent."""
+    await show_schedule(update, context, day, new=True)
 
 
 @screen
@@ -268,6 +275,7 @@ async def schedule_command(update: Update, context: BotContext) -> None:
 
 
 schedule_button = date_page(show_schedule, "st:day:<YYYYMMDD>: page to a date.")
+new_schedule_button = date_page(new_schedule, "st:daynew:<YYYYMMDD>: a date's schedule in a new message.")
 
 
 # ---------------------------------------------------------------- booking view
@@ -678,6 +686,7 @@ def register(application: App) -> None:
     application.add_handler(CommandHandler("schedule", schedule_command))
     application.add_handler(CallbackQueryHandler(menu, pattern=pattern("st", "menu")))
     application.add_handler(CallbackQueryHandler(schedule_button, pattern=pattern("st", "day")))
+    application.add_handler(CallbackQueryHandler(new_schedule_button, pattern=pattern("st", "daynew")))
     application.add_handler(CallbackQueryHandler(booking_button, pattern=pattern("st", "bk")))
     application.add_handler(CallbackQueryHandler(item_button, pattern=pattern("st", "item")))
     application.add_handler(CallbackQueryHandler(reveal_button, pattern=pattern("st", "idr")))
