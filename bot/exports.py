@@ -21,8 +21,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.errors import FontMissing, SheetUnreadable
+from bot.read_models import ExportRow
 from bot.rules.capacity import Availability
-from bot.services.staff import ExportRow
 from bot.texts import staff as t
 
 if TYPE_CHECKING:
@@ -44,10 +45,6 @@ _DPI = 100
 _FONT_PT = 17  # ≈ 23 px em at 100 dpi: CJK glyphs ≈ 20 px tall
 _TITLE_PT = 20
 _HEAD_PX, _ROW_PX, _FOOT_PX = 110, 64, 24
-
-
-class FontMissing(RuntimeError):
-    """No CJK font is installed: run scripts/setup-system.sh (fonts-noto-cjk)."""
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -114,10 +111,6 @@ def schedule_xlsx(rows: Sequence[ExportRow], title: str) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
-
-
-class SheetUnreadable(ValueError):
-    """An uploaded file that is not a readable XLSX workbook."""
 
 
 def xlsx_as_csv(data: bytes) -> str:

@@ -17,7 +17,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ConversationHandler
 
 from bot import texts
-from bot.callbacks import pack
+from bot.callbacks import pack, unpack
 from bot.deps import BotContext, deps_of
 from bot.storage.models import TgUser, Unit
 from bot.texts import booking as booking_texts
@@ -49,6 +49,11 @@ class Clerk:
 def button(label: str, ns: str, action: str, *args: Any) -> InlineKeyboardButton:
     """One inline button with packed callback data."""
     return InlineKeyboardButton(label, callback_data=pack(ns, action, *args))
+
+
+def notice_button(label: str, ns: str, action: str, *args: Any) -> InlineKeyboardButton:
+    """A button for a message the bot sends on its own: its press opens a new panel (``show``)."""
+    return InlineKeyboardButton(label, callback_data=pack(ns, action, *args, notice=True))
 
 
 def keyboard(*rows: list[InlineKeyboardButton] | InlineKeyboardButton | None) -> InlineKeyboardMarkup:
@@ -84,11 +89,15 @@ async def show(update: Update, context: BotContext, text: str, markup: Keyboard 
     Steps driven by buttons keep one message that changes, instead of a new message
     per tap. An edit that changes nothing is not an error. A booking receipt is never
     overwritten (its 「我的预约」 button gets a new message): it stays the clerk's record,
-    edited only by ``receipt.refresh_receipt``.
+    edited only by ``receipt.refresh_receipt``. Nor is a notification (a button made by
+    ``notice_button``): a reminder or a review result stays as it was sent.
     """
     query = update.callback_query
     pressed_text = getattr(query.message, "text", None) if query is not None and query.message else None
-    if query is not None and pressed_text and not pressed_text.startswith(booking_texts.RECEIPT_TITLE):
+    parsed = unpack(query.data) if query is not None else None
+    on_notice = parsed is not None and parsed.notice
+    if (query is not None and pressed_text and not on_notice
+            and not pressed_text.startswith(booking_texts.RECEIPT_TITLE)):
         try:
             return await query.edit_message_text(text, reply_markup=markup)
         except BadRequest as err:

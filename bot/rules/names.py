@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import unicodedata
 
-from bot.rules.errors import DomainError
+from bot.errors import InvalidName
 
 # Cc control, Cf format (zero-width, bidi overrides), Cs/Co/Cn, line and paragraph separators
 _FORBIDDEN_CATEGORIES = ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
 
-
-class InvalidName(DomainError):
-    """A typed name that cannot be used; ``message`` says why."""
 
 
 def has_control_characters(text: str) -> bool:

@@ -69,12 +69,13 @@ from telegram.ext import Application
 
 from bot.clock import Clock
 from bot.deps import BotContext, deps_of
-from bot.rules.errors import DomainError
+from bot.errors import BroadcastError
 from bot.rules.window import WINDOW_WORKDAYS
 from bot.services.booking import BookingService
 from bot.services.notify import announce_instance, other_process_alive, retry_seconds
 from bot.storage import repo
 from bot.storage.db import Database
+from bot.storage.models import actor_of
 from bot.texts import broadcast as t
 
 log = logging.getLogger(__name__)
@@ -103,16 +104,12 @@ class Audience(StrEnum):
     DATE = "date"  # the clerks of the units holding an active booking on a date
 
 
-class Outcome(StrEnum):
+class RecipientStatus(StrEnum):
     """How sending to one recipient ended (the broadcast_recipients status)."""
 
     SENT = "sent"
     FAILED = "failed"
     BLOCKED = "blocked"
-
-
-class BroadcastError(DomainError):
-    """A broadcast cannot be stored; ``message`` is the Chinese text shown."""
 
 
 @dataclass(frozen=True)
@@ -129,7 +126,7 @@ class Tally:
         """Recipients no longer pending."""
         return self.sent + self.failed + self.blocked
 
-    def add(self, outcome: Outcome) -> Tally:
+    def add(self, outcome: RecipientStatus) -> Tally:
         """The tally after one more outcome."""
         return replace(self, **{outcome.value: getattr(self, outcome.value) + 1})
 
@@ -210,7 +207,7 @@ async def create_broadcast(
         )
         await repo.insert_broadcast_recipients(conn, broadcast_id, user_ids)
         await repo.audit(
-            conn, actor=f"tg:{created_by}", entity="broadcast", entity_id=broadcast_id, action="create", now=now,
+            conn, actor=actor_of(created_by), entity="broadcast", entity_id=broadcast_id, action="create", now=now,
             after={"audience": audience.value, "date": day.isoformat() if day else None,
                    "recipients": len(user_ids), "chars": len(text)},
         )
@@ -276,7 +273,7 @@ async def _pause(application: App, seconds: float) -> bool:
 # ---------------------------------------------------------------- sending
 
 
-async def _deliver(application: App, user_id: int, text: str) -> tuple[Outcome, int] | None:
+async def _deliver(application: App, user_id: int, text: str) -> tuple[RecipientStatus, int] | None:
     """Send the text to one clerk; (outcome, attempts), or None if the app stopped while waiting."""
     pacer = _pacer(application)
     attempts = 0
@@ -285,24 +282,24 @@ async def _deliver(application: App, user_id: int, text: str) -> tuple[Outcome, 
         try:
             async with pacer.slot():
                 await application.bot.send_message(user_id, text)
-            return Outcome.SENT, attempts
+            return RecipientStatus.SENT, attempts
         except RetryAfter as err:
             wait = retry_seconds(err)
             log.warning("broadcast: flood control, waiting %.1f s (attempt %d)", wait, attempts)
         except Forbidden:
-            return Outcome.BLOCKED, attempts
+            return RecipientStatus.BLOCKED, attempts
         except TimedOut:
             # The request left: it may have been delivered. Retrying could send it twice.
-            return Outcome.FAILED, attempts
+            return RecipientStatus.FAILED, attempts
         except BadRequest:
-            return Outcome.FAILED, attempts
+            return RecipientStatus.FAILED, attempts
         except NetworkError:
             wait = float(attempts)
             log.warning("broadcast: network error, retrying in %.0f s", wait)
         except TelegramError:
-            return Outcome.FAILED, attempts
+            return RecipientStatus.FAILED, attempts
         if attempts >= MAX_ATTEMPTS:
-            return Outcome.FAILED, attempts
+            return RecipientStatus.FAILED, attempts
         if not await _pause(application, wait):
             return None
 
@@ -469,7 +466,7 @@ async def _send_claimed(application: App, broadcast_id: int, owner: str, lost: a
         now = deps.clock.now()
         async with deps.db.write() as conn:
             await repo.finish_broadcast_recipient(conn, broadcast_id, user_id, outcome.value, attempts, now)
-            if outcome is Outcome.BLOCKED:
+            if outcome is RecipientStatus.BLOCKED:
                 await repo.mark_blocked(conn, user_id, now)
             if not await repo.renew_broadcast_claim(conn, broadcast_id, owner, time.time() + LEASE_SECONDS):
                 lost.set()

@@ -74,6 +74,7 @@ async def test_staff_start_on_the_console_whose_buttons_reach_every_command(harn
         "export": ("导出今日", "预约日程导出"), "chart": ("利用率图表", "未来可约日号源利用率"),
         "units": ("单位账户", "单位账户管理"), "broadcast": ("群发通知", "群发"), "stats": ("统计", "统计："),
         "staffadmin": ("工作人员管理", "👥 工作人员管理"), "staff": ("工作台", "🛠 工作台"),
+        "checkin": ("签到", "预约编号"),
     }
     assert {c.command for c in [*menus.STAFF_COMMANDS, *menus.ADMIN_COMMANDS]} == set(reaches)
     for command, (label, shown) in reaches.items():
@@ -157,7 +158,10 @@ async def test_a_mismatch_needs_a_reason_and_a_confirmation_and_an_old_confirmat
     confirm = dict(second.buttons)["确认"]
     await staff.press("确认", message=second, exact=True)
     reply = harness.api.messages[panel.message_id]  # the confirmation became the card again
-    assert "已记录：张三（新办）材料不符" in reply.text and "材料不符（证件号码不一致）" in reply.text
+    assert "已记录：张三（新办）材料不符" in reply.text
+    # the card says where the mismatch stands
+    assert "审核：材料不符（证件号码不一致）·待更正" in reply.text
+    assert "新办1/1 张三：材料不符·待更正" in reply.labels
     [notice] = clerk.new_messages()
     assert "审核结果：材料不符" in notice.text and "原因：证件号码不一致" in notice.text
     async with harness.deps.db.read() as conn:

@@ -21,20 +21,20 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.rules.capacity import DEFAULT_SESSIONS, SlotUsage
 from bot.rules.states import BookingState as S
-from bot.services.booking import BookingService
-from bot.services.stats import (
+from bot.rules.stats import (
     average_rating,
     booked_minutes,
     capacity_minutes,
     month_range,
     no_show_rate,
-    period_stats,
     previous_month_range,
     range_problem,
     rating_distribution,
     state_counts,
     working_days,
 )
+from bot.services.booking import BookingService
+from bot.services.stats import period_stats
 from bot.storage import repo
 from bot.storage.db import Database
 

@@ -28,6 +28,7 @@ from telegram.ext import (
 
 from bot.callbacks import pattern, unpack
 from bot.deps import BotContext
+from bot.errors import BroadcastError
 from bot.handlers.common import END, Keyboard, answer, button, keyboard, send, show
 from bot.handlers.flow import (
     PROMPT,
@@ -42,7 +43,7 @@ from bot.handlers.staff.common import staff_only
 from bot.persistence import persisted_model
 from bot.rules.staff_dates import DateInputError, parse_date
 from bot.services import broadcast as service
-from bot.services.broadcast import Audience, BroadcastError
+from bot.services.broadcast import Audience
 from bot.texts import BACK
 from bot.texts import broadcast as t
 

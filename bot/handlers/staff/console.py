@@ -18,7 +18,7 @@ taken as the answer to an old question.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import date, timedelta
 from functools import wraps
 from typing import Any, TypeVar
@@ -31,28 +31,25 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot import texts
 from bot.callbacks import Callback, pattern, unpack
 from bot.deps import BotContext
+from bot.errors import BadInput, DomainError
 from bot.handlers import menus
-from bot.handlers.common import END, answer, button, keyboard, send, show
+from bot.handlers.common import END, answer, button, keyboard, notice_button, send, show
 from bot.handlers.flow import ask, conversation, end_flows, reask, remember, text_of, text_step
 from bot.handlers.receipt import refresh_receipt
 from bot.handlers.staff.common import staff_only
 from bot.jobs.reminders import send_evaluation_request
 from bot.persistence import persisted_model
-from bot.rules.errors import DomainError
+from bot.read_models import BookingDetails, Freed, NoShowOffer, ReviewResult, UnitView
+from bot.rules.arrival import can_check_in
+from bot.rules.freeze import MismatchState
 from bot.rules.staff_dates import DateInputError, parse_date
 from bot.rules.states import CAPACITY_STATES, allowed_events
-from bot.services.booking import BookingDetails, Freed
 from bot.services.roles import Role, role_of
-from bot.services.staff import (
-    BadInput,
-    ReviewResult,
-    StaffService,
-    UnitView,
-    check_reason,
-    check_reviewable,
-)
+from bot.services.staff import StaffService, check_reason, check_reviewable
 from bot.storage import repo
 from bot.storage.models import Booking, Item, Unit
+from bot.texts import arrival as ta
+from bot.texts import mismatch as mismatch_texts
 from bot.texts import staff as t
 
 log = logging.getLogger(__name__)
@@ -224,7 +221,7 @@ async def menu(update: Update, context: BotContext) -> None:
         [button(t.CAPACITY, "st", "cap", first), button(t.CALENDAR, "st", "cal", today)],
         [button(t.EXPORT_TODAY, "st", "exp", today), button(t.CHART, "st", "chart")],
         [button(t.UNITS, "st", "umenu"), button(t.BROADCAST, "st", "bnew")],
-        [button(t.STATS, "st", "stats")],
+        [button(t.STATS, "st", "stats"), button(t.CHECKIN, "st", "cin")],
     ]
     if role is Role.ADMIN:
         rows.append([button(t.STAFF_ADMIN, "st", "sa")])
@@ -237,28 +234,26 @@ async def menu(update: Update, context: BotContext) -> None:
 SCHEDULE_ROW = 5  # numbered booking buttons per row: short labels, nothing truncated
 
 
-def schedule_keyboard(day: date, bookings: list[Booking]) -> InlineKeyboardMarkup:
-    """Paging by date, and one numbered button per listed booking (the number in the text)."""
+def schedule_keyboard(day: date, bookings: list[Booking],
+                      offers: Iterable[NoShowOffer] = ()) -> InlineKeyboardMarkup:
+    """Paging by date, the 未到 step of each ended session, and one numbered button per listed
+    booking (the number in the text)."""
     rows: list[Any] = [[button(t.PREV_DAY, "st", "day", day - timedelta(days=1)),
                         button(t.NEXT_DAY, "st", "day", day + timedelta(days=1))]]
+    rows += [[button(ta.no_show_offer_button(o.spec, len(o.bookings)), "st", "nso", day, o.spec.key)]
+             for o in offers]
     buttons = [button(str(n), "st", "bk", b.id) for n, b in enumerate(bookings[:SCHEDULE_LIMIT], 1)]
     rows += [buttons[i:i + SCHEDULE_ROW] for i in range(0, len(buttons), SCHEDULE_ROW)]
     rows.append(console_row())
     return keyboard(*rows)
 
 
-async def show_schedule(update: Update, context: BotContext, day: date, *, new: bool = False) -> None:
-    """Render a date's schedule (in place for a button, new for a command or when ``new``)."""
+async def show_schedule(update: Update, context: BotContext, day: date) -> None:
+    """Render a date's schedule (in place for a button, new for a command or a notification's button)."""
     s = await service(context).schedule(day)
-    render = send if new else show
-    await render(update, context, t.schedule(s, limit=SCHEDULE_LIMIT),
-                 schedule_keyboard(day, [e.booking for e in s.entries]))
-
-
-async def new_schedule(update: Update, context: BotContext, day: date) -> None:
-    """The schedule as a new message: the press came from a notification (the 08:30 digest),
-    which stays as it was sent."""
-    await show_schedule(update, context, day, new=True)
+    offers = await context.deps.arrivals.ended_sessions_with_absentees(day)
+    await show(update, context, t.schedule(s, limit=SCHEDULE_LIMIT),
+               schedule_keyboard(day, [e.booking for e in s.entries], offers))
 
 
 @screen
@@ -275,14 +270,14 @@ async def schedule_command(update: Update, context: BotContext) -> None:
 
 
 schedule_button = date_page(show_schedule, "st:day:<YYYYMMDD>: page to a date.")
-new_schedule_button = date_page(new_schedule, "st:daynew:<YYYYMMDD>: a date's schedule in a new message.")
 
 
 # ---------------------------------------------------------------- booking view
 
 
-def booking_keyboard(d: BookingDetails) -> InlineKeyboardMarkup:
-    """Per item 「通过」「不通过」「材料不符」; outcome, revoke and history buttons."""
+def booking_keyboard(d: BookingDetails, *, check_in: bool = False,
+                     mismatches: Mapping[int, MismatchState] | None = None) -> InlineKeyboardMarkup:
+    """Per item 「通过」「不通过」「材料不符」; 「签到」 on the day, outcome, revoke and history buttons."""
     b = d.booking
     counts: dict[str, int] = {}
     for item in d.items:
@@ -290,7 +285,8 @@ def booking_keyboard(d: BookingDetails) -> InlineKeyboardMarkup:
     reviewable = b.state in CAPACITY_STATES
     rows: list[Any] = []
     for item in d.items:
-        rows.append([button(t.item_label(item, counts[item.business.value]), "st", "item", item.id)])
+        state = (mismatches or {}).get(item.id) if item.review == "mismatch" else None
+        rows.append([button(t.item_label(item, counts[item.business.value], state), "st", "item", item.id)])
         if item.filled and reviewable:
             rows.append([button(t.PASS, "st", "rv", item.id, "pass"),
                          button(t.FAIL, "st", "rv", item.id, "fail"),
@@ -298,7 +294,7 @@ def booking_keyboard(d: BookingDetails) -> InlineKeyboardMarkup:
     events = allowed_events(b.state)
     outcome = [button(label, "st", "out", b.id, event)
                for label, event in ((t.SERVED, "serve"), (t.NO_SHOW, "no_show")) if event in events]
-    rows.append(outcome or None)
+    rows.append([button(ta.CHECK_IN, "st", "ci", b.id), *outcome] if check_in else outcome or None)
     rows.append(button(t.REVOKE, "st", "rvk", b.id) if "revoke" in events else None)
     rows.append([button(t.HISTORY, "st", "hist", b.id), button(t.UNIT_INFO, "st", "unit", b.unit_id)])
     rows.append([button(t.DAY_SCHEDULE, "st", "day", b.date), *console_row()])
@@ -309,7 +305,12 @@ async def show_booking(update: Update, context: BotContext, booking_id: int, not
     """Render the staff's booking view."""
     d = await context.deps.bookings.details(booking_id)
     spec = context.deps.bookings.session(d.booking.session)
-    await show(update, context, t.booking_view(d, spec, note), booking_keyboard(d))
+    b = d.booking
+    check_in = can_check_in(b.state, b.date, d.arrival.checked_in_at if d.arrival else None,
+                            context.deps.clock.now().date())
+    states = await service(context).mismatch_states(booking_id)
+    await show(update, context, t.booking_view(d, spec, note, mismatches=states),
+               booking_keyboard(d, check_in=check_in, mismatches=states))
 
 
 @screen
@@ -572,8 +573,9 @@ async def review_back(update: Update, context: BotContext) -> int:
 
 async def _after_review(update: Update, context: BotContext, outcome: ReviewResult) -> None:
     """Tell every clerk of the unit, then show the booking again."""
-    text = t.review_notice(outcome.booking, outcome.item, outcome.reason, outcome.freeze, outcome.newly_frozen)
-    told = await notify(context, outcome.clerk_ids, text)
+    text = t.review_notice(outcome.booking, outcome.item, outcome.reason, outcome.mismatch)
+    markup = keyboard(notice_button(mismatch_texts.SEE_RESULTS_LABEL, "ap", "list", outcome.booking.id))
+    told = await notify(context, outcome.clerk_ids, text, markup)
     await refresh_receipt(context, outcome.booking.id)
     await show_booking(update, context, outcome.booking.id, t.reviewed(outcome.item, told))
 
@@ -686,7 +688,6 @@ def register(application: App) -> None:
     application.add_handler(CommandHandler("schedule", schedule_command))
     application.add_handler(CallbackQueryHandler(menu, pattern=pattern("st", "menu")))
     application.add_handler(CallbackQueryHandler(schedule_button, pattern=pattern("st", "day")))
-    application.add_handler(CallbackQueryHandler(new_schedule_button, pattern=pattern("st", "daynew")))
     application.add_handler(CallbackQueryHandler(booking_button, pattern=pattern("st", "bk")))
     application.add_handler(CallbackQueryHandler(item_button, pattern=pattern("st", "item")))
     application.add_handler(CallbackQueryHandler(reveal_button, pattern=pattern("st", "idr")))

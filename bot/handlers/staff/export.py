@@ -18,10 +18,10 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.callbacks import pattern
 from bot.deps import BotContext
+from bot.errors import DomainError
 from bot.exports import FontMissing, schedule_csv, schedule_xlsx, utilisation_png
 from bot.handlers.common import answer, send
 from bot.handlers.staff.console import args_text, date_page, screen, service, staff_id
-from bot.rules.errors import DomainError
 from bot.rules.staff_dates import DateInputError, parse_date_range
 from bot.texts import staff as t
 

@@ -35,7 +35,8 @@ from telegram.ext import (
 
 from bot.callbacks import pattern, unpack
 from bot.deps import BotContext, Deps
-from bot.exports import SheetUnreadable, xlsx_as_csv
+from bot.errors import CsvImportError, DomainError, SheetUnreadable
+from bot.exports import xlsx_as_csv
 from bot.handlers.common import END, answer, button, keyboard, send, show
 from bot.handlers.flow import (
     PROMPT,
@@ -51,8 +52,7 @@ from bot.handlers.staff.common import actor, staff_only
 from bot.handlers.staff.console import staff_id
 from bot.jobs.ephemeral import forget_later, forget_now
 from bot.persistence import persisted_model
-from bot.rules.errors import DomainError
-from bot.services.accounts import CsvImportError, name_problem, username_problem
+from bot.services.accounts import name_problem, username_problem
 from bot.storage import repo
 from bot.storage.models import TgUser, Unit
 from bot.texts import STALE_BUTTON

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from bot.rules.names import InvalidName, check_name
-from bot.services.staff.common import STAFF_NAME_MAX, BadInput, StaffBase, StaffRefused
-from bot.services.staff.common import actor as _actor
+from bot.errors import BadInput, InvalidName, StaffRefused
+from bot.rules.names import check_name
+from bot.services.staff.common import STAFF_NAME_MAX, StaffBase
 from bot.storage import repo
+from bot.storage.models import actor_of
 from bot.texts import staff as t
 
 
@@ -44,7 +45,7 @@ class AdminUseCases(StaffBase):
             if not await repo.add_staff(conn, user_id, name, admin_id, now):
                 raise StaffRefused(t.ALREADY_STAFF)
             await repo.audit(
-                conn, actor=_actor(admin_id), entity="staff", entity_id=user_id, action="add_staff", now=now,
+                conn, actor=actor_of(admin_id), entity="staff", entity_id=user_id, action="add_staff", now=now,
                 before=None, after={"user_id": user_id, "name": name},
             )
 
@@ -58,7 +59,7 @@ class AdminUseCases(StaffBase):
             if not await repo.remove_staff(conn, user_id):
                 raise StaffRefused(t.NOT_STAFF)
             await repo.audit(
-                conn, actor=_actor(admin_id), entity="staff", entity_id=user_id, action="remove_staff", now=now,
+                conn, actor=actor_of(admin_id), entity="staff", entity_id=user_id, action="remove_staff", now=now,
                 before={"user_id": user_id, "name": name}, after=None,
             )
 

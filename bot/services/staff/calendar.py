@@ -2,37 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import get_args
 
 from bot import texts
+from bot.errors import StaffRefused
+from bot.read_models import CalendarDay
 from bot.rules.calendar import DayInfo, DayKind
 from bot.rules.states import ACTIVE_STATES
 from bot.services.booking import BookingService
-from bot.services.staff.common import (
-    CALENDAR_DAYS,
-    CONFIRM_LOOKAHEAD_DAYS,
-    NOTE_MAX,
-    StaffBase,
-    StaffRefused,
-    check_reason,
-)
-from bot.services.staff.common import actor as _actor
+from bot.services.staff.common import CALENDAR_DAYS, CONFIRM_LOOKAHEAD_DAYS, NOTE_MAX, StaffBase, check_reason
 from bot.storage import repo
+from bot.storage.models import actor_of
 from bot.texts import staff as t
 
 DAY_KINDS: tuple[DayKind, ...] = get_args(DayKind)
-
-
-@dataclass(frozen=True)
-class CalendarDay:
-    """One date of the staff calendar view."""
-
-    info: DayInfo
-    override_note: str | None
-    closed_reason: str | None
-
 
 
 class CalendarUseCases(StaffBase):
@@ -67,7 +51,7 @@ class CalendarUseCases(StaffBase):
             before = (await repo.calendar_override_notes(conn, day, day)).get(day)
             await repo.set_calendar_override(conn, day, kind, note, staff_id, now)  # type: ignore[arg-type]
             await repo.audit(
-                conn, actor=_actor(staff_id), entity="calendar", entity_id=day.isoformat(), action="set_override",
+                conn, actor=actor_of(staff_id), entity="calendar", entity_id=day.isoformat(), action="set_override",
                 now=now, before={"kind": before[0], "note": before[1]} if before else None,
                 after={"kind": kind, "note": note},
             )
@@ -82,7 +66,7 @@ class CalendarUseCases(StaffBase):
             if before is None or not await repo.delete_calendar_override(conn, day):
                 raise StaffRefused(t.NO_OVERRIDE)
             await repo.audit(
-                conn, actor=_actor(staff_id), entity="calendar", entity_id=day.isoformat(),
+                conn, actor=actor_of(staff_id), entity="calendar", entity_id=day.isoformat(),
                 action="delete_override", now=now, before={"kind": before[0], "note": before[1]}, after=None,
             )
             cal = await self.bookings.calendar(conn)
@@ -98,7 +82,7 @@ class CalendarUseCases(StaffBase):
             if not await repo.confirm_year(conn, year, admin_id, now):
                 raise StaffRefused(t.year_already_confirmed(year))
             await repo.audit(
-                conn, actor=_actor(admin_id), entity="calendar", entity_id=str(year), action="confirm_year",
+                conn, actor=actor_of(admin_id), entity="calendar", entity_id=str(year), action="confirm_year",
                 now=now, before={"confirmed": False}, after={"confirmed": True},
             )
 

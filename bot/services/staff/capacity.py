@@ -3,63 +3,30 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from bot import texts
+from bot.errors import BadInput, BookingRefused, SessionHasBookings, StaffRefused
+from bot.read_models import Closure, DaySchedule, Rebooked, RebookOption
 from bot.rules.basket import BusinessType
-from bot.rules.capacity import Availability, SessionSpec, availability
-from bot.rules.errors import BookingRefused
+from bot.rules.capacity import Availability, availability
 from bot.rules.states import ACTIVE_STATES, BookingState, transition
 from bot.rules.window import bookable_dates, next_opening
+from bot.services.arrival import reflow_session
 from bot.services.staff.common import (
     CAPACITY_MAX,
     CLOSURE_PREFIX,
     NOTE_MAX,
     REBOOK_OPTIONS,
     SESSION_CLOSURE_PREFIX,
-    BadInput,
-    SessionHasBookings,
-    StaffRefused,
     check_reason,
 )
-from bot.services.staff.common import actor as _actor
-from bot.services.staff.console import ConsoleUseCases, DaySchedule
+from bot.services.staff.console import ConsoleUseCases
 from bot.storage import repo
-from bot.storage.models import Booking, Item
+from bot.storage.models import Booking, Item, actor_of
 from bot.texts import staff as t
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class RebookOption:
-    """A date and session with room for a cancelled booking's minutes."""
-
-    day: date
-    session: SessionSpec
-
-
-@dataclass(frozen=True)
-class Closure:
-    """A closed date (or one session of it): the bookings it cancelled, each with its
-    clerks and rebook options."""
-
-    day: date
-    reason: str
-    cancelled: list[tuple[Booking, list[int], list[RebookOption]]]
-    session: SessionSpec | None = None  # None: the whole date
-
-
-
-@dataclass(frozen=True)
-class Rebooked:
-    """A booking made again after its date was closed."""
-
-    booking: Booking
-    copied: int  # applicants carried over from the cancelled booking
-
-
 
 
 class CapacityUseCases(ConsoleUseCases):
@@ -85,8 +52,9 @@ class CapacityUseCases(ConsoleUseCases):
         async with self.db.write() as conn:
             old = (await repo.slot_usage(conn, [day])).get((day, session))
             await repo.set_slot_capacity(conn, day, session, minutes)
+            await reflow_session(conn, self.settings, day, session, now.date())
             await repo.audit(
-                conn, actor=_actor(staff_id), entity="capacity", entity_id=f"{day.isoformat()}:{session}",
+                conn, actor=actor_of(staff_id), entity="capacity", entity_id=f"{day.isoformat()}:{session}",
                 action="set_capacity", now=now,
                 before={"capacity": old.capacity if old and old.capacity is not None
                         else spec.default_capacity(self.settings.bot_counters)},
@@ -110,7 +78,7 @@ class CapacityUseCases(ConsoleUseCases):
             old = (await repo.slot_usage(conn, [day])).get((day, session))
             await repo.set_slot_closed(conn, day, session, closed)
             await repo.audit(
-                conn, actor=_actor(staff_id), entity="capacity", entity_id=f"{day.isoformat()}:{session}",
+                conn, actor=actor_of(staff_id), entity="capacity", entity_id=f"{day.isoformat()}:{session}",
                 action="reopen_session", now=now, before={"closed": bool(old and old.closed)}, after={"closed": closed},
             )
 
@@ -136,11 +104,11 @@ class CapacityUseCases(ConsoleUseCases):
             if active and day < now.date():
                 raise StaffRefused(t.DATE_IN_PAST)
             if active and reason is None:
-                raise SessionHasBookings(len(active))
+                raise SessionHasBookings(t.session_has_bookings(len(active)), len(active))
             old = (await repo.slot_usage(conn, [day])).get((day, session))
             await repo.set_slot_closed(conn, day, session, True)
             await repo.audit(
-                conn, actor=_actor(staff_id), entity="capacity", entity_id=f"{day.isoformat()}:{session}",
+                conn, actor=actor_of(staff_id), entity="capacity", entity_id=f"{day.isoformat()}:{session}",
                 action="close_session", now=now, before={"closed": bool(old and old.closed)},
                 after={"closed": True, "reason": reason} if reason is not None else {"closed": True},
             )
@@ -159,7 +127,7 @@ class CapacityUseCases(ConsoleUseCases):
         if await repo.set_booking_state(conn, booking.id, booking.state, new_state, now, ended_reason):
             await repo.return_minutes(conn, booking.date, booking.session, booking.minutes)
             await repo.audit(
-                conn, actor=_actor(staff_id), entity="booking", entity_id=booking.id, action="cancel", now=now,
+                conn, actor=actor_of(staff_id), entity="booking", entity_id=booking.id, action="cancel", now=now,
                 before={"state": booking.state.value},
                 after={"state": new_state.value, "reason": ended_reason},
             )
@@ -181,7 +149,7 @@ class CapacityUseCases(ConsoleUseCases):
             if not await repo.close_date(conn, day, reason, staff_id, now):
                 raise StaffRefused(t.DATE_ALREADY_CLOSED)
             await repo.audit(
-                conn, actor=_actor(staff_id), entity="capacity", entity_id=day.isoformat(), action="close_date",
+                conn, actor=actor_of(staff_id), entity="capacity", entity_id=day.isoformat(), action="close_date",
                 now=now, before={"closed": False}, after={"closed": True, "reason": reason},
             )
             for booking in await repo.bookings_on(conn, day, ACTIVE_STATES):
@@ -190,7 +158,7 @@ class CapacityUseCases(ConsoleUseCases):
                     continue
                 await repo.return_minutes(conn, booking.date, booking.session, booking.minutes)
                 await repo.audit(
-                    conn, actor=_actor(staff_id), entity="booking", entity_id=booking.id, action="cancel", now=now,
+                    conn, actor=actor_of(staff_id), entity="booking", entity_id=booking.id, action="cancel", now=now,
                     before={"state": booking.state.value},
                     after={"state": new_state.value, "reason": ended_reason},
                 )
@@ -207,7 +175,7 @@ class CapacityUseCases(ConsoleUseCases):
             if not await repo.reopen_date(conn, day):
                 raise StaffRefused(t.DATE_NOT_CLOSED)
             await repo.audit(
-                conn, actor=_actor(staff_id), entity="capacity", entity_id=day.isoformat(), action="reopen_date",
+                conn, actor=actor_of(staff_id), entity="capacity", entity_id=day.isoformat(), action="reopen_date",
                 now=now, before={"closed": True, "reason": reason}, after={"closed": False},
             )
 
@@ -291,18 +259,18 @@ class CapacityUseCases(ConsoleUseCases):
                 await repo.fill_item(conn, item.id, _fields(source), now)
                 copied += 1
             await repo.audit(
-                conn, actor=_actor(user_id), entity="booking", entity_id=old.id, action="rebooked", now=now,
+                conn, actor=actor_of(user_id), entity="booking", entity_id=old.id, action="rebooked", now=now,
                 before={"state": old.state.value}, after={"to": booking.code, "booking": booking.id},
             )
             await repo.audit(
-                conn, actor=_actor(user_id), entity="booking", entity_id=booking.id, action="copy_applicants",
+                conn, actor=actor_of(user_id), entity="booking", entity_id=booking.id, action="copy_applicants",
                 now=now, after={"from": old.code, "items": copied},
             )
             if copied == len(new_items):
                 new_state = transition(booking.state, "complete")
                 if await repo.set_booking_state(conn, booking.id, booking.state, new_state, now):
                     await repo.audit(
-                        conn, actor=_actor(user_id), entity="booking", entity_id=booking.id, action="complete",
+                        conn, actor=actor_of(user_id), entity="booking", entity_id=booking.id, action="complete",
                         now=now, before={"state": booking.state.value}, after={"state": new_state.value},
                     )
             updated = await self._booking(conn, booking.id)

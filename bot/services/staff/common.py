@@ -9,8 +9,8 @@ from datetime import date
 from bot import texts
 from bot.clock import Clock
 from bot.config import Settings
+from bot.errors import BadInput, StaffRefused
 from bot.rules.capacity import SessionSpec
-from bot.rules.errors import DomainError
 from bot.rules.states import CAPACITY_STATES
 from bot.services.booking import BookingService
 from bot.storage import repo
@@ -34,22 +34,6 @@ CLOSURE_PREFIX = "中心因故关闭该日期："
 SESSION_CLOSURE_PREFIX = "中心因故关闭该时段："
 
 
-class StaffRefused(DomainError):
-    """A staff action the rules do not allow; ``message`` says why."""
-
-
-class BadInput(StaffRefused):
-    """A typed answer that fails validation: the same question is asked again."""
-
-
-class SessionHasBookings(StaffRefused):
-    """Closing a session that holds active bookings needs a reason (told to their clerks)."""
-
-    def __init__(self, active: int) -> None:
-        super().__init__(t.session_has_bookings(active))
-        self.active = active
-
-
 # ---------------------------------------------------------------- parsing (typed input)
 
 
@@ -69,7 +53,6 @@ def check_reviewable(booking: Booking, item: Item) -> None:
         raise StaffRefused(t.review_not_possible(booking.state.label))
     if not item.filled:
         raise StaffRefused(t.ITEM_NOT_FILLED)
-
 
 
 class StaffBase:
@@ -125,7 +108,3 @@ class StaffBase:
         return spec
 
 
-
-def actor(user_id: int | None) -> str:
-    """The audit-log actor of a staff (or clerk) action."""
-    return f"tg:{user_id}" if user_id is not None else "system"

@@ -2,34 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
+from bot.errors import StaffRefused
+from bot.read_models import ExportRow
 from bot.rules.calendar import WorkCalendar
 from bot.rules.capacity import Availability, availability
-from bot.services.staff.common import CHART_DAYS, EXPORT_MAX_DAYS, StaffBase, StaffRefused
-from bot.services.staff.common import actor as _actor
+from bot.services.staff.common import CHART_DAYS, EXPORT_MAX_DAYS, StaffBase
 from bot.storage import repo
+from bot.storage.models import actor_of
 from bot.texts import staff as t
-
-
-@dataclass(frozen=True)
-class ExportRow:
-    """One row of the export: one applicant (item) of a booking, with its booking's facts."""
-
-    code: str
-    day: date
-    session: str
-    unit: str
-    business: str
-    ordinal: int
-    applicant: str
-    review: str
-    reason: str
-    state: str
-    contact: str
-    phone: str  # in full: staff call the clerk (SPEC §6)
-    minutes: int
 
 
 class ExportUseCases(StaffBase):
@@ -59,7 +41,7 @@ class ExportUseCases(StaffBase):
                         item.review_reason or "", b.state.label, b.contact_name, b.contact_phone, b.minutes,
                     ))
             await repo.audit(
-                conn, actor=_actor(staff_id), entity="staff", entity_id=staff_id, action="export", now=now,
+                conn, actor=actor_of(staff_id), entity="staff", entity_id=staff_id, action="export", now=now,
                 after={"from": start.isoformat(), "to": end.isoformat(), "rows": len(rows)},
             )
         return rows

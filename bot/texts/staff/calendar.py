@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
+from bot.read_models import CalendarDay
 from bot.rules.calendar import DayInfo
 from bot.texts import WEEKDAYS, fmt_full_date
-
-if TYPE_CHECKING:
-    from bot.services.staff import CalendarDay
 from bot.texts.staff.common import KIND_LABELS, day_kind_text
 
 

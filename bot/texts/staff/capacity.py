@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import TYPE_CHECKING
 
 from bot.rules.calendar import DayInfo
+from bot.rules.capacity import Availability, SessionSpec
 from bot.texts import fmt_date, fmt_full_date
-
-if TYPE_CHECKING:
-    from bot.rules.capacity import Availability, SessionSpec
 from bot.texts.staff.common import day_kind_text
 
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
+pass
+
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from bot.rules.applicant import mask_phone
 from bot.rules.calendar import DayInfo
 from bot.storage.models import Booking
-
-if TYPE_CHECKING:
-    pass
 
 # ---------------------------------------------------------------- labels (buttons)
 
@@ -35,6 +33,7 @@ STAFF_ADMIN = "工作人员管理"
 UNITS = "单位账户"
 BROADCAST = "群发通知"
 STATS = "统计"
+CHECKIN = "签到"
 UNIT_INFO = "单位信息"
 DAY_SCHEDULE = "当日日程"
 CLOSE_DATE = "关闭整日"

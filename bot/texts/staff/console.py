@@ -4,25 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import TYPE_CHECKING
 
+from bot.read_models import BookingDetails, DaySchedule, ScheduleEntry, SessionSchedule, UnitView
 from bot.rules.applicant import IdType, mask_id_number
+from bot.rules.arrival import DayMark
+from bot.rules.capacity import SessionSpec
+from bot.rules.freeze import MismatchState
 from bot.rules.states import BookingState
 from bot.storage.models import Booking, Item
-from bot.texts import fmt_date, fmt_full_date, fmt_instant
+from bot.texts import fmt_date, fmt_full_date
+from bot.texts import mismatch as mismatch_texts
+from bot.texts.arrival import board_counts, board_line, card_arrival
 from bot.texts.booking import count_items, items_line
-
-if TYPE_CHECKING:
-    from bot.rules.capacity import SessionSpec
-    from bot.services.booking import BookingDetails
-    from bot.services.staff import DaySchedule, ScheduleEntry, SessionSchedule, UnitView
 from bot.texts.staff.common import RATINGS, REVIEW_LABELS, day_kind_text, fit_message
 
 
-def item_label(item: Item, count: int) -> str:
-    """新办1 张三：通过 — the label of an item's row in the booking view."""
+def item_label(item: Item, count: int, mismatch: MismatchState | None = None) -> str:
+    """新办1 张三：通过 (材料不符·待更正) — the label of an item's row in the booking view."""
     name = item.applicant_name or "未填写"
-    return f"{item.business.label}{item.ordinal}/{count} {name}：{REVIEW_LABELS.get(item.review, '未审核')}"
+    state = f"·{mismatch.label}" if mismatch is not None else ""
+    return f"{item.business.label}{item.ordinal}/{count} {name}：{REVIEW_LABELS.get(item.review, '未审核')}{state}"
 
 
 def review_not_possible(state_label: str) -> str:
@@ -97,7 +98,7 @@ def schedule_entry(n: int, e: ScheduleEntry) -> list[str]:
     code, items, minutes, state, and the clerk with the full phone."""
     b = e.booking
     return [
-        f"{n}. {e.unit_name}",
+        f"{n}. {board_line(e.at, e.mark, e.checked_in_at)}｜{e.unit_name}",
         f"   {b.code}｜{items_line(count_items(i.business for i in e.items))}｜{b.minutes}分钟｜{b.state.label}",
         f"   经办人 {_contact(b)}",
     ]
@@ -119,6 +120,9 @@ def schedule(s: DaySchedule, *, limit: int) -> str:
         lines += ["", schedule_session_head(session)]
         if not session.entries:
             lines.append("（无预约）")
+        marks = [e.mark for e in session.entries if e.mark is not None]
+        if any(m is not DayMark.WAITING for m in marks):
+            lines.append(board_counts(marks))
         for e in session.entries:
             if shown >= limit:
                 break
@@ -136,8 +140,10 @@ def schedule(s: DaySchedule, *, limit: int) -> str:
 
 
 
-def booking_view(d: BookingDetails, spec: SessionSpec | None, note: str = "") -> str:
-    """The staff's view of one booking: items with review results, state, contact."""
+def booking_view(d: BookingDetails, spec: SessionSpec | None, note: str = "", *,
+                 mismatches: Mapping[int, MismatchState] | None = None) -> str:
+    """The staff's view of one booking: items with review results (and where each 材料不符
+    stands: 待更正 / 已更正，待复核 / 已计入本月次数), state, contact."""
     b = d.booking
     counts: dict[str, int] = {}
     for i in d.items:
@@ -148,6 +154,7 @@ def booking_view(d: BookingDetails, spec: SessionSpec | None, note: str = "") ->
         f"状态：{b.state.label}",
         f"单位：{d.unit_name}",
         f"日期：{fmt_full_date(b.date)} {spec.label + ' ' + spec.hours if spec else ''}".rstrip(),
+        *card_arrival(d.arrival),
         f"业务：{items_line(count_items(i.business for i in d.items))}（共{b.minutes}分钟）",
         f"经办人：{_contact(b)}",
         "申请人：",
@@ -161,6 +168,9 @@ def booking_view(d: BookingDetails, spec: SessionSpec | None, note: str = "") ->
         review = REVIEW_LABELS.get(item.review, "未审核")
         if item.review in ("fail", "mismatch") and item.review_reason:
             review += f"（{item.review_reason}）"
+        state = (mismatches or {}).get(item.id) if item.review == "mismatch" else None
+        if state is not None:
+            review += f"·{state.label}"
         lines.append(f"{head} {item.applicant_name} {mask_id_number(item.id_number or '')}｜审核：{review}")
     if b.ended_reason and b.state not in (BookingState.INCOMPLETE, BookingState.PENDING):
         lines.append(f"说明：{b.ended_reason}")
@@ -209,12 +219,8 @@ def unit_view(v: UnitView, sessions: Mapping[str, str]) -> str:
     """A unit: its month's mismatches, freeze, clerks and bookings."""
     lines = [
         f"单位：{v.unit.name}（用户名 {v.unit.username}）",
-        f"本月材料不符：{v.freeze.display}",
+        *mismatch_texts.account_lines(v.freeze),
     ]
-    if v.freeze.frozen and v.freeze.until is not None:
-        lines.append(f"预约权限已冻结，{fmt_instant(v.freeze.until)}自动解冻。")
-    else:
-        lines.append("预约权限：正常")
     if v.clerks:
         lines.append("绑定经办人：" + "、".join(c.first_name or "经办人" for c in v.clerks))
     else:

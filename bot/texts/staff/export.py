@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import TYPE_CHECKING
 
+from bot.rules.capacity import Availability
 from bot.storage.models import Item
 from bot.texts import WEEKDAYS
 from bot.texts.staff.common import REVIEW_LABELS
-
-if TYPE_CHECKING:
-    from bot.rules.capacity import Availability
 
 
 def export_too_long(days: int) -> str:

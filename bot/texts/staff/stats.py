@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot.read_models import Stats
 from bot.rules.states import BookingState
-from bot.services.stats import Stats
 from bot.texts import fmt_full_date
 from bot.texts.staff.common import fit_message
 
