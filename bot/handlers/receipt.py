@@ -60,8 +60,12 @@ async def send_checkin_code(context: BotContext, chat_id: int, details: BookingD
     if arrival is None or details.booking.state not in ACTIVE_STATES:
         return
     link = checkin_link(context.bot.username, arrival.token)
-    await context.bot.send_photo(chat_id, qr_png(link), caption=ta.qr_caption(details.booking.code, arrival.promised),
-                                 filename=ta.QR_FILENAME)
+    try:
+        await context.bot.send_photo(chat_id, qr_png(link), filename=ta.QR_FILENAME,
+                                     caption=ta.qr_caption(details.booking.code, arrival.promised))
+    except TelegramError as err:
+        # The booking is made and its receipt sent; staff can still check in by the code.
+        log.warning("check-in code of booking %s not sent: %s", details.booking.id, type(err).__name__)
 
 
 async def send_calendar(context: BotContext, chat_id: int, details: BookingDetails, caption: str) -> None:

@@ -74,7 +74,7 @@ async def test_staff_start_on_the_console_whose_buttons_reach_every_command(harn
         "export": ("导出今日", "预约日程导出"), "chart": ("利用率图表", "未来可约日号源利用率"),
         "units": ("单位账户", "单位账户管理"), "broadcast": ("群发通知", "群发"), "stats": ("统计", "统计："),
         "staffadmin": ("工作人员管理", "👥 工作人员管理"), "staff": ("工作台", "🛠 工作台"),
-        "checkin": ("签到", "预约编号"),
+        "checkin": ("输入编号签到", "预约编号"),
     }
     assert {c.command for c in [*menus.STAFF_COMMANDS, *menus.ADMIN_COMMANDS]} == set(reaches)
     for command, (label, shown) in reaches.items():

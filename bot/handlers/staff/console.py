@@ -221,7 +221,7 @@ async def menu(update: Update, context: BotContext) -> None:
         [button(t.CAPACITY, "st", "cap", first), button(t.CALENDAR, "st", "cal", today)],
         [button(t.EXPORT_TODAY, "st", "exp", today), button(t.CHART, "st", "chart")],
         [button(t.UNITS, "st", "umenu"), button(t.BROADCAST, "st", "bnew")],
-        [button(t.STATS, "st", "stats"), button(t.CHECKIN, "st", "cin")],
+        [button(t.STATS, "st", "stats"), button(ta.CHECK_IN_BY_CODE, "st", "cin")],
     ]
     if role is Role.ADMIN:
         rows.append([button(t.STAFF_ADMIN, "st", "sa")])

@@ -19,6 +19,7 @@ from bot.rules.states import BookingState
 from bot.rules.tz import TZ
 from bot.storage.models import AuditEntry, Booking, Item
 from bot.texts import fmt_date
+from bot.texts.arrival import CHECK_IN_WAYS
 from bot.texts.booking import items_line
 from bot.texts.staff.common import KIND_LABELS, RATINGS, REVIEW_LABELS, fit_message
 
@@ -123,6 +124,7 @@ def _keys(sessions: Mapping[str, str], people: Mapping[int, str]) -> dict[str, t
         "kind": ("类型", lambda v: KIND_LABELS.get(str(v), NOBODY)),
         "note": ("说明", _plain),
         "staff": ("工作人员", _plain),
+        "via": ("方式", lambda v: CHECK_IN_WAYS.get(str(v), NOBODY)),
         "user_id": ("人员", lambda v: people.get(v, "用户") if isinstance(v, int) else NOBODY),
     }
 
