@@ -16,13 +16,14 @@ from enum import StrEnum
 from typing import Literal, get_args
 
 from bot.rules.arrival import DayMark
+from bot.rules.availability import is_working_weekend
 from bot.rules.basket import BusinessType
 from bot.rules.calendar import DayInfo
 from bot.rules.capacity import Availability, SessionSpec
 from bot.rules.freeze import FreezeStatus, MismatchChange, MismatchState
 from bot.rules.states import BookingState
 from bot.rules.stats import average_rating, no_show_rate
-from bot.storage.models import ArrivalRow, Booking, Item, Mismatch, TgUser, Unit
+from bot.storage.models import ArrivalRow, AuditEntry, Booking, Item, Mismatch, TgUser, Unit
 
 # how staff judged an item's materials
 Review = Literal["pass", "fail", "mismatch"]
@@ -55,6 +56,8 @@ class BookingDetails:
     changeable: bool
     evaluation: tuple[int, str] | None
     arrival: ArrivalRow | None = None  # the suggested time, check-in token and check-in (SPEC §4)
+    mismatches: dict[int, Mismatch] = field(default_factory=dict)  # 材料不符 by item id (SPEC §8)
+    revision: int = 0  # grows with every change of the booking (its audit lines): the .ics SEQUENCE
 
 
 @dataclass(frozen=True)
@@ -208,6 +211,16 @@ class DaySchedule:
 
 
 @dataclass(frozen=True)
+class BookingHistory:
+    """A booking's audit lines with its items and the people they name (user id → name)."""
+
+    booking: Booking
+    entries: list[AuditEntry]
+    items: list[Item]
+    people: dict[int, str]
+
+
+@dataclass(frozen=True)
 class UnitView:
     """A unit as staff see it: bookings, bound clerks, the month's mismatches."""
 
@@ -278,18 +291,21 @@ class CalendarDay:
 
 @dataclass(frozen=True)
 class ExportRow:
-    """One row of the schedule export."""
+    """One row of the export: one applicant (item) of a booking, with its booking's facts."""
 
     code: str
     day: date
     session: str
     unit: str
-    items: str
-    minutes: int
+    business: str
+    ordinal: int
+    applicant: str
+    review: str
+    reason: str
     state: str
     contact: str
-    phone_masked: str
-    applicants: int
+    phone: str  # in full: staff call the clerk (SPEC §6)
+    minutes: int
 
 
 @dataclass(frozen=True)
@@ -304,6 +320,16 @@ class Rebooked:
 
 
 @dataclass(frozen=True)
+class RatingComment:
+    """A clerk's comment on a served booking (满意度评价), with where and how it was rated."""
+
+    day: date
+    unit: str
+    rating: int
+    comment: str
+
+
+@dataclass(frozen=True)
 class Stats:
     """The numbers /stats shows for [start, end]."""
 
@@ -314,6 +340,8 @@ class Stats:
     working_days: int
     capacity_minutes: int
     ratings: dict[int, int]
+    comments: list[RatingComment] = field(default_factory=list)  # the newest, up to COMMENTS_SHOWN
+    comment_count: int = 0  # every comment of the range
 
     @property
     def total_bookings(self) -> int:
@@ -361,22 +389,13 @@ class CheckIn:
 
 
 @dataclass(frozen=True)
-class BoardEntry:
-    """One booking of a day's session on the staff board, in arrival order."""
-
-    booking: Booking
-    at: time | None
-    checked_in_at: datetime | None
-    mark: DayMark
-
-
-@dataclass(frozen=True)
 class NoShowOffer:
     """The not-checked-in bookings of an ended session, offered as 未到 in one step."""
 
     day: date
     spec: SessionSpec
     bookings: list[Booking]
+    unit_names: dict[int, str] = field(default_factory=dict)
 
     @property
     def digest(self) -> str:
@@ -406,3 +425,30 @@ class SessionArrivalStats:
     def no_show_rate(self) -> float | None:
         """未到 among the bookings with an outcome."""
         return self.no_show / self.outcomes if self.outcomes else None
+
+
+@dataclass(frozen=True)
+class WindowDay:
+    """One date of the booking window as a clerk sees it (issue 10 item 6)."""
+
+    day: date
+    cells: list[Availability]  # empty when the centre closed the date
+    closed_reason: str | None  # the centre closed the whole date
+    held_code: str | None  # the unit's own active booking on this date
+
+    @property
+    def working_weekend(self) -> bool:
+        """调休上班: a Saturday or Sunday that is a working day."""
+        return is_working_weekend(self.day)
+
+
+@dataclass(frozen=True)
+class WindowView:
+    """The booking window for one unit: every bookable date, closures and held dates kept."""
+
+    days: list[WindowDay]
+
+    @property
+    def cells(self) -> list[Availability]:
+        """Every cell the unit may book (not closed dates, not dates it holds)."""
+        return [c for d in self.days if d.closed_reason is None and d.held_code is None for c in d.cells]

@@ -16,11 +16,13 @@ async def start_jobs(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     """
     # Imported here: the jobs import the handlers, which import this package.
     from bot.jobs.arrival import schedule_receipt_edits
+    from bot.jobs.ephemeral import reschedule_password_deletions
     from bot.jobs.idle import schedule_idle_sweep
     from bot.jobs.reminders import start_reminders
     from bot.services.broadcast import resume_broadcasts
 
     schedule_idle_sweep(application)
+    reschedule_password_deletions(application)
     await deps_of(application).arrivals.reflow_upcoming()  # bookings made before arrival times existed
     schedule_receipt_edits(application)
     await start_reminders(application)

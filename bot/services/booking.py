@@ -178,7 +178,7 @@ class BookingService:
                 raise AlreadyBookedThatDay(texts.already_booked(day, code)) from None
             for business, ordinal, _ in item_slots(counts):
                 await repo.insert_item(conn, booking_id, business, ordinal)
-            await reflow_session(conn, self.settings, day, session, now.date())
+            await reflow_session(conn, self.settings, day, session, now)
             await repo.audit(
                 conn, actor=actor_of(user_id), entity="booking", entity_id=booking_id, action="book", now=now,
                 after={"code": code, "date": day.isoformat(), "session": session, "minutes": minutes,
@@ -234,7 +234,7 @@ class BookingService:
         if not await repo.set_booking_state(conn, booking.id, booking.state, new_state, now, reason):
             raise BookingRefused(texts.BOOKING_NOT_ACTIVE)
         await repo.return_minutes(conn, booking.date, booking.session, booking.minutes)
-        await reflow_session(conn, self.settings, booking.date, booking.session, now.date())
+        await reflow_session(conn, self.settings, booking.date, booking.session, now)
         await repo.audit(
             conn, actor=actor, entity="booking", entity_id=booking.id, action=event, now=now,
             before={"state": booking.state.value}, after={"state": new_state.value, "reason": reason},
@@ -267,8 +267,8 @@ class BookingService:
             await self._take(conn, day, session, booking.minutes)
             await repo.return_minutes(conn, booking.date, booking.session, booking.minutes)
             await repo.move_booking(conn, booking.id, day, session, now)
-            await reflow_session(conn, self.settings, day, session, now.date())
-            await reflow_session(conn, self.settings, booking.date, booking.session, now.date())
+            await reflow_session(conn, self.settings, day, session, now)
+            await reflow_session(conn, self.settings, booking.date, booking.session, now)
             await repo.audit(
                 conn, actor=actor_of(user_id), entity="booking", entity_id=booking.id, action="reschedule", now=now,
                 before={"date": booking.date.isoformat(), "session": booking.session},
@@ -294,11 +294,14 @@ class BookingService:
             unit = await repo.get_unit(conn, booking.unit_id)
             items = await repo.items_of(conn, booking.id)
             evaluation = await repo.get_evaluation(conn, booking.id)
+            mismatches = await repo.mismatches_of_booking(conn, booking.id)
+            revision = await repo.audit_count(conn, "booking", booking.id)
             arrival = await repo.arrival_of(conn, booking.id)
             cal = await self.calendar(conn)
         deadline = change_deadline(booking.date, cal)
         changeable = booking.state in ACTIVE_STATES and self.clock.now() < deadline
-        return BookingDetails(booking, unit.name if unit else "", items, deadline, changeable, evaluation, arrival)
+        return BookingDetails(booking, unit.name if unit else "", items, deadline, changeable, evaluation, arrival,
+                              mismatches, revision)
 
     async def items(self, booking_id: int) -> list[Item]:
         """A booking's items in display order."""

@@ -85,10 +85,22 @@ async def test_on_the_appointment_day_nobody_moves_earlier(
     svc = BookingService(db, settings, clock)
     units = await make_units(db, clock, 3)
     ids = [await book(svc, u, {B.NEW: 4}) for u in units]
-    clock.set(at("2026-12-02 08:30"))
+    clock.set(at("2026-12-02 08:00"))  # the appointment-day reminder has told the times
     await svc.revoke(ids[0], staff_id=1, reason="重复预约")
     assert await promised(db, *ids[1:]) == ["09:15", "09:30"]
     assert await stale(db) == []
+
+
+async def test_a_release_at_midnight_still_moves_the_later_ones_before_the_reminder(
+    db: Database, settings: Settings, clock: ManualClock
+) -> None:
+    svc = BookingService(db, settings, clock)
+    units = await make_units(db, clock, 3)
+    ids = [await book(svc, u, {B.NEW: 4}) for u in units]
+    clock.set(at("2026-12-02 00:00"))  # 24:00 of the deadline day: the incomplete first one is released
+    await svc.release(ids[0])
+    assert await promised(db, *ids[1:]) == ["09:00", "09:15"]
+    assert sorted(await stale(db)) == ids[1:]
 
 
 async def test_tokens_are_random_and_distinct(db: Database, settings: Settings, clock: ManualClock) -> None:
@@ -132,3 +144,25 @@ async def test_bookings_made_before_the_migration_get_a_row_and_a_promise_at_sta
             rows = await repo.arrivals_of(conn, ids)
         assert rows[ids[0]].token != rows[ids[1]].token
         assert rows[ids[0]].promised == time(9, 0)
+
+
+async def test_two_staff_scanning_at_once_check_in_exactly_once(
+    db: Database, settings: Settings, clock: ManualClock
+) -> None:
+    from bot.errors import AlreadyCheckedIn
+
+    svc = BookingService(db, settings, clock)
+    (unit,) = await make_units(db, clock, 1)
+    booking_id = await book(svc, unit, {B.NEW: 1})
+    async with db.read() as conn:
+        row = await repo.arrival_of(conn, booking_id)
+    assert row is not None
+    clock.set(at("2026-12-02 09:40"))
+    arrivals = ArrivalService(db, settings, clock)
+    results = await asyncio.gather(*(arrivals.check_in_token(staff, row.token) for staff in (1, 2, 3)),
+                                   return_exceptions=True)
+    assert sum(1 for r in results if not isinstance(r, BaseException)) == 1
+    assert sum(1 for r in results if isinstance(r, AlreadyCheckedIn)) == 2
+    async with db.read() as conn:
+        actions = [e.action for e in await repo.history(conn, "booking", booking_id)]
+    assert actions.count("check_in") == 1

@@ -26,6 +26,7 @@ from bot.storage.repo.arrivals import (
 )
 from bot.storage.repo.audit import (
     audit,
+    audit_count,
     history,
 )
 from bot.storage.repo.bookings import (
@@ -119,6 +120,7 @@ from bot.storage.repo.notifications import (
 from bot.storage.repo.reviews import (
     add_evaluation,
     get_evaluation,
+    rating_comments_between,
     rating_counts_between,
     served_unrated_on,
     unrated_served,
@@ -144,6 +146,7 @@ from bot.storage.repo.users import (
     is_staff,
     list_staff,
     mark_blocked,
+    people_names,
     release_notice_recipients,
     remove_staff,
     set_login_failures,
@@ -177,6 +180,7 @@ __all__ = [
     "arrival_of",
     "arrivals_of",
     "audit",
+    "audit_count",
     "bind_user",
     "booking_totals_between",
     "bookings_between",
@@ -226,6 +230,7 @@ __all__ = [
     "items_of",
     "last_contact_of_unit",
     "list_staff",
+    "people_names",
     "load_conversations",
     "load_user_data",
     "mark_blocked",
@@ -241,6 +246,7 @@ __all__ = [
     "open_watches",
     "pending_recipients",
     "person_has_active_item",
+    "rating_comments_between",
     "rating_counts_between",
     "release_broadcast_claim",
     "release_notice_recipients",
