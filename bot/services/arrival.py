@@ -60,20 +60,20 @@ async def reflow_session(conn: repo.Conn, settings: Settings, day: date, session
     capacity = spec.default_capacity(settings.bot_counters)
     if usage is not None and usage.capacity is not None:
         capacity = usage.capacity
-    queue = await repo.session_queue(conn, day, session)
+    queue = await repo.session_queue_brief(conn, day, session)
     times = arrival_times(
-        spec, capacity, [Queued(b.id, b.minutes, a.promised) for b, a in queue],
+        spec, capacity, [Queued(booking_id, minutes, promised) for booking_id, minutes, _, promised in queue],
         may_move_earlier=may_move_earlier(day, now, settings.bot_appointment_reminder_time),
     )
     moved = []
-    for booking, row in queue:
-        new = times[booking.id]
-        if new == row.promised:
+    for booking_id, _, state, promised in queue:
+        new = times[booking_id]
+        if new == promised:
             continue
-        earlier = row.promised is not None
-        await repo.set_promised_arrival(conn, booking.id, new, stale=earlier and booking.state in ACTIVE_STATES)
+        earlier = promised is not None
+        await repo.set_promised_arrival(conn, booking_id, new, stale=earlier and state in ACTIVE_STATES)
         if earlier:
-            moved.append(booking.id)
+            moved.append(booking_id)
     return moved
 
 
