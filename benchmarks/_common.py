@@ -107,6 +107,17 @@ class IndexedBotApi(FakeBotApi):
         finally:
             self.client_cpu += time.thread_time() - started
 
+    def find_data(self, chat_id: int, data: str) -> FakeMessage | None:
+        """The newest bot message of the chat with a button carrying exactly ``data``."""
+        started = time.thread_time()
+        try:
+            for msg in reversed(self.by_chat.get(chat_id, [])):
+                if not msg.deleted and any(d == data for _, d in msg.buttons):
+                    return msg
+            return None
+        finally:
+            self.client_cpu += time.thread_time() - started
+
     def newest(self, chat_id: int) -> FakeMessage | None:
         """The chat's newest bot message."""
         msgs = [m for m in self.by_chat.get(chat_id, []) if not m.deleted]

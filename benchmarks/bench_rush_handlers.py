@@ -56,6 +56,7 @@ from _common import (  # noqa: E402
 from telegram import Update  # noqa: E402
 from telegram.ext import Application, SimpleUpdateProcessor, TypeHandler  # noqa: E402
 
+from bot.callbacks import pack  # noqa: E402
 from bot.clock import ManualClock  # noqa: E402
 from bot.fake_telegram import FakeMessage, FakeUser  # noqa: E402
 from bot.harness import Harness  # noqa: E402
@@ -273,7 +274,7 @@ async def prepare(h: Harness, clerks: int, capacity: int) -> None:
             await repo.set_notice_version(conn, 10_000 + i, NOTICE_VERSION, now)
 
 
-def bot_step(api: IndexedBotApi, slot_label: str, pressed: dict[str, FakeMessage]) -> Any:
+def bot_step(api: IndexedBotApi, session: str, pressed: dict[str, FakeMessage]) -> Any:
     """How a clerk makes each step of the flow (None: the button is not there).
 
     The first panel pressed at each step is kept in ``pressed`` (for the floor).
@@ -304,8 +305,13 @@ def bot_step(api: IndexedBotApi, slot_label: str, pressed: dict[str, FakeMessage
             return press_update(api, user, "bk:add:new", newest)
         if step == "query":
             return press(user, t.QUERY_LABEL)
-        if step == "slot":
-            return press(user, slot_label)
+        if step == "slot":  # the cell of the rush day's session, whatever its label says
+            data = pack("bk", "slot", RUSH_DAY, session)
+            shown = api.find_data(user.chat_id, data)
+            if shown is None:
+                return None
+            pressed.setdefault("slot", shown)
+            return press_update(api, user, data, shown)
         if step == CONFIRM:
             return press(user, t.CONFIRM_LABEL)
         newest = api.newest(user.chat_id)  # a main-menu button: 已办理预约 (history), 我的预约 (my)
@@ -321,7 +327,7 @@ def _step_of(data: str) -> str:
 
 
 async def run_bot(clerks: int, latency: float, *, db_path: Path | None = None, prepared: bool = False,
-                  slot_label: str = "12月2日（周三）上午", steps: tuple[str, ...] = STEPS,
+                  session: str = "am", steps: tuple[str, ...] = STEPS,
                   pressed: dict[str, FakeMessage] | None = None, warm_up: int = WARM_UP) -> BotRun:
     """The bot under the rush; ``prepared``: the database at ``db_path`` already holds the clerks.
 
@@ -345,7 +351,7 @@ async def run_bot(clerks: int, latency: float, *, db_path: Path | None = None, p
         else:
             await prepare(h, clerks + warm_up, capacity)
         warm = [h.user(10_000 + clerks + i) for i in range(warm_up)]
-        await _drive(h.app, api, warm, bot_step(api, slot_label.replace("上午", "下午"), {}), {}, {}, STEPS,
+        await _drive(h.app, api, warm, bot_step(api, "pm", {}), {}, {}, STEPS,
                      timed=False)
         users = [h.user(10_000 + i) for i in range(clerks)]
         records: dict[int, Record] = {}
@@ -355,7 +361,7 @@ async def run_bot(clerks: int, latency: float, *, db_path: Path | None = None, p
         persist0 = DbStats()
         persist0.add(db.stats)
         hits0, loads0 = db.cache.hits, db.cache.loads
-        result = await _drive(h.app, api, users, bot_step(api, slot_label, {} if pressed is None else pressed),
+        result = await _drive(h.app, api, users, bot_step(api, session, {} if pressed is None else pressed),
                               records, waiters, steps)
         await h.flush()
         persistence = DbStats()

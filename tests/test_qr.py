@@ -24,3 +24,11 @@ def test_the_png_is_segnos_own_rendering_pixel_for_pixel() -> None:
     assert ours.shape == (360, 360)
     assert np.array_equal(ours, _dark(reference.getvalue()))
     assert ours[:BORDER * SCALE].sum() == 0 and ours[BORDER * SCALE:BORDER * SCALE + 7 * SCALE, BORDER * SCALE].all()
+
+
+def test_any_scale_draws_the_same_modules() -> None:
+    from bot.qr import png_of
+
+    matrix = segno.make("x", error="m", micro=False, mask=MASK).matrix
+    big, small = _dark(png_of(matrix, 8, 4)), _dark(png_of(matrix, 3, 4))
+    assert np.array_equal(big[::8, ::8], small[::3, ::3])
