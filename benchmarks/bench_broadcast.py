@@ -68,7 +68,8 @@ async def run(clerks: int, latency: float, **settings: Any) -> dict[str, Any]:
     """Send one broadcast to ``clerks`` clerks; the figures of the run."""
     with tempfile.TemporaryDirectory() as tmp:
         api = LimitedApi(latency)
-        h = Harness(settings_for(Path(tmp) / "b.sqlite3", **settings), ManualClock(RUSH_AT), api)
+        # An afternoon: no 09:00 release notice to the same clerks competing for the limit.
+        h = Harness(settings_for(Path(tmp) / "b.sqlite3", **settings), ManualClock(RUSH_AT.replace(hour=14)), api)
         # The Bot API's limit is the transport's here: the bot's own limiter at Telegram's rate.
         h.settings = h.settings.model_copy(update={"bot_api_max_rate": float(LIMIT)})
         await h.start()
