@@ -26,11 +26,13 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import texts
 from bot.callbacks import Callback, pattern, unpack
+from bot.delivery.outbox import courier_of
 from bot.deps import BotContext
 from bot.handlers.common import (
     END,
     Clerk,
     answer,
+    best_effort,
     button,
     current_clerk,
     keyboard,
@@ -392,11 +394,11 @@ async def _do_move(update: Update, context: BotContext, clerk: Clerk, cb: Callba
         return await _refuse(update, context, err.message)
     except DomainError as err:
         return await _show_move(update, context, clerk, booking_id, prefix=t.move_failed(err.message))
-    await answer(update)
+    await best_effort(answer(update))
     # The .ics sent with the receipt names the old date: offer the new one.
-    await show(update, context, t.moved(booking, context.deps.bookings.session(booking.session)),
-               keyboard(button(t.ICS_LABEL, "my", "ics", booking.id), _list_row()))
-    await refresh_receipt(context, booking.id)
+    await best_effort(show(update, context, t.moved(booking, context.deps.bookings.session(booking.session)),
+                           keyboard(button(t.ICS_LABEL, "my", "ics", booking.id), _list_row())))
+    await courier_of(context.application).deliver_booking(booking.id)  # the receipt's edit, written with the move
     await _minutes_freed(context, freed)
 
 
@@ -430,10 +432,10 @@ async def _cancel(update: Update, context: BotContext, clerk: Clerk, cb: Callbac
 async def _do_cancel(update: Update, context: BotContext, clerk: Clerk, cb: Callback) -> int:
     """确认取消: cancel (re-checked in the transaction); minutes go back to the pool."""
     booking, freed = await context.deps.bookings.cancel(_id(cb), unit_id=clerk.unit_id, user_id=clerk.user_id)
-    await answer(update)
-    await show(update, context, t.cancelled(booking.code),
-               keyboard([button(t.BOOK_LABEL, "m", "book")], _list_row()))
-    await refresh_receipt(context, booking.id)
+    await best_effort(answer(update))
+    await best_effort(show(update, context, t.cancelled(booking.code),
+                           keyboard([button(t.BOOK_LABEL, "m", "book")], _list_row())))
+    await courier_of(context.application).deliver_booking(booking.id)  # the receipt's edit, written with the cancel
     await _minutes_freed(context, freed)
     return END
 

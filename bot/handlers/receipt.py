@@ -1,7 +1,9 @@
-"""The booking receipt: sent once at confirmation (with an .ics file), then edited in place.
+"""The booking receipt in the clerk's chat: delivered by the outbox, edited in place.
 
-Every flow that changes a booking calls ``refresh_receipt`` afterwards (outside any
-transaction): the clerk's receipt message always shows the booking as it is.
+The receipt itself (and its .ics file) is written to the outbox by the booking's
+transaction and delivered by ``bot.delivery.outbox.Courier``; what it says is rendered
+by ``bot.delivery.render``. Here: the best-effort edit after a change
+(``refresh_receipt``) and the .ics file a clerk asks for again.
 """
 
 from __future__ import annotations
@@ -9,60 +11,21 @@ from __future__ import annotations
 import io
 import logging
 
-from telegram import InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from bot.deps import BotContext, Deps, deps_of
-from bot.handlers.common import button, keyboard
-from bot.ics import booking_ics
-from bot.rules.states import BookingState
+from bot.delivery.render import calendar_file, receipt_buttons, receipt_text
+from bot.deps import BotContext, deps_of
+from bot.keyboards import markup
 from bot.services.booking import BookingDetails
-from bot.storage import repo
-from bot.texts import booking as t
 
 log = logging.getLogger(__name__)
 
 
-def receipt_text(deps: Deps, details: BookingDetails) -> str:
-    """The receipt text of a booking."""
-    settings = deps.settings
-    spec = deps.bookings.session(details.booking.session)
-    return t.receipt(details, spec, settings.bot_centre_address, settings.bot_centre_phone)
-
-
-def receipt_keyboard(details: BookingDetails) -> InlineKeyboardMarkup:
-    """Next step while incomplete; 我的预约 always."""
-    rows = []
-    if details.booking.state is BookingState.INCOMPLETE and details.changeable:
-        rows.append(button(t.NEXT_STEP_LABEL, "ap", "list", details.booking.id))
-    rows.append(button("我的预约", "m", "my"))
-    return keyboard(*rows)
-
-
-async def send_receipt(context: BotContext, chat_id: int, booking_id: int) -> None:
-    """Send the receipt and its .ics file; remember the receipt message for later edits."""
-    deps = context.deps
-    details = await deps.bookings.details(booking_id)
-    message = await context.bot.send_message(chat_id, receipt_text(deps, details),
-                                             reply_markup=receipt_keyboard(details))
-    async with deps.db.write() as conn:
-        await repo.set_receipt(conn, booking_id, chat_id, message.message_id)
-    await send_calendar(context, chat_id, details, t.ICS_CAPTION)
-
-
 async def send_calendar(context: BotContext, chat_id: int, details: BookingDetails, caption: str) -> None:
-    """Send the booking's .ics file (at confirmation, and again after 改约 moved it)."""
-    deps = deps_of(context.application)
-    b = details.booking
-    spec = deps.bookings.session(b.session)
-    if spec is None:
-        return
-    data = booking_ics(
-        code=b.code, day=b.date, session=spec, summary=t.ics_summary(b.code),
-        location=deps.settings.bot_centre_address,
-        description=f"预约编号 {b.code}；{deps.settings.bot_centre_name}", stamp=deps.clock.now(),
-    )
-    await context.bot.send_document(chat_id, io.BytesIO(data), filename=f"{b.code}.ics", caption=caption)
+    """Send the booking's .ics file (the clerk asked for it again after 改约)."""
+    ics = calendar_file(deps_of(context.application), details, caption)
+    if ics is not None:
+        await context.bot.send_document(chat_id, io.BytesIO(ics.data), filename=ics.filename, caption=ics.caption)
 
 
 async def refresh_receipt(context: BotContext, booking_id: int) -> None:
@@ -75,7 +38,7 @@ async def refresh_receipt(context: BotContext, booking_id: int) -> None:
     try:
         await context.bot.edit_message_text(
             receipt_text(deps, details), chat_id=b.receipt_chat_id, message_id=b.receipt_message_id,
-            reply_markup=receipt_keyboard(details),
+            reply_markup=markup(receipt_buttons(details)),
         )
     except BadRequest as err:
         if "not modified" not in str(err).lower():

@@ -466,6 +466,17 @@ async def set_receipt(conn: Conn, booking_id: int, chat_id: int, message_id: int
     )
 
 
+async def set_dialogue(conn: Conn, booking_id: int, dialogue: str) -> None:
+    """Remember the confirmation dialogue a booking was made from (migration 0004)."""
+    await conn.execute("UPDATE bookings SET dialogue = ? WHERE id = ?", (dialogue, booking_id))
+
+
+async def booking_of_dialogue(conn: Conn, user_id: int, dialogue: str) -> Booking | None:
+    """The booking this user made from this confirmation dialogue, if any."""
+    row = await _one(conn, "SELECT * FROM bookings WHERE created_by = ? AND dialogue = ?", (user_id, dialogue))
+    return Booking.from_row(row) if row else None
+
+
 async def last_contact_of_unit(conn: Conn, unit_id: int) -> tuple[str, str] | None:
     """(name, phone) of the unit's most recent booking, to pre-fill the next one."""
     row = await _one(
@@ -989,6 +1000,15 @@ async def set_broadcast_status(conn: Conn, broadcast_id: int, status: str, now: 
     )
 
 
+async def finish_broadcast(conn: Conn, broadcast_id: int, now: datetime) -> bool:
+    """Mark a broadcast 'done'; False if it was done already (another instance finished it)."""
+    cur = await conn.execute(
+        "UPDATE broadcasts SET status = 'done', finished_at = ? WHERE id = ? AND status != 'done'",
+        (_iso(now), broadcast_id),
+    )
+    return cur.rowcount == 1
+
+
 async def pending_recipients(conn: Conn, broadcast_id: int) -> list[int]:
     """The recipients of a broadcast not yet sent to (nor given up), by user id."""
     rows = await _all(
@@ -1049,42 +1069,3 @@ async def rating_counts_between(conn: Conn, start: date, end: date) -> dict[int,
     return {r[0]: r[1] for r in rows}
 
 
-# ---- staff console: broadcast claims (two instances on one database)
-
-
-async def broadcast_claim(conn: Conn, broadcast_id: int) -> tuple[str | None, float | None] | None:
-    """(claimed_by, lease_until) of an unfinished broadcast; None if it is done or gone."""
-    row = await _one(
-        conn, "SELECT claimed_by, lease_until FROM broadcasts WHERE id = ? AND status != 'done'", (broadcast_id,)
-    )
-    return (row[0], row[1]) if row else None
-
-
-async def take_broadcast_claim(
-    conn: Conn, broadcast_id: int, owner: str, expected: str | None, lease_until: float
-) -> bool:
-    """Claim an unfinished broadcast for ``owner`` if its claim is still ``expected``; it is 'sending' then."""
-    cur = await conn.execute(
-        "UPDATE broadcasts SET claimed_by = ?, lease_until = ?,"
-        " status = CASE WHEN status = 'queued' THEN 'sending' ELSE status END"
-        " WHERE id = ? AND status != 'done' AND claimed_by IS ?",
-        (owner, lease_until, broadcast_id, expected),
-    )
-    return cur.rowcount == 1
-
-
-async def renew_broadcast_claim(conn: Conn, broadcast_id: int, owner: str, lease_until: float) -> bool:
-    """Extend ``owner``'s claim on a broadcast; False if it no longer holds it."""
-    cur = await conn.execute(
-        "UPDATE broadcasts SET lease_until = ? WHERE id = ? AND claimed_by = ? AND status != 'done'",
-        (lease_until, broadcast_id, owner),
-    )
-    return cur.rowcount == 1
-
-
-async def release_broadcast_claim(conn: Conn, broadcast_id: int, owner: str) -> None:
-    """Give up ``owner``'s claim on a broadcast (another instance may take it at once)."""
-    await conn.execute(
-        "UPDATE broadcasts SET claimed_by = NULL, lease_until = NULL WHERE id = ? AND claimed_by = ?",
-        (broadcast_id, owner),
-    )

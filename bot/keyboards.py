@@ -1,0 +1,40 @@
+"""Inline buttons and keyboards, shared by the handlers and by what the bot sends on its own.
+
+A button is built once here, either as a telegram ``InlineKeyboardButton`` (handlers)
+or as plain data — ``(label, callback data)`` rows — that a service can put in the
+outbox without importing ``telegram``; ``markup`` turns plain rows into a keyboard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.callbacks import pack
+
+PlainButton = tuple[str, str]  # (label, callback data)
+PlainRows = Sequence[Sequence[PlainButton]]
+
+
+def button(label: str, ns: str, action: str, *args: Any) -> InlineKeyboardButton:
+    """One inline button with packed callback data."""
+    return InlineKeyboardButton(label, callback_data=pack(ns, action, *args))
+
+
+def keyboard(*rows: list[InlineKeyboardButton] | InlineKeyboardButton | None) -> InlineKeyboardMarkup:
+    """An inline keyboard from rows (a single button is a row of one; None rows are skipped)."""
+    built = [[r] if isinstance(r, InlineKeyboardButton) else r for r in rows if r]
+    return InlineKeyboardMarkup(built)
+
+
+def plain(label: str, ns: str, action: str, *args: Any) -> PlainButton:
+    """A button as plain data (for the outbox)."""
+    return (label, pack(ns, action, *args))
+
+
+def markup(rows: PlainRows | None) -> InlineKeyboardMarkup | None:
+    """The keyboard of plain rows (None when there are none)."""
+    built = [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows or () if row]
+    return InlineKeyboardMarkup(built) if built else None
