@@ -22,12 +22,12 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+from bot.delivery.notifications import Guard, Outcome, notification_key, notifier_of
 from bot.deps import deps_of
-from bot.handlers.common import button, keyboard
+from bot.keyboards import button, keyboard
 from bot.rules.capacity import Availability
 from bot.rules.reminders import Kind
 from bot.services.booking import Freed
-from bot.services.notify import Guard, Outcome, notification_key, notifier_of
 from bot.storage import repo
 from bot.texts import reminders as t
 

@@ -17,7 +17,7 @@ from bot.rules.freeze import FreezeStatus
 from bot.rules.states import BookingState
 from bot.rules.tz import TZ
 from bot.storage.models import AuditEntry, Booking, Item
-from bot.texts import WEEKDAYS, fmt_date, fmt_full_date, fmt_instant
+from bot.texts import WEEKDAYS, fmt_date, fmt_full_date, fmt_instant, utf16_len
 from bot.texts.booking import count_items, items_line
 
 if TYPE_CHECKING:
@@ -351,15 +351,21 @@ def schedule(s: DaySchedule, *, limit: int) -> str:
     return _fit("\n".join(lines), "……列表过长，完整列表请用 /export 导出。")
 
 
-MESSAGE_LIMIT = 4000  # Telegram allows 4096 characters per message
+MESSAGE_LIMIT = 4000  # Telegram allows 4096 UTF-16 code units per message
 
 
 def _fit(text: str, tail: str) -> str:
-    """Cut an over-long screen at a line break and say where the rest is."""
-    if len(text) <= MESSAGE_LIMIT:
+    """Cut an over-long screen at a line break and say where the rest is (lengths in UTF-16 units)."""
+    if utf16_len(text) <= MESSAGE_LIMIT:
         return text
-    cut = text.rfind("\n", 0, MESSAGE_LIMIT - len(tail) - 1)
-    return text[:cut] + "\n" + tail
+    kept: list[str] = []
+    room = MESSAGE_LIMIT - utf16_len(tail) - 1
+    for line in text.split("\n"):
+        room -= utf16_len(line) + 1
+        if room < 0:
+            break
+        kept.append(line)
+    return "\n".join([*kept, tail])
 
 
 def booking_view(d: BookingDetails, spec: SessionSpec | None, note: str = "") -> str:

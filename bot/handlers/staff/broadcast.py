@@ -27,6 +27,7 @@ from telegram.ext import (
 )
 
 from bot.callbacks import pattern, unpack
+from bot.delivery.broadcasts import launch
 from bot.deps import BotContext
 from bot.handlers.common import END, Keyboard, answer, button, keyboard, send, show
 from bot.handlers.flow import (
@@ -202,7 +203,7 @@ async def confirm(update: Update, context: BotContext) -> int | None:
         return AUDIENCE
     context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
     await show(update, context, t.progress(broadcast_id, 0, 0, 0, total))
-    service.launch(context.application, broadcast_id)
+    launch(context.application, broadcast_id)
     return END
 
 
