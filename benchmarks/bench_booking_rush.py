@@ -23,8 +23,8 @@ sys.path.insert(0, str(ROOT))
 
 from bot.clock import ManualClock  # noqa: E402
 from bot.config import Settings  # noqa: E402
+from bot.errors import DomainError
 from bot.rules.basket import BusinessType  # noqa: E402
-from bot.rules.errors import DomainError  # noqa: E402
 from bot.rules.tz import TZ  # noqa: E402
 from bot.services.booking import BookingService  # noqa: E402
 from bot.storage import repo  # noqa: E402

@@ -26,10 +26,12 @@ from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from bot.clock import SystemClock
-from bot.config import Settings, SettingsError, load_settings
+from bot.config import Settings, load_settings
+from bot.errors import CliError, SettingsError
 from bot.rules.applicant import mask_id_number, mask_phone
 from bot.rules.tz import TZ
 from bot.storage.db import Database
+from bot.storage.models import CLI
 
 if TYPE_CHECKING:
     from bot.services.accounts import AccountService
@@ -45,14 +47,6 @@ BAD_TOKEN = (
     "(digits:secret) into the environment or .env"
 )
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-
-
-class CliError(Exception):
-    """A refusal to report on stderr as ``error: …`` with exit code ``code``."""
-
-    def __init__(self, message: str, code: int = 1) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 # ---------------------------------------------------------------- plumbing
@@ -226,7 +220,8 @@ def _create_private(path: Path) -> int:
 
 def cmd_units_import(settings: Settings, args: argparse.Namespace) -> int:
     """Import units from a CSV (username,name,password); all rows or none."""
-    from bot.services.accounts import CsvImportError, parse_units_csv
+    from bot.errors import CsvImportError
+    from bot.services.accounts import parse_units_csv
 
     try:
         text = Path(args.file).read_text(encoding="utf-8")
@@ -245,7 +240,7 @@ def cmd_units_import(settings: Settings, args: argparse.Namespace) -> int:
     fd = _create_private(out) if out is not None and not problems else None
     try:
         imported = asyncio.run(
-            _with_db(settings, lambda db: _accounts(db).import_units_csv(text, actor="cli"))
+            _with_db(settings, lambda db: _accounts(db).import_units_csv(text, actor=CLI))
         )
     except CsvImportError as err:
         if fd is not None:
@@ -278,7 +273,7 @@ def cmd_units_import(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_units_create(settings: Settings, args: argparse.Namespace) -> int:
     """Create one unit and print its one-time password once."""
     unit, password = asyncio.run(
-        _with_db(settings, lambda db: _accounts(db).create_unit(args.username, args.name, actor="cli"))
+        _with_db(settings, lambda db: _accounts(db).create_unit(args.username, args.name, actor=CLI))
     )
     print(f"created unit {unit.username} ({unit.name}), id {unit.id}")
     print(f"one-time password: {password}")
@@ -287,14 +282,15 @@ def cmd_units_create(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_units_reset(settings: Settings, args: argparse.Namespace) -> int:
     """Issue a new one-time password for a unit and log its clerks out."""
-    from bot.services.accounts import UNIT_NOT_FOUND, AccountError
+    from bot.errors import AccountError
+    from bot.texts.login import UNIT_NOT_FOUND
 
     async def work(db: Database):  # type: ignore[no-untyped-def]
         service = _accounts(db)
         unit = await service.unit_by_username(args.username)
         if unit is None:
             raise AccountError(UNIT_NOT_FOUND)
-        return await service.reset_password(unit.id, actor="cli")
+        return await service.reset_password(unit.id, actor=CLI)
 
     unit, password, unbound = asyncio.run(_with_db(settings, work))
     print(f"password of {unit.username} ({unit.name}) reset; {len(unbound)} Telegram user(s) logged out")
@@ -375,7 +371,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     setup_logging(settings)
 
-    from bot.services.accounts import AccountError
+    from bot.errors import AccountError
 
     try:
         return func(settings, args)

@@ -13,6 +13,7 @@ from typing import Annotated
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.errors import SettingsError
 from bot.rules.capacity import DEFAULT_SESSIONS, SessionSpec, parse_sessions
 
 TELEGRAM_API = "https://api.telegram.org/bot"
@@ -132,10 +133,6 @@ class Settings(BaseSettings):
     def staff_admins(self) -> frozenset[int]:
         """The admins' Telegram user ids."""
         return self.bot_admin_ids
-
-
-class SettingsError(Exception):
-    """A setting is missing or malformed; the message names it and says what to set."""
 
 
 def describe_validation_error(err: ValidationError) -> str:

@@ -21,7 +21,6 @@ and documents and photos, which are also saved under the files folder.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 import re
 import sys
@@ -35,6 +34,7 @@ from bot.clock import ManualClock, SystemClock
 from bot.config import Settings
 from bot.fake_telegram import FakeMessage, FakeUser
 from bot.harness import Harness
+from bot.jobs.reminders import run_due
 from bot.rules.tz import TZ
 from bot.storage import repo
 from bot.texts import fmt_instant
@@ -285,24 +285,10 @@ class Console:
         await self.time("")
 
     async def tick(self, arg: str) -> None:
-        """\\tick: run the scheduled reminder check now, when that capability exists."""
-        try:
-            from bot.jobs.reminders import (
-                run_due,  # type: ignore[import-not-found, unused-ignore]
-            )
-        except ImportError as err:
-            if err.name != "bot.jobs.reminders":
-                raise
-            self.say("提醒任务尚未实现（没有 bot.jobs.reminders.run_due）。")
-            return
-        result = run_due(self.harness.app)
-        if inspect.isawaitable(result):
-            result = await result
-        if isinstance(result, dict):
-            sent = "、".join(f"{kind} {n}条" for kind, n in result.items() if n) or "没有到期的提醒"
-            self.say(f"已运行到期提醒检查：{sent}。")
-        else:
-            self.say("已运行到期提醒检查。")
+        """\\tick: run the scheduled reminder check now."""
+        sent_by_kind = await run_due(self.harness.app)
+        sent = "、".join(f"{kind} {n}条" for kind, n in sent_by_kind.items() if n) or "没有到期的提醒"
+        self.say(f"已运行到期提醒检查：{sent}。")
         self.report()
 
     # ---------------------------------------------------------------- session

@@ -19,8 +19,9 @@ from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
+from bot.errors import FontMissing
+from bot.read_models import ExportRow
 from bot.rules.capacity import Availability
-from bot.services.staff import ExportRow
 from bot.texts import staff as t
 
 log = logging.getLogger(__name__)
@@ -35,10 +36,6 @@ CJK_FONT_PATHS = (
 _FAMILIES = {"NotoSansCJK": "Noto Sans CJK SC", "wqy-microhei": "WenQuanYi Micro Hei"}
 CHART_SIZE = (1000, 560)  # pixels of the PNG
 _DPI = 100
-
-
-class FontMissing(RuntimeError):
-    """No CJK font is installed: run scripts/setup-system.sh (fonts-noto-cjk)."""
 
 
 def _values(row: ExportRow) -> list[str | int]:

@@ -23,15 +23,20 @@ def button(label: str, ns: str, action: str, *args: Any) -> InlineKeyboardButton
     return InlineKeyboardButton(label, callback_data=pack(ns, action, *args))
 
 
+def notice_button(label: str, ns: str, action: str, *args: Any) -> InlineKeyboardButton:
+    """A button for a message the bot sends on its own: its press opens a new panel (``show``)."""
+    return InlineKeyboardButton(label, callback_data=pack(ns, action, *args, notice=True))
+
+
 def keyboard(*rows: list[InlineKeyboardButton] | InlineKeyboardButton | None) -> InlineKeyboardMarkup:
     """An inline keyboard from rows (a single button is a row of one; None rows are skipped)."""
     built = [[r] if isinstance(r, InlineKeyboardButton) else r for r in rows if r]
     return InlineKeyboardMarkup(built)
 
 
-def plain(label: str, ns: str, action: str, *args: Any) -> PlainButton:
-    """A button as plain data (for the outbox)."""
-    return (label, pack(ns, action, *args))
+def plain(label: str, ns: str, action: str, *args: Any, notice: bool = False) -> PlainButton:
+    """A button as plain data (for the outbox); ``notice`` as for ``notice_button``."""
+    return (label, pack(ns, action, *args, notice=notice))
 
 
 def markup(rows: PlainRows | None) -> InlineKeyboardMarkup | None:

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings, SettingsError, load_settings
+from bot.config import Settings, load_settings
+from bot.errors import SettingsError
 
 ROOT = Path(__file__).resolve().parents[1]
 

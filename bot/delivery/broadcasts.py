@@ -30,10 +30,9 @@ from typing import Any, Final
 
 from telegram.error import TelegramError
 
-from bot.delivery.notifications import Outcome as Sent
-from bot.delivery.notifications import notification_key, notifier_of
+from bot.delivery.notifications import Delivery, notification_key, notifier_of
 from bot.deps import BotContext, deps_of
-from bot.services.broadcast import Outcome, Tally
+from bot.services.broadcast import RecipientStatus, Tally
 from bot.storage import repo
 from bot.texts import broadcast as t
 
@@ -46,15 +45,15 @@ PROGRESS_SECONDS: Final = 1.0
 RUNNING_KEY: Final = "broadcasts_running"  # bot_data: ids whose sender task is alive
 
 # What the notification log's answer means for the recipient's row (None: not finished here).
-_RECIPIENT_STATUS: dict[Sent, Outcome | None] = {
-    Sent.SENT: Outcome.SENT,
-    Sent.BLOCKED: Outcome.BLOCKED,
-    Sent.FAILED: Outcome.FAILED,
-    Sent.UNCERTAIN: Outcome.UNCERTAIN,
-    Sent.RETRY: Outcome.FAILED,
-    Sent.SKIPPED: Outcome.FAILED,
-    Sent.BUSY: None,  # another instance is sending it: it records the outcome
-    Sent.DONE: None,  # finished earlier: read from the log
+_RECIPIENT_STATUS: dict[Delivery, RecipientStatus | None] = {
+    Delivery.SENT: RecipientStatus.SENT,
+    Delivery.BLOCKED: RecipientStatus.BLOCKED,
+    Delivery.FAILED: RecipientStatus.FAILED,
+    Delivery.UNCERTAIN: RecipientStatus.UNCERTAIN,
+    Delivery.RETRY: RecipientStatus.FAILED,
+    Delivery.SKIPPED: RecipientStatus.FAILED,
+    Delivery.BUSY: None,  # another instance is sending it: it records the outcome
+    Delivery.DONE: None,  # finished earlier: read from the log
 }
 
 
@@ -102,13 +101,13 @@ class _Progress:
             log.warning("broadcast %s: report not delivered (%s)", b.id, type(err).__name__)
 
 
-async def _logged_outcome(application: App, key: str) -> Outcome | None:
+async def _logged_outcome(application: App, key: str) -> RecipientStatus | None:
     """How the notification log says an earlier send of this key ended."""
     async with deps_of(application).db.read() as conn:
         found = await repo.get_notification(conn, key)
     if found is None or found[0] == "claimed":
         return None
-    return Outcome(found[0])
+    return RecipientStatus(found[0])
 
 
 async def run_broadcast(application: App, broadcast_id: int) -> None:
@@ -133,7 +132,7 @@ async def run_broadcast(application: App, broadcast_id: int) -> None:
             return
         key = notification_key(KIND, broadcast_id, user_id)
         sent = await notifier.deliver(key, KIND, user_id, broadcast.text, retry_later=False)
-        outcome = _RECIPIENT_STATUS[sent] if sent is not Sent.DONE else await _logged_outcome(application, key)
+        outcome = _RECIPIENT_STATUS[sent] if sent is not Delivery.DONE else await _logged_outcome(application, key)
         if outcome is None:
             continue
         async with deps.db.write() as conn:

@@ -93,7 +93,7 @@ MAX_ATTEMPTS: Final = 5
 BULK_CONCURRENCY: Final = 16
 
 
-class Outcome(StrEnum):
+class Delivery(StrEnum):
     """What one ``deliver`` call did."""
 
     SENT = "sent"  # sent now
@@ -108,7 +108,7 @@ class Outcome(StrEnum):
     @property
     def finished(self) -> bool:
         """Whether the key needs no more work (sent, refused for good, or blocked)."""
-        return self in (Outcome.SENT, Outcome.DONE, Outcome.BLOCKED, Outcome.FAILED, Outcome.UNCERTAIN)
+        return self in (Delivery.SENT, Delivery.DONE, Delivery.BLOCKED, Delivery.FAILED, Delivery.UNCERTAIN)
 
 
 Guard = Callable[[repo.Conn], Awaitable[bool]]
@@ -142,7 +142,7 @@ class Notifier:
         # key -> the attempt count of our claim when a transient error left it
         self._left_for_retry: dict[str, int] = {}
         # key -> (outcome, user) Telegram answered but the log could not record
-        self._unrecorded: dict[str, tuple[Outcome, int]] = {}
+        self._unrecorded: dict[str, tuple[Delivery, int]] = {}
         self._peers = _local_peers(db.path)
         self._peers.add(self)
         announce_instance(db.path)
@@ -158,7 +158,7 @@ class Notifier:
         *,
         guard: Guard | None = None,
         retry_later: bool = True,
-    ) -> Outcome:
+    ) -> Delivery:
         """Send ``text`` to ``user_id`` unless the key was sent (or tried) already: at most once.
 
         ``guard``, if given, is asked inside the claim transaction whether the message
@@ -167,7 +167,7 @@ class Notifier:
         retries is given up (``FAILED``) instead of left claimed for a later run.
         """
         if key in self._in_flight:
-            return Outcome.BUSY
+            return Delivery.BUSY
         # In flight from before the claim until the outcome is recorded: a peer in this
         # process that looks in between must see that this key is being sent.
         self._in_flight.add(key)
@@ -176,9 +176,9 @@ class Notifier:
             if claimed is not None:
                 return claimed
             outcome = await self._send(key, user_id, text, markup)
-            if outcome is Outcome.RETRY and not retry_later:
-                outcome = Outcome.FAILED
-            if outcome is Outcome.RETRY:
+            if outcome is Delivery.RETRY and not retry_later:
+                outcome = Delivery.FAILED
+            if outcome is Delivery.RETRY:
                 self._left_for_retry[key] = attempts
                 return outcome
             self._left_for_retry.pop(key, None)
@@ -193,17 +193,17 @@ class Notifier:
         finally:
             self._in_flight.discard(key)
 
-    async def _finish(self, conn: repo.Conn, key: str, outcome: Outcome, user_id: int) -> None:
+    async def _finish(self, conn: repo.Conn, key: str, outcome: Delivery, user_id: int) -> None:
         await repo.finish_notification(conn, key, outcome.value, self.clock.now())
-        if outcome is Outcome.BLOCKED:
+        if outcome is Delivery.BLOCKED:
             await repo.mark_blocked(conn, user_id, self.clock.now())
         self._unrecorded.pop(key, None)
 
-    async def deliver_many(self, notifications: Iterable[Notification]) -> list[Outcome]:
+    async def deliver_many(self, notifications: Iterable[Notification]) -> list[Delivery]:
         """Deliver several notifications concurrently (paced by the bot's rate limiter)."""
         gate = asyncio.Semaphore(BULK_CONCURRENCY)
 
-        async def one(n: Notification) -> Outcome:
+        async def one(n: Notification) -> Delivery:
             async with gate:
                 try:
                     return await self.deliver(n.key, n.kind, n.user_id, n.text, n.markup)
@@ -211,40 +211,40 @@ class Notifier:
                     # e.g. the database stayed locked: this one is retried by a later run,
                     # the others of the batch still go out.
                     log.exception("notification %s to user %s failed; will retry", n.kind, n.user_id)
-                    return Outcome.RETRY
+                    return Delivery.RETRY
 
         return list(await asyncio.gather(*(one(n) for n in notifications)))
 
     async def _claim_or_resume(
         self, key: str, kind: str, user_id: int, guard: Guard | None
-    ) -> tuple[Outcome | None, int]:
+    ) -> tuple[Delivery | None, int]:
         """Claim the key (None: go ahead and send, with our claim's attempt count) or say why not."""
         now = self.clock.now()
         async with self.db.write() as conn:
             if key in self._unrecorded:  # sent (or refused) already: only the record is missing
                 outcome, recipient = self._unrecorded[key]
                 await self._finish(conn, key, outcome, recipient)
-                return Outcome.DONE, 0
+                return Delivery.DONE, 0
             user = await repo.get_tg_user(conn, user_id)
             if user is not None and user.blocked_at is not None:
-                return Outcome.BLOCKED, 0
+                return Delivery.BLOCKED, 0
             if guard is not None and not await guard(conn):
-                return Outcome.SKIPPED, 0
+                return Delivery.SKIPPED, 0
             if await repo.claim_notification(conn, key, kind, user_id, now):
                 return None, 1
             found = await repo.get_notification(conn, key)
             if found is None or found[0] != "claimed":
-                return Outcome.DONE, 0
+                return Delivery.DONE, 0
             _, attempts, claimed_at = found
             ours = self._left_for_retry.get(key) == attempts  # and nobody took it over since
             if not (ours or claimed_at < now - LEASE or self._orphaned(key, claimed_at)):
-                return Outcome.BUSY, 0
+                return Delivery.BUSY, 0
             if attempts >= MAX_ATTEMPTS:
                 await repo.finish_notification(conn, key, "failed", now)
                 log.warning("notification %s given up after %s attempts", kind, attempts)
-                return Outcome.FAILED, 0
+                return Delivery.FAILED, 0
             if not await repo.resume_notification(conn, key, attempts, now):
-                return Outcome.BUSY, 0
+                return Delivery.BUSY, 0
             log.info("resuming an unfinished %s notification (attempt %s)", kind, attempts + 1)
             return None, attempts + 1
 
@@ -261,27 +261,27 @@ class Notifier:
                 return False
         return not other_process_alive(self.db.path)
 
-    async def _send(self, key: str, user_id: int, text: str, markup: InlineKeyboardMarkup | None) -> Outcome:
+    async def _send(self, key: str, user_id: int, text: str, markup: InlineKeyboardMarkup | None) -> Delivery:
         """One bulk send (the limiter repeats what is safe to repeat); never raises a TelegramError."""
         kind = key.split(":", 1)[0]
         try:
             await self.bot.send_message(user_id, text, reply_markup=markup, rate_limit_args=BULK)
-            return Outcome.SENT
+            return Delivery.SENT
         except TelegramError as failure:
             err, verdict = failure, classify(failure)
         if verdict is Verdict.BLOCKED:
             log.info("user %s blocked the bot; recorded", user_id)
-            return Outcome.BLOCKED
+            return Delivery.BLOCKED
         if verdict is Verdict.REFUSED:
             log.warning("notification %s to user %s refused: %s", kind, user_id, type(err).__name__)
-            return Outcome.FAILED
+            return Delivery.FAILED
         if verdict is Verdict.UNCERTAIN:
             log.warning("notification %s to user %s: answer lost (%s); maybe delivered, not resent",
                         kind, user_id, type(err).__name__)
-            return Outcome.UNCERTAIN
+            return Delivery.UNCERTAIN
         log.warning("notification %s to user %s not sent (%s); the next run tries again", kind, user_id,
                     type(err).__name__)
-        return Outcome.RETRY
+        return Delivery.RETRY
 
 
 NOTIFIER_KEY: Final = "notifier"

@@ -32,7 +32,7 @@ from typing import Any, Final
 from telegram.error import RetryAfter, TelegramError
 
 from bot.delivery.policy import DeliveryPolicy, Verdict, classify, is_not_modified, retry_seconds
-from bot.delivery.render import RENDERERS, Document, EditReceipt, Part, Photo, Text
+from bot.delivery.render import RENDERERS, Document, EditReceipt, Part, Photo, Sender, Text
 from bot.deps import deps_of
 from bot.keyboards import markup
 from bot.storage import outbox, repo
@@ -186,7 +186,7 @@ class Courier:
     async def _send_row(self, row: outbox.OutboxRow) -> None:
         """Send the row's remaining parts, recording each as Telegram accepts it, then close it."""
         deps = deps_of(self.application)
-        parts = await RENDERERS[row.render](deps, row)
+        parts = await RENDERERS[row.render](deps, row, Sender(self.application.bot.username))
         for index in range(row.parts_done, len(parts)):
             part = parts[index]
             message_id = await self._send(row.chat_id, part)
@@ -231,7 +231,7 @@ class Courier:
             return int(message.message_id)
         if isinstance(part, Photo):
             message = await bot.send_photo(chat_id, io.BytesIO(part.data), caption=part.caption,
-                                           reply_markup=markup(part.buttons))
+                                           reply_markup=markup(part.buttons), filename=part.filename)
             return int(message.message_id)
         assert isinstance(part, EditReceipt)
         try:

@@ -15,9 +15,12 @@ from bot.delivery import kinds
 from bot.deps import Deps
 from bot.ics import booking_ics
 from bot.keyboards import PlainRows, plain
-from bot.rules.states import BookingState
-from bot.services.booking import BookingDetails
+from bot.qr import qr_png
+from bot.read_models import BookingDetails
+from bot.rules.states import ACTIVE_STATES, BookingState
+from bot.services.arrival import checkin_link
 from bot.storage.outbox import OutboxRow
+from bot.texts import arrival as ta
 from bot.texts import booking as t
 
 
@@ -41,11 +44,12 @@ class Document:
 
 @dataclass(frozen=True)
 class Photo:
-    """An image (e.g. a QR code)."""
+    """An image (e.g. the check-in QR code)."""
 
     data: bytes
     caption: str | None = None
     buttons: PlainRows = ()
+    filename: str | None = None
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,16 @@ class EditReceipt:
 
 
 Part = Text | Document | Photo | EditReceipt
-Renderer = Callable[[Deps, OutboxRow], Awaitable[list[Part]]]
+
+
+@dataclass(frozen=True)
+class Sender:
+    """What a renderer may need to know about the bot that sends (for deep links)."""
+
+    username: str
+
+
+Renderer = Callable[[Deps, OutboxRow, Sender], Awaitable[list[Part]]]
 
 
 def receipt_text(deps: Deps, details: BookingDetails) -> str:
@@ -88,19 +101,33 @@ def calendar_file(deps: Deps, details: BookingDetails, caption: str) -> Document
         code=b.code, day=b.date, session=spec, summary=t.ics_summary(b.code),
         location=deps.settings.bot_centre_address,
         description=f"预约编号 {b.code}；{deps.settings.bot_centre_name}", stamp=deps.clock.now(),
+        arrival=details.arrival.promised if details.arrival else None,
     )
     return Document(f"{b.code}.ics", data, caption)
 
 
-async def _receipt(deps: Deps, row: OutboxRow) -> list[Part]:
+def checkin_code(details: BookingDetails, sender: Sender) -> Photo | None:
+    """The receipt's check-in QR code: staff scan it at the counter (SPEC §4)."""
+    arrival = details.arrival
+    if arrival is None or details.booking.state not in ACTIVE_STATES:
+        return None
+    link = checkin_link(sender.username, arrival.token)
+    return Photo(qr_png(link), ta.qr_caption(details.booking.code, arrival.promised), filename=ta.QR_FILENAME)
+
+
+async def _receipt(deps: Deps, row: OutboxRow, sender: Sender) -> list[Part]:
+    """The receipt (its message id kept for later edits), the check-in QR code, the .ics file."""
     assert row.booking_id is not None
     details = await deps.bookings.details(row.booking_id)
-    parts: list[Part] = [Text(receipt_text(deps, details), receipt_buttons(details), receipt=True)]
-    ics = calendar_file(deps, details, t.ICS_CAPTION)
-    return parts + ([ics] if ics else [])
+    parts: list[Part | None] = [
+        Text(receipt_text(deps, details), receipt_buttons(details), receipt=True),
+        checkin_code(details, sender),
+        calendar_file(deps, details, t.ICS_CAPTION),
+    ]
+    return [p for p in parts if p is not None]
 
 
-async def _receipt_edit(deps: Deps, row: OutboxRow) -> list[Part]:
+async def _receipt_edit(deps: Deps, row: OutboxRow, sender: Sender) -> list[Part]:
     assert row.booking_id is not None
     details = await deps.bookings.details(row.booking_id)
     b = details.booking
@@ -110,14 +137,14 @@ async def _receipt_edit(deps: Deps, row: OutboxRow) -> list[Part]:
                         receipt_buttons(details))]
 
 
-async def _calendar(deps: Deps, row: OutboxRow) -> list[Part]:
+async def _calendar(deps: Deps, row: OutboxRow, sender: Sender) -> list[Part]:
     assert row.booking_id is not None
     details = await deps.bookings.details(row.booking_id)
     ics = calendar_file(deps, details, str(row.payload.get("caption") or t.ICS_CAPTION))
     return [ics] if ics else []
 
 
-async def _text(deps: Deps, row: OutboxRow) -> list[Part]:
+async def _text(deps: Deps, row: OutboxRow, sender: Sender) -> list[Part]:
     buttons = [[(str(label), str(data)) for label, data in r] for r in row.payload.get("buttons", [])]
     return [Text(str(row.payload["text"]), buttons)]
 

@@ -36,6 +36,16 @@ from bot import texts
 from bot.callbacks import pack, pattern, unpack
 from bot.delivery.outbox import courier_of
 from bot.deps import BotContext
+from bot.errors import (
+    AlreadyBookedThatDay,
+    BasketError,
+    BookingRefused,
+    InvalidInput,
+    SessionClosed,
+    SessionFull,
+    UnratedEvaluation,
+    WatchNotNeeded,
+)
 from bot.handlers.common import (
     END,
     Clerk,
@@ -66,7 +76,7 @@ from bot.notice import (
     digest,
 )
 from bot.persistence import persisted_model
-from bot.rules.applicant import InvalidInput, parse_mobile, parse_name
+from bot.rules.applicant import parse_mobile, parse_name
 from bot.rules.basket import (
     MAX_MINUTES,
     BusinessType,
@@ -74,16 +84,9 @@ from bot.rules.basket import (
     can_add,
     raw_minutes,
 )
-from bot.rules.errors import (
-    AlreadyBookedThatDay,
-    BasketError,
-    BookingRefused,
-    SessionClosed,
-    SessionFull,
-)
-from bot.services.booking import UnratedEvaluation
-from bot.services.watch import WatchNotNeeded, request_watch
+from bot.services.watch import request_watch
 from bot.storage import repo
+from bot.storage.models import actor_of
 from bot.texts import booking as t
 
 NOTICE, CONTACT, NAME, PHONE, BASKET, SLOTS, CONFIRM = range(7)
@@ -354,7 +357,7 @@ async def accept_notice(update: Update, context: BotContext) -> int:
     now = deps.clock.now()
     async with deps.db.write() as conn:
         await repo.set_notice_version(conn, clerk.user_id, NOTICE_VERSION, now)
-        await repo.audit(conn, actor=f"tg:{clerk.user_id}", entity="tg_user", entity_id=clerk.user_id,
+        await repo.audit(conn, actor=actor_of(clerk.user_id), entity="tg_user", entity_id=clerk.user_id,
                          action="accept_notice", now=now, after={"notice_version": NOTICE_VERSION})
     return await _to_contact(update, context, clerk)
 

@@ -18,9 +18,11 @@ from telegram.error import BadRequest, Conflict, Forbidden, TelegramError
 from telegram.ext import ConversationHandler
 
 from bot import texts
+from bot.callbacks import unpack
 from bot.deps import BotContext, deps_of
 from bot.keyboards import button as button  # re-exported for the handlers
 from bot.keyboards import keyboard as keyboard
+from bot.keyboards import notice_button as notice_button
 from bot.storage.models import TgUser, Unit
 from bot.texts import booking as booking_texts
 
@@ -75,11 +77,15 @@ async def show(update: Update, context: BotContext, text: str, markup: Keyboard 
     Steps driven by buttons keep one message that changes, instead of a new message
     per tap. An edit that changes nothing is not an error. A booking receipt is never
     overwritten (its 「我的预约」 button gets a new message): it stays the clerk's record,
-    edited only by ``receipt.refresh_receipt``.
+    edited only by ``receipt.refresh_receipt``. Nor is a notification (a button made by
+    ``notice_button``): a reminder or a review result stays as it was sent.
     """
     query = update.callback_query
     pressed_text = getattr(query.message, "text", None) if query is not None and query.message else None
-    if query is not None and pressed_text and not pressed_text.startswith(booking_texts.RECEIPT_TITLE):
+    parsed = unpack(query.data) if query is not None else None
+    on_notice = parsed is not None and parsed.notice
+    if (query is not None and pressed_text and not on_notice
+            and not pressed_text.startswith(booking_texts.RECEIPT_TITLE)):
         try:
             return await query.edit_message_text(text, reply_markup=markup)
         except BadRequest as err:

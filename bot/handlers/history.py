@@ -20,10 +20,10 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot import texts
 from bot.callbacks import pattern, unpack
 from bot.deps import BotContext
+from bot.errors import DomainError
 from bot.handlers.common import END, answer, button, current_clerk, keyboard, send, show
 from bot.handlers.flow import ask, conversation, reask, text_of, text_step
 from bot.persistence import persisted_model
-from bot.rules.errors import DomainError
 from bot.services.evaluation import EvaluationService, parse_comment
 from bot.texts import history as t
 

@@ -32,6 +32,7 @@ from telegram.ext import (
 from bot import texts
 from bot.callbacks import pattern
 from bot.deps import BotContext
+from bot.errors import DomainError, LoginLocked
 from bot.handlers.common import END, answer, delete_quietly, main_menu_keyboard, send
 from bot.handlers.flow import (
     MAX_TEXT,
@@ -42,8 +43,7 @@ from bot.handlers.flow import (
     text_of,
     text_step,
 )
-from bot.rules.errors import DomainError
-from bot.services.accounts import LoginLocked, password_problem, username_problem
+from bot.services.accounts import password_problem, username_problem
 from bot.texts import login as t
 
 USERNAME, PASSWORD, NEW_PASSWORD, CONFIRM_PASSWORD = range(4)

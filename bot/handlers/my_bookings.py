@@ -28,6 +28,7 @@ from bot import texts
 from bot.callbacks import Callback, pattern, unpack
 from bot.delivery.outbox import courier_of
 from bot.deps import BotContext
+from bot.errors import ChangeNotAllowed, DomainError
 from bot.handlers.common import (
     END,
     Clerk,
@@ -43,12 +44,11 @@ from bot.handlers.flow import ask, conversation, reask, text_of, text_step
 from bot.handlers.receipt import refresh_receipt, send_calendar
 from bot.jobs.watchers import on_minutes_freed
 from bot.persistence import persisted_model
+from bot.read_models import BookingDetails, Freed, MoveStatus
 from bot.rules.applicant import mask_phone, parse_mobile, parse_name
 from bot.rules.basket import BusinessType, basket_minutes, can_add, raw_minutes
-from bot.rules.errors import DomainError
 from bot.rules.states import BookingState
-from bot.services.booking import BookingDetails, ChangeNotAllowed, Freed
-from bot.services.changes import ChangeService, MoveStatus, counts_of, items_to_remove
+from bot.services.changes import ChangeService, counts_of, items_to_remove
 from bot.texts import booking as booking_texts
 from bot.texts import my_bookings as t
 

@@ -1,9 +1,9 @@
 """The booking receipt in the clerk's chat: delivered by the outbox, edited in place.
 
-The receipt itself (and its .ics file) is written to the outbox by the booking's
-transaction and delivered by ``bot.delivery.outbox.Courier``; what it says is rendered
-by ``bot.delivery.render``. Here: the best-effort edit after a change
-(``refresh_receipt``) and the .ics file a clerk asks for again.
+The receipt itself (its text, the check-in QR code and the .ics file) is written to the
+outbox by the booking's transaction and delivered by ``bot.delivery.outbox.Courier``;
+what it says is rendered by ``bot.delivery.render``. Here: the best-effort edit after
+a change (``refresh_receipt``) and the .ics file a clerk asks for again.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from bot.delivery.render import calendar_file, receipt_buttons, receipt_text
 from bot.deps import BotContext, deps_of
 from bot.keyboards import markup
-from bot.services.booking import BookingDetails
+from bot.read_models import BookingDetails
 
 log = logging.getLogger(__name__)
 

@@ -22,12 +22,12 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from bot.delivery.notifications import Guard, Outcome, notification_key, notifier_of
+from bot.delivery.notifications import Delivery, Guard, notification_key, notifier_of
 from bot.deps import deps_of
-from bot.keyboards import button, keyboard
+from bot.keyboards import keyboard, notice_button
+from bot.read_models import Freed
 from bot.rules.capacity import Availability
 from bot.rules.reminders import Kind
-from bot.services.booking import Freed
 from bot.storage import repo
 from bot.texts import reminders as t
 
@@ -59,7 +59,7 @@ async def notify_watchers(application: App, days: Iterable[date] | None = None) 
     async with deps.db.read() as conn:
         waiting = [(day, await repo.open_watches(conn, day)) for day in wanted]
     notifier = notifier_of(application)
-    markup = keyboard(button(t.BOOK_NOW_LABEL, "m", "book"))
+    markup = keyboard(notice_button(t.BOOK_NOW_LABEL, "m", "book"))
     told = 0
     for day, watches in waiting:
         cells = cells_by_day[day]
@@ -75,7 +75,7 @@ async def notify_watchers(application: App, days: Iterable[date] | None = None) 
             async with deps.db.write() as conn:
                 await repo.mark_watch_notified(conn, watch_id, now)
                 await repo.archive_notification(conn, key, f"{key}:{now.isoformat()}")
-            told += outcome is Outcome.SENT
+            told += outcome is Delivery.SENT
     if told:
         log.info("有号提醒: told %s waiting clerk(s)", told)
     return told

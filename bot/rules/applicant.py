@@ -56,7 +56,7 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from bot.rules.errors import DomainError
+from bot.errors import InvalidInput
 
 __all__ = [
     "FIELD_LABELS",
@@ -76,10 +76,6 @@ __all__ = [
     "resident_id_check_digit",
     "validate_applicant",
 ]
-
-
-class InvalidInput(DomainError):
-    """A typed answer that fails validation; ``message`` says what to type instead."""
 
 
 class IdType(StrEnum):

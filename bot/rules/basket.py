@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from enum import StrEnum
 
-from bot.rules.errors import BasketError
+from bot.errors import BasketError
 
 MAX_MINUTES = 60
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from bot.rules.errors import IllegalTransition
+from bot.errors import IllegalTransition
 
 
 class BookingState(StrEnum):
@@ -38,11 +38,6 @@ class BookingState(StrEnum):
     def is_active(self) -> bool:
         """Held and not yet finished: it counts as the unit's booking of that date."""
         return self in ACTIVE_STATES
-
-    @property
-    def holds_capacity(self) -> bool:
-        """Whether the booking's minutes count against its session's capacity."""
-        return self in CAPACITY_STATES
 
 
 _LABELS = {

@@ -34,7 +34,6 @@ import csv
 import hashlib
 import io
 import logging
-import re
 import secrets
 import sqlite3
 from dataclasses import dataclass
@@ -43,95 +42,23 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from bot import texts
 from bot.clock import Clock
-from bot.rules.errors import DomainError
+from bot.errors import AccountError, CsvImportError, LoginLocked, WrongPassword
+from bot.read_models import LoginResult
+from bot.rules.account import LOCK_MINUTES, MAX_FAILURES, MAX_NAME, MAX_PASSWORD, MIN_NAME, MIN_PASSWORD, USERNAME_RE
 from bot.storage import repo
 from bot.storage.db import Database
-from bot.storage.models import TgUser, Unit
+from bot.storage.models import Actor, TgUser, Unit, actor_of
+from bot.texts import login as t
 
 log = logging.getLogger(__name__)
 
-MAX_FAILURES = 5
-LOCK_MINUTES = 15
 
-MIN_PASSWORD = 8
-MAX_PASSWORD = 128
 GENERATED_LENGTH = 10
 # No 0/O/o, 1/l/I: the password is read off a sheet of paper and typed on a phone.
 PASSWORD_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
 
-USERNAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{3,32}$")
-MIN_NAME, MAX_NAME = 2, 100
 CSV_HEADER = ("username", "name", "password")
-
-# ---------------------------------------------------------------- texts
-# (kept here because bot/texts.py is another module's; move them there when convenient)
-
-USERNAME_RULE = "用户名须为3–32位英文字母、数字或 _ - . 组成。"
-NAME_RULE = "单位名称须为2–100个字。"
-NAME_MISSING = "缺少单位名称。"
-PASSWORD_TOO_SHORT = f"密码至少需要{MIN_PASSWORD}位，请重新输入。"
-PASSWORD_TOO_LONG = f"密码不能超过{MAX_PASSWORD}位，请重新输入。"
-PASSWORD_IS_USERNAME = "密码不能与用户名相同，请重新输入。"
-PASSWORD_ONE_CHAR = "密码不能由同一个字符重复组成，请重新输入。"
-NOT_LOGGED_IN = "您尚未登录单位账户，请先发送 /login 登录。"
-UNIT_NOT_FOUND = "未找到该单位账户。"
-CSV_EMPTY = "文件中没有任何单位。"
-
-
-def username_taken(username: str) -> str:
-    """Refusal of a username that already exists."""
-    return f"用户名已存在：{username}"
-
-
-def wrong_password(remaining: int) -> str:
-    """A wrong password or an unknown username — deliberately the same text."""
-    return f"用户名或密码错误，还可尝试{remaining}次。"
-
-
-def login_locked(until: datetime) -> str:
-    """Refusal while the Telegram user or the username is locked."""
-    return (
-        f"密码错误次数过多，登录已暂停{LOCK_MINUTES}分钟，"
-        f"请于{texts.fmt_instant(until)}后再试。"
-    )
-
-
-def csv_failed(count: int) -> str:
-    """Summary of a refused CSV import."""
-    return f"CSV 文件有{count}处错误，未导入任何单位。"
-
-
-# ---------------------------------------------------------------- errors
-
-
-class AccountError(DomainError):
-    """An account operation is refused; ``message`` is the Chinese text shown."""
-
-
-class WrongPassword(AccountError):
-    """Wrong password or unknown username; ``remaining`` attempts before the lock."""
-
-    def __init__(self, remaining: int) -> None:
-        super().__init__(wrong_password(remaining))
-        self.remaining = remaining
-
-
-class LoginLocked(AccountError):
-    """Too many wrong passwords: the user or the username is locked until ``until``."""
-
-    def __init__(self, until: datetime) -> None:
-        super().__init__(login_locked(until))
-        self.until = until
-
-
-class CsvImportError(AccountError):
-    """A CSV import was refused; ``problems`` are (line number, Chinese reason)."""
-
-    def __init__(self, problems: list[tuple[int, str]]) -> None:
-        super().__init__(csv_failed(len(problems)))
-        self.problems = problems
 
 
 # ---------------------------------------------------------------- validation
@@ -147,28 +74,28 @@ def generate_password() -> str:
 
 def username_problem(username: str) -> str | None:
     """Why ``username`` is not acceptable, or None."""
-    return None if USERNAME_RE.fullmatch(username) else USERNAME_RULE
+    return None if USERNAME_RE.fullmatch(username) else t.USERNAME_RULE
 
 
 def name_problem(name: str) -> str | None:
     """Why a unit name is not acceptable, or None."""
     if not name:
-        return NAME_MISSING
+        return t.NAME_MISSING
     if not MIN_NAME <= len(name) <= MAX_NAME or not name.isprintable():
-        return NAME_RULE
+        return t.NAME_RULE
     return None
 
 
 def password_problem(password: str, username: str) -> str | None:
     """Why ``password`` may not be a unit's password, or None."""
     if len(password) < MIN_PASSWORD:
-        return PASSWORD_TOO_SHORT
+        return t.PASSWORD_TOO_SHORT
     if len(password) > MAX_PASSWORD:
-        return PASSWORD_TOO_LONG
+        return t.PASSWORD_TOO_LONG
     if username and password.casefold() == username.casefold():
-        return PASSWORD_IS_USERNAME
+        return t.PASSWORD_IS_USERNAME
     if len(set(password)) == 1:
-        return PASSWORD_ONE_CHAR
+        return t.PASSWORD_ONE_CHAR
     return None
 
 
@@ -203,7 +130,7 @@ def parse_units_csv(text: str) -> tuple[list[CsvRow], list[tuple[int, str]]]:
         while header is not None and not any(c.strip() for c in header):
             header = next(reader, None)
         if header is None:
-            return [], [(1, CSV_EMPTY)]
+            return [], [(1, t.CSV_EMPTY)]
         header_line = reader.line_num
         columns = tuple(c.strip().lower() for c in header)
         if columns not in (CSV_HEADER, CSV_HEADER[:2]):
@@ -234,19 +161,11 @@ def parse_units_csv(text: str) -> tuple[list[CsvRow], list[tuple[int, str]]]:
     except csv.Error as err:
         problems.append((reader.line_num, f"CSV 格式错误：{err}"))
     if not rows and not problems:
-        problems.append((reader.line_num or 1, CSV_EMPTY))
+        problems.append((reader.line_num or 1, t.CSV_EMPTY))
     return rows, problems
 
 
 # ---------------------------------------------------------------- service
-
-
-@dataclass(frozen=True)
-class LoginResult:
-    """A successful login: the unit, and whether its own password must be chosen now."""
-
-    unit: Unit
-    must_set_password: bool
 
 
 def _user_key(user_id: int) -> str:
@@ -298,7 +217,7 @@ class AccountService:
     # ---------------------------------------------------------------- creation
 
     async def create_unit(
-        self, username: str, name: str, *, password: str | None = None, actor: str
+        self, username: str, name: str, *, password: str | None = None, actor: Actor
     ) -> tuple[Unit, str]:
         """Create a unit account; returns it and its one-time password (generated if None)."""
         username, name = username.strip(), name.strip()
@@ -313,11 +232,11 @@ class AccountService:
         now = self.clock.now()
         async with self.db.write() as conn:
             if await repo.get_unit_by_username(conn, username) is not None:
-                raise AccountError(username_taken(username))
+                raise AccountError(t.username_taken(username))
             try:
                 unit_id = await repo.insert_unit(conn, username, name, password_hash, now, temporary=True)
             except sqlite3.IntegrityError:
-                raise AccountError(username_taken(username)) from None
+                raise AccountError(t.username_taken(username)) from None
             await repo.audit(
                 conn, actor=actor, entity="unit", entity_id=unit_id, action="create", now=now,
                 after={"username": username, "name": name},
@@ -327,7 +246,7 @@ class AccountService:
         log.info("unit %s created by %s", unit_id, actor)
         return unit, password
 
-    async def import_units_csv(self, text: str, *, actor: str) -> list[tuple[str, str, str, bool]]:
+    async def import_units_csv(self, text: str, *, actor: Actor) -> list[tuple[str, str, str, bool]]:
         """Import units from CSV text, all or nothing.
 
         Returns (username, name, password, generated?) per imported row. Raises
@@ -336,9 +255,9 @@ class AccountService:
         rows, problems = parse_units_csv(text)
         async with self.db.read() as conn:
             taken = await repo.existing_usernames(conn, [r.username for r in rows])
-        problems += [(r.line, username_taken(r.username)) for r in rows if r.username.lower() in taken]
+        problems += [(r.line, t.username_taken(r.username)) for r in rows if r.username.lower() in taken]
         if problems:
-            raise CsvImportError(sorted(problems))
+            raise CsvImportError(t.csv_failed(len(problems)), sorted(problems))
 
         passwords = [(r.password, False) if r.password else (generate_password(), True) for r in rows]
         hashes = await self._hash_many([p for p, _ in passwords])
@@ -347,9 +266,8 @@ class AccountService:
             # Someone may have created one of these usernames while we were hashing.
             taken = await repo.existing_usernames(conn, [r.username for r in rows])
             if taken:
-                raise CsvImportError(
-                    [(r.line, username_taken(r.username)) for r in rows if r.username.lower() in taken]
-                )
+                clashes = [(r.line, t.username_taken(r.username)) for r in rows if r.username.lower() in taken]
+                raise CsvImportError(t.csv_failed(len(clashes)), clashes)
             for row, password_hash in zip(rows, hashes, strict=True):
                 unit_id = await repo.insert_unit(conn, row.username, row.name, password_hash, now, temporary=True)
                 await repo.audit(
@@ -397,7 +315,7 @@ class AccountService:
             lock = await self._lock_of(conn, keys, now)
             unit = None if lock else await repo.get_unit_by_username(conn, username)
         if lock is not None:
-            raise LoginLocked(lock)
+            raise LoginLocked(t.login_locked(lock, LOCK_MINUTES), lock)
 
         if unit is None:
             await self._burn_time(password)
@@ -418,7 +336,7 @@ class AccountService:
         async with self.db.write() as conn:
             lock = await self._lock_of(conn, keys, now)
             if lock is not None:
-                failure = LoginLocked(lock)
+                failure = LoginLocked(t.login_locked(lock, LOCK_MINUTES), lock)
             else:
                 if ok and unit is not None:
                     current = await repo.get_unit(conn, unit.id)
@@ -432,11 +350,12 @@ class AccountService:
                 if not ok:
                     failures, locked = await self._count_failure(conn, keys, now)
                     await repo.audit(
-                        conn, actor=f"tg:{user_id}", entity="login", entity_id=user_id, action="login_failed",
+                        conn, actor=actor_of(user_id), entity="login", entity_id=user_id, action="login_failed",
                         now=now, after={"unit_id": unit.id if unit else None, "failures": failures,
                                         "locked_until": locked},
                     )
-                    failure = LoginLocked(locked) if locked else WrongPassword(MAX_FAILURES - failures)
+                    failure = (LoginLocked(t.login_locked(locked, LOCK_MINUTES), locked) if locked
+                               else WrongPassword(t.wrong_password(MAX_FAILURES - failures), MAX_FAILURES - failures))
                 else:
                     assert unit is not None
                     await repo.clear_login_failures(conn, keys)
@@ -447,7 +366,7 @@ class AccountService:
                     await repo.touch_tg_user(conn, user_id, first_name, now)
                     await repo.bind_user(conn, user_id, unit.id, must_set_password=unit.password_temporary, now=now)
                     await repo.audit(
-                        conn, actor=f"tg:{user_id}", entity="unit", entity_id=unit.id, action="login", now=now,
+                        conn, actor=actor_of(user_id), entity="unit", entity_id=unit.id, action="login", now=now,
                         after={"user_id": user_id, "one_time_password": unit.password_temporary},
                     )
                     unit = await repo.get_unit(conn, unit.id)
@@ -463,7 +382,7 @@ class AccountService:
         new_password = new_password.strip()
         found = await self.unit_of_user(user_id)
         if found is None:
-            raise AccountError(NOT_LOGGED_IN)
+            raise AccountError(t.UNIT_NOT_LOGGED_IN)
         _, unit = found
         _check(password_problem(new_password, unit.username))
         password_hash = await self._hash(new_password)
@@ -471,11 +390,11 @@ class AccountService:
         async with self.db.write() as conn:
             user = await repo.get_tg_user(conn, user_id)
             if user is None or user.unit_id != unit.id:
-                raise AccountError(NOT_LOGGED_IN)
+                raise AccountError(t.UNIT_NOT_LOGGED_IN)
             await repo.set_unit_password(conn, unit.id, password_hash, temporary=False, now=now)
             await repo.clear_must_set_password(conn, user_id, now)
             await repo.audit(
-                conn, actor=f"tg:{user_id}", entity="unit", entity_id=unit.id, action="set_password", now=now,
+                conn, actor=actor_of(user_id), entity="unit", entity_id=unit.id, action="set_password", now=now,
                 after={"user_id": user_id},
             )
             updated = await repo.get_unit(conn, unit.id)
@@ -492,7 +411,7 @@ class AccountService:
                 return False
             await repo.unbind_user(conn, user_id, now)
             await repo.audit(
-                conn, actor=f"tg:{user_id}", entity="unit", entity_id=user.unit_id, action="logout", now=now,
+                conn, actor=actor_of(user_id), entity="unit", entity_id=user.unit_id, action="logout", now=now,
                 after={"user_id": user_id},
             )
         log.info("Telegram user %s logged out", user_id)
@@ -500,7 +419,7 @@ class AccountService:
 
     # ---------------------------------------------------------------- staff operations
 
-    async def reset_password(self, unit_id: int, *, actor: str) -> tuple[Unit, str, list[int]]:
+    async def reset_password(self, unit_id: int, *, actor: Actor) -> tuple[Unit, str, list[int]]:
         """Issue a new one-time password and log every clerk of the unit out.
 
         Returns the unit, the password and the Telegram ids that were unbound (so the
@@ -512,7 +431,7 @@ class AccountService:
         async with self.db.write() as conn:
             unit = await repo.get_unit(conn, unit_id)
             if unit is None:
-                raise AccountError(UNIT_NOT_FOUND)
+                raise AccountError(t.UNIT_NOT_FOUND)
             await repo.set_unit_password(conn, unit_id, password_hash, temporary=True, now=now)
             unbound = await repo.unbind_unit(conn, unit_id, now)
             await repo.clear_login_failures(conn, [_name_key(unit.username)])
@@ -527,7 +446,7 @@ class AccountService:
         log.info("password of unit %s reset by %s; %d user(s) unbound", unit_id, actor, len(unbound))
         return updated, password, unbound
 
-    async def rename_unit(self, unit_id: int, name: str, *, actor: str) -> Unit:
+    async def rename_unit(self, unit_id: int, name: str, *, actor: Actor) -> Unit:
         """Change the unit's name (单位名称变更); clerks see it at once."""
         name = name.strip()
         _check(name_problem(name))
@@ -535,7 +454,7 @@ class AccountService:
         async with self.db.write() as conn:
             unit = await repo.get_unit(conn, unit_id)
             if unit is None:
-                raise AccountError(UNIT_NOT_FOUND)
+                raise AccountError(t.UNIT_NOT_FOUND)
             await repo.rename_unit(conn, unit_id, name, now)
             await repo.audit(
                 conn, actor=actor, entity="unit", entity_id=unit_id, action="rename", now=now,

@@ -20,68 +20,22 @@ of every log. Nothing here talks to Telegram or logs personal data.
 from __future__ import annotations
 
 import logging
-from collections import Counter
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from bot import texts
 from bot.clock import Clock
+from bot.errors import BookingRefused, ChangeNotAllowed, DuplicatePerson
+from bot.read_models import ApplicantPanel, ItemView
 from bot.rules.applicant import Applicant, mask_id_number, mask_phone
 from bot.rules.calendar import WorkCalendar
-from bot.rules.errors import BookingRefused
 from bot.rules.states import ACTIVE_STATES, BookingState, transition
 from bot.rules.window import change_deadline
-from bot.services.booking import ChangeNotAllowed
 from bot.storage import repo
 from bot.storage.db import Database
-from bot.storage.models import Booking, Item
+from bot.storage.models import Booking, Item, actor_of
 
 log = logging.getLogger(__name__)
-
-
-class DuplicatePerson(BookingRefused):
-    """The person already holds this business type in an active booking of the unit."""
-
-    def __init__(self) -> None:
-        super().__init__(texts.DUPLICATE_PERSON)
-
-
-@dataclass(frozen=True)
-class ApplicantPanel:
-    """A booking's items as the applicant list panel shows them.
-
-    ``problem`` is why nothing can change any more (ended booking, deadline
-    passed), or None while the applicants may still be edited.
-    """
-
-    booking: Booking
-    items: list[Item]
-    deadline: datetime
-    problem: str | None
-
-    @property
-    def changeable(self) -> bool:
-        """Whether the applicants may still be edited."""
-        return self.problem is None
-
-    @property
-    def filled(self) -> int:
-        """How many items have their applicant saved."""
-        return sum(1 for i in self.items if i.filled)
-
-    def count_of(self, item: Item) -> int:
-        """How many items of ``item``'s business type the booking holds (the 2 of 续办 1/2)."""
-        return Counter(i.business for i in self.items)[item.business]
-
-
-@dataclass(frozen=True)
-class ItemView:
-    """One item opened for editing, with its booking."""
-
-    booking: Booking
-    item: Item
-    count: int
 
 
 def _mask_name(name: str) -> str:
@@ -149,7 +103,8 @@ class ApplicantService:
             booking = await self._owned(conn, booking_id, unit_id)
             items = await repo.items_of(conn, booking.id)
             deadline, problem = await self._problem(conn, booking)
-        return ApplicantPanel(booking, items, deadline, problem)
+            mismatches = await repo.mismatches_of_booking(conn, booking.id)
+        return ApplicantPanel(booking, items, deadline, problem, mismatches)
 
     async def open_item(self, item_id: int, *, unit_id: int) -> ItemView:
         """An item of the unit's booking that may still be edited.
@@ -166,8 +121,9 @@ class ApplicantService:
             if problem is not None:
                 raise ChangeNotAllowed(problem)
             items = await repo.items_of(conn, booking.id)
+            mismatch = await repo.mismatch_of_item(conn, item.id)
         count = sum(1 for i in items if i.business is item.business)
-        return ItemView(booking, item, count)
+        return ItemView(booking, item, count, mismatch)
 
     # ---------------------------------------------------------------- writes
 
@@ -196,12 +152,12 @@ class ApplicantService:
             if await repo.person_has_active_item(
                 conn, unit_id, fitted.id_number, item.business, except_item=item.id
             ):
-                raise DuplicatePerson()
+                raise DuplicatePerson(texts.DUPLICATE_PERSON)
             fields = fitted.model_dump(mode="json")
             previous = _item_fields(item)
             await repo.fill_item(conn, item.id, fields, now)
             await repo.audit(
-                conn, actor=_actor(user_id), entity="booking", entity_id=booking.id, action="applicant", now=now,
+                conn, actor=actor_of(user_id), entity="booking", entity_id=booking.id, action="applicant", now=now,
                 before={"item": item.id, **_audit_view(previous)} if previous else None,
                 after={"item": item.id, "business": item.business.value, "ordinal": item.ordinal,
                        **_audit_view(fields)},
@@ -213,7 +169,7 @@ class ApplicantService:
                 if not await repo.set_booking_state(conn, booking.id, booking.state, new_state, now):
                     raise BookingRefused(texts.BOOKING_NOT_ACTIVE)
                 await repo.audit(
-                    conn, actor=_actor(user_id), entity="booking", entity_id=booking.id, action="complete",
+                    conn, actor=actor_of(user_id), entity="booking", entity_id=booking.id, action="complete",
                     now=now, before={"state": booking.state.value}, after={"state": new_state.value},
                 )
                 completed = True
@@ -222,6 +178,3 @@ class ApplicantService:
         log.info("applicant of item %s of booking %s saved (completed=%s)", item_id, booking_id, completed)
         return updated, completed
 
-
-def _actor(user_id: int | None) -> str:
-    return f"tg:{user_id}" if user_id is not None else "system"

@@ -11,25 +11,27 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from bot import texts
 from bot.callbacks import pack
 from bot.clock import Clock
 from bot.config import Settings
 from bot.delivery import kinds
+from bot.errors import (
+    AlreadyBookedThatDay,
+    BookingRefused,
+    ChangeNotAllowed,
+    SessionClosed,
+    SessionFull,
+    UnratedEvaluation,
+)
+from bot.read_models import BookingDetails, Freed
 from bot.rules.basket import BusinessType, basket_minutes, item_slots
 from bot.rules.calendar import WorkCalendar
 from bot.rules.capacity import Availability, SessionSpec, availability
-from bot.rules.errors import (
-    AlreadyBookedThatDay,
-    BookingRefused,
-    SessionClosed,
-    SessionFull,
-)
 from bot.rules.freeze import freeze_status, month_key
-from bot.rules.states import ACTIVE_STATES, BookingState, transition
+from bot.rules.states import ACTIVE_STATES, transition
 from bot.rules.window import (
     bookable_dates,
     booking_open,
@@ -38,30 +40,11 @@ from bot.rules.window import (
     next_opening,
 )
 from bot.services import tell
+from bot.services.arrival import reflow_session
 from bot.storage import outbox, repo
 from bot.storage.db import Database
-from bot.storage.models import Booking, Item
-
-
-class UnratedEvaluation(BookingRefused):
-    """A served booking must be rated before the unit books again."""
-
-    def __init__(self, booking_id: int) -> None:
-        super().__init__(texts.UNRATED_SERVED)
-        self.booking_id = booking_id
-
-
-class ChangeNotAllowed(BookingRefused):
-    """The change deadline has passed, or the booking is no longer active."""
-
-
-@dataclass(frozen=True)
-class Freed:
-    """Minutes that went back to a session: waiting clerks may be told."""
-
-    day: date
-    session: str
-    minutes: int
+from bot.storage.models import SYSTEM, Actor, Booking, Item, actor_of
+from bot.texts import reminders as reminder_texts
 
 
 class BookingService:
@@ -126,17 +109,10 @@ class BookingService:
         now = self.clock.now()
         status = freeze_status(await repo.mismatch_times(conn, unit_id, month_key(now)), now)
         if status.frozen and status.until is not None:
-            raise BookingRefused(texts.unit_frozen(status.until, status.count))
+            raise BookingRefused(texts.unit_frozen(status.count))
         unrated = await repo.unrated_served(conn, unit_id)
         if unrated:
-            raise UnratedEvaluation(unrated[0].id)
-
-    async def check_may_start(self, unit_id: int) -> None:
-        """Refuse a new booking flow early: closed system, freeze, missing evaluation."""
-        ok, why = await self.opening_state()
-        if not ok:
-            raise BookingRefused(why)
-        await self.check_unit_may_book(unit_id)
+            raise UnratedEvaluation(texts.UNRATED_SERVED, unrated[0].id)
 
     async def check_unit_may_book(self, unit_id: int) -> None:
         """Refuse a frozen unit or one that owes an evaluation, whatever the hour."""
@@ -198,8 +174,9 @@ class BookingService:
                 raise AlreadyBookedThatDay(texts.already_booked(day, code)) from None
             for business, ordinal, _ in item_slots(counts):
                 await repo.insert_item(conn, booking_id, business, ordinal)
+            await reflow_session(conn, self.settings, day, session, now.date())
             await repo.audit(
-                conn, actor=_actor(user_id), entity="booking", entity_id=booking_id, action="book", now=now,
+                conn, actor=actor_of(user_id), entity="booking", entity_id=booking_id, action="book", now=now,
                 after={"code": code, "date": day.isoformat(), "session": session, "minutes": minutes,
                        "items": {b.value: n for b, n in counts.items() if n}},
             )
@@ -235,7 +212,7 @@ class BookingService:
         """The clerk cancels before the change deadline; minutes go back to the pool."""
         async with self.db.write() as conn:
             booking = await self._changeable(conn, booking_id, unit_id)
-            return await self._end(conn, booking, "cancel", _actor(user_id), reason="经办人取消")
+            return await self._end(conn, booking, "cancel", actor_of(user_id), reason="经办人取消")
 
     async def release(self, booking_id: int, *, reason: str = "截止时仍未完善申请人信息，系统自动释放") -> tuple[Booking, Freed]:
         """Auto-release a booking still incomplete at its deadline (SPEC §7)."""
@@ -243,14 +220,12 @@ class BookingService:
             booking = await repo.get_booking(conn, booking_id)
             if booking is None:
                 raise BookingRefused(texts.BOOKING_NOT_FOUND)
-            released, freed = await self._end(conn, booking, "release", "system", reason=reason)
+            released, freed = await self._end(conn, booking, "release", SYSTEM, reason=reason)
             # Its clerks are told with the release itself: a crash after the commit loses nothing.
-            # (Imported here: bot.texts.booking still renders this module's BookingDetails.)
-            from bot.texts import reminders as reminder_texts
-
             text = reminder_texts.auto_released(released, self.session(released.session))
-            await tell.unit_clerks(conn, released.unit_id, text, [[(reminder_texts.BOOK_AGAIN_LABEL, pack("m", "book"))]],
-                                   booking_id=released.id, now=self.clock.now())
+            book_again = [(reminder_texts.BOOK_AGAIN_LABEL, pack("m", "book", notice=True))]
+            await tell.unit_clerks(conn, released.unit_id, text, [book_again], booking_id=released.id,
+                                   now=self.clock.now())
             return released, freed
 
     async def revoke(self, booking_id: int, *, staff_id: int, reason: str) -> tuple[Booking, Freed]:
@@ -259,10 +234,10 @@ class BookingService:
             booking = await repo.get_booking(conn, booking_id)
             if booking is None:
                 raise BookingRefused(texts.BOOKING_NOT_FOUND)
-            return await self._end(conn, booking, "revoke", _actor(staff_id), reason=reason)
+            return await self._end(conn, booking, "revoke", actor_of(staff_id), reason=reason)
 
     async def _end(
-        self, conn: repo.Conn, booking: Booking, event: str, actor: str, *, reason: str
+        self, conn: repo.Conn, booking: Booking, event: str, actor: Actor, *, reason: str
     ) -> tuple[Booking, Freed]:
         """Move an active booking to an ended state and return its minutes."""
         now = self.clock.now()
@@ -270,6 +245,7 @@ class BookingService:
         if not await repo.set_booking_state(conn, booking.id, booking.state, new_state, now, reason):
             raise BookingRefused(texts.BOOKING_NOT_ACTIVE)
         await repo.return_minutes(conn, booking.date, booking.session, booking.minutes)
+        await reflow_session(conn, self.settings, booking.date, booking.session, now.date())
         await repo.audit(
             conn, actor=actor, entity="booking", entity_id=booking.id, action=event, now=now,
             before={"state": booking.state.value}, after={"state": new_state.value, "reason": reason},
@@ -303,8 +279,10 @@ class BookingService:
             await self._take(conn, day, session, booking.minutes)
             await repo.return_minutes(conn, booking.date, booking.session, booking.minutes)
             await repo.move_booking(conn, booking.id, day, session, now)
+            await reflow_session(conn, self.settings, day, session, now.date())
+            await reflow_session(conn, self.settings, booking.date, booking.session, now.date())
             await repo.audit(
-                conn, actor=_actor(user_id), entity="booking", entity_id=booking.id, action="reschedule", now=now,
+                conn, actor=actor_of(user_id), entity="booking", entity_id=booking.id, action="reschedule", now=now,
                 before={"date": booking.date.isoformat(), "session": booking.session},
                 after={"date": day.isoformat(), "session": session},
             )
@@ -329,42 +307,13 @@ class BookingService:
             unit = await repo.get_unit(conn, booking.unit_id)
             items = await repo.items_of(conn, booking.id)
             evaluation = await repo.get_evaluation(conn, booking.id)
+            arrival = await repo.arrival_of(conn, booking.id)
             cal = await self.calendar(conn)
         deadline = change_deadline(booking.date, cal)
         changeable = booking.state in ACTIVE_STATES and self.clock.now() < deadline
-        return BookingDetails(booking, unit.name if unit else "", items, deadline, changeable, evaluation)
+        return BookingDetails(booking, unit.name if unit else "", items, deadline, changeable, evaluation, arrival)
 
     async def items(self, booking_id: int) -> list[Item]:
         """A booking's items in display order."""
         async with self.db.read() as conn:
             return await repo.items_of(conn, booking_id)
-
-    async def incomplete_due(self, deadline_day: date) -> list[Booking]:
-        """Incomplete bookings whose change deadline is the end of ``deadline_day``."""
-        cal = await self.calendar()
-        found = []
-        async with self.db.read() as conn:
-            for offset in range(1, 15):
-                day = deadline_day + timedelta(days=offset)
-                if cal.previous_workday(day) != deadline_day:
-                    if day > cal.next_workday(deadline_day):
-                        break
-                    continue
-                found += await repo.bookings_on(conn, day, [BookingState.INCOMPLETE])
-        return found
-
-
-def _actor(user_id: int | None) -> str:
-    return f"tg:{user_id}" if user_id is not None else "system"
-
-
-@dataclass(frozen=True)
-class BookingDetails:
-    """Everything a receipt or a detail view shows about one booking."""
-
-    booking: Booking
-    unit_name: str
-    items: list[Item]
-    deadline: datetime
-    changeable: bool
-    evaluation: tuple[int, str] | None

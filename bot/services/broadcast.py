@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 
 from bot.clock import Clock
-from bot.rules.errors import DomainError
+from bot.errors import BroadcastError
 from bot.rules.window import WINDOW_WORKDAYS
 from bot.services.booking import BookingService
 from bot.storage import repo
 from bot.storage.db import Database
+from bot.storage.models import actor_of
 from bot.texts import broadcast as t
 from bot.texts import utf16_len
 
@@ -35,17 +36,13 @@ class Audience(StrEnum):
     DATE = "date"  # the clerks of the units holding an active booking on a date
 
 
-class Outcome(StrEnum):
+class RecipientStatus(StrEnum):
     """How sending to one recipient ended (the broadcast_recipients status)."""
 
     SENT = "sent"
     FAILED = "failed"
     BLOCKED = "blocked"
     UNCERTAIN = "uncertain"  # maybe delivered (timeout, 5xx): never resent
-
-
-class BroadcastError(DomainError):
-    """A broadcast cannot be stored; ``message`` is the Chinese text shown."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +60,7 @@ class Tally:
         """Recipients no longer pending."""
         return self.sent + self.failed + self.blocked + self.uncertain
 
-    def add(self, outcome: Outcome) -> Tally:
+    def add(self, outcome: RecipientStatus) -> Tally:
         """The tally after one more outcome."""
         return replace(self, **{outcome.value: getattr(self, outcome.value) + 1})
 
@@ -87,14 +84,6 @@ def text_problem(text: str) -> str | None:
     if utf16_len(text) > MAX_TEXT:
         return t.text_too_long(utf16_len(text))
     return None
-
-
-def parse_day(text: str) -> date | None:
-    """A date typed as YYYY-MM-DD (leading zeros optional), or None."""
-    try:
-        return datetime.strptime(text.strip(), "%Y-%m-%d").date()
-    except ValueError:
-        return None
 
 
 async def _recipients(conn: repo.Conn, audience: Audience, day: date | None) -> list[int]:
@@ -153,7 +142,7 @@ async def create_broadcast(
         )
         await repo.insert_broadcast_recipients(conn, broadcast_id, user_ids)
         await repo.audit(
-            conn, actor=f"tg:{created_by}", entity="broadcast", entity_id=broadcast_id, action="create", now=now,
+            conn, actor=actor_of(created_by), entity="broadcast", entity_id=broadcast_id, action="create", now=now,
             after={"audience": audience.value, "date": day.isoformat() if day else None,
                    "recipients": len(user_ids), "chars": utf16_len(text)},
         )

@@ -16,23 +16,22 @@ ordinal down; then the state follows the items (待办理 ↔ 待完善信息).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
 from bot import texts
 from bot.clock import Clock
 from bot.config import Settings
+from bot.errors import BookingRefused, ChangeNotAllowed, SessionClosed, SessionFull
+from bot.read_models import BookingDetails, CountsChanged, Freed, MoveOption, MoveStatus
 from bot.rules.applicant import mask_phone, parse_mobile, parse_name
 from bot.rules.basket import BusinessType, basket_minutes
-from bot.rules.capacity import Availability
-from bot.rules.errors import BookingRefused, SessionClosed, SessionFull
 from bot.rules.states import ACTIVE_STATES, BookingState, transition
 from bot.rules.window import can_change
-from bot.services.booking import BookingDetails, BookingService, ChangeNotAllowed, Freed
+from bot.services.arrival import reflow_session
+from bot.services.booking import BookingService
 from bot.storage import repo
 from bot.storage.db import Database
-from bot.storage.models import Booking, Item
+from bot.storage.models import Booking, Item, actor_of
 from bot.texts import my_bookings as t
 
 
@@ -47,35 +46,6 @@ def counts_of(items: list[Item]) -> dict[BusinessType, int]:
 def items_to_remove(items: list[Item], counts: Mapping[BusinessType, int]) -> list[Item]:
     """The items that new counts drop: the highest ordinals of each type that shrinks."""
     return [i for i in items if i.ordinal > counts.get(i.business, 0)]
-
-
-class MoveStatus(StrEnum):
-    """How one cell of the window looks to a booking that wants to move."""
-
-    CURRENT = "current"  # the booking's own slot
-    FREE = "free"  # the booking's minutes fit: may be picked
-    FULL = "full"  # too few minutes left (or closed)
-    HELD = "held"  # the unit already holds another booking that date
-
-
-@dataclass(frozen=True)
-class MoveOption:
-    """One date × session of the window, seen from the booking that moves."""
-
-    cell: Availability
-    status: MoveStatus
-
-
-@dataclass(frozen=True)
-class CountsChanged:
-    """The result of a counts change."""
-
-    booking: Booking
-    before: dict[BusinessType, int]
-    after: dict[BusinessType, int]
-    before_minutes: int
-    freed: Freed | None  # minutes given back when the counts went down
-    removed: list[Item]
 
 
 class ChangeService:
@@ -147,7 +117,7 @@ class ChangeService:
             booking = await self._changeable(conn, booking_id, unit_id)
             await repo.set_booking_contact(conn, booking.id, name, phone, now)
             await repo.audit(
-                conn, actor=_actor(user_id), entity="booking", entity_id=booking.id, action="change_contact",
+                conn, actor=actor_of(user_id), entity="booking", entity_id=booking.id, action="change_contact",
                 now=now,
                 before={"contact_name": booking.contact_name, "contact_phone": mask_phone(booking.contact_phone)},
                 after={"contact_name": name, "contact_phone": mask_phone(phone)},
@@ -191,9 +161,10 @@ class ChangeService:
                     await repo.insert_item(conn, booking.id, business, ordinal)
             if delta:
                 await repo.set_booking_minutes(conn, booking.id, minutes, now)
+                await reflow_session(conn, self.settings, booking.date, booking.session, now.date())
             state = await self._follow_items(conn, booking, now)
             await repo.audit(
-                conn, actor=_actor(user_id), entity="booking", entity_id=booking.id, action="change_counts",
+                conn, actor=actor_of(user_id), entity="booking", entity_id=booking.id, action="change_counts",
                 now=now,
                 before={"items": {b.value: n for b, n in before.items()}, "minutes": booking.minutes,
                         "state": booking.state.value},
@@ -229,6 +200,3 @@ class ChangeService:
             raise ChangeNotAllowed(texts.BOOKING_NOT_ACTIVE)
         return new_state
 
-
-def _actor(user_id: int | None) -> str:
-    return f"tg:{user_id}" if user_id is not None else "system"

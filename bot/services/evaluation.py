@@ -10,15 +10,14 @@ rating it lifts the block.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from bot import texts
 from bot.clock import Clock
-from bot.rules.errors import BookingRefused, DomainError
+from bot.errors import BookingRefused, EvaluationRefused
+from bot.read_models import HistoryEntry, HistoryPage
 from bot.rules.states import BookingState
 from bot.storage import repo
 from bot.storage.db import Database
-from bot.storage.models import Booking, Item
+from bot.storage.models import Booking, actor_of
 from bot.texts import history as t
 
 RATING_MIN, RATING_MAX = 1, 5
@@ -27,41 +26,12 @@ PAGE_SIZE = 5
 FINISHED = (BookingState.SERVED, BookingState.NO_SHOW)
 
 
-class EvaluationRefused(DomainError):
-    """The booking cannot be rated (not served, already rated, bad rating or comment)."""
-
-
 def parse_comment(text: str) -> str:
     """The comment trimmed to single spaces, or EvaluationRefused if over 200 characters."""
     comment = " ".join(text.split())
     if len(comment) > COMMENT_MAX:
         raise EvaluationRefused(t.comment_too_long(len(comment), COMMENT_MAX))
     return comment
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    """One finished booking with its items (review results) and rating."""
-
-    booking: Booking
-    items: list[Item]
-    evaluation: tuple[int, str] | None
-
-    @property
-    def ratable(self) -> bool:
-        """Served and not yet rated."""
-        return self.booking.state is BookingState.SERVED and self.evaluation is None
-
-
-@dataclass(frozen=True)
-class HistoryPage:
-    """One page of the unit's finished bookings, newest first."""
-
-    entries: list[HistoryEntry]
-    page: int  # 0-based, clamped to the pages that exist
-    pages: int
-    total: int
-    per_page: int
 
 
 class EvaluationService:
@@ -111,7 +81,7 @@ class EvaluationService:
             if not await repo.add_evaluation(conn, booking.id, rating, comment, user_id, now):
                 raise EvaluationRefused(t.ALREADY_RATED)
             await repo.audit(
-                conn, actor=f"tg:{user_id}" if user_id is not None else "system", entity="booking",
+                conn, actor=actor_of(user_id), entity="booking",
                 entity_id=booking.id, action="evaluate", now=now,
                 after={"rating": rating, "comment_chars": len(comment)},
             )

@@ -15,14 +15,11 @@ from __future__ import annotations
 from datetime import date
 
 from bot import texts
-from bot.rules.errors import BookingRefused, DomainError
+from bot.errors import BookingRefused, WatchNotNeeded
 from bot.services.booking import BookingService
 from bot.storage import repo
+from bot.storage.models import actor_of
 from bot.texts import booking as t
-
-
-class WatchNotNeeded(DomainError):
-    """The date still has a session where the basket fits: book it instead."""
 
 
 async def request_watch(bookings: BookingService, *, user_id: int, unit_id: int, day: date, minutes: int) -> bool:
@@ -40,6 +37,6 @@ async def request_watch(bookings: BookingService, *, user_id: int, unit_id: int,
     async with bookings.db.write() as conn:
         added = await repo.add_watch(conn, user_id, unit_id, day, minutes, now)
         if added:
-            await repo.audit(conn, actor=f"tg:{user_id}", entity="watch", entity_id=f"{user_id}:{day.isoformat()}",
+            await repo.audit(conn, actor=actor_of(user_id), entity="watch", entity_id=f"{user_id}:{day.isoformat()}",
                              action="request", now=now, after={"unit_id": unit_id, "minutes": minutes})
     return added

@@ -14,7 +14,9 @@ the connection they are given and never commit. No Telegram call may happen insi
 ``write()`` — collect what to send and send it after the block.
 
 Migrations are the numbered ``NNNN_name.sql`` files in ``migrations/``, applied in
-order, each in one transaction together with its row in ``schema_version``.
+order, each in one transaction together with its row in ``schema_version``. Numbers
+may have gaps (parallel work reserves numbers ahead); every file whose number is not
+yet recorded is applied, so one that lands after a higher number is still applied.
 (``executescript`` commits any open transaction first, so each script is wrapped in
 its own ``BEGIN IMMEDIATE … COMMIT`` inside the script text and rolled back on error.)
 """
@@ -53,7 +55,7 @@ class Migration:
 
 
 def discover_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
-    """The migration files in version order; raises on a gap or a duplicate number."""
+    """The migration files in version order; raises on a duplicate number (gaps are fine)."""
     found = []
     for path in sorted(directory.glob("*.sql")):
         match = _MIGRATION_NAME.match(path.name)
@@ -61,8 +63,8 @@ def discover_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
             raise RuntimeError(f"migration file name not NNNN_name.sql: {path.name}")
         found.append(Migration(int(match.group(1)), match.group(2), path))
     versions = [m.version for m in found]
-    if versions != list(range(1, len(found) + 1)):
-        raise RuntimeError(f"migrations must be numbered 1..n without gaps, found {versions}")
+    if len(set(versions)) != len(versions) or 0 in versions:
+        raise RuntimeError(f"migrations must have distinct numbers from 0001, found {versions}")
     return found
 
 
@@ -213,9 +215,11 @@ class Database:
         conn = self._require(self._writer)
         applied = []
         async with self._write_lock:
-            current = await self.schema_version()
+            await self.schema_version()  # creates the table on a new database
+            async with conn.execute("SELECT version FROM schema_version") as cur:
+                done = {int(row[0]) for row in await cur.fetchall()}
             for migration in discover_migrations(self.migrations_dir):
-                if migration.version <= current:
+                if migration.version in done:
                     continue
                 sql = migration.path.read_text(encoding="utf-8")
                 stamp = datetime.now(TZ).isoformat()

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from bot.read_models import HistoryEntry, HistoryPage
 from bot.rules.capacity import SessionSpec
 from bot.rules.states import BookingState
 from bot.storage.models import Booking, Item
 from bot.texts import fmt_full_date
 from bot.texts.booking import count_items
-
-if TYPE_CHECKING:  # the service imports these texts; only the types are needed here
-    from bot.services.evaluation import HistoryEntry, HistoryPage
 
 RATE_LABEL = "满意度评价"
 SKIP_LABEL = "跳过"

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from bot.rules.account import MAX_PASSWORD, MIN_PASSWORD
+from bot.texts import fmt_instant
+
 ASK_USERNAME = "请输入本单位预约账户的用户名："
 ASK_PASSWORD = "请输入密码（发送后您的密码消息会被立即删除）："
 USERNAME_BAD = "用户名格式不正确，请重新输入本单位预约账户的用户名："
@@ -25,3 +30,40 @@ def already_logged_in(unit_name: str) -> str:
 def logged_in(unit_name: str) -> str:
     """Successful login."""
     return f"登录成功：{unit_name}。"
+
+
+# ---------------------------------------------------------------- unit accounts (the account service's refusals)
+
+USERNAME_RULE = "用户名须为3–32位英文字母、数字或 _ - . 组成。"
+NAME_RULE = "单位名称须为2–100个字。"
+NAME_MISSING = "缺少单位名称。"
+PASSWORD_TOO_SHORT = f"密码至少需要{MIN_PASSWORD}位，请重新输入。"
+PASSWORD_TOO_LONG = f"密码不能超过{MAX_PASSWORD}位，请重新输入。"
+PASSWORD_IS_USERNAME = "密码不能与用户名相同，请重新输入。"
+PASSWORD_ONE_CHAR = "密码不能由同一个字符重复组成，请重新输入。"
+UNIT_NOT_LOGGED_IN = "您尚未登录单位账户，请先发送 /login 登录。"
+UNIT_NOT_FOUND = "未找到该单位账户。"
+CSV_EMPTY = "文件中没有任何单位。"
+
+
+def username_taken(username: str) -> str:
+    """Refusal of a username that already exists."""
+    return f"用户名已存在：{username}"
+
+
+def wrong_password(remaining: int) -> str:
+    """A wrong password or an unknown username — deliberately the same text."""
+    return f"用户名或密码错误，还可尝试{remaining}次。"
+
+
+def login_locked(until: datetime, lock_minutes: int) -> str:
+    """Refusal while the Telegram user or the username is locked."""
+    return (
+        f"密码错误次数过多，登录已暂停{lock_minutes}分钟，"
+        f"请于{fmt_instant(until)}后再试。"
+    )
+
+
+def csv_failed(count: int) -> str:
+    """Summary of a refused CSV import."""
+    return f"CSV 文件有{count}处错误，未导入任何单位。"

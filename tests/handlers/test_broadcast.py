@@ -289,9 +289,11 @@ async def test_audience_of_clerks_with_bookings_on_a_date(harness: Harness) -> N
 
     staff = await compose(harness)
     reply = await staff.press("某日有预约的经办人")
-    assert "YYYY-MM-DD" in reply.text
+    assert "直接输入日期" in reply.text
     assert "12月3日（周四） · 2人" in reply.labels
     reply = await staff.send("2026-13-01")
+    assert "没有2026年13月1日这一天" in reply.text
+    reply = await staff.send("下周")
     assert "日期格式不正确" in reply.text
     reply = await staff.send("2026-12-07")  # nobody booked: back to the audience
     assert "没有符合条件的接收人" in reply.text

@@ -8,10 +8,10 @@ import pytest
 
 from bot import texts
 from bot.callbacks import pack
+from bot.errors import UnratedEvaluation
 from bot.harness import Harness
 from bot.rules.basket import BusinessType as B
 from bot.rules.states import BookingState
-from bot.services.booking import UnratedEvaluation
 from bot.storage import repo
 from bot.storage.models import Booking
 from tests.handlers.conftest import logged_in, make_unit
@@ -88,7 +88,7 @@ async def test_rating_with_a_comment_lifts_the_booking_block(harness: Harness) -
     unit = await logged_in(harness)
     served = await finished(harness, unit)
     with pytest.raises(UnratedEvaluation) as refused:
-        await harness.deps.bookings.check_may_start(unit)
+        await harness.deps.bookings.check_unit_may_book(unit)
     assert refused.value.message == texts.UNRATED_SERVED
     user = harness.user(1001)
     await user.command("history")
@@ -104,7 +104,7 @@ async def test_rating_with_a_comment_lifts_the_booking_block(harness: Harness) -
     assert "感谢您的评价" in reply.text and "现在可以再次预约" in reply.text
     assert "业务预约" in reply.labels
     assert await evaluation(harness, served.id) == (4, "窗口服务很耐心")
-    await harness.deps.bookings.check_may_start(unit)  # no longer blocked
+    await harness.deps.bookings.check_unit_may_book(unit)  # no longer blocked
     async with harness.deps.db.read() as conn:
         hist = await repo.history(conn, "booking", served.id)
     assert hist[-1].action == "evaluate" and hist[-1].actor == "tg:1001"
@@ -161,7 +161,7 @@ async def test_two_unrated_bookings_and_the_remaining_count(harness: Harness) ->
     assert "还有1个已办理预约待评价" in reply.text
     assert await evaluation(harness, first.id) == (3, "")
     with pytest.raises(UnratedEvaluation):
-        await harness.deps.bookings.check_may_start(unit)
+        await harness.deps.bookings.check_unit_may_book(unit)
 
 
 async def test_history_pages_by_five(harness: Harness) -> None:

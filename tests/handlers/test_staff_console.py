@@ -104,6 +104,8 @@ async def test_schedule_by_session_with_paging_and_booking_buttons(harness: Harn
     reply = await staff.command("schedule")
     assert "2026年12月1日（周二）" in reply.text
     reply = await staff.command("schedule", "明天")
+    assert "2026年12月2日（周三）" in reply.text
+    reply = await staff.command("schedule", "下周")
     assert "日期格式不正确" in reply.text
     await staff.command("schedule", "20261202")
     reply = await staff.press("001 北京示例科技有…")
@@ -148,7 +150,7 @@ async def test_find_unit_by_name_or_username(harness: Harness) -> None:
     assert "请输入预约编号" in reply.text
     reply = await staff.send("示例科技")
     assert "单位：北京示例科技有限公司（用户名 acme）" in reply.text
-    assert "本月材料不符：0/3" in reply.text and "预约权限：正常" in reply.text
+    assert "材料不符：本月已计0次；再有4次将冻结本月预约权限" in reply.text and "预约权限：正常" in reply.text
     assert "绑定经办人：经办人（1001）" in reply.text
     assert booking.code in reply.text
     reply = await staff.command("find", "acme")
@@ -225,11 +227,13 @@ async def test_a_clerk_who_blocked_the_bot_is_marked_and_the_others_still_told(h
 
 
 async def test_four_mismatches_in_a_month_freeze_until_the_first(harness: Harness) -> None:
+    """Given on the appointment day (after the change deadline) each 材料不符 counts at once."""
     harness.clock.set(at("2026-11-25 10:00"))
     acme = await logged_in(harness)
     booking = await book(harness, acme, date(2026, 11, 26), counts={NEW: 4})
     clerk = harness.user(1001)
     clerk.new_messages()
+    harness.clock.set(at("2026-11-26 09:10"))
     staff = harness.user(STAFF)
     await staff.command("find", booking.code)
     mismatch_buttons = [data for label, data in staff.last.buttons if label == "材料不符"]
@@ -237,10 +241,10 @@ async def test_four_mismatches_in_a_month_freeze_until_the_first(harness: Harnes
     for n, data in enumerate(mismatch_buttons, 1):
         await staff.press_data(data)
         [notice] = clerk.new_messages()
-        assert "审核结果：材料不符" in notice.text
+        assert "审核结果：材料不符" in notice.text and "已计入本单位本月次数" in notice.text
         if n <= 3:
-            assert f"已累计 {n}/3 次" in notice.text and "冻结" in notice.text
-    assert "本月预约权限已冻结" in notice.text and "2026年11月30日（周一）24:00自动解冻" in notice.text
+            assert f"本月已计{n}次；再有{4 - n}次将冻结本月预约权限" in notice.text
+    assert "本月预约权限已冻结，次月1日起可再次预约" in notice.text and "/3" not in notice.text
     # pressing the same result again counts nothing twice
     await staff.press_data(mismatch_buttons[0])
     assert staff.answer_of_last_press()["text"] == "审核结果没有变化。"
@@ -248,9 +252,9 @@ async def test_four_mismatches_in_a_month_freeze_until_the_first(harness: Harnes
         assert len(await repo.mismatch_times(conn, acme, "2026-11")) == 4
         assert [e.action for e in await repo.history(conn, "unit", acme)].count("freeze") == 1
     reply = await staff.command("find", "acme")
-    assert "本月材料不符：4/3" in reply.text and "预约权限已冻结，2026年11月30日（周一）24:00自动解冻" in reply.text
+    assert "本月已计4次，本月预约权限已冻结，次月1日起可再次预约" in reply.text
     reply = await clerk.command("book")
-    assert "本月预约权限已冻结" in reply.text and "2026年11月30日（周一）24:00" in reply.text
+    assert "本月预约权限已冻结，次月1日起可再次预约" in reply.text
     harness.clock.set(at("2026-12-01 09:30"))
     reply = await clerk.command("book")
     assert "本月预约权限已冻结" not in reply.text
@@ -314,7 +318,7 @@ async def test_served_sends_the_evaluation_request(harness: Harness) -> None:
     assert "已办理" not in reply.labels and "撤销预约" not in reply.labels
     [notice] = clerk.new_messages()
     assert booking.code in notice.text and "满意度评价" in notice.text
-    assert notice.buttons == [("满意度评价", f"hs:rate:{booking.id}")]
+    assert notice.buttons == [("满意度评价", f"hs:rate:{booking.id}:_n")]
     assert (await booking_row(harness, booking.id)).state is BookingState.SERVED
     assert await used(harness, date(2026, 12, 2)) == 15  # served bookings keep their minutes
     async with harness.deps.db.read() as conn:
@@ -412,7 +416,7 @@ async def test_closing_a_date_cancels_its_bookings_and_offers_rebooking(harness:
     [notice] = [m for m in clerk.new_messages() if m.buttons]
     assert "中心因故关闭 2026年12月2日（周三）（原因：系统升级）" in notice.text
     assert notice.labels == ["改约至 12月3日（周四）下午", "改约至 12月4日（周五）上午", "改约至 12月7日（周一）上午"]
-    assert notice.buttons[0][1] == f"bk:rebook:20261203:pm:{booking.id}"
+    assert notice.buttons[0][1] == f"bk:rebook:20261203:pm:{booking.id}:_n"
     await clerk.press("改约至 12月3日（周四）下午")
     texts_seen = [m.shown for m in clerk.new_messages()]
     async with harness.deps.db.read() as conn:
@@ -471,12 +475,14 @@ async def test_calendar_shows_thirty_days_with_marks(harness: Harness) -> None:
 
 
 async def test_calendar_override_set_delete_and_confirm_year(harness: Harness) -> None:
-    assert await unconfirmed_years_ahead(harness.deps) == [2027]
+    assert await unconfirmed_years_ahead(harness.deps.bookings, harness.clock.now().date()) == [2027]
     staff = harness.user(STAFF)
     await staff.command("calendar")
     await staff.press("设置调整")
-    reply = await staff.send("昨天")
+    reply = await staff.send("下周")
     assert "日期格式不正确" in reply.text
+    reply = await staff.send("昨天")
+    assert "已经过去" in reply.text
     reply = await staff.send("2026-11-30")
     assert "已经过去" in reply.text
     reply = await staff.send("2026-12-05")
@@ -497,7 +503,7 @@ async def test_calendar_override_set_delete_and_confirm_year(harness: Harness) -
     await staff.command("calendar")
     reply = await staff.press("确认2027年日历")
     assert "已确认2027年日历" in reply.text and "确认2027年日历" not in reply.labels
-    assert await unconfirmed_years_ahead(harness.deps) == []
+    assert await unconfirmed_years_ahead(harness.deps.bookings, harness.clock.now().date()) == []
     async with harness.deps.db.read() as conn:
         assert await repo.confirmed_years(conn) == {2027}
         actions = [e.action for e in await repo.history(conn, "calendar", "2026-12-05")]
@@ -506,9 +512,9 @@ async def test_calendar_override_set_delete_and_confirm_year(harness: Harness) -
 
 async def test_unconfirmed_years_ahead_is_empty_in_autumn(harness: Harness) -> None:
     harness.clock.set(at("2026-11-01 10:00"))
-    assert await unconfirmed_years_ahead(harness.deps) == []
+    assert await unconfirmed_years_ahead(harness.deps.bookings, harness.clock.now().date()) == []
     harness.clock.set(at("2026-11-25 10:00"))
-    assert await unconfirmed_years_ahead(harness.deps) == [2027]
+    assert await unconfirmed_years_ahead(harness.deps.bookings, harness.clock.now().date()) == [2027]
 
 
 # ---------------------------------------------------------------- export and chart
@@ -798,9 +804,10 @@ async def test_correcting_a_mismatch_tells_the_clerk_it_no_longer_counts(harness
     await staff.command("find", booking.code)
     await staff.press("材料不符", exact=True)
     [notice] = clerk.new_messages()
-    assert "审核结果：材料不符" in notice.text and "1/3" in notice.text
+    assert "审核结果：材料不符" in notice.text and "本月已计0次；再有4次将冻结本月预约权限" in notice.text
+    assert "请在2026年12月1日（周二）24:00（修改截止时间）前修改" in notice.text
     await staff.press("通过", exact=True)
     [notice] = clerk.new_messages()
-    assert "审核结果：通过" in notice.text and "不再计入" in notice.text and "0/3" in notice.text
+    assert "审核结果：通过" in notice.text and "已撤销，不计入次数" in notice.text
     async with harness.deps.db.read() as conn:
         assert await repo.mismatch_times(conn, acme, "2026-12") == []

@@ -35,7 +35,7 @@ async def test_stats_default_month_buttons_and_typed_ranges(harness: Harness) ->
     assert "2026年11月1日（周日） 至 2026年11月30日（周一）" in reply.text
     assert "预约总数：1" in reply.text and "满意度：平均 1.00 分" in reply.text
     reply = await staff.send("12月")
-    assert "日期格式不正确" in reply.text and "开始日期 结束日期" in reply.text
+    assert "日期格式不正确" in reply.text and "日期范围" in reply.text
     reply = await staff.send("2026-12-07 2026-12-01")
     assert "结束日期不能早于开始日期" in reply.text
     reply = await staff.send("2026-12-01 2026-12-07")
@@ -63,7 +63,7 @@ async def test_stats_of_one_day_and_across_a_month_boundary(harness: Harness) ->
     assert "预约总数：2" in reply.text and "已约时长：45 / 1170 分钟" in reply.text and "1个工作日" in reply.text
     assert "未到率：50.0%（未到 1 / 已办理+未到 2）" in reply.text and "满意度：平均 5.00 分（共1条评价" in reply.text
     # the last day of November and the first of December, in the formats the other staff commands take
-    reply = await staff.command("stats", "11-30~12-1")
+    reply = await staff.command("stats", "2026-11-30~12-1")
     assert "2026年11月30日（周一） 至 2026年12月1日（周二）" in reply.text and "预约总数：3" in reply.text
     assert "满意度：平均 3.00 分（共2条评价" in reply.text
     # an empty range: a weekend with nothing booked

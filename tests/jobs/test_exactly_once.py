@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.delivery.notifications import LEASE, MAX_ATTEMPTS, Notifier, Outcome
+from bot.delivery.notifications import LEASE, MAX_ATTEMPTS, Delivery, Notifier
 from bot.fake_telegram import ApiError, Fault
 from bot.harness import Harness
 from bot.jobs.reminders import run_due
@@ -200,10 +200,10 @@ async def test_a_live_claim_of_another_process_is_left_alone_until_its_lease_run
     h.clock.set(at("2026-12-02 09:00"))
     async with h.deps.db.write() as conn:  # another instance claimed it and is sending
         assert await repo.claim_notification(conn, "test:1", "test", clerk, h.clock.now())
-    assert await notifier.deliver("test:1", "test", clerk, "测试消息一") is Outcome.BUSY
+    assert await notifier.deliver("test:1", "test", clerk, "测试消息一") is Delivery.BUSY
     h.clock.set(at("2026-12-02 09:00") + LEASE + timedelta(seconds=1))  # that instance is gone
-    assert await notifier.deliver("test:1", "test", clerk, "测试消息一") is Outcome.SENT
-    assert await notifier.deliver("test:1", "test", clerk, "测试消息一") is Outcome.DONE
+    assert await notifier.deliver("test:1", "test", clerk, "测试消息一") is Delivery.SENT
+    assert await notifier.deliver("test:1", "test", clerk, "测试消息一") is Delivery.DONE
     assert [m.text for m in h.user(clerk).bot_messages()].count("测试消息一") == 1
 
 
@@ -215,7 +215,7 @@ async def test_a_claim_that_keeps_failing_is_given_up(harness: Harness) -> None:
         for attempts in range(1, MAX_ATTEMPTS):
             assert await repo.resume_notification(conn, "test:2", attempts, h.clock.now())
     notifier = Notifier(h.deps.db, h.clock, h.app.bot)
-    assert await notifier.deliver("test:2", "test", clerk, "测试消息二") is Outcome.FAILED
+    assert await notifier.deliver("test:2", "test", clerk, "测试消息二") is Delivery.FAILED
     assert "测试消息二" not in [m.text for m in h.user(clerk).bot_messages()]
 
 
@@ -223,6 +223,6 @@ async def test_unreachable_chat_fails_for_good_and_is_not_retried(harness: Harne
     h = harness
     notifier = Notifier(h.deps.db, h.clock, h.app.bot)
     stranger = 4242  # never wrote to the bot: Telegram answers "chat not found"
-    assert await notifier.deliver("test:3", "test", stranger, "你好") is Outcome.FAILED
-    assert await notifier.deliver("test:3", "test", stranger, "你好") is Outcome.DONE
+    assert await notifier.deliver("test:3", "test", stranger, "你好") is Delivery.FAILED
+    assert await notifier.deliver("test:3", "test", stranger, "你好") is Delivery.DONE
     assert len(h.api.sent("sendMessage", chat_id=stranger)) == 1

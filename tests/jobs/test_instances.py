@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.delivery.notifications import LEASE, Notifier, Outcome
+from bot.delivery.notifications import LEASE, Delivery, Notifier
 from bot.harness import Harness
 from bot.jobs.reminders import run_due
 from bot.storage import repo
@@ -142,13 +142,13 @@ async def test_live_claim_of_another_process_is_not_resumed_until_it_is_gone(har
         async with h.deps.db.write() as conn:  # that process claimed it and is sending it
             assert await repo.claim_notification(conn, "test:live", "test", clerk, h.clock.now())
         late = Notifier(h.deps.db, h.clock, h.app.bot)  # started after the claim
-        assert await late.deliver("test:live", "test", clerk, "另一进程正在发送") is Outcome.BUSY
+        assert await late.deliver("test:live", "test", clerk, "另一进程正在发送") is Delivery.BUSY
     finally:
         holder.kill()
         holder.wait()
     # that process died (as a crash would): the claim is an orphan now, resumed at once
-    assert await late.deliver("test:live", "test", clerk, "另一进程正在发送") is Outcome.SENT
-    assert await late.deliver("test:live", "test", clerk, "另一进程正在发送") is Outcome.DONE
+    assert await late.deliver("test:live", "test", clerk, "另一进程正在发送") is Delivery.SENT
+    assert await late.deliver("test:live", "test", clerk, "另一进程正在发送") is Delivery.DONE
     assert [m.text for m in h.user(clerk).bot_messages()].count("另一进程正在发送") == 1
 
 
@@ -183,7 +183,7 @@ async def test_claim_left_for_retry_and_taken_over_meanwhile_is_not_sent_again(h
     await wait_for(lambda: asyncio.sleep(0, len(calls) == 2 + h.delivery.max_retries))
     assert (await run_due(h.app))["release"] == 0  # A must not resume B's live take-over
     answers.set()
-    assert await taking_over is Outcome.SENT
+    assert await taking_over is Delivery.SENT
     await run_due(h.app)
     assert release_notices(h, clerk) == 1
     async with h.deps.db.read() as conn:

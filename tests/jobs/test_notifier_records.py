@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from bot.delivery.notifications import Notification, Notifier, Outcome
+from bot.delivery.notifications import Delivery, Notification, Notifier
 from bot.harness import Harness
 from bot.storage import repo
 from bot.storage.db import Database
@@ -46,14 +46,14 @@ async def test_sent_but_not_recorded_is_recorded_later_never_resent(harness: Har
     [clerk] = await clerks(h, 1)
     flaky = FlakyWrites(h.deps.db, fail_on={2})  # 1: the claim, 2: recording 'sent'
     notifier = Notifier(flaky, h.clock, h.app.bot)  # type: ignore[arg-type]
-    assert await notifier.deliver("test:rec", "test", clerk, "只发一次") is Outcome.SENT
+    assert await notifier.deliver("test:rec", "test", clerk, "只发一次") is Delivery.SENT
     async with h.deps.db.read() as conn:
         assert (await repo.get_notification(conn, "test:rec"))[0] == "claimed"  # type: ignore[index]
     # a peer started after the claim does not take it for an orphan
     peer = Notifier(h.deps.db, h.clock, h.app.bot)
-    assert await peer.deliver("test:rec", "test", clerk, "只发一次") is Outcome.BUSY
+    assert await peer.deliver("test:rec", "test", clerk, "只发一次") is Delivery.BUSY
     # the next plan of the key only records it
-    assert await notifier.deliver("test:rec", "test", clerk, "只发一次") is Outcome.DONE
+    assert await notifier.deliver("test:rec", "test", clerk, "只发一次") is Delivery.DONE
     async with h.deps.db.read() as conn:
         assert (await repo.get_notification(conn, "test:rec"))[0] == "sent"  # type: ignore[index]
     assert texts_to(h, clerk, "只发一次") == 1
@@ -65,6 +65,6 @@ async def test_a_failing_notification_does_not_stop_the_rest_of_the_batch(harnes
     notifier = Notifier(FlakyWrites(h.deps.db, fail_on={1}), h.clock, h.app.bot)  # type: ignore[arg-type]
     batch = [Notification(f"test:batch:{c}", "test", c, "批量消息") for c in ids]
     outcomes = await notifier.deliver_many(batch)
-    assert Counter(outcomes) == {Outcome.SENT: 2, Outcome.RETRY: 1}
-    assert Counter(await notifier.deliver_many(batch)) == {Outcome.SENT: 1, Outcome.DONE: 2}
+    assert Counter(outcomes) == {Delivery.SENT: 2, Delivery.RETRY: 1}
+    assert Counter(await notifier.deliver_many(batch)) == {Delivery.SENT: 1, Delivery.DONE: 2}
     assert [texts_to(h, c, "批量消息") for c in ids] == [1, 1, 1]

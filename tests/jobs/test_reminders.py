@@ -190,7 +190,7 @@ async def test_release_notice_shows_dates_and_opens_availability(harness: Harnes
     # tomorrow onwards, five working days, minutes left per session
     assert "12月3日（周四）：上午 剩余540分钟；下午 剩余630分钟" in notice.text
     assert "12月9日（周三）" in notice.text and "12月2日（周三）：" not in notice.text
-    assert notice.buttons == [("查看可预约信息", "bk:open")]
+    assert notice.buttons == [("查看可预约信息", "bk:open:_n")]
     await run_due(h.app)
     assert len(reminders_in(h, clerk)) == 1
 
@@ -284,7 +284,7 @@ async def test_auto_release_at_deadline_frees_minutes_and_tells_waiting_clerk(ha
     watch = [m for m in h.user(1002).bot_messages() if m.text and m.text.startswith("🔔 有号提醒")]
     assert len(watch) == 1
     assert "12月7日（周一）有号了" in watch[0].text and "上午 剩余60分钟；下午 停止预约" in watch[0].text
-    assert watch[0].buttons == [("立即预约", "m:book")]
+    assert watch[0].buttons == [("立即预约", "m:book:_n")]
     async with h.deps.db.read() as conn:
         assert await repo.open_watches(conn, monday) == []
     # the freed minutes can be booked by another unit
@@ -303,7 +303,7 @@ async def test_minutes_freed_by_a_cancellation_tell_each_waiting_clerk_once(harn
         await repo.add_watch(conn, 1002, waiter, thursday, 15, h.clock.now())
     booking_id = await book(h, holder, 1001, thursday, "am", {B.NEW: 1})
     assert await run_due(h.app) == {"appointment": 0, "evalfu": 0, "autorelease": 0, "digest": 0,
-                                     "release": 0, "unfreeze": 0, "calendar": 0, "watch": 0}
+                                     "release": 0, "unfreeze": 0, "calendar": 0, "watch": 0, "mismatch": 0}
 
     _, freed = await h.deps.bookings.cancel(booking_id, unit_id=holder, user_id=1001)
     assert await on_minutes_freed(h.app, freed) == 1
@@ -338,7 +338,7 @@ async def test_evaluation_request_and_next_day_follow_up(harness: Harness) -> No
     assert await send_evaluation_request(h.app, booking_id) == 0
     request = h.user(1001).last
     assert request is not None and request.text.startswith("✅")
-    assert request.buttons == [("满意度评价", f"hs:rate:{booking_id}")]
+    assert request.buttons == [("满意度评价", f"hs:rate:{booking_id}:_n")]
 
     h.clock.set(at("2026-12-03 09:59"))
     await run_due(h.app)

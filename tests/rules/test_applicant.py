@@ -12,12 +12,12 @@ import pydantic
 import pytest
 
 import bot.rules.applicant as applicant_module
+from bot.errors import DomainError, InvalidInput
 from bot.rules.applicant import (
     FIELD_LABELS,
     FIELD_PROMPTS,
     Applicant,
     IdType,
-    InvalidInput,
     id_number_prompt,
     mask_id_number,
     mask_phone,
@@ -30,7 +30,6 @@ from bot.rules.applicant import (
     resident_id_check_digit,
     validate_applicant,
 )
-from bot.rules.errors import DomainError
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 TODAY = date(2025, 6, 15)

@@ -83,7 +83,7 @@ _TAKER = textwrap.dedent("""
     from bot.clock import ManualClock
     from bot.config import Settings
     from bot.rules.basket import BusinessType
-    from bot.rules.errors import DomainError
+    from bot.errors import DomainError
     from bot.rules.tz import TZ
     from bot.services.booking import BookingService
     from bot.storage.db import Database

@@ -17,17 +17,13 @@ import pytest
 from argon2 import PasswordHasher
 
 from bot.clock import ManualClock
+from bot.errors import AccountError, CsvImportError, LoginLocked, WrongPassword
+from bot.rules.account import LOCK_MINUTES, MAX_FAILURES
 from bot.rules.tz import TZ
 from bot.services.accounts import (
-    LOCK_MINUTES,
-    MAX_FAILURES,
     PASSWORD_ALPHABET,
-    AccountError,
     AccountService,
-    CsvImportError,
-    LoginLocked,
-    WrongPassword,
-    _name_key,  # noqa: PLC2701 - the key format is the contract here
+    _name_key,
     generate_password,
 )
 from bot.storage import repo

@@ -8,12 +8,12 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.config import Settings
-from bot.rules.applicant import Applicant, InvalidInput, resident_id_check_digit
+from bot.errors import BookingRefused, ChangeNotAllowed, DuplicatePerson, InvalidInput
+from bot.rules.applicant import Applicant, resident_id_check_digit
 from bot.rules.basket import BusinessType as B
-from bot.rules.errors import BookingRefused
 from bot.rules.states import BookingState
-from bot.services.applicants import ApplicantService, DuplicatePerson
-from bot.services.booking import BookingService, ChangeNotAllowed
+from bot.services.applicants import ApplicantService
+from bot.services.booking import BookingService
 from bot.storage import repo
 from bot.storage.db import Database
 from bot.storage.models import Booking, Item

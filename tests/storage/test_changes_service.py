@@ -10,12 +10,12 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.config import Settings
-from bot.rules.applicant import InvalidInput
+from bot.errors import BasketError, BookingRefused, ChangeNotAllowed, InvalidInput, SessionClosed, SessionFull
+from bot.read_models import Freed, MoveStatus
 from bot.rules.basket import BusinessType as B
-from bot.rules.errors import BasketError, BookingRefused, SessionClosed, SessionFull
 from bot.rules.states import BookingState
-from bot.services.booking import BookingService, ChangeNotAllowed, Freed
-from bot.services.changes import ChangeService, MoveStatus, counts_of, items_to_remove
+from bot.services.booking import BookingService
+from bot.services.changes import ChangeService, counts_of, items_to_remove
 from bot.storage import repo
 from bot.storage.db import Database
 from tests.conftest import at

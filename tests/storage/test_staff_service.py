@@ -10,18 +10,11 @@ import pytest
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.deps import Deps
+from bot.errors import BadInput, DomainError, IllegalTransition, StaffRefused
 from bot.rules.basket import BusinessType
-from bot.rules.errors import DomainError, IllegalTransition
+from bot.rules.freeze import MismatchState
 from bot.rules.states import BookingState
-from bot.services.staff import (
-    BadInput,
-    StaffRefused,
-    StaffService,
-    check_reason,
-    parse_day,
-    parse_range,
-    unconfirmed_years_ahead,
-)
+from bot.services.staff import StaffService, check_reason, unconfirmed_years_ahead
 from bot.storage import repo
 from bot.storage.db import Database
 from bot.storage.models import Booking
@@ -38,7 +31,7 @@ def deps(settings: Settings, clock: ManualClock, db: Database) -> Deps:
 
 @pytest.fixture
 def svc(deps: Deps) -> StaffService:
-    return StaffService.of(deps)
+    return StaffService(deps.db, deps.settings, deps.clock, deps.bookings)
 
 
 async def unit(deps: Deps, username: str = "acme") -> int:
@@ -68,23 +61,6 @@ async def item_ids(deps: Deps, booking_id: int) -> list[int]:
 # ---------------------------------------------------------------- typed input
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("2026-12-02", date(2026, 12, 2)), ("2026/12/2", date(2026, 12, 2)), ("20261202", date(2026, 12, 2)),
-    ("12-2", date(2026, 12, 2)), ("12月2日", date(2026, 12, 2)), ("2027年1月4日", date(2027, 1, 4)),
-    ("2026-02-30", None), ("明天", None), ("", None), ("2026-12", None),
-])
-def test_parse_day(text: str, expected: date | None) -> None:
-    assert parse_day(text, date(2026, 12, 1)) == expected
-
-
-def test_parse_range() -> None:
-    today = date(2026, 12, 1)
-    assert parse_range("2026-12-01..2026-12-05", today) == (date(2026, 12, 1), date(2026, 12, 5))
-    assert parse_range("12-1~12-3", today) == (date(2026, 12, 1), date(2026, 12, 3))
-    assert parse_range("2026-12-02", today) == (date(2026, 12, 2), date(2026, 12, 2))
-    assert parse_range("2026-12-01..x", today) is None
-
-
 def test_check_reason() -> None:
     assert check_reason("  材料  不清晰 ") == "材料 不清晰"
     with pytest.raises(BadInput):
@@ -97,32 +73,49 @@ def test_check_reason() -> None:
 # ---------------------------------------------------------------- review and freeze
 
 
-async def test_mismatch_counted_once_per_item_and_freeze_on_the_fourth(deps: Deps, svc: StaffService) -> None:
+async def test_mismatches_count_at_the_deadline_once_per_item_and_freeze_on_the_fourth(
+    deps: Deps, svc: StaffService
+) -> None:
+    """SPEC §8: a 材料不符 counts only if still standing at the change deadline."""
     unit_id = await unit(deps)
-    first = await book(deps, unit_id, date(2026, 12, 2), count=3)
-    second = await book(deps, unit_id, date(2026, 12, 3), count=2)
+    first = await book(deps, unit_id, date(2026, 12, 2), count=3)  # deadline 12-01 24:00
+    second = await book(deps, unit_id, date(2026, 12, 3), count=2)  # deadline 12-02 24:00
     ids = await item_ids(deps, first.id) + await item_ids(deps, second.id)
     result = await svc.review(STAFF, ids[0], "mismatch")
-    assert result.freeze is not None and result.freeze.display == "1/3" and not result.newly_frozen
-    # corrected to 通过 and back: the mismatch is not counted a second time
+    assert result.mismatch.after is MismatchState.PENDING and result.freeze.count == 0 and not result.newly_frozen
+    assert result.freeze.display == "本月已计0次；再有4次将冻结本月预约权限"
+    # 通过 and back: still one pending mismatch for the item
     await svc.review(STAFF, ids[0], "pass")
     result = await svc.review(STAFF, ids[0], "mismatch")
-    assert result.freeze is not None and result.freeze.count == 1
+    assert result.mismatch.before is MismatchState.WITHDRAWN and result.mismatch.after is MismatchState.PENDING
     for item_id in ids[1:3]:
-        result = await svc.review(STAFF, item_id, "mismatch")
-    assert result.freeze is not None and result.freeze.display == "3/3" and not result.freeze.frozen
-    result = await svc.review(STAFF, ids[3], "mismatch")
-    assert result.newly_frozen and result.freeze is not None and result.freeze.until == at("2027-01-01 00:00")
-    result = await svc.review(STAFF, ids[4], "mismatch")
-    assert not result.newly_frozen and result.freeze is not None and result.freeze.count == 5
+        await svc.review(STAFF, item_id, "mismatch")
+    assert await deps.mismatches.count_due() == []  # before the deadline nothing counts
+    deps.clock.set(at("2026-12-02 00:00"))  # type: ignore[attr-defined]
+    assert len(await deps.mismatches.count_due()) == 3
+    assert await deps.mismatches.count_due() == []  # counted once
+    standing = await deps.mismatches.standing(unit_id)
+    assert standing.count == 3 and not standing.frozen
+    assert standing.display == "本月已计3次；再有1次将冻结本月预约权限"
+    await deps.bookings.check_unit_may_book(unit_id)
+    deps.clock.set(at("2026-12-02 10:00"))  # type: ignore[attr-defined]
+    for item_id in ids[3:]:
+        await svc.review(STAFF, item_id, "mismatch")
+    deps.clock.set(at("2026-12-03 00:05"))  # type: ignore[attr-defined]
+    assert len(await deps.mismatches.count_due()) == 2
+    standing = await deps.mismatches.standing(unit_id)
+    assert standing.count == 5 and standing.frozen and standing.until == at("2027-01-01 00:00")
+    assert standing.display == "本月已计5次，本月预约权限已冻结，次月1日起可再次预约"
     async with deps.db.read() as conn:
         assert len(await repo.mismatch_times(conn, unit_id, "2026-12")) == 5
+        counted = [m.counted_at for m in (await repo.mismatches_of_booking(conn, second.id)).values()]
         unit_lines = await repo.history(conn, "unit", unit_id)
+    assert counted == [at("2026-12-03 00:00")] * 2  # they count at the deadline, not when swept
     assert [e.action for e in unit_lines if e.action != "create"].count("freeze") == 1
-    with pytest.raises(DomainError, match="冻结"):
-        await deps.bookings.check_may_start(unit_id)
+    with pytest.raises(DomainError, match="次月1日起可再次预约"):
+        await deps.bookings.check_unit_may_book(unit_id)
     deps.clock.set(at("2027-01-04 10:00"))  # type: ignore[attr-defined]
-    await deps.bookings.check_may_start(unit_id)
+    await deps.bookings.check_unit_may_book(unit_id)
 
 
 async def test_fail_needs_a_reason_and_review_of_an_ended_booking_is_refused(deps: Deps, svc: StaffService) -> None:
@@ -235,7 +228,7 @@ async def test_rebook_options_before_opening_offer_the_coming_window(deps: Deps,
 
 
 async def test_calendar_override_and_year_confirmation(deps: Deps, svc: StaffService) -> None:
-    assert await unconfirmed_years_ahead(deps) == [2027]
+    assert await unconfirmed_years_ahead(deps.bookings, deps.clock.now().date()) == [2027]
     info = await svc.set_override(STAFF, date(2027, 2, 20), "workday", "春节调休上班")
     assert info.kind == "workday" and info.source == "override" and not info.year_confirmed
     with pytest.raises(StaffRefused):
@@ -245,7 +238,7 @@ async def test_calendar_override_and_year_confirmation(deps: Deps, svc: StaffSer
     await svc.confirm_year(STAFF, 2027)
     with pytest.raises(StaffRefused, match="已经确认"):
         await svc.confirm_year(STAFF, 2027)
-    assert await unconfirmed_years_ahead(deps) == []
+    assert await unconfirmed_years_ahead(deps.bookings, deps.clock.now().date()) == []
     [day] = await svc.calendar_days(date(2027, 2, 20), 1)
     assert day.override_note == "春节调休上班" and day.info.year_confirmed
     info = await svc.delete_override(STAFF, date(2027, 2, 20))
@@ -283,7 +276,7 @@ async def test_export_rows_cover_every_state_and_refuse_long_ranges(deps: Deps, 
 
 
 async def test_close_session_needs_a_reason_while_it_holds_bookings(deps: Deps, svc: StaffService) -> None:
-    from bot.services.staff import SessionHasBookings
+    from bot.errors import SessionHasBookings
 
     acme, beta = await unit(deps, "acme"), await unit(deps, "beta")
     day = date(2026, 12, 3)
@@ -323,21 +316,54 @@ async def test_close_session_needs_a_reason_while_it_holds_bookings(deps: Deps, 
         await svc.close_session(STAFF, past.date, "am", "补关")
 
 
-async def test_a_corrected_mismatch_no_longer_counts_and_lifts_the_freeze(deps: Deps, svc: StaffService) -> None:
-    """Staff correcting a mis-tapped 材料不符 to 通过 withdraws it from the month's count."""
+async def test_a_late_mismatch_counts_at_once_and_staff_withdrawing_it_lifts_the_freeze(
+    deps: Deps, svc: StaffService
+) -> None:
+    """Given after the change deadline it counts at once; staff putting a mis-tap right withdraw it."""
     unit_id = await unit(deps)
     first = await book(deps, unit_id, date(2026, 12, 2), count=3)
     second = await book(deps, unit_id, date(2026, 12, 3), count=1)
     ids = await item_ids(deps, first.id) + await item_ids(deps, second.id)
+    deps.clock.set(at("2026-12-03 09:30"))  # type: ignore[attr-defined]  # past both deadlines
     for item_id in ids:
         result = await svc.review(STAFF, item_id, "mismatch")
-    assert result.freeze is not None and result.freeze.frozen
+        assert result.mismatch.before is None and result.mismatch.after is MismatchState.COUNTED
+    assert result.freeze.frozen and result.newly_frozen
     with pytest.raises(DomainError, match="冻结"):
-        await deps.bookings.check_may_start(unit_id)
+        await deps.bookings.check_unit_may_book(unit_id)
     corrected = await svc.review(STAFF, ids[3], "pass")
-    assert corrected.freeze is not None and corrected.freeze.display == "3/3" and not corrected.freeze.frozen
-    await deps.bookings.check_may_start(unit_id)
+    assert corrected.mismatch.after is MismatchState.WITHDRAWN
+    assert corrected.freeze.count == 3 and not corrected.freeze.frozen
+    await deps.bookings.check_unit_may_book(unit_id)
     async with deps.db.read() as conn:
         assert len(await repo.mismatch_times(conn, unit_id, "2026-12")) == 3
         actions = [e.action for e in await repo.history(conn, "unit", unit_id)]
     assert actions.count("mismatch") == 4 and actions.count("mismatch_withdrawn") == 1
+
+
+async def test_the_clerks_correction_keeps_a_mismatch_from_counting(deps: Deps, svc: StaffService) -> None:
+    """「已更正，请复核」 before the deadline: not counted at the deadline; staff then pass it."""
+    unit_id = await unit(deps)
+    booking = await book(deps, unit_id, date(2026, 12, 2), count=2)
+    ids = await item_ids(deps, booking.id)
+    await svc.review(STAFF, ids[0], "mismatch")
+    await svc.review(STAFF, ids[1], "mismatch")
+    with pytest.raises(DomainError, match="失效"):
+        await deps.mismatches.correct(2002, ids[0])  # not a clerk of the unit
+    async with deps.db.write() as conn:
+        await repo.touch_tg_user(conn, 1001, "小李", deps.clock.now())
+        await repo.bind_user(conn, 1001, unit_id, must_set_password=False, now=deps.clock.now())
+    done = await deps.mismatches.correct(1001, ids[0])
+    assert done.mismatch.state is MismatchState.CORRECTED and done.staff_ids == [STAFF]
+    with pytest.raises(DomainError, match="没有待更正"):
+        await deps.mismatches.correct(1001, ids[0])  # pressed twice
+    deps.clock.set(at("2026-12-02 00:00"))  # type: ignore[attr-defined]
+    with pytest.raises(DomainError, match="截止"):
+        await deps.mismatches.correct(1001, ids[1])  # too late
+    assert [m.item_id for m in await deps.mismatches.count_due()] == [ids[1]]
+    states = {i: m.state for i, m in (await deps.mismatches.of_booking(booking.id)).items()}
+    assert states == {ids[0]: MismatchState.CORRECTED, ids[1]: MismatchState.COUNTED}
+    await svc.review(STAFF, ids[0], "pass")
+    states = {i: m.state for i, m in (await deps.mismatches.of_booking(booking.id)).items()}
+    assert states[ids[0]] is MismatchState.WITHDRAWN
+    assert (await deps.mismatches.standing(unit_id)).count == 1

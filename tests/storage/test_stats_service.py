@@ -21,21 +21,20 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.rules.capacity import DEFAULT_SESSIONS, SlotUsage
 from bot.rules.states import BookingState as S
-from bot.services.booking import BookingService
-from bot.services.stats import (
+from bot.rules.stats import (
     average_rating,
     booked_minutes,
     capacity_minutes,
     month_range,
     no_show_rate,
-    parse_range,
-    period_stats,
     previous_month_range,
     range_problem,
     rating_distribution,
     state_counts,
     working_days,
 )
+from bot.services.booking import BookingService
+from bot.services.stats import period_stats
 from bot.storage import repo
 from bot.storage.db import Database
 
@@ -150,21 +149,6 @@ def test_month_range(day: date, expected: tuple[date, date]) -> None:
 
 def test_previous_month_crosses_the_year() -> None:
     assert previous_month_range(date(2027, 1, 20)) == (date(2026, 12, 1), date(2026, 12, 31))
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("2026-11-01 2026-11-30", (date(2026, 11, 1), date(2026, 11, 30))),
-        ("2026-11-1 至 2026-11-30", (date(2026, 11, 1), date(2026, 11, 30))),
-        ("2026-11-01，2026-12-01", (date(2026, 11, 1), date(2026, 12, 1))),
-        ("2026-11-01", None),
-        ("2026-11-31 2026-12-01", None),
-        ("上个月", None),
-    ],
-)
-def test_parse_range(text: str, expected: tuple[date, date] | None) -> None:
-    assert parse_range(text) == expected
 
 
 def test_range_problem() -> None:

@@ -18,6 +18,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.callbacks import pattern
 from bot.deps import BotContext
+from bot.errors import BadInput, DomainError
 from bot.handlers.common import END, answer, button, keyboard, send, show
 from bot.handlers.flow import (
     PROMPT,
@@ -45,8 +46,6 @@ from bot.handlers.staff.console import (
 )
 from bot.handlers.staff.console import staff_id as actor_id
 from bot.handlers.staff.units import DRAFT as UNIT_DRAFT
-from bot.rules.errors import DomainError
-from bot.services.staff import BadInput
 from bot.texts import staff as t
 
 App = Application[Any, Any, Any, Any, Any, Any]

@@ -29,6 +29,7 @@ from telegram.ext import (
 from bot.callbacks import pattern, unpack
 from bot.delivery.broadcasts import launch
 from bot.deps import BotContext
+from bot.errors import BroadcastError
 from bot.handlers.common import END, Keyboard, answer, button, keyboard, send, show
 from bot.handlers.flow import (
     PROMPT,
@@ -41,8 +42,9 @@ from bot.handlers.flow import (
 )
 from bot.handlers.staff.common import staff_only
 from bot.persistence import persisted_model
+from bot.rules.staff_dates import DateInputError, parse_date
 from bot.services import broadcast as service
-from bot.services.broadcast import Audience, BroadcastError
+from bot.services.broadcast import Audience
 from bot.texts import BACK
 from bot.texts import broadcast as t
 
@@ -145,14 +147,15 @@ async def chose_date(update: Update, context: BotContext) -> int:
 
 @staff_only
 async def typed_date(update: Update, context: BotContext) -> int | None:
-    """A date typed as YYYY-MM-DD."""
+    """A typed date (any form the staff date parser reads)."""
     draft = _draft(context)
     if draft is None:
         await send(update, context, t.DRAFT_GONE)
         return END
-    day = service.parse_day(text_of(update) or "")
-    if day is None:
-        await reask(update, context, t.DATE_BAD)
+    try:
+        day = parse_date(text_of(update) or "", context.deps.clock.now().date())
+    except DateInputError as err:
+        await reask(update, context, err.message)
         return None
     draft.audience, draft.day = Audience.DATE, day
     return await _preview(update, context, draft)

@@ -18,6 +18,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.callbacks import pattern
 from bot.deps import BotContext
+from bot.errors import BadInput, DomainError
 from bot.handlers.common import END, answer, button, keyboard, send, show
 from bot.handlers.flow import ask, conversation, reask, text_of, text_step
 from bot.handlers.staff.common import admin_only, staff_only
@@ -35,17 +36,9 @@ from bot.handlers.staff.console import (
     staff_id,
     stale,
 )
-from bot.rules.errors import DomainError
+from bot.rules.staff_dates import DateInputError, parse_date
 from bot.services.roles import Role, role_of
-from bot.services.staff import (
-    CALENDAR_DAYS,
-    DAY_KINDS,
-    NOTE_MAX,
-    BadInput,
-    check_reason,
-    parse_day,
-    unconfirmed_years_ahead,
-)
+from bot.services.staff import CALENDAR_DAYS, DAY_KINDS, NOTE_MAX, check_reason, unconfirmed_years_ahead
 from bot.texts import staff as t
 
 App = Application[Any, Any, Any, Any, Any, Any]
@@ -60,7 +53,7 @@ async def show_calendar(update: Update, context: BotContext, start: date | None 
     # The years in view, and those the booking window reaches within 40 days (the
     # December warning), so that an admin can confirm a year before it is on screen.
     in_view = {d.info.date.year for d in days if not d.info.year_confirmed}
-    unconfirmed = sorted(in_view | set(await unconfirmed_years_ahead(context.deps)))
+    unconfirmed = sorted(in_view | set(await unconfirmed_years_ahead(context.deps.bookings, context.deps.clock.now().date())))
     rows: list[Any] = [
         [button(t.SET_OVERRIDE, "st", "calset"), button(t.DELETE_OVERRIDE, "st", "caldel")],
         [button(t.PREV_30, "st", "cal", start - timedelta(days=CALENDAR_DAYS)),
@@ -124,9 +117,10 @@ async def got_date(update: Update, context: BotContext) -> int | None:
         await send(update, context, t.DRAFT_GONE)
         return END
     svc = service(context)
-    day = parse_day(text_of(update) or "", svc.today())
-    if day is None:
-        await reask(update, context, t.DATE_BAD)
+    try:
+        day = parse_date(text_of(update) or "", svc.today())
+    except DateInputError as err:
+        await reask(update, context, err.message)
         return None
     if day < svc.today():
         await reask(update, context, t.DATE_IN_PAST_CALENDAR)

@@ -28,7 +28,8 @@ from bot import texts
 from bot.callbacks import pattern
 from bot.delivery.outbox import courier_of
 from bot.deps import BotContext
-from bot.handlers.common import END, answer, button, current_clerk, keyboard, send, show
+from bot.errors import BadInput, DomainError, SessionHasBookings
+from bot.handlers.common import END, answer, button, current_clerk, keyboard, notice_button, send, show
 from bot.handlers.flow import ask, conversation, reask, text_of, text_step
 from bot.handlers.receipt import refresh_receipt
 from bot.handlers.staff.common import staff_only
@@ -47,17 +48,9 @@ from bot.handlers.staff.console import (
     staff_id,
     stale,
 )
-from bot.rules.errors import DomainError
-from bot.services.booking import Freed
-from bot.services.staff import (
-    NOTE_MAX,
-    BadInput,
-    Closure,
-    RebookOption,
-    SessionHasBookings,
-    check_reason,
-    parse_day,
-)
+from bot.read_models import Closure, Freed, RebookOption
+from bot.rules.staff_dates import DateInputError, parse_date
+from bot.services.staff import NOTE_MAX, check_reason
 from bot.texts import staff as t
 
 App = Application[Any, Any, Any, Any, Any, Any]
@@ -69,7 +62,7 @@ def rebook_keyboard(options: list[RebookOption], old_booking_id: int) -> InlineK
     if not options:
         return None
     return keyboard(*(
-        button(t.rebook_label(o.day, o.session), "bk", "rebook", o.day, o.session.key, old_booking_id)
+        notice_button(t.rebook_label(o.day, o.session), "bk", "rebook", o.day, o.session.key, old_booking_id)
         for o in options
     ))
 
@@ -103,9 +96,10 @@ async def capacity_command(update: Update, context: BotContext) -> None:
     svc = service(context)
     raw = args_text(context)
     if raw:
-        day = parse_day(raw, svc.today())
-        if day is None:
-            await send(update, context, t.DATE_BAD)
+        try:
+            day = parse_date(raw, svc.today())
+        except DateInputError as err:
+            await send(update, context, err.message)
             return
     else:
         day = svc.first_window_day(await context.deps.bookings.calendar())

@@ -20,6 +20,7 @@ from bot.handlers.common import END, answer
 from bot.handlers.flow import current_flows, end_flows
 from bot.handlers.start import unknown
 from bot.services.roles import Role, role_of
+from bot.storage.models import Actor, actor_of
 
 R = TypeVar("R")
 Handler = Callable[[Update, BotContext], Awaitable[R]]
@@ -65,8 +66,8 @@ staff_only = _guard(Role.STAFF)
 admin_only = _guard(Role.ADMIN)
 
 
-def actor(update: Update) -> str:
+def actor(update: Update) -> Actor:
     """The audit-log actor of a staff action."""
     user = update.effective_user
-    return f"tg:{user.id}" if user is not None else "system"
+    return actor_of(user.id) if user is not None else "system"
 

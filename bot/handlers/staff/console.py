@@ -31,27 +31,24 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot import texts
 from bot.callbacks import Callback, pattern, unpack
 from bot.deps import BotContext
+from bot.errors import BadInput, DomainError
 from bot.handlers import menus
-from bot.handlers.common import END, answer, button, keyboard, send, show
+from bot.handlers.common import END, answer, button, keyboard, notice_button, send, show
 from bot.handlers.flow import ask, conversation, end_flows, reask, text_of, text_step
 from bot.handlers.receipt import refresh_receipt
 from bot.handlers.staff.common import staff_only
 from bot.jobs.reminders import send_evaluation_request
 from bot.persistence import persisted_model
-from bot.rules.errors import DomainError
+from bot.read_models import BookingDetails, Freed, NoShowOffer, ReviewResult, UnitView
+from bot.rules.arrival import can_check_in
+from bot.rules.staff_dates import DateInputError, parse_date
 from bot.rules.states import CAPACITY_STATES, allowed_events
-from bot.services.booking import BookingDetails, Freed
 from bot.services.roles import Role, role_of
-from bot.services.staff import (
-    BadInput,
-    ReviewResult,
-    StaffService,
-    UnitView,
-    check_reviewable,
-    parse_day,
-)
+from bot.services.staff import StaffService, check_reviewable
 from bot.storage import repo
 from bot.storage.models import Booking, Unit
+from bot.texts import arrival as ta
+from bot.texts import mismatch as mismatch_texts
 from bot.texts import staff as t
 
 log = logging.getLogger(__name__)
@@ -229,10 +226,13 @@ async def menu(update: Update, context: BotContext) -> None:
 # ---------------------------------------------------------------- schedule
 
 
-def schedule_keyboard(day: date, bookings: list[tuple[Booking, str]]) -> InlineKeyboardMarkup:
-    """Paging by date, and one button per listed booking."""
+def schedule_keyboard(day: date, bookings: list[tuple[Booking, str]],
+                      offers: Iterable[NoShowOffer] = ()) -> InlineKeyboardMarkup:
+    """Paging by date, the 未到 step of each ended session, and one button per listed booking."""
     rows: list[Any] = [[button(t.PREV_DAY, "st", "day", day - timedelta(days=1)),
                         button(t.NEXT_DAY, "st", "day", day + timedelta(days=1))]]
+    rows += [[button(ta.no_show_offer_button(o.spec, len(o.bookings)), "st", "nso", day, o.spec.key)]
+             for o in offers]
     buttons = [button(t.booking_button(b, name), "st", "bk", b.id) for b, name in bookings[:SCHEDULE_LIMIT]]
     rows += [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
     rows.append(console_row())
@@ -243,7 +243,8 @@ async def show_schedule(update: Update, context: BotContext, day: date) -> None:
     """Render a date's schedule (in place for a button, new for a command)."""
     s = await service(context).schedule(day)
     entries = [(e.booking, e.unit_name) for e in s.entries]
-    await show(update, context, t.schedule(s, limit=SCHEDULE_LIMIT), schedule_keyboard(day, entries))
+    offers = await context.deps.arrivals.ended_sessions_with_absentees(day)
+    await show(update, context, t.schedule(s, limit=SCHEDULE_LIMIT), schedule_keyboard(day, entries, offers))
 
 
 @screen
@@ -251,9 +252,10 @@ async def schedule_command(update: Update, context: BotContext) -> None:
     """/schedule [YYYY-MM-DD]: a date's bookings by session (default today)."""
     svc = service(context)
     raw = args_text(context)
-    day = svc.today() if not raw else parse_day(raw, svc.today())
-    if day is None:
-        await send(update, context, f"{t.DATE_BAD}\n{t.SCHEDULE_USAGE}")
+    try:
+        day = parse_date(raw, svc.today()) if raw else svc.today()
+    except DateInputError as err:
+        await send(update, context, f"{err.message}\n{t.SCHEDULE_USAGE}")
         return
     await show_schedule(update, context, day)
 
@@ -264,8 +266,8 @@ schedule_button = date_page(show_schedule, "st:day:<YYYYMMDD>: page to a date.")
 # ---------------------------------------------------------------- booking view
 
 
-def booking_keyboard(d: BookingDetails) -> InlineKeyboardMarkup:
-    """Per item 「通过」「不通过」「材料不符」; outcome, revoke and history buttons."""
+def booking_keyboard(d: BookingDetails, *, check_in: bool = False) -> InlineKeyboardMarkup:
+    """Per item 「通过」「不通过」「材料不符」; 「签到」 on the day, outcome, revoke and history buttons."""
     b = d.booking
     counts: dict[str, int] = {}
     for item in d.items:
@@ -281,7 +283,7 @@ def booking_keyboard(d: BookingDetails) -> InlineKeyboardMarkup:
     events = allowed_events(b.state)
     outcome = [button(label, "st", "out", b.id, event)
                for label, event in ((t.SERVED, "serve"), (t.NO_SHOW, "no_show")) if event in events]
-    rows.append(outcome or None)
+    rows.append([button(ta.CHECK_IN, "st", "ci", b.id), *outcome] if check_in else outcome or None)
     rows.append(button(t.REVOKE, "st", "rvk", b.id) if "revoke" in events else None)
     rows.append([button(t.HISTORY, "st", "hist", b.id), button(t.UNIT_INFO, "st", "unit", b.unit_id)])
     rows.append([button(t.DAY_SCHEDULE, "st", "day", b.date), *console_row()])
@@ -292,7 +294,10 @@ async def show_booking(update: Update, context: BotContext, booking_id: int, not
     """Render the staff's booking view."""
     d = await context.deps.bookings.details(booking_id)
     spec = context.deps.bookings.session(d.booking.session)
-    await show(update, context, t.booking_view(d, spec, note), booking_keyboard(d))
+    b = d.booking
+    check_in = can_check_in(b.state, b.date, d.arrival.checked_in_at if d.arrival else None,
+                            context.deps.clock.now().date())
+    await show(update, context, t.booking_view(d, spec, note), booking_keyboard(d, check_in=check_in))
 
 
 @screen
@@ -451,8 +456,9 @@ async def got_fail_reason(update: Update, context: BotContext) -> int | None:
 
 async def _after_review(update: Update, context: BotContext, outcome: ReviewResult) -> None:
     """Tell every clerk of the unit, then show the booking again."""
-    text = t.review_notice(outcome.booking, outcome.item, outcome.reason, outcome.freeze, outcome.newly_frozen)
-    told = await notify(context, outcome.clerk_ids, text)
+    text = t.review_notice(outcome.booking, outcome.item, outcome.reason, outcome.mismatch)
+    markup = keyboard(notice_button(mismatch_texts.SEE_RESULTS_LABEL, "ap", "list", outcome.booking.id))
+    told = await notify(context, outcome.clerk_ids, text, markup)
     await refresh_receipt(context, outcome.booking.id)
     await show_booking(update, context, outcome.booking.id, t.reviewed(outcome.item, told))
 

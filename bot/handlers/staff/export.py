@@ -18,11 +18,11 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.callbacks import pattern
 from bot.deps import BotContext
+from bot.errors import DomainError
 from bot.exports import FontMissing, schedule_csv, schedule_xlsx, utilisation_png
 from bot.handlers.common import answer, send
 from bot.handlers.staff.console import args_text, date_page, screen, service, staff_id
-from bot.rules.errors import DomainError
-from bot.services.staff import parse_range
+from bot.rules.staff_dates import DateInputError, parse_date_range
 from bot.texts import staff as t
 
 log = logging.getLogger(__name__)
@@ -53,9 +53,10 @@ async def export_command(update: Update, context: BotContext) -> None:
     """/export [YYYY-MM-DD[..YYYY-MM-DD]] (default today)."""
     svc = service(context)
     raw = args_text(context)
-    span = (svc.today(), svc.today()) if not raw else parse_range(raw, svc.today())
-    if span is None:
-        await send(update, context, f"{t.DATE_BAD}\n{t.EXPORT_USAGE}")
+    try:
+        span = parse_date_range(raw, svc.today()) if raw else (svc.today(), svc.today())
+    except DateInputError as err:
+        await send(update, context, f"{err.message}\n{t.EXPORT_USAGE}")
         return
     await send_export(update, context, *span)
 

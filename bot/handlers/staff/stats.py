@@ -21,16 +21,12 @@ from bot.deps import BotContext
 from bot.handlers.common import END, answer, button, keyboard, show
 from bot.handlers.flow import PROMPT, conversation, end_flows, reask, text_of, text_step
 from bot.handlers.staff.common import staff_only
-from bot.services.staff import parse_range as parse_staff_range
-from bot.services.stats import (
-    month_range,
-    parse_range,
-    period_stats,
-    previous_month_range,
-    range_problem,
-)
+from bot.rules.staff_dates import DateInputError, parse_date_range
+from bot.rules.stats import month_range, previous_month_range, range_problem
+from bot.services.stats import period_stats
 from bot.texts import STALE_BUTTON
-from bot.texts import staff_units as t
+from bot.texts import arrival as ta
+from bot.texts.staff import stats as t
 
 RANGE = 0
 
@@ -41,8 +37,9 @@ async def _show(update: Update, context: BotContext, start: date, end: date) -> 
     today = context.deps.clock.now().date()
     this_month, last_month = month_range(today), previous_month_range(today)
     stats = await period_stats(context.deps.db, context.deps.bookings, start, end)
+    arrival = await context.deps.arrivals.stats(start, end)
     context.user_data[PROMPT] = t.ASK_RANGE  # type: ignore[index]
-    await show(update, context, t.stats(stats), keyboard([
+    await show(update, context, f"{t.stats(stats)}\n\n{ta.stats_block(arrival)}", keyboard([
         button(t.LAST_MONTH_LABEL, "st", "srange", *last_month),
         button(t.THIS_MONTH_LABEL, "st", "srange", *this_month),
     ]))
@@ -81,10 +78,14 @@ async def typed_range(update: Update, context: BotContext) -> int | None:
 
 
 async def _typed(update: Update, context: BotContext, text: str) -> int | None:
-    found = parse_range(text) or parse_staff_range(text, context.deps.clock.now().date())
-    problem = t.RANGE_BAD if found is None else range_problem(*found)
-    if found is None or problem is not None:
-        await reask(update, context, problem or t.RANGE_BAD)
+    try:
+        found = parse_date_range(text, context.deps.clock.now().date())
+    except DateInputError as err:
+        await reask(update, context, err.message)
+        return RANGE
+    problem = range_problem(*found)
+    if problem is not None:
+        await reask(update, context, problem)
         return RANGE
     await _show(update, context, *found)
     return END

@@ -35,6 +35,7 @@ from telegram.ext import (
 
 from bot.callbacks import pattern, unpack
 from bot.deps import BotContext, Deps
+from bot.errors import CsvImportError, DomainError
 from bot.handlers.common import END, answer, button, keyboard, send, show
 from bot.handlers.flow import (
     PROMPT,
@@ -48,12 +49,11 @@ from bot.handlers.flow import (
 )
 from bot.handlers.staff.common import actor, staff_only
 from bot.persistence import persisted_model
-from bot.rules.errors import DomainError
-from bot.services.accounts import CsvImportError, name_problem, username_problem
+from bot.services.accounts import name_problem, username_problem
 from bot.storage import repo
 from bot.storage.models import TgUser, Unit
 from bot.texts import STALE_BUTTON
-from bot.texts import staff_units as t
+from bot.texts.staff import units as t
 
 log = logging.getLogger(__name__)
 

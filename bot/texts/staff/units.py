@@ -1,14 +1,12 @@
-"""Texts of the staff console's unit accounts (/units, SPEC §9) and statistics (/stats)."""
+"""Texts of /units: unit accounts (SPEC §9)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
 
-from bot.rules.states import BookingState
-from bot.services.stats import Stats
 from bot.storage.models import TgUser, Unit
-from bot.texts import fmt_full_date, fmt_instant
+from bot.texts import fmt_instant
 
 # ---------------------------------------------------------------- /units
 
@@ -161,38 +159,3 @@ def passwords_file_name(now: datetime) -> str:
     return f"units-passwords-{now:%Y%m%d-%H%M}.csv"
 
 
-# ---------------------------------------------------------------- /stats
-
-RATING_LABELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
-THIS_MONTH_LABEL = "本月"
-LAST_MONTH_LABEL = "上月"
-ASK_RANGE = "如需其他时段，请输入：开始日期 结束日期（例如 2026-11-01 2026-11-30）"
-RANGE_BAD = "日期格式不正确，请输入：开始日期 结束日期（YYYY-MM-DD YYYY-MM-DD），例如 2026-11-01 2026-11-30。"
-
-
-def _percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
-
-
-def stats(s: Stats) -> str:
-    """The statistics of a date range."""
-    lines = [
-        f"统计：{fmt_full_date(s.start)} 至 {fmt_full_date(s.end)}",
-        "",
-        f"预约总数：{s.total_bookings}",
-        *(f"· {state.label}：{s.by_state.get(state, 0)}" for state in BookingState),
-        "",
-        f"已约时长：{s.booked_minutes} / {s.capacity_minutes} 分钟（利用率 {_percent(s.utilisation)}）",
-        f"（{s.working_days}个工作日；已约含待完善信息、待办理、已办理、未到）",
-        "",
-        f"未到率：{_percent(s.no_show_rate)}（未到 {s.by_state.get(BookingState.NO_SHOW, 0)} / "
-        f"已办理+未到 {s.by_state.get(BookingState.SERVED, 0) + s.by_state.get(BookingState.NO_SHOW, 0)}）",
-        "",
-    ]
-    if s.average_rating is None:
-        lines.append("满意度：暂无评价")
-    else:
-        lines.append(f"满意度：平均 {s.average_rating:.2f} 分（共{s.rating_count}条评价，5分为非常满意）")
-    lines += [f"· {RATING_LABELS[r]}（{r}分）：{s.ratings.get(r, 0)}" for r in sorted(RATING_LABELS, reverse=True)]
-    lines += ["", ASK_RANGE]
-    return "\n".join(lines)

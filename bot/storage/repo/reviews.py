@@ -1,0 +1,57 @@
+"""Reviews and evaluations (材料不符 mismatches: ``bot.storage.repo.mismatches``)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from bot.storage.models import Booking
+from bot.storage.repo._common import Conn, all_rows, iso, one
+
+
+async def add_evaluation(conn: Conn, booking_id: int, rating: int, comment: str, by: int | None, now: datetime) -> bool:
+    """Store a booking's satisfaction rating; False if it was already rated."""
+    cur = await conn.execute(
+        "INSERT OR IGNORE INTO evaluations (booking_id, rating, comment, rated_by, rated_at) VALUES (?, ?, ?, ?, ?)",
+        (booking_id, rating, comment, by, iso(now)),
+    )
+    return cur.rowcount == 1
+
+
+async def get_evaluation(conn: Conn, booking_id: int) -> tuple[int, str] | None:
+    """(rating, comment) of a booking, if rated."""
+    row = await one(conn, "SELECT rating, comment FROM evaluations WHERE booking_id = ?", (booking_id,))
+    return (row[0], row[1]) if row else None
+
+
+async def unrated_served(conn: Conn, unit_id: int) -> list[Booking]:
+    """The unit's served bookings that have no rating yet."""
+    rows = await all_rows(
+        conn,
+        "SELECT b.* FROM bookings b LEFT JOIN evaluations e ON e.booking_id = b.id"
+        " WHERE b.unit_id = ? AND b.state = 'served' AND e.booking_id IS NULL ORDER BY b.date",
+        (unit_id,),
+    )
+    return [Booking.from_row(r) for r in rows]
+
+
+async def served_unrated_on(conn: Conn, day: date) -> list[Booking]:
+    """Bookings marked 已办理 on ``day`` (their last change) that have no rating yet."""
+    rows = await all_rows(
+        conn,
+        "SELECT b.* FROM bookings b LEFT JOIN evaluations e ON e.booking_id = b.id"
+        " WHERE b.state = 'served' AND e.booking_id IS NULL AND substr(b.updated_at, 1, 10) = ? ORDER BY b.id",
+        (day.isoformat(),),
+    )
+    return [Booking.from_row(r) for r in rows]
+
+
+async def rating_counts_between(conn: Conn, start: date, end: date) -> dict[int, int]:
+    """How many evaluations gave each rating, for bookings dated in [start, end]."""
+    rows = await all_rows(
+        conn,
+        "SELECT e.rating, COUNT(*) FROM evaluations e JOIN bookings b ON b.id = e.booking_id"
+        " WHERE b.date BETWEEN ? AND ? GROUP BY e.rating",
+        (start.isoformat(), end.isoformat()),
+    )
+    return {r[0]: r[1] for r in rows}
+
