@@ -12,7 +12,8 @@ Life of a row:
    saw it (its writer never sent it, or another process wrote it) is adopted too.
 4. Each accepted part is recorded at once (``parts_done``; the receipt's message id
    goes to ``bookings.receipt_message_id``), so a retry resumes with the next part.
-   Forbidden closes the row 'blocked' (and marks the user), BadRequest 'failed'.
+   Forbidden closes the row 'blocked' (and marks the user), BadRequest 'failed' — except
+   on a later part (the QR photo, the file), which is skipped so the rest still goes.
 
 One process sends a row at a time (an in-flight set). Two processes on one database
 may both send a row that is due in both: a duplicate, never a loss — the outbox is at
@@ -29,7 +30,7 @@ import time
 from collections.abc import Iterable
 from typing import Any, Final
 
-from telegram.error import RetryAfter, TelegramError
+from telegram.error import BadRequest, RetryAfter, TelegramError
 
 from bot.delivery.policy import DeliveryPolicy, Verdict, classify, is_not_modified, retry_seconds
 from bot.delivery.render import RENDERERS, Document, EditReceipt, Part, Photo, Sender, Text
@@ -189,7 +190,15 @@ class Courier:
         parts = await RENDERERS[row.render](deps, row, Sender(self.application.bot.username))
         for index in range(row.parts_done, len(parts)):
             part = parts[index]
-            message_id = await self._send(row.chat_id, part)
+            try:
+                message_id = await self._send(row.chat_id, part)
+            except BadRequest as err:
+                if index == 0:
+                    raise  # the message itself is refused: the row fails
+                # One refused extra (a QR photo, a file) must not keep the rest from the clerk.
+                log.warning("outbox %s row %s: part %d refused (%s); the rest still goes", row.render, row.id,
+                            index, type(err).__name__)
+                message_id = None
             async with deps.db.write() as conn:
                 await outbox.part_accepted(conn, row.id, index, message_id)
                 if isinstance(part, Text) and part.receipt and row.booking_id and message_id:

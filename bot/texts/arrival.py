@@ -53,12 +53,15 @@ def qr_caption(code: str, at: time | None) -> str:
             "到达中心后请在窗口出示此二维码，工作人员扫码即完成签到。请勿转发他人。")
 
 
+# how a check-in (or a 未到) was recorded, as the booking's history shows it
+CHECK_IN_WAYS = {"qr": "扫描签到码", "card": "预约卡片", "code": "输入编号", "session_end": "时段结束统一标记"}
 NOT_STAFF_SCAN = "这是预约签到码：到达中心后请在窗口出示给工作人员扫码签到。"
 TOKEN_UNKNOWN = "签到码无效：请核对是否为本中心预约回执上的二维码。"
 CODE_UNKNOWN = "没有找到这个预约编号或签到码，请核对后重新输入。"
 OFFER_CHANGED = "名单已有变化（有人签到、已办理或取消），请查看最新名单后再确认。"
 ASK_CODE = "请输入要签到的预约编号（如 CY20261203-007），或扫描回执上的签到码："
 CHECK_IN = "签到"
+CHECK_IN_BY_CODE = "输入编号签到"
 MARK_ALL_NO_SHOW = "全部标记未到"
 NOT_NOW = "暂不处理"
 NO_ABSENTEES = "该时段没有需要标记「未到」的预约（时段未结束，或都已签到/办理）。"

@@ -144,6 +144,8 @@ async def test_staff_opening_the_link_checks_in_and_sees_the_card(harness: Harne
         assert "check_in" in [e.action for e in await repo.history(conn, "booking", booking.id)]
     assert "到达：已签到 09:52" in receipt_of(clerk).text
     assert "建议10:00前后到达" not in receipt_of(clerk).text
+    history = await staff.press("历史记录", card)
+    assert history is not None and "签到：方式：扫描签到码" in history.text
 
 
 async def test_a_clerk_or_a_stranger_opening_the_link_changes_nothing(harness: Harness) -> None:
@@ -216,6 +218,11 @@ async def test_staff_check_in_from_the_card_and_by_typing_the_code(harness: Harn
     assert card is not None and card.text.startswith(f"✅ {first.code} 已签到 09:05")
     assert (await arrival_of(harness, first.id)).checked_in_at == at("2026-12-02 09:05")
 
+    menu = await staff.command("staff")
+    assert menu is not None and ta.CHECK_IN_BY_CODE in menu.labels and "/checkin" in menu.text
+    prompt = await staff.press(ta.CHECK_IN_BY_CODE, menu)
+    assert prompt is not None and prompt.text == ta.ASK_CODE
+    await staff.command("staff")
     prompt = await staff.command("checkin")
     assert prompt is not None and prompt.text == ta.ASK_CODE
     reply = await staff.send("CY-NO-SUCH")

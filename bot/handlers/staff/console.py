@@ -217,6 +217,7 @@ async def menu(update: Update, context: BotContext) -> None:
         [button(t.TODAY_SCHEDULE, "st", "day", today), button(t.FIND, "st", "find")],
         [button(t.CAPACITY, "st", "cap", first), button(t.CALENDAR, "st", "cal", today)],
         [button(t.EXPORT_TODAY, "st", "exp", today), button(t.CHART, "st", "chart")],
+        [button(ta.CHECK_IN_BY_CODE, "st", "cin")],
     ]
     if role is Role.ADMIN:
         rows.append([button(t.STAFF_ADMIN, "st", "sa")])

@@ -39,7 +39,7 @@ async def _show(update: Update, context: BotContext, start: date, end: date) -> 
     stats = await period_stats(context.deps.db, context.deps.bookings, start, end)
     arrival = await context.deps.arrivals.stats(start, end)
     context.user_data[PROMPT] = t.ASK_RANGE  # type: ignore[index]
-    await show(update, context, f"{t.stats(stats)}\n\n{ta.stats_block(arrival)}", keyboard([
+    await show(update, context, t.stats(stats, ta.stats_block(arrival)), keyboard([
         button(t.LAST_MONTH_LABEL, "st", "srange", *last_month),
         button(t.THIS_MONTH_LABEL, "st", "srange", *this_month),
     ]))

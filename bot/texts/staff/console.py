@@ -15,7 +15,7 @@ from bot.rules.tz import TZ
 from bot.storage.models import AuditEntry, Booking, Item
 from bot.texts import fmt_date, fmt_full_date
 from bot.texts import mismatch as mismatch_texts
-from bot.texts.arrival import board_counts, board_line, card_arrival
+from bot.texts.arrival import CHECK_IN_WAYS, board_counts, board_line, card_arrival
 from bot.texts.booking import count_items, items_line
 from bot.texts.staff.common import RATINGS, REVIEW_LABELS, day_kind_text, fit_message
 
@@ -172,11 +172,13 @@ _ACTIONS = {
     "review": "审核", "serve": "已办理", "no_show": "未到", "complete": "信息完善",
     "applicant": "填写申请人", "rebooked": "已改约", "copy_applicants": "带入申请人信息",
     "change_contact": "修改经办人", "change_counts": "修改业务数量", "evaluate": "满意度评价",
+    "check_in": "签到",
 }
 _KEYS = {"state": "状态", "reason": "原因", "date": "日期", "session": "时段", "review": "审核",
          "item": "申请项", "minutes": "分钟", "code": "编号", "to": "改约至", "from": "来自",
          "contact_name": "经办人", "contact_phone": "电话", "name": "姓名", "id_type": "证件类型",
-         "id_number": "证件号码", "phone": "手机", "permit_number": "居住证编号", "rating": "评分"}
+         "id_number": "证件号码", "phone": "手机", "permit_number": "居住证编号", "rating": "评分",
+         "via": "方式"}
 
 
 def _value(key: str, value: object) -> str:
@@ -187,6 +189,8 @@ def _value(key: str, value: object) -> str:
             return value
     if key == "review":
         return REVIEW_LABELS.get(value, str(value))  # type: ignore[arg-type]
+    if key == "via":
+        return CHECK_IN_WAYS.get(str(value), str(value))
     return "—" if value is None else str(value)
 
 

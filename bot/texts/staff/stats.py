@@ -18,8 +18,8 @@ def _percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
-def stats(s: Stats) -> str:
-    """The statistics of a date range."""
+def stats(s: Stats, arrival: str = "") -> str:
+    """The statistics of a date range (``arrival``: the per-session arrival block, SPEC §4)."""
     lines = [
         f"统计：{fmt_full_date(s.start)} 至 {fmt_full_date(s.end)}",
         "",
@@ -38,5 +38,7 @@ def stats(s: Stats) -> str:
     else:
         lines.append(f"满意度：平均 {s.average_rating:.2f} 分（共{s.rating_count}条评价，5分为非常满意）")
     lines += [f"· {RATING_LABELS[r]}（{r}分）：{s.ratings.get(r, 0)}" for r in sorted(RATING_LABELS, reverse=True)]
+    if arrival:
+        lines += ["", arrival]
     lines += ["", ASK_RANGE]
     return "\n".join(lines)
