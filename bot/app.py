@@ -14,7 +14,7 @@ from typing import Any
 
 from telegram import Update
 from telegram.ext import Application, ContextTypes
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
@@ -28,6 +28,7 @@ from bot.handlers.flow import schedule_idle_sweep
 from bot.handlers.menus import publish_commands
 from bot.jobs import start_jobs
 from bot.jobs.reminders import CATCH_UP_KEY
+from bot.lean_request import LeanReplies
 from bot.persistence import SqlitePersistence
 from bot.processing import PerUserProcessor
 from bot.storage.db import Database
@@ -79,8 +80,10 @@ def build_application(
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
+    # The answers to what the bot sends come back without their keyboards (bot.lean_request).
+    builder = builder.request(LeanReplies(request if request is not None else HTTPXRequest(connection_pool_size=256)))
     if request is not None:
-        builder = builder.request(request).get_updates_request(request)
+        builder = builder.get_updates_request(request)
     application = builder.build()
     application.bot_data["deps"] = deps
     application.bot_data["ready"] = ready

@@ -155,15 +155,21 @@ class BroadcastError(DomainError):
 
 
 class CheckInRefused(DomainError):
-    """A check-in that cannot happen: unknown code, wrong day, booking not active."""
+    """A check-in that cannot happen: unknown code, wrong day, booking not active.
+
+    ``booking_id`` names the booking when the code was a real one (staff see its card).
+    """
+
+    def __init__(self, message: str, booking_id: int | None = None) -> None:
+        super().__init__(message)
+        self.booking_id = booking_id
 
 
 class AlreadyCheckedIn(CheckInRefused):
     """The booking was checked in before (at ``at``): the code is spent."""
 
     def __init__(self, message: str, booking_id: int, at: datetime) -> None:
-        super().__init__(message)
-        self.booking_id = booking_id
+        super().__init__(message, booking_id)
         self.at = at
 
 

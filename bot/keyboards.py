@@ -8,6 +8,7 @@ outbox without importing ``telegram``; ``markup`` turns plain rows into a keyboa
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -18,8 +19,13 @@ PlainButton = tuple[str, str]  # (label, callback data)
 PlainRows = Sequence[Sequence[PlainButton]]
 
 
+@lru_cache(maxsize=8192)
 def button(label: str, ns: str, action: str, *args: Any) -> InlineKeyboardButton:
-    """One inline button with packed callback data."""
+    """One inline button with packed callback data.
+
+    Buttons are immutable, and the same ones are drawn on every panel of every
+    clerk: each is built once and shared (building one is costly in PTB).
+    """
     return InlineKeyboardButton(label, callback_data=pack(ns, action, *args))
 
 
@@ -29,9 +35,33 @@ def notice_button(label: str, ns: str, action: str, *args: Any) -> InlineKeyboar
 
 
 def keyboard(*rows: list[InlineKeyboardButton] | InlineKeyboardButton | None) -> InlineKeyboardMarkup:
-    """An inline keyboard from rows (a single button is a row of one; None rows are skipped)."""
-    built = [[r] if isinstance(r, InlineKeyboardButton) else r for r in rows if r]
-    return InlineKeyboardMarkup(built)
+    """An inline keyboard from rows (a single button is a row of one; None rows are skipped).
+
+    The same panels are drawn for every clerk: each distinct keyboard is built, and
+    turned into Bot API JSON, once (``_Keyboard``).
+    """
+    return _keyboard(tuple((r,) if isinstance(r, InlineKeyboardButton) else tuple(r) for r in rows if r))
+
+
+class _Keyboard(InlineKeyboardMarkup):
+    """An inline keyboard that computes its Bot API form once (it is immutable)."""
+
+    __slots__ = ("_as_dict",)
+
+    def to_dict(self, recursive: bool = True) -> dict[str, Any]:
+        if not recursive:
+            return super().to_dict(recursive)
+        try:
+            return self._as_dict
+        except AttributeError:
+            with self._unfrozen():
+                self._as_dict: dict[str, Any] = super().to_dict()
+            return self._as_dict
+
+
+@lru_cache(maxsize=4096)
+def _keyboard(rows: tuple[tuple[InlineKeyboardButton, ...], ...]) -> InlineKeyboardMarkup:
+    return _Keyboard(rows)
 
 
 def plain(label: str, ns: str, action: str, *args: Any, notice: bool = False) -> PlainButton:

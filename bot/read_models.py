@@ -377,6 +377,7 @@ class NoShowOffer:
     day: date
     spec: SessionSpec
     bookings: list[Booking]
+    unit_names: dict[int, str] = field(default_factory=dict)
 
     @property
     def digest(self) -> str:

@@ -43,8 +43,7 @@ async def deep_link(update: Update, context: BotContext) -> None:
     try:
         done = await deps.arrivals.check_in_token(user.id, token)
     except CheckInRefused as err:
-        booking = await deps.arrivals.booking_of_token(token)
-        await refused(update, context, err, booking.id if booking else None)
+        await refused(update, context, err, err.booking_id)
         raise ApplicationHandlerStop from None
     await checked_in(update, context, done)
     raise ApplicationHandlerStop

@@ -13,7 +13,7 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Conflict, Forbidden, TelegramError
 from telegram.ext import ConversationHandler
 
@@ -23,6 +23,7 @@ from bot.deps import BotContext, deps_of
 from bot.keyboards import button as button  # re-exported for the handlers
 from bot.keyboards import keyboard as keyboard
 from bot.keyboards import notice_button as notice_button
+from bot.processing import alongside
 from bot.storage.models import TgUser, Unit
 from bot.texts import booking as booking_texts
 
@@ -97,12 +98,20 @@ async def show(update: Update, context: BotContext, text: str, markup: Keyboard 
 
 
 async def answer(update: Update, text: str | None = None, *, alert: bool = False) -> None:
-    """Answer the pressed button (every press is answered, STYLE §6)."""
+    """Answer the pressed button (every press is answered, STYLE §6).
+
+    The answer runs alongside the rest of the step (the panel edit does not wait for
+    it); the update is done only once it is answered.
+    """
     if update.callback_query is not None:
-        try:
-            await update.callback_query.answer(text, show_alert=alert)
-        except BadRequest:
-            log.debug("callback query already answered or too old")
+        await alongside(_answer(update.callback_query, text, alert))
+
+
+async def _answer(query: CallbackQuery, text: str | None, alert: bool) -> None:
+    try:
+        await query.answer(text, show_alert=alert)
+    except BadRequest:
+        log.debug("callback query already answered or too old")
 
 
 async def best_effort(call: Awaitable[object]) -> None:

@@ -13,8 +13,11 @@ So each booking gets a suggested arrival time **(our decision)**:
   before its end.
 - It never moves later than what the clerk was told (the *promise*, stored per
   booking). It may move earlier — when an earlier booking leaves, shrinks, or the
-  capacity grows — but only before the appointment day: on the day itself a time
-  that moved earlier would make someone who comes as told look late.
+  capacity grows — until the appointment-day reminder (08:00): from then on the
+  times are final, as that reminder tells them; a time moving earlier while people
+  are on their way would make someone who comes as told look late. (Incomplete
+  bookings are released at 24:00 before the day, so their places still go to the
+  bookings after them.)
 
 A booking is **late** when its time plus 30 minutes has passed and it has not been
 checked in at the counter. Staff are offered the not-checked-in bookings of a session
@@ -96,9 +99,9 @@ def arrival_times(
     return times
 
 
-def may_move_earlier(day: date, today: date) -> bool:
-    """Times move earlier only before the appointment day."""
-    return today < day
+def may_move_earlier(day: date, now: datetime, final_at: time) -> bool:
+    """Times move earlier only until ``final_at`` (the appointment-day reminder) on ``day``."""
+    return now < datetime.combine(day, final_at, tzinfo=TZ)
 
 
 def arrival_instant(day: date, at: time) -> datetime:

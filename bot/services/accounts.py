@@ -467,13 +467,20 @@ class AccountService:
     # ---------------------------------------------------------------- reads
 
     async def unit_of_user(self, user_id: int) -> tuple[TgUser, Unit] | None:
-        """The Telegram user and the unit it is bound to, or None if not logged in."""
-        async with self.db.read() as conn:
-            user = await repo.get_tg_user(conn, user_id)
-            if user is None or user.unit_id is None:
-                return None
-            unit = await repo.get_unit(conn, user.unit_id)
-        return (user, unit) if unit is not None else None
+        """The Telegram user and the unit it is bound to, or None if not logged in.
+
+        Every tap asks this; it is kept in the read cache until a user or unit changes.
+        """
+
+        async def load() -> tuple[TgUser, Unit] | None:
+            async with self.db.read() as conn:
+                user = await repo.get_tg_user(conn, user_id)
+                if user is None or user.unit_id is None:
+                    return None
+                unit = await repo.get_unit(conn, user.unit_id)
+            return (user, unit) if unit is not None else None
+
+        return await self.db.cached(("clerk", user_id), ("tg_users", "units"), load)
 
     async def unit_by_username(self, username: str) -> Unit | None:
         """The unit with this username (case-insensitive), or None."""

@@ -14,7 +14,7 @@ per-session statistics.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, time
+from datetime import date, datetime, time
 
 from bot.clock import Clock
 from bot.config import Settings
@@ -49,7 +49,7 @@ def _spec(settings: Settings, key: str) -> SessionSpec | None:
     return next((s for s in settings.bot_sessions if s.key == key), None)
 
 
-async def reflow_session(conn: repo.Conn, settings: Settings, day: date, session: str, today: date) -> list[int]:
+async def reflow_session(conn: repo.Conn, settings: Settings, day: date, session: str, now: datetime) -> list[int]:
     """Recompute one session's arrival times inside the caller's transaction.
 
     Stores each booking's time as its promise; returns the bookings whose time moved
@@ -65,7 +65,7 @@ async def reflow_session(conn: repo.Conn, settings: Settings, day: date, session
     queue = await repo.session_queue(conn, day, session)
     times = arrival_times(
         spec, capacity, [Queued(b.id, b.minutes, a.promised) for b, a in queue],
-        may_move_earlier=may_move_earlier(day, today),
+        may_move_earlier=may_move_earlier(day, now, settings.bot_appointment_reminder_time),
     )
     moved = []
     for booking, row in queue:
@@ -99,7 +99,7 @@ class ArrivalService:
         moved = 0
         async with self.db.write() as conn:
             for day, session in await repo.sessions_with_bookings_from(conn, now.date()):
-                moved += len(await reflow_session(conn, self.settings, day, session, now.date()))
+                moved += len(await reflow_session(conn, self.settings, day, session, now))
         return moved
 
     async def arrivals_of(self, booking_ids: Sequence[int]) -> dict[int, ArrivalRow]:
@@ -118,12 +118,6 @@ class ArrivalService:
             await repo.clear_stale_arrival(conn, booking_id, shown)
 
     # ---------------------------------------------------------------- check-in
-
-    async def booking_of_token(self, token: str) -> Booking | None:
-        """The booking a check-in token belongs to (None for a forged one)."""
-        async with self.db.read() as conn:
-            row = await repo.arrival_by_token(conn, token)
-            return None if row is None else await repo.get_booking(conn, row.booking_id)
 
     async def check_in_token(self, staff_id: int, token: str) -> CheckIn:
         """Check in the booking of a receipt's QR code; CheckInRefused otherwise."""
@@ -155,9 +149,9 @@ class ArrivalService:
             if row.checked_in_at is not None:
                 raise AlreadyCheckedIn(t.already_checked_in(row.checked_in_at), booking.id, row.checked_in_at)
             if booking.state not in ACTIVE_STATES:
-                raise CheckInRefused(t.not_active(booking))
+                raise CheckInRefused(t.not_active(booking), booking.id)
             if booking.date != now.date():
-                raise CheckInRefused(t.wrong_day(booking.date))
+                raise CheckInRefused(t.wrong_day(booking.date), booking.id)
             if not await repo.check_in(conn, booking.id, staff_id, now):
                 raise CheckInRefused(t.CODE_UNKNOWN)
             await repo.audit(conn, actor=actor_of(staff_id), entity="booking", entity_id=booking.id,
@@ -186,18 +180,27 @@ class ArrivalService:
         now = self.clock.now()
         async with self.db.read() as conn:
             queue = await repo.session_queue(conn, day, session)
-        ids = no_show_candidates(spec, day, now, [(b.id, b.state, a.checked_in_at) for b, a in queue])
-        if not ids:
-            return None
-        return NoShowOffer(day, spec, [b for b, _ in queue if b.id in ids])
+            ids = no_show_candidates(spec, day, now, [(b.id, b.state, a.checked_in_at) for b, a in queue])
+            if not ids:
+                return None
+            names = {}
+            for b, _ in queue:
+                if b.id in ids and b.unit_id not in names:
+                    unit = await repo.get_unit(conn, b.unit_id)
+                    names[b.unit_id] = unit.name if unit else ""
+        return NoShowOffer(day, spec, [b for b, _ in queue if b.id in ids], names)
 
     async def ended_sessions_with_absentees(self, day: date) -> list[NoShowOffer]:
         """Every ended session of ``day`` that still has bookings to mark 未到."""
         offers = [await self.no_show_offer(day, spec.key) for spec in self.settings.bot_sessions]
         return [o for o in offers if o is not None]
 
-    async def mark_no_shows(self, staff_id: int, day: date, session: str, digest: str) -> list[Booking]:
+    async def mark_no_shows(
+        self, staff_id: int, day: date, session: str, digest: str
+    ) -> list[tuple[Booking, list[int]]]:
         """Mark the offered bookings 未到 in one transaction, if the offer is still the one shown.
+
+        Returns each booking marked with its unit's clerks (to be told).
 
         A list that changed since it was shown (someone checked in, was served,
         cancelled) is refused: the staff member sees the current list instead.
@@ -206,7 +209,7 @@ class ArrivalService:
         if offer is None or offer.digest != digest:
             raise CheckInRefused(t.OFFER_CHANGED)
         now = self.clock.now()
-        marked = []
+        marked: list[tuple[Booking, list[int]]] = []
         async with self.db.write() as conn:
             for booking in offer.bookings:
                 row = await repo.arrival_of(conn, booking.id)
@@ -221,7 +224,7 @@ class ArrivalService:
                                  after={"state": new_state.value, "via": "session_end"})
                 updated = await repo.get_booking(conn, current.id)
                 assert updated is not None
-                marked.append(updated)
+                marked.append((updated, [c.user_id for c in await repo.clerks_of_unit(conn, updated.unit_id)]))
         return marked
 
     # ---------------------------------------------------------------- statistics

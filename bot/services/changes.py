@@ -161,7 +161,7 @@ class ChangeService:
                     await repo.insert_item(conn, booking.id, business, ordinal)
             if delta:
                 await repo.set_booking_minutes(conn, booking.id, minutes, now)
-                await reflow_session(conn, self.settings, booking.date, booking.session, now.date())
+                await reflow_session(conn, self.settings, booking.date, booking.session, now)
             state = await self._follow_items(conn, booking, now)
             await repo.audit(
                 conn, actor=actor_of(user_id), entity="booking", entity_id=booking.id, action="change_counts",

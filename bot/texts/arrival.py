@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
 from bot.read_models import NoShowOffer, SessionArrivalStats
@@ -104,13 +104,13 @@ def board_counts(marks: Sequence[DayMark]) -> str:
     return " · ".join(f"{m.label.split(' ')[-1]} {marks.count(m)}" for m in order if m in marks)
 
 
-def no_show_offer(offer: NoShowOffer, unit_names: Mapping[int, str]) -> str:
+def no_show_offer(offer: NoShowOffer) -> str:
     """The end-of-session question: mark these not-checked-in bookings 未到?"""
     lines = [
         f"{fmt_date(offer.day)}{offer.spec.label}（{offer.spec.hours}）已结束，"
         f"以下{len(offer.bookings)}个预约未签到：",
     ]
-    lines += [f"• {b.code} {unit_names.get(b.unit_id, '')}" for b in offer.bookings]
+    lines += [f"• {b.code} {offer.unit_names.get(b.unit_id, '')}" for b in offer.bookings]
     lines += ["", "确认后全部标记为「未到」，并通知各单位经办人。如有人已到达，请先签到再确认。"]
     return "\n".join(lines)
 

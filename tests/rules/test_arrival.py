@@ -108,8 +108,10 @@ def test_on_the_day_a_leaving_booking_moves_nobody() -> None:
     left = q(60, 0, 60, 60, promised=promised)
     left = [b for b in left if b.booking_id != 2]
     assert arrival_times(AM, AM_CAP, left, may_move_earlier=False) == promised
-    assert may_move_earlier(DAY, DAY - timedelta(days=1))
-    assert not may_move_earlier(DAY, DAY)
+    assert may_move_earlier(DAY, at(0, 5, DAY), time(8, 0))  # released at 24:00: still before the reminder
+    assert may_move_earlier(DAY, at(7, 59), time(8, 0))
+    assert not may_move_earlier(DAY, at(8, 0), time(8, 0))
+    assert not may_move_earlier(DAY, at(10, 0), time(8, 0))
 
 
 @pytest.mark.parametrize("capacity", [0, 60, 180, 270, 360, 539])

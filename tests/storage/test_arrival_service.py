@@ -85,10 +85,22 @@ async def test_on_the_appointment_day_nobody_moves_earlier(
     svc = BookingService(db, settings, clock)
     units = await make_units(db, clock, 3)
     ids = [await book(svc, u, {B.NEW: 4}) for u in units]
-    clock.set(at("2026-12-02 08:30"))
+    clock.set(at("2026-12-02 08:00"))  # the appointment-day reminder has told the times
     await svc.revoke(ids[0], staff_id=1, reason="重复预约")
     assert await promised(db, *ids[1:]) == ["09:15", "09:30"]
     assert await stale(db) == []
+
+
+async def test_a_release_at_midnight_still_moves_the_later_ones_before_the_reminder(
+    db: Database, settings: Settings, clock: ManualClock
+) -> None:
+    svc = BookingService(db, settings, clock)
+    units = await make_units(db, clock, 3)
+    ids = [await book(svc, u, {B.NEW: 4}) for u in units]
+    clock.set(at("2026-12-02 00:00"))  # 24:00 of the deadline day: the incomplete first one is released
+    await svc.release(ids[0])
+    assert await promised(db, *ids[1:]) == ["09:00", "09:15"]
+    assert sorted(await stale(db)) == ids[1:]
 
 
 async def test_tokens_are_random_and_distinct(db: Database, settings: Settings, clock: ManualClock) -> None:

@@ -94,7 +94,7 @@ async def test_pragmas_wal_and_foreign_keys(db: Database) -> None:
 
 async def test_deleted_content_is_overwritten(db: Database) -> None:
     """secure_delete on both connections: a dropped draft leaves no readable bytes behind."""
-    for conn in (db._writer, db._reader):  # noqa: SLF001 - both connections of the file
+    for conn in (db._writer, *db._readers):  # noqa: SLF001 - every connection of the file
         async with conn.execute("PRAGMA secure_delete") as cur:
             assert (await cur.fetchone())[0] == 1
 

@@ -41,7 +41,6 @@ from bot.handlers.staff.console import (
     stale,
 )
 from bot.read_models import CheckIn
-from bot.storage import repo
 from bot.texts import arrival as t
 from bot.texts import staff as staff_texts
 
@@ -106,20 +105,15 @@ async def got_code(update: Update, context: BotContext) -> int | None:
 async def _by_code(update: Update, context: BotContext, raw: str, *, first: bool) -> int | None:
     try:
         done = await context.deps.arrivals.check_in_code(staff_id(update), raw)
-    except AlreadyCheckedIn as err:
-        await refused(update, context, err, err.booking_id)
-        return END
     except CheckInRefused as err:
-        if err.message in (t.CODE_UNKNOWN, t.TOKEN_UNKNOWN):
-            if first:
-                await ask(update, context, f"{err.message}\n\n{t.ASK_CODE}", keyboard(console_row()))
-                return CODE
-            await reask(update, context, err.message)
-            return None
-        async with context.deps.db.read() as conn:
-            booking = await repo.get_booking_by_code(conn, raw)
-        await refused(update, context, err, booking.id if booking else None)
-        return END
+        if err.booking_id is not None:  # a real booking that cannot be checked in (now): its card says why
+            await refused(update, context, err, err.booking_id)
+            return END
+        if first:
+            await ask(update, context, f"{err.message}\n\n{t.ASK_CODE}", keyboard(console_row()))
+            return CODE
+        await reask(update, context, err.message)
+        return None
     await checked_in(update, context, done)
     return END
 
@@ -133,15 +127,6 @@ def _day_session(update: Update) -> tuple[date, str] | None:
         return None
     day = parsed.date_arg(0)
     return (day, parsed.args[1]) if day is not None else None
-
-
-async def _unit_names(context: BotContext, unit_ids: list[int]) -> dict[int, str]:
-    names = {}
-    async with context.deps.db.read() as conn:
-        for unit_id in dict.fromkeys(unit_ids):
-            unit = await repo.get_unit(conn, unit_id)
-            names[unit_id] = unit.name if unit else ""
-    return names
 
 
 @screen
@@ -161,8 +146,7 @@ async def _show_offer(update: Update, context: BotContext, day: date, session: s
     if offer is None:
         await show(update, context, t.NO_ABSENTEES, keyboard(back))
         return
-    names = await _unit_names(context, [b.unit_id for b in offer.bookings])
-    await show(update, context, t.no_show_offer(offer, names), keyboard(
+    await show(update, context, t.no_show_offer(offer), keyboard(
         [button(t.MARK_ALL_NO_SHOW, "st", "nsy", day, session, offer.digest),
          button(t.NOT_NOW, "st", "day", day)],
         console_row(),
@@ -188,9 +172,7 @@ async def confirm_button(update: Update, context: BotContext) -> None:
         return
     await answer(update)
     told = 0
-    for booking in marked:
-        async with deps.db.read() as conn:
-            clerks = [c.user_id for c in await repo.clerks_of_unit(conn, booking.unit_id)]
+    for booking, clerks in marked:
         told += await notify(context, clerks, staff_texts.no_show_notice(booking, deps.settings.bot_centre_phone))
         await refresh_receipt(context, booking.id)
     await show(update, context, t.no_shows_marked(len(marked), told),

@@ -52,7 +52,7 @@ class CapacityUseCases(ConsoleUseCases):
         async with self.db.write() as conn:
             old = (await repo.slot_usage(conn, [day])).get((day, session))
             await repo.set_slot_capacity(conn, day, session, minutes)
-            await reflow_session(conn, self.settings, day, session, now.date())
+            await reflow_session(conn, self.settings, day, session, now)
             await repo.audit(
                 conn, actor=actor_of(staff_id), entity="capacity", entity_id=f"{day.isoformat()}:{session}",
                 action="set_capacity", now=now,

@@ -85,6 +85,7 @@ from bot.storage.repo.conversations import (
     load_conversations,
     load_user_data,
     save_conversation,
+    save_states,
     save_user_data,
 )
 from bot.storage.repo.items import (
@@ -250,6 +251,7 @@ __all__ = [
     "return_minutes",
     "save_conversation",
     "save_user_data",
+    "save_states",
     "search_units",
     "served_unrated_on",
     "session_queue",
