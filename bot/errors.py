@@ -4,6 +4,7 @@
     ├── SettingsError                 a setting is missing or malformed (named, never its value)
     ├── CliError                      a subcommand refuses: ``error: …`` on stderr, exit ``code``
     ├── FontMissing (RuntimeError)    no CJK font for the staff charts (scripts/setup-system.sh)
+    ├── SheetUnreadable (ValueError)  an uploaded .xlsx that is not a readable workbook
     └── DomainError                   any refusal of a rule or a use case; ``message`` is the
         │                             Chinese text the user sees
         ├── BasketError               business counts: empty, negative, over 60 minutes
@@ -27,6 +28,8 @@
         ├── CheckInRefused            a check-in at the counter cannot happen (unknown code, wrong
         │   │                         day, booking not active) or a 未到 list changed since shown
         │   └── AlreadyCheckedIn      the booking was checked in before: the code is spent
+        ├── DateInputError            a typed staff date or range that cannot be read (rules.staff_dates)
+        ├── InvalidName               a unit or staff name with control characters, or too long
         └── StaffRefused              a staff action the rules do not allow
             ├── BadInput              a typed staff answer that fails validation
             └── SessionHasBookings    closing a session with bookings needs a reason (``active``)
@@ -56,6 +59,10 @@ class CliError(Exception):
 
 class FontMissing(RuntimeError):
     """No CJK font is installed: run scripts/setup-system.sh (fonts-noto-cjk)."""
+
+
+class SheetUnreadable(ValueError):
+    """An uploaded file that is not a readable XLSX workbook."""
 
 
 class DomainError(Exception):
@@ -171,6 +178,14 @@ class AlreadyCheckedIn(CheckInRefused):
     def __init__(self, message: str, booking_id: int, at: datetime) -> None:
         super().__init__(message, booking_id)
         self.at = at
+
+
+class DateInputError(DomainError):
+    """A typed staff date or range that cannot be read; ``message`` says what to type."""
+
+
+class InvalidName(DomainError):
+    """A typed unit or staff name that cannot be used; ``message`` says why."""
 
 
 class StaffRefused(DomainError):

@@ -22,7 +22,7 @@ from bot.rules.capacity import Availability, SessionSpec
 from bot.rules.freeze import FreezeStatus, MismatchChange, MismatchState
 from bot.rules.states import BookingState
 from bot.rules.stats import average_rating, no_show_rate
-from bot.storage.models import ArrivalRow, Booking, Item, Mismatch, TgUser, Unit
+from bot.storage.models import ArrivalRow, AuditEntry, Booking, Item, Mismatch, TgUser, Unit
 
 # how staff judged an item's materials
 Review = Literal["pass", "fail", "mismatch"]
@@ -208,6 +208,16 @@ class DaySchedule:
 
 
 @dataclass(frozen=True)
+class BookingHistory:
+    """A booking's audit lines with its items and the people they name (user id → name)."""
+
+    booking: Booking
+    entries: list[AuditEntry]
+    items: list[Item]
+    people: dict[int, str]
+
+
+@dataclass(frozen=True)
 class UnitView:
     """A unit as staff see it: bookings, bound clerks, the month's mismatches."""
 
@@ -278,18 +288,21 @@ class CalendarDay:
 
 @dataclass(frozen=True)
 class ExportRow:
-    """One row of the schedule export."""
+    """One row of the export: one applicant (item) of a booking, with its booking's facts."""
 
     code: str
     day: date
     session: str
     unit: str
-    items: str
-    minutes: int
+    business: str
+    ordinal: int
+    applicant: str
+    review: str
+    reason: str
     state: str
     contact: str
-    phone_masked: str
-    applicants: int
+    phone: str  # in full: staff call the clerk (SPEC §6)
+    minutes: int
 
 
 @dataclass(frozen=True)
@@ -304,6 +317,16 @@ class Rebooked:
 
 
 @dataclass(frozen=True)
+class RatingComment:
+    """A clerk's comment on a served booking (满意度评价), with where and how it was rated."""
+
+    day: date
+    unit: str
+    rating: int
+    comment: str
+
+
+@dataclass(frozen=True)
 class Stats:
     """The numbers /stats shows for [start, end]."""
 
@@ -314,6 +337,8 @@ class Stats:
     working_days: int
     capacity_minutes: int
     ratings: dict[int, int]
+    comments: list[RatingComment] = field(default_factory=list)  # the newest, up to COMMENTS_SHOWN
+    comment_count: int = 0  # every comment of the range
 
     @property
     def total_bookings(self) -> int:

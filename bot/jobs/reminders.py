@@ -65,13 +65,14 @@ from bot.rules.reminders import (
     due_kinds,
     previous_month,
 )
-from bot.rules.states import ACTIVE_STATES, CAPACITY_STATES, BookingState
+from bot.rules.states import ACTIVE_STATES, BookingState
 from bot.rules.window import booking_open, next_opening
 from bot.services.roles import staff_ids
 from bot.storage import outbox, repo
 from bot.storage.models import Booking, TgUser
 from bot.texts import reminders as t
 from bot.texts.booking import NEXT_STEP_LABEL
+from bot.texts.staff.digest import DIGEST_SCHEDULE_LABEL, staff_digest
 
 log = logging.getLogger(__name__)
 
@@ -318,11 +319,11 @@ async def _digest(application: App, due: Due, now: datetime, cal: WorkCalendar) 
     recipients = await _staff_recipients(application, due.starts)
     if not recipients:
         return 0
-    async with deps.db.read() as conn:
-        bookings = await repo.bookings_on(conn, due.day, CAPACITY_STATES)
-    text = t.staff_digest(due.day, deps.bookings.sessions, bookings)
+    text = staff_digest(await deps.staff.schedule(due.day))
+    markup = keyboard(notice_button(DIGEST_SCHEDULE_LABEL, "st", "day", due.day))
     return _sent(await notifier_of(application).deliver_many(
-        Notification(notification_key(Kind.DIGEST, due.day, uid), Kind.DIGEST, uid, text) for uid in recipients
+        Notification(notification_key(Kind.DIGEST, due.day, uid), Kind.DIGEST, uid, text, markup)
+        for uid in recipients
     ))
 
 

@@ -132,22 +132,6 @@ def watch_available(day: date, cells: Sequence[Availability]) -> str:
     )
 
 
-def staff_digest(day: date, sessions: Sequence[SessionSpec], bookings: Sequence[Booking]) -> str:
-    """08:30 on working days: today's schedule by session (counts, minutes, codes)."""
-    lines = [f"📋 今日预约安排：{fmt_full_date(day)}"]
-    if not bookings:
-        return "\n".join([*lines, "今日暂无预约。"])
-    for spec in sessions:
-        held = [b for b in bookings if b.session == spec.key]
-        if not held:
-            lines.append(f"{session_line(spec, spec.key)}：无预约")
-            continue
-        minutes = sum(b.minutes for b in held)
-        lines.append(f"{session_line(spec, spec.key)}：{len(held)}个预约，共{minutes}分钟")
-        lines.append("　" + "、".join(f"{b.code}（{b.state.label}）" for b in held))
-    return "\n".join(lines)
-
-
 def calendar_warning(year: int) -> str:
     """Daily in December while next year's calendar is unconfirmed (to staff)."""
     return (

@@ -280,16 +280,18 @@ async def test_schedule_lists_arrival_order_with_arrived_late_and_done_marks(har
     harness.clock.set(at("2026-12-02 09:59"))
     page = await staff.command("schedule", "2026-12-02")
     assert page is not None
-    lines = [line for line in page.text.splitlines() if line.startswith("· ")]
+    lines = [line for line in page.text.splitlines() if line[:1].isdigit()]
     assert lines[:4] == [
-        f"· 09:00 ✅ 已办理｜{first.code} 其他单位0",
-        f"· 09:15 ⏰ 迟到｜{second.code} 其他单位1",  # 09:15 + 30 minutes passed at 09:59
-        f"· 09:30 未到达｜{third.code} 其他单位2",
-        f"· 10:00 🟢 已到达 09:55｜{booking.code} 北京示例科技有限公司",
+        "1. 09:00 ✅ 已办理｜其他单位0",
+        "2. 09:15 ⏰ 迟到｜其他单位1",  # 09:15 + 30 minutes passed at 09:59
+        "3. 09:30 未到达｜其他单位2",
+        "4. 10:00 🟢 已到达 09:55｜北京示例科技有限公司",
     ]
+    assert all(b.code in page.text for b in (first, second, third, booking))
+    assert page.text.index(first.code) < page.text.index(second.code) < page.text.index(booking.code)
     assert "已到达 1 · 迟到 1 · 已办理 1 · 未到达 1" in page.text
-    codes = [label.split(" ")[0] for label in page.labels if label[:3].isdigit()]
-    assert codes == [b.code.rsplit("-", 1)[-1] for b in (first, second, third, booking)]
+    numbered = [data for label, data in page.buttons if label.isdigit()]
+    assert numbered == [f"st:bk:{b.id}" for b in (first, second, third, booking)]
     assert not [label for label in page.labels if "未签到" in label]  # the session has not ended
 
 

@@ -35,7 +35,9 @@ async def give_mismatch(h: Harness, code: str, nth: int = 0) -> None:
     staff = h.user(STAFF)
     await staff.command("find", code)
     buttons = [data for label, data in staff.last.buttons if label == "材料不符"]  # type: ignore[union-attr]
-    await staff.press_data(buttons[nth])
+    await staff.press_data(buttons[nth])  # a reason (a quick pick) and the confirmation
+    await staff.press("证件号码不一致")
+    await staff.press("确认", exact=True)
 
 
 async def test_a_corrected_mismatch_that_staff_pass_does_not_count(harness: Harness) -> None:
@@ -51,7 +53,7 @@ async def test_a_corrected_mismatch_that_staff_pass_does_not_count(harness: Harn
     # the clerk opens the results from the notice: a new panel, the notice stays as it was
     panel = await clerk.press("查看审核结果", notice)
     assert panel is not None and panel.message_id != notice.message_id
-    assert "⚠️ 材料不符（待更正）" in panel.text and "新办 1/1　张三" in panel.text
+    assert "⚠️ 材料不符：证件号码不一致（待更正）" in panel.text and "新办 1/1　张三" in panel.text
     assert "⚠️ 新办 1/1" in panel.labels and "已更正，请复核" in panel.labels
     assert clerk.api.messages_in(1001)[[m.message_id for m in clerk.api.messages_in(1001)]
                                        .index(notice.message_id)].text == notice.text
@@ -63,13 +65,14 @@ async def test_a_corrected_mismatch_that_staff_pass_does_not_count(harness: Harn
     await clerk.press("确认保存")
     staff.new_messages()
     panel = await clerk.press("已更正，请复核")
-    assert "已通知中心复核" in panel.text and "⚠️ 材料不符（已更正，待复核）" in panel.text  # type: ignore[union-attr]
+    assert "已通知中心复核" in panel.text and "⚠️ 材料不符：证件号码不一致（已更正，待复核）" in panel.text  # type: ignore[union-attr]
     assert "已更正，请复核" not in panel.labels  # type: ignore[union-attr]
     assert await states(harness, booking.id) == [MismatchState.CORRECTED]
     [told] = staff.new_messages()
     assert "经办人已更正“材料不符”" in told.text and booking.code in told.text and "北京示例科技有限公司" in told.text
     card = await staff.press("查看预约", told)
     assert card is not None and f"预约 {booking.code}" in card.text
+    assert "材料不符（证件号码不一致）·已更正，待复核" in card.text  # where the mismatch stands
     # the deadline passes before staff re-review: a corrected mismatch does not count
     harness.clock.set(at("2026-12-03 00:01"))
     await run_due(harness.app)
@@ -103,9 +106,11 @@ async def test_an_uncorrected_mismatch_counts_at_the_deadline_and_the_clerk_is_t
         assert len(await repo.mismatch_times(conn, acme, "2026-12")) == 1
         actions = [e.action for e in await repo.history(conn, "unit", acme)]
     assert actions.count("mismatch") == 1
+    card = await harness.user(STAFF).command("find", booking.code)
+    assert "材料不符（证件号码不一致）·已计入本月次数" in card.text  # staff see it counted
     # too late to correct now: the panel offers no button and a forged press is refused
     panel = await clerk.press_data(f"ap:list:{booking.id}")
-    assert "⚠️ 材料不符（已计入本月次数）" in panel.text and "已更正，请复核" not in panel.labels  # type: ignore[union-attr]
+    assert "⚠️ 材料不符：证件号码不一致（已计入本月次数）" in panel.text and "已更正，请复核" not in panel.labels  # type: ignore[union-attr]
     item_id = next(iter(await harness.deps.mismatches.of_booking(booking.id)))
     await clerk.press_data(f"ap:fixed:{item_id}")
     assert clerk.answer_of_last_press()["show_alert"] is True

@@ -162,10 +162,8 @@ async def test_fortnight_around_national_day(harness: Harness) -> None:  # noqa:
     unfreeze = next(m for m in reminders_in(h, 2006) if m.startswith("🔓"))
     assert "2026年10月8日（周四）09:00开放" in unfreeze  # 10-01 is 国庆: says when booking opens
     digest = [m for m in reminders_in(h, ADMIN)]
-    assert "上午 09:00–12:00：1个预约，共25分钟" in digest[3]  # 10-08
-    async with h.deps.db.read() as conn:
-        code_a = (await repo.get_booking(conn, booking_a)).code  # type: ignore[union-attr]
-    assert code_a in digest[3]
+    assert "【上午 09:00–12:00】1个预约，新办 ×1、续办 ×1，已约 25/540 分钟" in digest[3]  # 10-08
+    assert "· 甲公司｜新办 ×1、续办 ×1｜待办理" in digest[3]
 
 
 # ---------------------------------------------------------------- the release notice
@@ -377,8 +375,13 @@ async def test_staff_digest_and_calendar_warning(harness: Harness) -> None:  # n
     await run_due(h.app)
     digest, warning = reminders_in(h, ADMIN)
     assert digest.startswith("📋 今日预约安排：2026年12月2日（周三）")
-    assert "上午 09:00–12:00：无预约" in digest and "下午 13:30–17:00：1个预约，共30分钟" in digest
-    assert "CY20261202-001（待办理）" in digest
+    assert "共 1 个预约、2 位申请人。" in digest and "【上午 09:00–12:00】无预约" in digest
+    assert "【下午 13:30–17:00】1个预约，新办 ×2，已约 30/630 分钟" in digest
+    assert "· 北京示例科技有限公司｜新办 ×2｜待办理" in digest
+    # its button opens the day's schedule in the console
+    reply = await admin.press("查看今日日程")
+    assert "2026年12月2日（周三） 日程" in reply.text and "1. 13:30 未到达｜北京示例科技有限公司" in reply.text
+    assert any(m.text == digest for m in admin.bot_messages())  # the digest itself stays as it was
     assert warning.startswith("⚠️ 2027年的工作日历尚未确认")
     # clerks get neither
     assert not [m for m in reminders_in(h, 1001) if m.startswith(("📋", "⚠️"))]

@@ -81,15 +81,20 @@ async def test_mismatches_count_at_the_deadline_once_per_item_and_freeze_on_the_
     first = await book(deps, unit_id, date(2026, 12, 2), count=3)  # deadline 12-01 24:00
     second = await book(deps, unit_id, date(2026, 12, 3), count=2)  # deadline 12-02 24:00
     ids = await item_ids(deps, first.id) + await item_ids(deps, second.id)
-    result = await svc.review(STAFF, ids[0], "mismatch")
+    for missing in (None, "", "   "):  # a 材料不符 without a reason cannot be saved
+        with pytest.raises(BadInput):
+            await svc.review(STAFF, ids[0], "mismatch", missing)
+    async with deps.db.read() as conn:
+        assert (await repo.get_item(conn, ids[0])).review is None  # type: ignore[union-attr]
+    result = await svc.review(STAFF, ids[0], "mismatch", "材料不符")
     assert result.mismatch.after is MismatchState.PENDING and result.freeze.count == 0 and not result.newly_frozen
     assert result.freeze.display == "本月已计0次；再有4次将冻结本月预约权限"
     # 通过 and back: still one pending mismatch for the item
     await svc.review(STAFF, ids[0], "pass")
-    result = await svc.review(STAFF, ids[0], "mismatch")
+    result = await svc.review(STAFF, ids[0], "mismatch", "材料不符")
     assert result.mismatch.before is MismatchState.WITHDRAWN and result.mismatch.after is MismatchState.PENDING
     for item_id in ids[1:3]:
-        await svc.review(STAFF, item_id, "mismatch")
+        await svc.review(STAFF, item_id, "mismatch", "材料不符")
     assert await deps.mismatches.count_due() == []  # before the deadline nothing counts
     deps.clock.set(at("2026-12-02 00:00"))  # type: ignore[attr-defined]
     assert len(await deps.mismatches.count_due()) == 3
@@ -100,7 +105,7 @@ async def test_mismatches_count_at_the_deadline_once_per_item_and_freeze_on_the_
     await deps.bookings.check_unit_may_book(unit_id)
     deps.clock.set(at("2026-12-02 10:00"))  # type: ignore[attr-defined]
     for item_id in ids[3:]:
-        await svc.review(STAFF, item_id, "mismatch")
+        await svc.review(STAFF, item_id, "mismatch", "材料不符")
     deps.clock.set(at("2026-12-03 00:05"))  # type: ignore[attr-defined]
     assert len(await deps.mismatches.count_due()) == 2
     standing = await deps.mismatches.standing(unit_id)
@@ -267,9 +272,10 @@ async def test_export_rows_cover_every_state_and_refuse_long_ranges(deps: Deps, 
     second = await book(deps, unit_id, date(2026, 12, 3), fill=False)
     await svc.revoke(STAFF, second.id, "测试")
     rows = await svc.export_rows(STAFF, date(2026, 12, 3), date(2026, 12, 1))
-    assert [(r.code, r.state, r.items, r.minutes, r.applicants, r.phone_masked) for r in rows] == [
-        (first.code, "待办理", "新办 ×2", 30, 2, "138****8000"),
-        (second.code, "已撤销", "新办 ×1", 15, 1, "138****8000"),
+    assert [(r.code, r.state, r.business, r.ordinal, r.review, r.minutes, r.phone) for r in rows] == [
+        (first.code, "待办理", "新办", 1, "未审核", 30, "13800138000"),
+        (first.code, "待办理", "新办", 2, "未审核", 30, "13800138000"),
+        (second.code, "已撤销", "新办", 1, "未填写", 15, "13800138000"),
     ]
     with pytest.raises(StaffRefused, match="62"):
         await svc.export_rows(STAFF, date(2026, 1, 1), date(2026, 12, 31))
@@ -326,7 +332,7 @@ async def test_a_late_mismatch_counts_at_once_and_staff_withdrawing_it_lifts_the
     ids = await item_ids(deps, first.id) + await item_ids(deps, second.id)
     deps.clock.set(at("2026-12-03 09:30"))  # type: ignore[attr-defined]  # past both deadlines
     for item_id in ids:
-        result = await svc.review(STAFF, item_id, "mismatch")
+        result = await svc.review(STAFF, item_id, "mismatch", "材料不符")
         assert result.mismatch.before is None and result.mismatch.after is MismatchState.COUNTED
     assert result.freeze.frozen and result.newly_frozen
     with pytest.raises(DomainError, match="冻结"):
@@ -346,8 +352,8 @@ async def test_the_clerks_correction_keeps_a_mismatch_from_counting(deps: Deps, 
     unit_id = await unit(deps)
     booking = await book(deps, unit_id, date(2026, 12, 2), count=2)
     ids = await item_ids(deps, booking.id)
-    await svc.review(STAFF, ids[0], "mismatch")
-    await svc.review(STAFF, ids[1], "mismatch")
+    await svc.review(STAFF, ids[0], "mismatch", "材料不符")
+    await svc.review(STAFF, ids[1], "mismatch", "材料不符")
     with pytest.raises(DomainError, match="失效"):
         await deps.mismatches.correct(2002, ids[0])  # not a clerk of the unit
     async with deps.db.write() as conn:

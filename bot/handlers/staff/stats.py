@@ -51,6 +51,7 @@ async def begin(update: Update, context: BotContext) -> int | None:
     user, chat = update.effective_user, update.effective_chat
     assert user is not None and chat is not None
     end_flows(context.application, user.id, chat.id)
+    await answer(update)
     context.user_data[PROMPT] = t.ASK_RANGE  # type: ignore[index]
     if context.args:
         return await _typed(update, context, " ".join(context.args))
@@ -99,6 +100,7 @@ def register(application: App) -> None:
             "staff_stats",
             entry_points=[
                 CommandHandler("stats", begin),
+                CallbackQueryHandler(begin, pattern=pattern("st", "stats")),
                 CallbackQueryHandler(pressed_range, pattern=pattern("st", "srange")),
             ],
             states={RANGE: text_step(typed_range)},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import date
 
 from bot import texts
@@ -11,6 +12,7 @@ from bot.read_models import (
     REVIEWS,
     VISIT_OUTCOMES,
     BookingChange,
+    BookingHistory,
     DaySchedule,
     ReviewResult,
     ScheduleEntry,
@@ -19,7 +21,7 @@ from bot.read_models import (
 )
 from bot.rules.arrival import day_mark
 from bot.rules.capacity import availability
-from bot.rules.freeze import freeze_status, month_key
+from bot.rules.freeze import MismatchState, freeze_status, month_key
 from bot.rules.states import ACTIVE_STATES, CAPACITY_STATES, BookingState, transition
 from bot.rules.window import change_deadline
 from bot.services.mismatches import apply_review
@@ -30,6 +32,8 @@ from bot.texts import staff as t
 
 log = logging.getLogger(__name__)
 
+REASONED = ("fail", "mismatch")  # the review results that need a reason (SPEC §8)
+
 
 def check_reviewable(booking: Booking, item: Item) -> None:
     """Raise StaffRefused unless the item can be reviewed (filled, booking not ended unserved)."""
@@ -37,6 +41,16 @@ def check_reviewable(booking: Booking, item: Item) -> None:
         raise StaffRefused(t.review_not_possible(booking.state.label))
     if not item.filled:
         raise StaffRefused(t.ITEM_NOT_FILLED)
+
+
+def _people_in(entries: Iterable[AuditEntry]) -> set[int]:
+    """The Telegram user ids that act in audit lines."""
+    ids: set[int] = set()
+    for e in entries:
+        head, _, raw = e.actor.partition(":")
+        if head == "tg" and raw.isdigit():
+            ids.add(int(raw))
+    return ids
 
 
 class ConsoleUseCases(StaffBase):
@@ -104,11 +118,39 @@ class ConsoleUseCases(StaffBase):
         async with self.db.read() as conn:
             return await self._booking(conn, booking_id)
 
-    async def history(self, booking_id: int) -> tuple[Booking, list[AuditEntry]]:
-        """A booking and its audit lines, oldest first."""
+    async def history(self, booking_id: int) -> BookingHistory:
+        """A booking's audit lines, oldest first, with its items and everyone named in them."""
         async with self.db.read() as conn:
             booking = await self._booking(conn, booking_id)
-            return booking, await repo.history(conn, "booking", booking.id)
+            entries = await repo.history(conn, "booking", booking.id)
+            items = await repo.items_of(conn, booking.id)
+            people = await self.people(conn, _people_in(entries))
+        return BookingHistory(booking, entries, items, people)
+
+    async def mismatch_states(self, booking_id: int) -> dict[int, MismatchState]:
+        """Where each item's 材料不符 stands (待更正 / 已更正，待复核 / 已计入), by item id."""
+        async with self.db.read() as conn:
+            found = await repo.mismatches_of_booking(conn, booking_id)
+        return {item_id: m.state for item_id, m in found.items()}
+
+    async def reveal_id(self, staff_id: int, item_id: int) -> tuple[Booking, Item]:
+        """An applicant with the identity number shown in full: the reveal is audited first
+        (who saw whose number, when — SPEC §6), in its own transaction."""
+        now = self.clock.now()
+        async with self.db.write() as conn:
+            item = await repo.get_item(conn, item_id)
+            if item is None:
+                raise StaffRefused(t.BOOKING_NOT_FOUND)
+            booking = await self._booking(conn, item.booking_id)
+            if not item.filled:
+                raise StaffRefused(t.ITEM_NOT_FILLED_REVEAL)
+            name = (await self.people(conn, [staff_id]))[staff_id]
+            await repo.audit(
+                conn, actor=actor_of(staff_id), entity="booking", entity_id=booking.id, action="reveal_id", now=now,
+                after={"item": item.id, "staff": name},
+            )
+        log.info("identity number of item %s shown to staff %s", item.id, staff_id)
+        return booking, item
 
     async def item(self, item_id: int) -> tuple[Booking, Item]:
         """One item and its booking."""
@@ -129,8 +171,8 @@ class ConsoleUseCases(StaffBase):
         """
         if review not in REVIEWS:
             raise StaffRefused(texts.STALE_BUTTON)
-        if review == "fail":
-            reason = check_reason(reason or "")
+        if review in REASONED:
+            reason = check_reason(reason or "")  # 不通过 and 材料不符 are never saved without one
         else:
             reason = None
         now = self.clock.now()

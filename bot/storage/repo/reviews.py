@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from bot.storage.models import Booking
 from bot.storage.repo._common import Conn, all_rows, iso, one
@@ -55,3 +56,18 @@ async def rating_counts_between(conn: Conn, start: date, end: date) -> dict[int,
     )
     return {r[0]: r[1] for r in rows}
 
+
+
+async def rating_comments_between(conn: Conn, start: date, end: date, limit: int) -> tuple[int, list[tuple[Any, ...]]]:
+    """How many evaluations of bookings dated in [start, end] carry a comment, and the newest
+    ``limit`` of them as (date, unit name, rating, comment)."""
+    where = " WHERE b.date BETWEEN ? AND ? AND e.comment != ''"
+    span = (start.isoformat(), end.isoformat())
+    total = await one(conn, "SELECT COUNT(*) FROM evaluations e JOIN bookings b ON b.id = e.booking_id" + where, span)
+    rows = await all_rows(
+        conn,
+        "SELECT b.date, u.name, e.rating, e.comment FROM evaluations e JOIN bookings b ON b.id = e.booking_id"
+        " JOIN units u ON u.id = b.unit_id" + where + " ORDER BY e.rated_at DESC, e.booking_id DESC LIMIT ?",
+        (*span, limit),
+    )
+    return (total[0] if total else 0), [tuple(r) for r in rows]

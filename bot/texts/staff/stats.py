@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.read_models import Stats
 from bot.rules.states import BookingState
 from bot.texts import fmt_full_date
+from bot.texts.staff.common import fit_message
 
 # ---------------------------------------------------------------- /stats
 
@@ -40,5 +41,16 @@ def stats(s: Stats, arrival: str = "") -> str:
     lines += [f"· {RATING_LABELS[r]}（{r}分）：{s.ratings.get(r, 0)}" for r in sorted(RATING_LABELS, reverse=True)]
     if arrival:
         lines += ["", arrival]
+    lines += comment_lines(s)
     lines += ["", ASK_RANGE]
-    return "\n".join(lines)
+    return fit_message("\n".join(lines), ASK_RANGE)
+
+
+def comment_lines(s: Stats) -> list[str]:
+    """The clerks' satisfaction comments of the range, newest first (the most recent ones)."""
+    if not s.comment_count:
+        return ["", "评价留言：暂无"]
+    shown = len(s.comments)
+    head = f"评价留言（共{s.comment_count}条" + (f"，显示最近{shown}条）：" if shown < s.comment_count else "）：")
+    return ["", head] + [f"· {c.day.month}月{c.day.day}日 {c.unit}（{RATING_LABELS.get(c.rating, '')}）：{c.comment}"
+                         for c in s.comments]
