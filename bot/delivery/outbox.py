@@ -232,7 +232,8 @@ class Courier:
         """Send one part; the message id Telegram gave it (None for an edit)."""
         bot = self.application.bot
         if isinstance(part, Text):
-            message = await bot.send_message(chat_id, part.text, reply_markup=markup(part.buttons))
+            message = await bot.send_message(chat_id, part.text, reply_markup=markup(part.buttons),
+                                             parse_mode=part.parse_mode)
             return int(message.message_id)
         if isinstance(part, Document):
             message = await bot.send_document(chat_id, io.BytesIO(part.data), filename=part.filename,
@@ -245,7 +246,7 @@ class Courier:
         assert isinstance(part, EditReceipt)
         try:
             await bot.edit_message_text(part.text, chat_id=part.chat_id, message_id=part.message_id,
-                                        reply_markup=markup(part.buttons))
+                                        reply_markup=markup(part.buttons), parse_mode=part.parse_mode)
         except TelegramError as err:
             # Already showing it, or gone (deleted by the clerk): nothing left to edit.
             if not (is_not_modified(err) or "not found" in str(err).lower()):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from bot.delivery import kinds
 from bot.deps import Deps
-from bot.ics import booking_ics
+from bot.ics import details_ics
 from bot.keyboards import PlainRows, plain
 from bot.qr import qr_png
 from bot.read_models import BookingDetails
@@ -22,6 +22,7 @@ from bot.services.arrival import checkin_link
 from bot.storage.outbox import OutboxRow
 from bot.texts import arrival as ta
 from bot.texts import booking as t
+from bot.texts.html import parse_mode
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,7 @@ class Text:
     text: str
     buttons: PlainRows = ()
     receipt: bool = False
+    parse_mode: str | None = None  # "HTML" for an Html text (bot.texts.html)
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class EditReceipt:
     message_id: int
     text: str
     buttons: PlainRows = ()
+    parse_mode: str | None = None
 
 
 Part = Text | Document | Photo | EditReceipt
@@ -92,17 +95,14 @@ def receipt_buttons(details: BookingDetails) -> PlainRows:
 
 
 def calendar_file(deps: Deps, details: BookingDetails, caption: str) -> Document | None:
-    """The booking's .ics file (None if its session is no longer configured)."""
+    """The booking's .ics file as it is now: an update while it stands (same UID, higher
+    SEQUENCE), a cancellation once it ended; None if its session is no longer configured."""
     b = details.booking
     spec = deps.bookings.session(b.session)
     if spec is None:
         return None
-    data = booking_ics(
-        code=b.code, day=b.date, session=spec, summary=t.ics_summary(b.code),
-        location=deps.settings.bot_centre_address,
-        description=f"预约编号 {b.code}；{deps.settings.bot_centre_name}", stamp=deps.clock.now(),
-        arrival=details.arrival.promised if details.arrival else None,
-    )
+    data = details_ics(details, spec, address=deps.settings.bot_centre_address,
+                       centre_name=deps.settings.bot_centre_name, stamp=deps.clock.now())
     return Document(f"{b.code}.ics", data, caption)
 
 
@@ -119,8 +119,9 @@ async def _receipt(deps: Deps, row: OutboxRow, sender: Sender) -> list[Part]:
     """The receipt (its message id kept for later edits), the check-in QR code, the .ics file."""
     assert row.booking_id is not None
     details = await deps.bookings.details(row.booking_id)
+    text = receipt_text(deps, details)
     parts: list[Part | None] = [
-        Text(receipt_text(deps, details), receipt_buttons(details), receipt=True),
+        Text(text, receipt_buttons(details), receipt=True, parse_mode=parse_mode(text)),
         checkin_code(details, sender),
         calendar_file(deps, details, t.ICS_CAPTION),
     ]
@@ -133,8 +134,8 @@ async def _receipt_edit(deps: Deps, row: OutboxRow, sender: Sender) -> list[Part
     b = details.booking
     if b.receipt_chat_id is None or b.receipt_message_id is None:
         return []  # no receipt yet: a pending receipt shows the booking as it is when it goes out
-    return [EditReceipt(b.receipt_chat_id, b.receipt_message_id, receipt_text(deps, details),
-                        receipt_buttons(details))]
+    text = receipt_text(deps, details)
+    return [EditReceipt(b.receipt_chat_id, b.receipt_message_id, text, receipt_buttons(details), parse_mode(text))]
 
 
 async def _calendar(deps: Deps, row: OutboxRow, sender: Sender) -> list[Part]:
@@ -146,7 +147,7 @@ async def _calendar(deps: Deps, row: OutboxRow, sender: Sender) -> list[Part]:
 
 async def _text(deps: Deps, row: OutboxRow, sender: Sender) -> list[Part]:
     buttons = [[(str(label), str(data)) for label, data in r] for r in row.payload.get("buttons", [])]
-    return [Text(str(row.payload["text"]), buttons)]
+    return [Text(str(row.payload["text"]), buttons, parse_mode=row.payload.get("parse_mode"))]
 
 
 RENDERERS: dict[str, Renderer] = {

@@ -17,12 +17,13 @@ from bot.delivery.render import calendar_file, receipt_buttons, receipt_text
 from bot.deps import BotContext, deps_of
 from bot.keyboards import markup
 from bot.read_models import BookingDetails
+from bot.texts.html import parse_mode
 
 log = logging.getLogger(__name__)
 
 
 async def send_calendar(context: BotContext, chat_id: int, details: BookingDetails, caption: str) -> None:
-    """Send the booking's .ics file (the clerk asked for it again after 改约)."""
+    """Send the booking's .ics file as it is now (the clerk asked for it again)."""
     ics = calendar_file(deps_of(context.application), details, caption)
     if ics is not None:
         await context.bot.send_document(chat_id, io.BytesIO(ics.data), filename=ics.filename, caption=ics.caption)
@@ -36,9 +37,10 @@ async def refresh_receipt(context: BotContext, booking_id: int) -> None:
     if b.receipt_chat_id is None or b.receipt_message_id is None:
         return
     try:
+        text = receipt_text(deps, details)
         await context.bot.edit_message_text(
-            receipt_text(deps, details), chat_id=b.receipt_chat_id, message_id=b.receipt_message_id,
-            reply_markup=markup(receipt_buttons(details)),
+            text, chat_id=b.receipt_chat_id, message_id=b.receipt_message_id,
+            reply_markup=markup(receipt_buttons(details)), parse_mode=parse_mode(text),
         )
     except BadRequest as err:
         if "not modified" not in str(err).lower():

@@ -44,6 +44,7 @@ from bot.services.arrival import reflow_session
 from bot.storage import outbox, repo
 from bot.storage.db import Database
 from bot.storage.models import SYSTEM, Actor, Booking, Item, actor_of
+from bot.texts import booking as booking_texts
 from bot.texts import reminders as reminder_texts
 
 
@@ -225,7 +226,10 @@ class BookingService:
         """The clerk cancels before the change deadline; minutes go back to the pool."""
         async with self.db.write() as conn:
             booking = await self._changeable(conn, booking_id, unit_id)
-            return await self._end(conn, booking, "cancel", actor_of(user_id), reason="经办人取消")
+            ended = await self._end(conn, booking, "cancel", actor_of(user_id), reason="经办人取消")
+            if user_id is not None:  # the calendar file that removes the entry from their phone
+                await tell.calendar(conn, booking.id, user_id, booking_texts.ICS_CANCEL_CAPTION, self.clock.now())
+            return ended
 
     async def release(self, booking_id: int, *, reason: str = "截止时仍未完善申请人信息，系统自动释放") -> tuple[Booking, Freed]:
         """Auto-release a booking still incomplete at its deadline (SPEC §7)."""
@@ -300,6 +304,8 @@ class BookingService:
                 after={"date": day.isoformat(), "session": session},
             )
             await tell.receipt_changed(conn, booking.id, now)
+            if user_id is not None:  # the calendar file that moves the entry (same UID, higher SEQUENCE)
+                await tell.calendar(conn, booking.id, user_id, booking_texts.ICS_MOVED_CAPTION, now)
         updated = await repo.get_booking(conn, booking.id)
         assert updated is not None
         return updated, Freed(booking.date, booking.session, booking.minutes)
@@ -320,11 +326,14 @@ class BookingService:
             unit = await repo.get_unit(conn, booking.unit_id)
             items = await repo.items_of(conn, booking.id)
             evaluation = await repo.get_evaluation(conn, booking.id)
+            mismatches = await repo.mismatches_of_booking(conn, booking.id)
+            revision = await repo.audit_count(conn, "booking", booking.id)
             arrival = await repo.arrival_of(conn, booking.id)
             cal = await self.calendar(conn)
         deadline = change_deadline(booking.date, cal)
         changeable = booking.state in ACTIVE_STATES and self.clock.now() < deadline
-        return BookingDetails(booking, unit.name if unit else "", items, deadline, changeable, evaluation, arrival)
+        return BookingDetails(booking, unit.name if unit else "", items, deadline, changeable, evaluation, arrival,
+                              mismatches, revision)
 
     async def items(self, booking_id: int) -> list[Item]:
         """A booking's items in display order."""

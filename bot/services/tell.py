@@ -12,6 +12,7 @@ from datetime import datetime
 
 from bot.delivery import kinds
 from bot.storage import outbox, repo
+from bot.texts.html import parse_mode
 
 Buttons = Sequence[Sequence[tuple[str, str]]]
 
@@ -19,7 +20,8 @@ Buttons = Sequence[Sequence[tuple[str, str]]]
 async def notice(conn: repo.Conn, chat_id: int, text: str, buttons: Buttons = (), *,
                  booking_id: int | None = None, now: datetime) -> int:
     """One message to one chat (rendered now, delivered after the commit)."""
-    payload = {"text": text, "buttons": [list(map(list, row)) for row in buttons]}
+    payload = {"text": str(text), "buttons": [list(map(list, row)) for row in buttons],
+               "parse_mode": parse_mode(text)}
     return await outbox.enqueue(conn, kinds.TEXT, chat_id, booking_id=booking_id, payload=payload, now=now)
 
 
@@ -30,6 +32,12 @@ async def unit_clerks(conn: repo.Conn, unit_id: int, text: str, buttons: Buttons
     for user_id in told:
         await notice(conn, user_id, text, buttons, booking_id=booking_id, now=now)
     return told
+
+
+async def calendar(conn: repo.Conn, booking_id: int, chat_id: int, caption: str, now: datetime) -> None:
+    """The booking's calendar file as it is now (after 改约: the entry moves; ended: it goes)."""
+    await outbox.enqueue(conn, kinds.CALENDAR, chat_id, booking_id=booking_id, payload={"caption": caption},
+                         now=now)
 
 
 async def receipt_changed(conn: repo.Conn, booking_id: int, now: datetime) -> None:

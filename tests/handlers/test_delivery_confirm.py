@@ -119,11 +119,11 @@ async def test_stale_dialogue_confirm_books_nothing(harness: Harness) -> None:
     """SPEC §12: a 「确定」 from an earlier confirmation never books what a later one holds."""
     await logged_in(harness)
     user = harness.user(1001)
-    first = await to_confirm(user, "12月3日（周四）上午")
+    first = await to_confirm(user, "12/3 上午")
     await user.command("book")
     await user.press("使用以上信息")
     await user.press("查询可预约信息")
-    second = await user.press("12月8日（周二）下午")
+    second = await user.press("12/8 下午")
     assert second is not None and second.message_id != first.message_id and "12月8日" in second.text
 
     await user.press("确定", first, exact=True)

@@ -102,8 +102,10 @@ async def test_cancel_edits_the_receipt_through_the_outbox_even_when_the_panel_f
         fresh = await repo.get_booking(conn, booking.id)
         rows = await outbox.of_booking(conn, booking.id)
     assert fresh is not None and fresh.state is BookingState.CANCELLED
-    assert [r.status for r in rows] == ["sent", "sent"]
+    assert [(r.render, r.status) for r in rows] == [("receipt", "sent"), ("receipt_edit", "sent"), ("calendar", "sent")]
     assert "状态：已取消" in harness.api.messages[fresh.receipt_message_id].text  # type: ignore[index]
+    last = user.bot_messages()[-1]
+    assert last.document is not None and b"METHOD:CANCEL" in last.document[1]  # the entry leaves their calendar
 
 
 async def test_auto_release_tells_the_clerks_from_the_outbox_after_a_crash(harness: Harness) -> None:
