@@ -20,6 +20,7 @@ from bot.services.booking import BookingService
 from bot.services.changes import ChangeService
 from bot.services.evaluation import EvaluationService
 from bot.services.staff import StaffService
+from bot.services.users import UserService
 from bot.storage.db import Database
 
 
@@ -36,6 +37,7 @@ class Deps:
     changes: ChangeService
     evaluations: EvaluationService
     staff: StaffService
+    users: UserService
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock, db: Database) -> Deps:
@@ -50,6 +52,7 @@ class Deps:
             changes=ChangeService(db, settings, clock, bookings),
             evaluations=EvaluationService(db, clock),
             staff=StaffService(db, settings, clock, bookings),
+            users=UserService(db, clock),
             accounts=AccountService(
                 db,
                 clock,

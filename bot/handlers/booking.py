@@ -83,8 +83,6 @@ from bot.rules.basket import (
     raw_minutes,
 )
 from bot.services.watch import request_watch
-from bot.storage import repo
-from bot.storage.models import actor_of
 from bot.texts import booking as t
 
 NOTICE, CONTACT, NAME, PHONE, BASKET, SLOTS, CONFIRM = range(7)
@@ -179,9 +177,7 @@ async def _refusal(context: BotContext, clerk: Clerk) -> View | None:
 
 
 async def _notice_needed(context: BotContext, user_id: int) -> bool:
-    async with context.deps.db.read() as conn:
-        tg_user = await repo.get_tg_user(conn, user_id)
-    return tg_user is None or tg_user.notice_version != NOTICE_VERSION
+    return await context.deps.users.notice_needed(user_id, NOTICE_VERSION)
 
 
 def _notice_view() -> View:
@@ -195,8 +191,7 @@ async def _contact_view(context: BotContext, clerk: Clerk) -> View:
     deps = context.deps
     draft = _draft(context)
     if not draft.has_contact:
-        async with deps.db.read() as conn:
-            last = await repo.last_contact_of_unit(conn, clerk.unit_id)
+        last = await deps.bookings.last_contact(clerk.unit_id)
         if last is not None:
             draft.contact_name, draft.contact_phone = last
     is_open, why = await deps.bookings.opening_state()
@@ -347,12 +342,7 @@ async def accept_notice(update: Update, context: BotContext) -> int:
     clerk = await current_clerk(update, context)
     if clerk is None:
         return END
-    deps = context.deps
-    now = deps.clock.now()
-    async with deps.db.write() as conn:
-        await repo.set_notice_version(conn, clerk.user_id, NOTICE_VERSION, now)
-        await repo.audit(conn, actor=actor_of(clerk.user_id), entity="tg_user", entity_id=clerk.user_id,
-                         action="accept_notice", now=now, after={"notice_version": NOTICE_VERSION})
+    await context.deps.users.accept_notice(clerk.user_id, NOTICE_VERSION)
     return await _to_contact(update, context, clerk)
 
 

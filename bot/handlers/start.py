@@ -32,7 +32,6 @@ from bot.handlers.common import (
     show,
 )
 from bot.handlers.flow import current_flows
-from bot.storage import repo
 
 App = Application[Any, Any, Any, Any, Any, Any]
 
@@ -42,11 +41,7 @@ async def private_only(update: Update, context: BotContext) -> None:
     chat = update.effective_chat
     if chat is None or chat.type == chat.PRIVATE:
         return
-    deps = context.deps
-    async with deps.db.write() as conn:
-        first = await repo.claim_notification(conn, f"private_only:{chat.id}", "private_only", chat.id,
-                                              deps.clock.now())
-    if first:
+    if await context.deps.users.first_word_in_chat(chat.id):
         await context.bot.send_message(chat.id, texts.PRIVATE_ONLY)
     if update.callback_query is not None:
         await answer(update, texts.PRIVATE_ONLY, alert=True)
@@ -57,9 +52,7 @@ async def start(update: Update, context: BotContext) -> None:
     """Welcome: the main menu for a clerk, how to log in for anyone else."""
     user = update.effective_user
     assert user is not None
-    deps = context.deps
-    async with deps.db.write() as conn:
-        await repo.touch_tg_user(conn, user.id, user.first_name or "", deps.clock.now())
+    await context.deps.users.touch(user.id, user.first_name or "")
     await main_menu(update, context)
 
 

@@ -281,6 +281,11 @@ class BookingService:
         changeable = booking.state in ACTIVE_STATES and self.clock.now() < deadline
         return BookingDetails(booking, unit.name if unit else "", items, deadline, changeable, evaluation)
 
+    async def last_contact(self, unit_id: int) -> tuple[str, str] | None:
+        """The contact (name, phone) of the unit's latest booking, to pre-fill the next one."""
+        async with self.db.read() as conn:
+            return await repo.last_contact_of_unit(conn, unit_id)
+
     async def items(self, booking_id: int) -> list[Item]:
         """A booking's items in display order."""
         async with self.db.read() as conn:

@@ -44,7 +44,6 @@ from bot.rules.staff_dates import DateInputError, parse_date
 from bot.rules.states import CAPACITY_STATES, allowed_events
 from bot.services.roles import Role, role_of
 from bot.services.staff import StaffService, check_reviewable
-from bot.storage import repo
 from bot.storage.models import Booking, Unit
 from bot.texts import staff as t
 
@@ -180,8 +179,7 @@ async def notify(context: BotContext, user_ids: Iterable[int], text: str,
             await context.bot.send_message(user_id, text, reply_markup=markup)
             told += 1
         except Forbidden:
-            async with deps.db.write() as conn:
-                await repo.mark_blocked(conn, user_id, deps.clock.now())
+            await deps.users.mark_blocked(user_id)
         except TelegramError as err:
             log.warning("could not notify user %s: %s", user_id, type(err).__name__)
     return told

@@ -34,7 +34,7 @@ from telegram.ext import (
 )
 
 from bot.callbacks import pattern, unpack
-from bot.deps import BotContext, Deps
+from bot.deps import BotContext
 from bot.errors import CsvImportError, DomainError
 from bot.handlers.common import END, answer, button, keyboard, send, show
 from bot.handlers.flow import (
@@ -50,7 +50,6 @@ from bot.handlers.flow import (
 from bot.handlers.staff.common import actor, staff_only
 from bot.persistence import persisted_model
 from bot.services.accounts import name_problem, username_problem
-from bot.storage import repo
 from bot.storage.models import TgUser, Unit
 from bot.texts import STALE_BUTTON
 from bot.texts.staff import units as t
@@ -71,39 +70,6 @@ class UnitDraft(BaseModel):
 
     username: str | None = None
     unit_id: int | None = None
-
-
-# ---------------------------------------------------------------- reads and the one use case of its own
-
-
-async def _unit_with_clerks(deps: Deps, unit_id: int) -> tuple[Unit, list[TgUser]] | None:
-    async with deps.db.read() as conn:
-        unit = await repo.get_unit(conn, unit_id)
-        if unit is None:
-            return None
-        return unit, await repo.clerks_of_unit(conn, unit_id)
-
-
-async def _search(deps: Deps, text: str) -> list[Unit]:
-    async with deps.db.read() as conn:
-        return await repo.search_units(conn, text, MAX_RESULTS)
-
-
-async def unbind_clerk(deps: Deps, unit_id: int, user_id: int, *, by: str) -> bool:
-    """Staff unbind one clerk from a unit (audited); False if it was not bound to that unit.
-
-    (AccountService has no such operation; it belongs there when that module is next opened.)
-    """
-    now = deps.clock.now()
-    async with deps.db.write() as conn:
-        user = await repo.get_tg_user(conn, user_id)
-        if user is None or user.unit_id != unit_id:
-            return False
-        await repo.unbind_user(conn, user_id, now)
-        await repo.audit(conn, actor=by, entity="unit", entity_id=unit_id, action="unbind", now=now,
-                         before={"user_id": user_id, "unit_id": unit_id}, after={"user_id": user_id, "unit_id": None})
-    log.info("Telegram user %s unbound from unit %s by %s", user_id, unit_id, by)
-    return True
 
 
 # ---------------------------------------------------------------- helpers
@@ -131,7 +97,7 @@ def _card_keyboard(unit: Unit, clerks: list[TgUser]) -> InlineKeyboardMarkup:
 
 
 async def _show_card(update: Update, context: BotContext, unit_id: int) -> bool:
-    found = await _unit_with_clerks(context.deps, unit_id)
+    found = await context.deps.accounts.unit_with_clerks(unit_id)
     if found is None:
         await answer(update, STALE_BUTTON, alert=True)
         return False
@@ -213,7 +179,7 @@ async def search(update: Update, context: BotContext) -> int:
 
 
 async def _show_results(update: Update, context: BotContext, query: str) -> int:
-    units = await _search(context.deps, query)
+    units = await context.deps.accounts.search_units(query, MAX_RESULTS)
     rows: list[Any] = [button(t.unit_button(u), "st", "uview", u.id) for u in units]
     context.user_data[PROMPT] = t.MENU  # type: ignore[index]
     await send(update, context, t.search_results(query, len(units)), keyboard(*rows, _menu_row()))
@@ -332,7 +298,7 @@ async def not_a_file(update: Update, context: BotContext) -> None:
 async def rename_start(update: Update, context: BotContext) -> int | None:
     """改名: ask for the new name."""
     unit_id = _arg(update)
-    found = await _unit_with_clerks(context.deps, unit_id) if unit_id is not None else None
+    found = await context.deps.accounts.unit_with_clerks(unit_id) if unit_id is not None else None
     if found is None:
         await answer(update, STALE_BUTTON, alert=True)
         return None
@@ -352,7 +318,7 @@ async def got_new_name(update: Update, context: BotContext) -> int | None:
         return None
     draft = context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
     unit_id = draft.unit_id if isinstance(draft, UnitDraft) else None
-    found = await _unit_with_clerks(context.deps, unit_id) if unit_id is not None else None
+    found = await context.deps.accounts.unit_with_clerks(unit_id) if unit_id is not None else None
     if found is None:
         await send(update, context, STALE_BUTTON)
         return END
@@ -362,7 +328,7 @@ async def got_new_name(update: Update, context: BotContext) -> int | None:
     except DomainError as err:
         await send(update, context, err.message)
         return END
-    found = await _unit_with_clerks(context.deps, unit.id)
+    found = await context.deps.accounts.unit_with_clerks(unit.id)
     clerks = found[1] if found else []
     await _tell(context, [c.user_id for c in clerks], t.rename_notice(old.name, unit.name))
     await send(update, context, t.renamed(unit) + "\n\n" + t.unit_card(unit, clerks), _card_keyboard(unit, clerks))
@@ -376,7 +342,7 @@ async def got_new_name(update: Update, context: BotContext) -> int | None:
 async def reset_ask(update: Update, context: BotContext) -> int | None:
     """重置密码: ask to confirm (every clerk of the unit will be logged out)."""
     unit_id = _arg(update)
-    found = await _unit_with_clerks(context.deps, unit_id) if unit_id is not None else None
+    found = await context.deps.accounts.unit_with_clerks(unit_id) if unit_id is not None else None
     if found is None:
         await answer(update, STALE_BUTTON, alert=True)
         return None
@@ -412,7 +378,7 @@ async def reset_confirmed(update: Update, context: BotContext) -> int | None:
 
 
 async def _show_clerks(update: Update, context: BotContext, unit_id: int, note: str | None = None) -> bool:
-    found = await _unit_with_clerks(context.deps, unit_id)
+    found = await context.deps.accounts.unit_with_clerks(unit_id)
     if found is None:
         await answer(update, STALE_BUTTON, alert=True)
         return False
@@ -445,11 +411,11 @@ async def unbind(update: Update, context: BotContext) -> int | None:
     if unit_id is None or user_id is None:
         await answer(update, STALE_BUTTON, alert=True)
         return None
-    if not await unbind_clerk(context.deps, unit_id, user_id, by=actor(update)):
+    if not await context.deps.accounts.unbind_clerk(unit_id, user_id, actor=actor(update)):
         await _show_clerks(update, context, unit_id, t.CLERK_GONE)
         return SEARCH
     _end_their_flows(context, [user_id])
-    found = await _unit_with_clerks(context.deps, unit_id)
+    found = await context.deps.accounts.unit_with_clerks(unit_id)
     await _show_clerks(update, context, unit_id, t.UNBOUND)
     if found is not None:
         await _tell(context, [user_id], t.unbind_notice(found[0].name))
