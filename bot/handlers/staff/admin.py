@@ -45,6 +45,7 @@ from bot.handlers.staff.console import (
     stale,
 )
 from bot.handlers.staff.console import staff_id as actor_id
+from bot.handlers.staff.drafts import StaffAddDraft
 from bot.handlers.staff.units import DRAFT as UNIT_DRAFT
 from bot.texts import staff as t
 
@@ -76,7 +77,7 @@ async def add_begin(update: Update, context: BotContext) -> int:
     """「添加工作人员」: ask for the Telegram user id."""
     leave_flows(update, context)
     await answer(update)
-    set_draft(context, "staff_add")
+    set_draft(context, StaffAddDraft())
     await ask(update, context, t.ASK_STAFF_ID)
     return STAFF_ID
 
@@ -90,8 +91,7 @@ def _parse_id(text: str) -> tuple[int, str] | None:
 @admin_only
 async def got_staff_id(update: Update, context: BotContext) -> int | None:
     """'123456789 张三': add them and refresh their command menu."""
-    pending = draft(context)
-    if pending is None or pending.kind != "staff_add":
+    if draft(context, StaffAddDraft) is None:
         await send(update, context, t.DRAFT_GONE)
         return END
     parsed = _parse_id(text_of(update) or "")

@@ -37,8 +37,8 @@ from bot.handlers.common import END, answer, button, keyboard, send, show
 from bot.handlers.flow import ask, conversation, end_flows, reask, text_of, text_step
 from bot.handlers.receipt import refresh_receipt
 from bot.handlers.staff.common import staff_only
+from bot.handlers.staff.drafts import ReviewFailDraft, RevokeDraft, StaffDraft
 from bot.jobs.reminders import send_evaluation_request
-from bot.persistence import persisted_model
 from bot.read_models import BookingDetails, Freed, ReviewResult, UnitView
 from bot.rules.staff_dates import DateInputError, parse_date
 from bot.rules.states import CAPACITY_STATES, allowed_events
@@ -51,18 +51,10 @@ log = logging.getLogger(__name__)
 
 App = Application[Any, Any, Any, Any, Any, Any]
 R = TypeVar("R")
+D = TypeVar("D", bound=BaseModel)
 FIND_TEXT, FAIL_REASON, REVOKE_REASON = range(3)
 DRAFT = "draft_staff"
 SCHEDULE_LIMIT = 40  # bookings listed (and given a button) per schedule message
-
-
-@persisted_model
-class StaffDraft(BaseModel):
-    """What a staff member's pending free-text question is about."""
-
-    kind: str  # fail | revoke | capacity | close | close_session | cal_set | cal_del | staff_add
-    target: str = ""
-    extra: str = ""
 
 
 # ---------------------------------------------------------------- shared by the staff modules
@@ -115,15 +107,16 @@ def id_arg(update: Update, index: int = 0) -> int:
     return value
 
 
-def draft(context: BotContext) -> StaffDraft | None:
-    """The pending question's subject, if any."""
+def draft(context: BotContext, expected: type[D]) -> D | None:
+    """The pending question's subject, if it is the ``expected`` kind of question."""
     value = (context.user_data or {}).get(DRAFT)
-    return value if isinstance(value, StaffDraft) else None
+    return value if isinstance(value, expected) else None
 
 
-def set_draft(context: BotContext, kind: str, target: object = "", extra: str = "") -> None:
+def set_draft(context: BotContext, subject: StaffDraft) -> None:
     """Remember what the next typed answer is about."""
-    context.user_data[DRAFT] = StaffDraft(kind=kind, target=str(target), extra=extra)  # type: ignore[index]
+    if context.user_data is not None:
+        context.user_data[DRAFT] = subject
 
 
 def drop_draft(context: BotContext) -> None:
@@ -409,7 +402,7 @@ async def review_button(update: Update, context: BotContext) -> int:
         if result == "fail":
             check_reviewable(booking, item)  # before the reason is typed, not after
             await answer(update)
-            set_draft(context, "fail", item.id)
+            set_draft(context, ReviewFailDraft(item_id=item.id))
             await ask(update, context, t.ask_fail_reason(item))
             return FAIL_REASON
         outcome = await svc.review(staff_id(update), item_id, result)
@@ -424,12 +417,12 @@ async def review_button(update: Update, context: BotContext) -> int:
 @staff_only
 async def got_fail_reason(update: Update, context: BotContext) -> int | None:
     """The reason of 不通过: validated (≤200 chars), else asked again."""
-    pending = draft(context)
-    if pending is None or pending.kind != "fail":
+    pending = draft(context, ReviewFailDraft)
+    if pending is None:
         await send(update, context, t.DRAFT_GONE)
         return END
     try:
-        outcome = await service(context).review(staff_id(update), int(pending.target), "fail", text_of(update) or "")
+        outcome = await service(context).review(staff_id(update), pending.item_id, "fail", text_of(update) or "")
     except DomainError as err:
         if isinstance(err, BadInput):
             await reask(update, context, err.message)
@@ -489,7 +482,7 @@ async def revoke_button(update: Update, context: BotContext) -> int:
         await stale(update, err.message)
         return END
     await answer(update)
-    set_draft(context, "revoke", booking.id)
+    set_draft(context, RevokeDraft(booking_id=booking.id))
     await ask(update, context, t.ask_revoke_reason(booking))
     return REVOKE_REASON
 
@@ -497,11 +490,11 @@ async def revoke_button(update: Update, context: BotContext) -> int:
 @staff_only
 async def got_revoke_reason(update: Update, context: BotContext) -> int | None:
     """Revoke with the typed reason; the clerks are told and the minutes freed."""
-    pending = draft(context)
-    if pending is None or pending.kind != "revoke":
+    pending = draft(context, RevokeDraft)
+    if pending is None:
         await send(update, context, t.DRAFT_GONE)
         return END
-    booking_id = int(pending.target)
+    booking_id = pending.booking_id
     try:
         change = await service(context).revoke(staff_id(update), booking_id, text_of(update) or "")
     except DomainError as err:
