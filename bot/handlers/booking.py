@@ -66,6 +66,7 @@ from bot.handlers.flow import (
     text_step,
 )
 from bot.handlers.receipt import send_receipt
+from bot.handlers.user_data import Slot
 from bot.notice import (
     ACCEPT_LABEL,
     FULL_TEXT_LABEL,
@@ -86,7 +87,6 @@ from bot.services.watch import request_watch
 from bot.texts import booking as t
 
 NOTICE, CONTACT, NAME, PHONE, BASKET, SLOTS, CONFIRM = range(7)
-DRAFT = "draft_booking"
 OPEN_DATA = pack("bk", "open")
 
 App = Application[Any, Any, Any, Any, Any, Any]
@@ -124,13 +124,15 @@ class BookingDraft(BaseModel):
         return self.model_copy(update={"day": None, "session": None})
 
 
+DRAFT = Slot("draft_booking", BookingDraft)
+
+
 def _draft(context: BotContext) -> BookingDraft:
     """The user's draft, created empty if there is none."""
-    assert context.user_data is not None
-    draft = context.user_data.get(DRAFT)
-    if not isinstance(draft, BookingDraft):
+    draft = DRAFT.get(context)
+    if draft is None:
         draft = BookingDraft()
-        context.user_data[DRAFT] = draft
+        DRAFT.put(context, draft)
     return draft
 
 
@@ -356,7 +358,7 @@ async def full_notice(update: Update, context: BotContext) -> int:
 async def cancel_booking(update: Update, context: BotContext) -> int:
     """「取消」 on the first panels: drop the draft, back to the main menu."""
     await answer(update)
-    (context.user_data or {}).pop(DRAFT, None)
+    DRAFT.pop(context)
     await show(update, context, t.BOOKING_CANCELLED, main_menu_keyboard())
     return END
 
@@ -536,7 +538,7 @@ async def confirm(update: Update, context: BotContext) -> int | None:
         await show(update, context, err.message, keyboard(_back("slots")))
         return CONFIRM
     await answer(update)
-    (context.user_data or {}).pop(DRAFT, None)
+    DRAFT.pop(context)
     details = await deps.bookings.details(booking.id)
     await show(update, context, t.booked_prompt(booking.code, details.deadline))
     chat = update.effective_chat

@@ -43,10 +43,12 @@ from bot.handlers.flow import (
     text_of,
     text_step,
 )
+from bot.handlers.user_data import Slot
 from bot.services.accounts import password_problem, username_problem
 from bot.texts import login as t
 
 USERNAME, PASSWORD, NEW_PASSWORD, CONFIRM_PASSWORD = range(4)
+LOGIN_USERNAME = Slot("login_username", str)  # the username typed, until its password arrives
 
 
 def _fingerprint(password: str, salt: bytes) -> bytes:
@@ -117,7 +119,7 @@ async def got_username(update: Update, context: BotContext) -> int | None:
     if username_problem(username) is not None:
         await reask(update, context, t.USERNAME_BAD)
         return None
-    context.user_data["login_username"] = username  # type: ignore[index]
+    LOGIN_USERNAME.put(context, username)
     await ask(update, context, t.ASK_PASSWORD)
     return PASSWORD
 
@@ -127,7 +129,7 @@ async def got_password(update: Update, context: BotContext) -> int | None:
     message, user = update.message, update.effective_user
     assert message is not None and user is not None
     password = message.text or ""
-    username = context.user_data.get("login_username", "")  # type: ignore[union-attr]
+    username = LOGIN_USERNAME.get(context) or ""
     try:
         result = await context.deps.accounts.login(user.id, user.first_name or "", username, password)
     except LoginLocked as err:
@@ -136,7 +138,7 @@ async def got_password(update: Update, context: BotContext) -> int | None:
     except DomainError as err:
         await reask(update, context, err.message)
         return None
-    context.user_data.pop("login_username", None)  # type: ignore[union-attr]
+    LOGIN_USERNAME.pop(context)
     if result.must_set_password:
         await send(update, context, t.logged_in(result.unit.name))
         return await _ask_new_password(update, context)

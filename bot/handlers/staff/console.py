@@ -37,7 +37,7 @@ from bot.handlers.common import END, answer, button, keyboard, send, show
 from bot.handlers.flow import ask, conversation, end_flows, reask, text_of, text_step
 from bot.handlers.receipt import refresh_receipt
 from bot.handlers.staff.common import staff_only
-from bot.handlers.staff.drafts import ReviewFailDraft, RevokeDraft, StaffDraft
+from bot.handlers.staff.drafts import DRAFT, ReviewFailDraft, RevokeDraft, StaffDraft
 from bot.jobs.reminders import send_evaluation_request
 from bot.read_models import BookingDetails, Freed, ReviewResult, UnitView
 from bot.rules.staff_dates import DateInputError, parse_date
@@ -53,7 +53,6 @@ App = Application[Any, Any, Any, Any, Any, Any]
 R = TypeVar("R")
 D = TypeVar("D", bound=BaseModel)
 FIND_TEXT, FAIL_REASON, REVOKE_REASON = range(3)
-DRAFT = "draft_staff"
 SCHEDULE_LIMIT = 40  # bookings listed (and given a button) per schedule message
 
 
@@ -77,8 +76,7 @@ def leave_flows(update: Update, context: BotContext) -> None:
     user, chat = update.effective_user, update.effective_chat
     if user is not None and chat is not None:
         end_flows(context.application, user.id, chat.id)
-    if context.user_data is not None:
-        context.user_data.pop(DRAFT, None)
+    DRAFT.pop(context)
 
 
 def screen(func: Callable[[Update, BotContext], Awaitable[R]]) -> Callable[[Update, BotContext], Awaitable[R | None]]:
@@ -109,20 +107,18 @@ def id_arg(update: Update, index: int = 0) -> int:
 
 def draft(context: BotContext, expected: type[D]) -> D | None:
     """The pending question's subject, if it is the ``expected`` kind of question."""
-    value = (context.user_data or {}).get(DRAFT)
+    value = DRAFT.get(context)
     return value if isinstance(value, expected) else None
 
 
 def set_draft(context: BotContext, subject: StaffDraft) -> None:
     """Remember what the next typed answer is about."""
-    if context.user_data is not None:
-        context.user_data[DRAFT] = subject
+    DRAFT.put(context, subject)
 
 
 def drop_draft(context: BotContext) -> None:
     """The question was answered."""
-    if context.user_data is not None:
-        context.user_data.pop(DRAFT, None)
+    DRAFT.pop(context)
 
 
 def args_text(context: BotContext) -> str:

@@ -14,16 +14,19 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.handlers.user_data import Slot
 from bot.persistence import persisted_model
 from bot.rules.calendar import DayKind
 
 
-class _Draft(BaseModel):
+class QuestionDraft(BaseModel):
+    """Base of every staff draft: immutable, replaced as the answers come in."""
+
     model_config = ConfigDict(frozen=True)
 
 
 @persisted_model
-class ReviewFailDraft(_Draft):
+class ReviewFailDraft(QuestionDraft):
     """不通过: the reason for this item is asked."""
 
     kind: Literal["fail"] = "fail"
@@ -31,7 +34,7 @@ class ReviewFailDraft(_Draft):
 
 
 @persisted_model
-class RevokeDraft(_Draft):
+class RevokeDraft(QuestionDraft):
     """撤销: the reason for revoking this booking is asked."""
 
     kind: Literal["revoke"] = "revoke"
@@ -39,7 +42,7 @@ class RevokeDraft(_Draft):
 
 
 @persisted_model
-class CapacityDraft(_Draft):
+class CapacityDraft(QuestionDraft):
     """The new capacity in minutes of one session of one date is asked."""
 
     kind: Literal["capacity"] = "capacity"
@@ -48,7 +51,7 @@ class CapacityDraft(_Draft):
 
 
 @persisted_model
-class CloseDateDraft(_Draft):
+class CloseDateDraft(QuestionDraft):
     """Closing a date: the reason is asked, then (``reason`` set) confirmation."""
 
     kind: Literal["close"] = "close"
@@ -57,7 +60,7 @@ class CloseDateDraft(_Draft):
 
 
 @persisted_model
-class CloseSessionDraft(_Draft):
+class CloseSessionDraft(QuestionDraft):
     """Closing one session that holds bookings: the reason, then (``reason`` set) confirmation."""
 
     kind: Literal["close_session"] = "close_session"
@@ -67,7 +70,7 @@ class CloseSessionDraft(_Draft):
 
 
 @persisted_model
-class CalendarSetDraft(_Draft):
+class CalendarSetDraft(QuestionDraft):
     """Setting a calendar override: the date, then its kind (a button), then the note."""
 
     kind: Literal["cal_set"] = "cal_set"
@@ -76,14 +79,14 @@ class CalendarSetDraft(_Draft):
 
 
 @persisted_model
-class CalendarDeleteDraft(_Draft):
+class CalendarDeleteDraft(QuestionDraft):
     """Removing a calendar override: the date is asked."""
 
     kind: Literal["cal_del"] = "cal_del"
 
 
 @persisted_model
-class StaffAddDraft(_Draft):
+class StaffAddDraft(QuestionDraft):
     """Adding a staff member: their Telegram id and name are asked."""
 
     kind: Literal["staff_add"] = "staff_add"
@@ -94,3 +97,5 @@ StaffDraft = Annotated[
     | CalendarDeleteDraft | StaffAddDraft,
     Field(discriminator="kind"),
 ]
+
+DRAFT = Slot("draft_staff", QuestionDraft)

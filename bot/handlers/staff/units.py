@@ -38,16 +38,17 @@ from bot.deps import BotContext
 from bot.errors import CsvImportError, DomainError
 from bot.handlers.common import END, answer, button, keyboard, send, show
 from bot.handlers.flow import (
-    PROMPT,
     ask,
     conversation,
     discard_drafts,
     end_flows,
     reask,
+    remember,
     text_of,
     text_step,
 )
 from bot.handlers.staff.common import actor, staff_only
+from bot.handlers.user_data import Slot
 from bot.persistence import persisted_model
 from bot.services.accounts import name_problem, username_problem
 from bot.storage.models import TgUser, Unit
@@ -57,7 +58,6 @@ from bot.texts.staff import units as t
 log = logging.getLogger(__name__)
 
 SEARCH, NEW_USERNAME, NEW_NAME, IMPORT, RENAME = range(5)
-DRAFT = "draft_unit"
 MAX_CSV_BYTES = 1_000_000
 MAX_RESULTS = 10
 
@@ -70,6 +70,9 @@ class UnitDraft(BaseModel):
 
     username: str | None = None
     unit_id: int | None = None
+
+
+DRAFT = Slot("draft_unit", UnitDraft)
 
 
 # ---------------------------------------------------------------- helpers
@@ -154,7 +157,7 @@ async def begin(update: Update, context: BotContext) -> int:
     user, chat = update.effective_user, update.effective_chat
     assert user is not None and chat is not None
     end_flows(context.application, user.id, chat.id)
-    context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
+    DRAFT.pop(context)
     query = " ".join(context.args or []).strip()
     if query:
         return await _show_results(update, context, query)
@@ -166,8 +169,8 @@ async def begin(update: Update, context: BotContext) -> int:
 async def menu(update: Update, context: BotContext) -> int:
     """返回: the menu again."""
     await answer(update)
-    context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
-    context.user_data[PROMPT] = t.MENU  # type: ignore[index]
+    DRAFT.pop(context)
+    remember(context, t.MENU)
     await show(update, context, t.MENU, _menu_keyboard())
     return SEARCH
 
@@ -181,7 +184,7 @@ async def search(update: Update, context: BotContext) -> int:
 async def _show_results(update: Update, context: BotContext, query: str) -> int:
     units = await context.deps.accounts.search_units(query, MAX_RESULTS)
     rows: list[Any] = [button(t.unit_button(u), "st", "uview", u.id) for u in units]
-    context.user_data[PROMPT] = t.MENU  # type: ignore[index]
+    remember(context, t.MENU)
     await send(update, context, t.search_results(query, len(units)), keyboard(*rows, _menu_row()))
     return SEARCH
 
@@ -203,7 +206,7 @@ async def view(update: Update, context: BotContext) -> int | None:
 async def new_unit(update: Update, context: BotContext) -> int:
     """新建单位: ask for the username."""
     await answer(update)
-    context.user_data[DRAFT] = UnitDraft()  # type: ignore[index]
+    DRAFT.put(context, UnitDraft())
     await ask(update, context, t.ASK_USERNAME)
     return NEW_USERNAME
 
@@ -218,7 +221,7 @@ async def got_username(update: Update, context: BotContext) -> int | None:
     if problem is not None:
         await reask(update, context, problem)
         return None
-    context.user_data[DRAFT] = UnitDraft(username=username)  # type: ignore[index]
+    DRAFT.put(context, UnitDraft(username=username))
     await ask(update, context, t.ASK_NAME)
     return NEW_NAME
 
@@ -231,8 +234,8 @@ async def got_name(update: Update, context: BotContext) -> int | None:
     if problem is not None:
         await reask(update, context, problem)
         return None
-    draft = context.user_data.get(DRAFT)  # type: ignore[union-attr]
-    if not isinstance(draft, UnitDraft) or draft.username is None:
+    draft = DRAFT.get(context)
+    if draft is None or draft.username is None:
         await ask(update, context, t.ASK_USERNAME)
         return NEW_USERNAME
     try:
@@ -241,7 +244,7 @@ async def got_name(update: Update, context: BotContext) -> int | None:
         # Someone took the username meanwhile: choose another.
         await ask(update, context, f"{err.message}\n\n{t.ASK_USERNAME}")
         return NEW_USERNAME
-    context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
+    DRAFT.pop(context)
     await send(update, context, t.created(unit, password),
                keyboard(button(t.BACK_TO_UNIT_LABEL, "st", "uview", unit.id)))
     return END
@@ -303,7 +306,7 @@ async def rename_start(update: Update, context: BotContext) -> int | None:
         await answer(update, STALE_BUTTON, alert=True)
         return None
     await answer(update)
-    context.user_data[DRAFT] = UnitDraft(unit_id=found[0].id)  # type: ignore[index]
+    DRAFT.put(context, UnitDraft(unit_id=found[0].id))
     await ask(update, context, t.ask_new_name(found[0]))
     return RENAME
 
@@ -316,8 +319,8 @@ async def got_new_name(update: Update, context: BotContext) -> int | None:
     if problem is not None:
         await reask(update, context, problem)
         return None
-    draft = context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
-    unit_id = draft.unit_id if isinstance(draft, UnitDraft) else None
+    draft = DRAFT.pop(context)
+    unit_id = draft.unit_id if draft is not None else None
     found = await context.deps.accounts.unit_with_clerks(unit_id) if unit_id is not None else None
     if found is None:
         await send(update, context, STALE_BUTTON)
