@@ -67,15 +67,17 @@ _PYDANTIC_INPUT = re.compile(r"input_value=.*?(?=, input_type=|\]$)", re.MULTILI
 _RESIDENT_ID = re.compile(
     r"(?<![0-9A-Za-z])\d{6}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9A-Za-z])"
 )
+_CHECK_IN = re.compile(r"\bci_[0-9a-f]{32}\b")  # a receipt's check-in code (SPEC §4)
 _MOBILE = re.compile(r"(?<![\d+])(?:\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?!\d)")
 
 
 def redact(text: str, secrets: Iterable[str] = ()) -> str:
-    """``text`` without the given secrets, bot tokens, pydantic input echoes, ID or mobile numbers."""
+    """``text`` without the given secrets, bot tokens, check-in codes, pydantic input echoes, ID or mobile numbers."""
     for secret in secrets:
         if len(secret) >= 6:
             text = text.replace(secret, "<secret>")
     text = _TOKEN.sub("<token>", text)
+    text = _CHECK_IN.sub("ci_<token>", text)
     text = _PYDANTIC_INPUT.sub("input_value=<hidden>", text)
     text = _RESIDENT_ID.sub(lambda m: mask_id_number(m.group(0)), text)
     return _MOBILE.sub(lambda m: mask_phone(re.sub(r"\D", "", m.group(0))[-11:]), text)

@@ -14,13 +14,14 @@ from typing import Any
 
 from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ContextTypes
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.deps import BotContext, Deps, deps_of
 from bot.handlers import register_all
 from bot.handlers.common import on_error
+from bot.lean_request import LeanReplies
 from bot.persistence import SqlitePersistence
 from bot.processing import PerUserProcessor
 from bot.storage.db import Database
@@ -69,8 +70,10 @@ def build_application(
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
+    # The answers to what the bot sends come back without their keyboards (bot.lean_request).
+    builder = builder.request(LeanReplies(request if request is not None else HTTPXRequest(connection_pool_size=256)))
     if request is not None:
-        builder = builder.request(request).get_updates_request(request)
+        builder = builder.get_updates_request(request)
     application = builder.build()
     deps.runtime.ready = ready
     application.bot_data["deps"] = deps

@@ -5,6 +5,11 @@ matched with ``pattern``; no other module formats callback data. Arguments are i
 dates (YYYYMMDD) and short keys. A press is always re-checked against the database
 by its handler: the data says what the user asked for, never what they may do.
 
+A button on a message the bot sent on its own (a reminder, a review result, a release
+notice) carries the trailing marker ``_n`` (``pack(…, notice=True)``): its press opens a
+new panel instead of editing the notification away (``Callback.notice``). ``unpack``
+strips the marker, so handlers see the same arguments either way.
+
 Namespaces:
     m   main menu            bk  booking flow         ap  applicant data
     my  我的预约              hs  已办理预约 / 评价      ac  我的账户
@@ -24,6 +29,7 @@ _SAFE = re.compile(r"[A-Za-z0-9_.\-]*")
 # and numbers too big for the database (OverflowError instead of a polite refusal).
 _INT = re.compile(r"-?[0-9]{1,18}")
 NAMESPACES = frozenset({"m", "bk", "ap", "my", "hs", "ac", "wt", "st", "x"})
+NOTICE = "_n"  # trailing marker: pressed on a notification, open a new panel
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,7 @@ class Callback:
     ns: str
     action: str
     args: tuple[str, ...]
+    notice: bool = False  # pressed on a notification: answer with a new panel, never edit it
 
     def int_arg(self, index: int = 0) -> int | None:
         """Argument ``index`` as an int, or None if missing, not a number or out of any id's range."""
@@ -53,11 +60,15 @@ class Callback:
             return None
 
 
-def pack(ns: str, action: str, *args: str | int | date) -> str:
-    """Build callback data; raises ValueError if it would break the scheme."""
+def pack(ns: str, action: str, *args: str | int | date, notice: bool = False) -> str:
+    """Build callback data (``notice``: for a notification's button); raises ValueError if it would break the scheme."""
     if ns not in NAMESPACES:
         raise ValueError(f"unknown callback namespace {ns!r}")
     parts = [ns, action, *(a.strftime("%Y%m%d") if isinstance(a, date) else str(a) for a in args)]
+    if NOTICE in parts[2:]:
+        raise ValueError(f"{NOTICE!r} is reserved for the notice marker")
+    if notice:
+        parts.append(NOTICE)
     for part in parts:
         if not _SAFE.fullmatch(part):
             raise ValueError(f"callback part not ASCII-safe: {part!r}")
@@ -74,7 +85,8 @@ def unpack(data: str | None) -> Callback | None:
     parts = data.split(":")
     if len(parts) < 2 or parts[0] not in NAMESPACES or not all(_SAFE.fullmatch(p) for p in parts):
         return None
-    return Callback(parts[0], parts[1], tuple(parts[2:]))
+    notice = len(parts) > 2 and parts[-1] == NOTICE
+    return Callback(parts[0], parts[1], tuple(parts[2:-1] if notice else parts[2:]), notice)
 
 
 def pattern(ns: str, *actions: str) -> re.Pattern[str]:

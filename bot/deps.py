@@ -20,9 +20,11 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.services.accounts import AccountService
 from bot.services.applicants import ApplicantService
+from bot.services.arrival import ArrivalService
 from bot.services.booking import BookingService
 from bot.services.changes import ChangeService
 from bot.services.evaluation import EvaluationService
+from bot.services.mismatches import MismatchService
 from bot.services.staff import StaffService
 from bot.services.users import UserService
 from bot.storage.db import Database
@@ -60,9 +62,11 @@ class Deps:
     applicants: ApplicantService
     changes: ChangeService
     evaluations: EvaluationService
+    mismatches: MismatchService
     staff: StaffService
     users: UserService
     runtime: Runtime = field(default_factory=Runtime)
+    arrivals: ArrivalService
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock, db: Database) -> Deps:
@@ -76,8 +80,10 @@ class Deps:
             applicants=ApplicantService(db, clock),
             changes=ChangeService(db, settings, clock, bookings),
             evaluations=EvaluationService(db, clock),
+            mismatches=MismatchService(db, settings, clock, bookings),
             staff=StaffService(db, settings, clock, bookings),
             users=UserService(db, clock),
+            arrivals=ArrivalService(db, settings, clock),
             accounts=AccountService(
                 db,
                 clock,

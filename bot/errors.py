@@ -4,10 +4,12 @@
     ├── SettingsError                 a setting is missing or malformed (named, never its value)
     ├── CliError                      a subcommand refuses: ``error: …`` on stderr, exit ``code``
     ├── FontMissing (RuntimeError)    no CJK font for the staff charts (scripts/setup-system.sh)
+    ├── SheetUnreadable (ValueError)  an uploaded .xlsx that is not a readable workbook
     └── DomainError                   any refusal of a rule or a use case; ``message`` is the
         │                             Chinese text the user sees
         ├── BasketError               business counts: empty, negative, over 60 minutes
         ├── IllegalTransition         a booking state change the table does not allow
+        ├── MismatchError             a 材料不符 event its state does not allow (rules.freeze)
         ├── InvalidInput              a typed applicant answer that fails validation
         ├── BookingRefused            a booking, change or cancellation cannot be made now
         │   ├── SessionFull           the session's minutes ran out
@@ -23,6 +25,11 @@
         ├── EvaluationRefused         a booking cannot be rated
         ├── WatchNotNeeded            有号提醒 refused: the date still has room
         ├── BroadcastError            a broadcast cannot be stored
+        ├── CheckInRefused            a check-in at the counter cannot happen (unknown code, wrong
+        │   │                         day, booking not active) or a 未到 list changed since shown
+        │   └── AlreadyCheckedIn      the booking was checked in before: the code is spent
+        ├── DateInputError            a typed staff date or range that cannot be read (rules.staff_dates)
+        ├── InvalidName               a unit or staff name with control characters, or too long
         └── StaffRefused              a staff action the rules do not allow
             ├── BadInput              a typed staff answer that fails validation
             └── SessionHasBookings    closing a session with bookings needs a reason (``active``)
@@ -54,6 +61,10 @@ class FontMissing(RuntimeError):
     """No CJK font is installed: run scripts/setup-system.sh (fonts-noto-cjk)."""
 
 
+class SheetUnreadable(ValueError):
+    """An uploaded file that is not a readable XLSX workbook."""
+
+
 class DomainError(Exception):
     """Base of every rule violation; ``message`` is the Chinese text the user sees."""
 
@@ -68,6 +79,10 @@ class BasketError(DomainError):
 
 class IllegalTransition(DomainError):
     """A booking state change that the transition table does not allow."""
+
+
+class MismatchError(DomainError):
+    """A 材料不符 event its state does not allow (see ``bot.rules.freeze``)."""
 
 
 class InvalidInput(DomainError):
@@ -144,6 +159,33 @@ class WatchNotNeeded(DomainError):
 
 class BroadcastError(DomainError):
     """A broadcast cannot be stored; ``message`` is the Chinese text shown."""
+
+
+class CheckInRefused(DomainError):
+    """A check-in that cannot happen: unknown code, wrong day, booking not active.
+
+    ``booking_id`` names the booking when the code was a real one (staff see its card).
+    """
+
+    def __init__(self, message: str, booking_id: int | None = None) -> None:
+        super().__init__(message)
+        self.booking_id = booking_id
+
+
+class AlreadyCheckedIn(CheckInRefused):
+    """The booking was checked in before (at ``at``): the code is spent."""
+
+    def __init__(self, message: str, booking_id: int, at: datetime) -> None:
+        super().__init__(message, booking_id)
+        self.at = at
+
+
+class DateInputError(DomainError):
+    """A typed staff date or range that cannot be read; ``message`` says what to type."""
+
+
+class InvalidName(DomainError):
+    """A typed unit or staff name that cannot be used; ``message`` says why."""
 
 
 class StaffRefused(DomainError):

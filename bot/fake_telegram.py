@@ -128,6 +128,7 @@ class FakeBotApi(BaseRequest):
         self.files: dict[str, tuple[str, bytes]] = {}
         self.commands: dict[str, list[dict[str, str]]] = {}
         self.answered: dict[str, dict[str, Any]] = {}
+        self.reply_keyboards: dict[int, list[list[dict[str, Any]]] | None] = {}  # chat → keyboard shown
         self.behaviour: Behaviour | None = None
         # "No Telegram call inside a transaction": the harness says whether the caller is in one.
         self.inside_transaction: Callable[[], bool] | None = None
@@ -255,8 +256,13 @@ class FakeBotApi(BaseRequest):
         text = str(params.get("text", ""))
         if not text.strip() or len(text) > 4096:
             raise _BadRequest("message text is empty or too long")
-        _check_markup(params.get("reply_markup"))
-        return self._store(params["chat_id"], text=text, reply_markup=params.get("reply_markup"))
+        markup = params.get("reply_markup")
+        _check_markup(markup)
+        if isinstance(markup, dict) and "inline_keyboard" not in markup:
+            # A reply keyboard (or its removal) belongs to the chat's input field, not the message.
+            self.reply_keyboards[int(params["chat_id"])] = markup.get("keyboard")
+            markup = None
+        return self._store(params["chat_id"], text=text, reply_markup=markup)
 
     def _api_senddocument(self, params: dict[str, Any], files: dict[str, tuple[str, bytes]]) -> Any:
         name, content = next(iter(files.values())) if files else ("file", b"")
@@ -440,6 +446,27 @@ class FakeUser:
         document = {"file_id": file_id, "file_unique_id": file_id, "file_name": file_name,
                     "mime_type": mime_type, "file_size": len(content)}
         await self.feed(self.update_for(document=document))
+        return self.last
+
+    @property
+    def reply_keyboard(self) -> list[list[dict[str, Any]]] | None:
+        """The reply keyboard the chat shows under the input field now (None: removed or never sent)."""
+        return self.api.reply_keyboards.get(self.chat_id)
+
+    async def share_user(self, request_id: int, user_id: int, first_name: str,
+                         last_name: str | None = None) -> FakeMessage | None:
+        """Pick a person with a ``request_users`` keyboard button: the client sends ``users_shared``."""
+        shared = {"user_id": user_id, "first_name": first_name, **({"last_name": last_name} if last_name else {})}
+        await self.feed(self.update_for(users_shared={"request_id": request_id, "users": [shared]}))
+        return self.last
+
+    async def forward_from(self, sender: dict[str, Any] | None, text: str, *,
+                           hidden_name: str = "隐藏的用户") -> FakeMessage | None:
+        """Forward someone's text message here (``sender`` None: their privacy hides who they are)."""
+        date = int(time.time()) - 60
+        origin = ({"type": "user", "date": date, "sender_user": {"is_bot": False, **sender}} if sender
+                  else {"type": "hidden_user", "date": date, "sender_user_name": hidden_name})
+        await self.feed(self.update_for(text=text, forward_origin=origin))
         return self.last
 
     def callback_update(self, data: str, message: FakeMessage) -> Update:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timezone
 
 from bot.rules.capacity import SessionSpec
 
@@ -25,9 +25,13 @@ def _fold(line: str) -> list[str]:
 
 
 def booking_ics(*, code: str, day: date, session: SessionSpec, summary: str, location: str,
-                description: str, stamp: datetime) -> bytes:
-    """The .ics bytes of one appointment (local times with a TZID of Asia/Shanghai)."""
-    start = datetime.combine(day, session.start)
+                description: str, stamp: datetime, arrival: time | None = None) -> bytes:
+    """The .ics bytes of one appointment (local times with a TZID of Asia/Shanghai).
+
+    The event starts at the suggested ``arrival`` time (SPEC §4) when there is one,
+    else at the session's start; it ends with the session.
+    """
+    start = datetime.combine(day, arrival or session.start)
     end = datetime.combine(day, session.end)
     lines = [
         "BEGIN:VCALENDAR",

@@ -8,19 +8,21 @@ the rules and the storage models.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Literal, get_args
 
+from bot.rules.arrival import DayMark
 from bot.rules.basket import BusinessType
 from bot.rules.calendar import DayInfo
 from bot.rules.capacity import Availability, SessionSpec
-from bot.rules.freeze import FreezeStatus
+from bot.rules.freeze import FreezeStatus, MismatchChange, MismatchState
 from bot.rules.states import BookingState
 from bot.rules.stats import average_rating, no_show_rate
-from bot.storage.models import Booking, Item, TgUser, Unit
+from bot.storage.models import ArrivalRow, AuditEntry, Booking, Item, Mismatch, TgUser, Unit
 
 # how staff judged an item's materials
 Review = Literal["pass", "fail", "mismatch"]
@@ -52,6 +54,7 @@ class BookingDetails:
     deadline: datetime
     changeable: bool
     evaluation: tuple[int, str] | None
+    arrival: ArrivalRow | None = None  # the suggested time, check-in token and check-in (SPEC §4)
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,19 @@ class ApplicantPanel:
     items: list[Item]
     deadline: datetime
     problem: str | None
+    mismatches: dict[int, Mismatch] = field(default_factory=dict)  # by item id (SPEC §8)
+
+    def mismatch_of(self, item: Item) -> Mismatch | None:
+        """The item's 材料不符 record, if it was ever given one."""
+        return self.mismatches.get(item.id)
+
+    @property
+    def to_correct(self) -> list[Item]:
+        """Items whose 材料不符 is pending while the booking may still change: 「已更正，请复核」 applies."""
+        if self.problem is not None:
+            return []
+        return [i for i in self.items
+                if (m := self.mismatches.get(i.id)) is not None and m.state is MismatchState.PENDING]
 
     @property
     def changeable(self) -> bool:
@@ -84,11 +100,12 @@ class ApplicantPanel:
 
 @dataclass(frozen=True)
 class ItemView:
-    """One item opened for editing, with its booking."""
+    """One item opened for editing, with its booking and its 材料不符 record (if any)."""
 
     booking: Booking
     item: Item
     count: int
+    mismatch: Mismatch | None = None
 
 
 class MoveStatus(StrEnum):
@@ -158,6 +175,9 @@ class ScheduleEntry:
     booking: Booking
     unit_name: str
     items: list[Item]
+    at: time | None = None  # suggested arrival time (SPEC §4)
+    mark: DayMark | None = None  # arrived / late / done … when the schedule was read
+    checked_in_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -188,6 +208,16 @@ class DaySchedule:
 
 
 @dataclass(frozen=True)
+class BookingHistory:
+    """A booking's audit lines with its items and the people they name (user id → name)."""
+
+    booking: Booking
+    entries: list[AuditEntry]
+    items: list[Item]
+    people: dict[int, str]
+
+
+@dataclass(frozen=True)
 class UnitView:
     """A unit as staff see it: bookings, bound clerks, the month's mismatches."""
 
@@ -207,8 +237,17 @@ class ReviewResult:
     review: Review
     reason: str | None
     clerk_ids: list[int]
-    freeze: FreezeStatus | None  # after a 材料不符
-    newly_frozen: bool
+    mismatch: MismatchChange  # the item's 材料不符 state before/after, the unit's standing
+
+    @property
+    def freeze(self) -> FreezeStatus:
+        """The unit's mismatch standing after the review."""
+        return self.mismatch.freeze
+
+    @property
+    def newly_frozen(self) -> bool:
+        """Whether this review froze the unit."""
+        return self.mismatch.newly_frozen
 
 
 @dataclass(frozen=True)
@@ -249,18 +288,21 @@ class CalendarDay:
 
 @dataclass(frozen=True)
 class ExportRow:
-    """One row of the schedule export."""
+    """One row of the export: one applicant (item) of a booking, with its booking's facts."""
 
     code: str
     day: date
     session: str
     unit: str
-    items: str
-    minutes: int
+    business: str
+    ordinal: int
+    applicant: str
+    review: str
+    reason: str
     state: str
     contact: str
-    phone_masked: str
-    applicants: int
+    phone: str  # in full: staff call the clerk (SPEC §6)
+    minutes: int
 
 
 @dataclass(frozen=True)
@@ -275,6 +317,16 @@ class Rebooked:
 
 
 @dataclass(frozen=True)
+class RatingComment:
+    """A clerk's comment on a served booking (满意度评价), with where and how it was rated."""
+
+    day: date
+    unit: str
+    rating: int
+    comment: str
+
+
+@dataclass(frozen=True)
 class Stats:
     """The numbers /stats shows for [start, end]."""
 
@@ -285,6 +337,8 @@ class Stats:
     working_days: int
     capacity_minutes: int
     ratings: dict[int, int]
+    comments: list[RatingComment] = field(default_factory=list)  # the newest, up to COMMENTS_SHOWN
+    comment_count: int = 0  # every comment of the range
 
     @property
     def total_bookings(self) -> int:
@@ -328,3 +382,51 @@ class AccountOverview:
     status: FreezeStatus
     release_notice: bool
 
+# ---------------------------------------------------------------- arrival and check-in (SPEC §4)
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    """A booking just checked in."""
+
+    booking: Booking
+    at: datetime
+
+
+@dataclass(frozen=True)
+class NoShowOffer:
+    """The not-checked-in bookings of an ended session, offered as 未到 in one step."""
+
+    day: date
+    spec: SessionSpec
+    bookings: list[Booking]
+    unit_names: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def digest(self) -> str:
+        """Identifies exactly this list: a button pressed on an older list changes nothing."""
+        ids = ",".join(str(b.id) for b in sorted(self.bookings, key=lambda b: b.id))
+        return hashlib.sha256(ids.encode()).hexdigest()[:10]
+
+
+@dataclass(frozen=True)
+class SessionArrivalStats:
+    """One session's arrival figures over a period."""
+
+    spec: SessionSpec
+    bookings: int  # served + no-show + still active, of past days
+    average_wait: timedelta | None
+    late: int
+    checked_in: int
+    no_show: int
+    outcomes: int  # served + no-show
+
+    @property
+    def late_rate(self) -> float | None:
+        """Late check-ins among all check-ins."""
+        return self.late / self.checked_in if self.checked_in else None
+
+    @property
+    def no_show_rate(self) -> float | None:
+        """未到 among the bookings with an outcome."""
+        return self.no_show / self.outcomes if self.outcomes else None

@@ -15,6 +15,7 @@ from bot.handlers import (
     account,
     applicants,
     booking,
+    checkin_link,
     flow,
     history,
     login,
@@ -26,6 +27,7 @@ from bot.handlers.staff import (
     broadcast,
     calendar,
     capacity,
+    checkin,
     console,
     export,
     stats,
@@ -33,11 +35,12 @@ from bot.handlers.staff import (
 )
 
 CLERK_FLOWS = (login, applicants, booking, my_bookings, history, account)
-STAFF_AREAS = (units, broadcast, stats, console, capacity, calendar, admin, export)
+STAFF_AREAS = (units, broadcast, stats, console, checkin, capacity, calendar, admin, export)
 
 
 def register_all(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Add every handler of the bot to ``application``."""
+    checkin_link.register(application)  # before /start: it must see ci_ codes first
     start.register(application)
     flow.register(application)
     for module in (*CLERK_FLOWS, *STAFF_AREAS):

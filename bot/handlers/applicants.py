@@ -7,6 +7,8 @@
                  ─► [permit_number] ─► [change_description] ─► REVIEW ─ 确认保存 ─┘
     (saved item) ──────────────────────────────────────────────► REVIEW
                  REVIEW ─ 修改… ─► that field (证件: type, then number) ─► REVIEW
+    ap:fixed (「已更正，请复核」, on the list panel or a saved item's review; SPEC §8)
+                 ─► staff told (with a button to the booking) ─► list panel
     「返回」 goes one step back: to the previous question (the first: the list); from
     the review of an applicant being entered to its last question, answers kept; from
     the review of a saved applicant to the list.
@@ -41,6 +43,7 @@ from bot.handlers.common import END, answer, button, current_clerk, keyboard, se
 from bot.handlers.flow import ask, conversation, reask, text_of, text_step
 from bot.handlers.receipt import refresh_receipt
 from bot.handlers.user_data import Slot
+from bot.jobs.mismatches import tell_staff_corrected
 from bot.persistence import persisted_model
 from bot.read_models import ApplicantPanel
 from bot.rules.applicant import (
@@ -54,8 +57,10 @@ from bot.rules.applicant import (
     required_fields,
 )
 from bot.rules.basket import BusinessType
+from bot.rules.freeze import MismatchState
 from bot.services.applicants import ApplicantService
 from bot.texts import applicants as t
+from bot.texts import mismatch as mismatch_texts
 
 ASKING, ID_TYPE, REVIEW = range(3)
 REVIEW_STEP = "review"  # the 「返回」 of the review panel (ap:prev:<item id>:review)
@@ -89,6 +94,7 @@ class ApplicantDraft(BaseModel):
     id_type: IdType | None = None
     fixing: bool = False
     saved: bool = False  # opened from a saved applicant: the review's 「返回」 goes to the list
+    to_correct: bool = False  # its 材料不符 is pending: the review offers 「已更正，请复核」
 
 
 DRAFT = Slot("draft_applicant", ApplicantDraft)
@@ -147,6 +153,7 @@ def _panel_keyboard(panel: ApplicantPanel) -> Any:
     if panel.changeable:
         buttons = [button(t.item_button_label(panel, i), "ap", "item", i.id) for i in panel.items]
         rows += [buttons[k : k + 2] for k in range(0, len(buttons), 2)]
+    rows += [[button(t.correct_label(panel, i), "ap", "fixed", i.id)] for i in panel.to_correct]
     rows.append([button(t.BACK_LABEL, "ap", "done", panel.booking.id)])
     return keyboard(*rows)
 
@@ -257,7 +264,9 @@ async def open_item(update: Update, context: BotContext) -> int | None:
         "change_description": item.change_description,
     }
     fields = {k: v for k, v in saved.items() if v is not None and k in required_fields(item.business)}
-    return await _review(update, context, draft.model_copy(update={"fields": fields, "saved": True}), edit=True)
+    to_correct = view.mismatch is not None and view.mismatch.state is MismatchState.PENDING
+    return await _review(update, context, draft.model_copy(update={"fields": fields, "saved": True,
+                                                                     "to_correct": to_correct}), edit=True)
 
 
 def _following(draft: ApplicantDraft, answered: str) -> str | None:
@@ -393,6 +402,7 @@ def _review_keyboard(draft: ApplicantDraft) -> Any:
     return keyboard(
         [button(t.SAVE_LABEL, "ap", "save", draft.item_id)],
         *[fixes[k : k + 2] for k in range(0, len(fixes), 2)],
+        [button(mismatch_texts.CORRECTED_LABEL, "ap", "fixed", draft.item_id)] if draft.to_correct else None,
         [button(t.BACK_LABEL, "ap", "prev", draft.item_id, REVIEW_STEP)],
     )
 
@@ -459,6 +469,33 @@ async def save(update: Update, context: BotContext) -> int | None:
     return await _back_to_list(update, context, booking.id, note=t.saved_note(draft.label, completed))
 
 
+# ---------------------------------------------------------------- 已更正，请复核 (SPEC §8)
+
+
+async def corrected(update: Update, context: BotContext) -> int | None:
+    """「已更正，请复核」 (ap:fixed:<item id>): record it, tell staff with a button to the booking."""
+    cb = _pressed(update)
+    item_id = cb.int_arg(0) if cb else None
+    if item_id is None:
+        await _stale(update)
+        return None
+    clerk = await current_clerk(update, context)
+    if clerk is None:
+        return END
+    try:
+        done = await context.deps.mismatches.correct(clerk.user_id, item_id)
+    except DomainError as err:
+        await answer(update, err.message, alert=True)
+        return None
+    await answer(update, "已通知中心复核")
+    await tell_staff_corrected(context.application, done)
+    note = mismatch_texts.corrected_ok(await context.deps.mismatches.deadline(done.booking))
+    if _draft(context) is not None:
+        await _drop_buttons(update)
+        _drop(context)
+    return await _back_to_list(update, context, done.booking.id, note=note)
+
+
 def register(application: App) -> None:
     """The applicants conversation; its list panel buttons are the entry points."""
     anything = filters.UpdateType.MESSAGE & ~filters.COMMAND & ~filters.StatusUpdate.ALL
@@ -470,6 +507,7 @@ def register(application: App) -> None:
                 CallbackQueryHandler(open_list, pattern=pattern("ap", "list")),
                 CallbackQueryHandler(open_item, pattern=pattern("ap", "item")),
                 CallbackQueryHandler(leave, pattern=pattern("ap", "done")),
+                CallbackQueryHandler(corrected, pattern=pattern("ap", "fixed")),
             ],
             states={
                 ASKING: [*text_step(got_answer), CallbackQueryHandler(go_back, pattern=pattern("ap", "prev"))],
@@ -479,6 +517,7 @@ def register(application: App) -> None:
                     MessageHandler(anything, id_type_by_button),
                 ],
                 REVIEW: [
+                    CallbackQueryHandler(corrected, pattern=pattern("ap", "fixed")),
                     CallbackQueryHandler(save, pattern=pattern("ap", "save")),
                     CallbackQueryHandler(fix, pattern=pattern("ap", "fix")),
                     CallbackQueryHandler(go_back, pattern=pattern("ap", "prev")),

@@ -10,15 +10,17 @@ from __future__ import annotations
 import logging
 import traceback
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ConversationHandler
 
 from bot import texts
-from bot.callbacks import pack
+from bot.callbacks import pack, unpack
 from bot.deps import BotContext, deps_of
+from bot.processing import alongside
 from bot.storage.models import TgUser, Unit
 from bot.texts import booking as booking_texts
 
@@ -46,15 +48,49 @@ class Clerk:
         return self.unit.id
 
 
+@lru_cache(maxsize=8192)
 def button(label: str, ns: str, action: str, *args: Any) -> InlineKeyboardButton:
-    """One inline button with packed callback data."""
+    """One inline button with packed callback data.
+
+    Buttons are immutable, and the same ones are drawn on every panel of every
+    clerk: each is built once and shared (building one is costly in PTB).
+    """
     return InlineKeyboardButton(label, callback_data=pack(ns, action, *args))
 
 
+def notice_button(label: str, ns: str, action: str, *args: Any) -> InlineKeyboardButton:
+    """A button for a message the bot sends on its own: its press opens a new panel (``show``)."""
+    return InlineKeyboardButton(label, callback_data=pack(ns, action, *args, notice=True))
+
+
 def keyboard(*rows: list[InlineKeyboardButton] | InlineKeyboardButton | None) -> InlineKeyboardMarkup:
-    """An inline keyboard from rows (a single button is a row of one; None rows are skipped)."""
-    built = [[r] if isinstance(r, InlineKeyboardButton) else r for r in rows if r]
-    return InlineKeyboardMarkup(built)
+    """An inline keyboard from rows (a single button is a row of one; None rows are skipped).
+
+    The same panels are drawn for every clerk: each distinct keyboard is built, and
+    turned into Bot API JSON, once (``_Keyboard``).
+    """
+    return _keyboard(tuple((r,) if isinstance(r, InlineKeyboardButton) else tuple(r) for r in rows if r))
+
+
+class _Keyboard(InlineKeyboardMarkup):
+    """An inline keyboard that computes its Bot API form once (it is immutable)."""
+
+    __slots__ = ("_as_dict",)
+
+    def to_dict(self, recursive: bool = True) -> dict[str, Any]:
+        if not recursive:
+            return super().to_dict(recursive)
+        try:
+            return self._as_dict
+        except AttributeError:
+            with self._unfrozen():
+                self._as_dict: dict[str, Any] = super().to_dict()
+            return self._as_dict
+
+
+@lru_cache(maxsize=4096)
+def _keyboard(rows: tuple[tuple[InlineKeyboardButton, ...], ...]) -> InlineKeyboardMarkup:
+    return _Keyboard(rows)
 
 
 def main_menu_keyboard() -> InlineKeyboardMarkup:
@@ -84,11 +120,15 @@ async def show(update: Update, context: BotContext, text: str, markup: Keyboard 
     Steps driven by buttons keep one message that changes, instead of a new message
     per tap. An edit that changes nothing is not an error. A booking receipt is never
     overwritten (its 「我的预约」 button gets a new message): it stays the clerk's record,
-    edited only by ``receipt.refresh_receipt``.
+    edited only by ``receipt.refresh_receipt``. Nor is a notification (a button made by
+    ``notice_button``): a reminder or a review result stays as it was sent.
     """
     query = update.callback_query
     pressed_text = getattr(query.message, "text", None) if query is not None and query.message else None
-    if query is not None and pressed_text and not pressed_text.startswith(booking_texts.RECEIPT_TITLE):
+    parsed = unpack(query.data) if query is not None else None
+    on_notice = parsed is not None and parsed.notice
+    if (query is not None and pressed_text and not on_notice
+            and not pressed_text.startswith(booking_texts.RECEIPT_TITLE)):
         try:
             return await query.edit_message_text(text, reply_markup=markup)
         except BadRequest as err:
@@ -100,12 +140,20 @@ async def show(update: Update, context: BotContext, text: str, markup: Keyboard 
 
 
 async def answer(update: Update, text: str | None = None, *, alert: bool = False) -> None:
-    """Answer the pressed button (every press is answered, STYLE §6)."""
+    """Answer the pressed button (every press is answered, STYLE §6).
+
+    The answer runs alongside the rest of the step (the panel edit does not wait for
+    it); the update is done only once it is answered.
+    """
     if update.callback_query is not None:
-        try:
-            await update.callback_query.answer(text, show_alert=alert)
-        except BadRequest:
-            log.debug("callback query already answered or too old")
+        await alongside(_answer(update.callback_query, text, alert))
+
+
+async def _answer(query: CallbackQuery, text: str | None, alert: bool) -> None:
+    try:
+        await query.answer(text, show_alert=alert)
+    except BadRequest:
+        log.debug("callback query already answered or too old")
 
 
 async def current_clerk(update: Update, context: BotContext, *, quiet: bool = False) -> Clerk | None:

@@ -67,7 +67,7 @@ def conversation(
     with warnings.catch_warnings():
         # Our callback queries are keyed per user on purpose (one panel per flow).
         warnings.simplefilter("ignore", PTBUserWarning)
-        handler: ConversationHandler[Any] = ConversationHandler(
+        handler: ConversationHandler[Any] = _Conversation(
             entry_points=list(entry_points),
             states=states,
             fallbacks=list(fallbacks),
@@ -77,6 +77,33 @@ def conversation(
         )
     deps_of(application).runtime.flows.append(handler)
     return handler
+
+
+class _Conversation(ConversationHandler[Any]):
+    """A ConversationHandler that remembers its check of the update being processed.
+
+    ``track`` (group -1) finds the conversation that will handle an update by asking
+    group 0's handlers exactly as PTB then asks them again; the second asking returns
+    the remembered answer instead of matching every state's handlers twice. Between
+    the two, ``track`` only ends *other* conversations, which cannot make an earlier
+    one match (entry points are checked whatever the state: allow_reentry).
+    """
+
+    _checked: tuple[object, object] | None = None
+
+    def check_update(self, update: object) -> object:
+        checked = self._checked
+        if checked is not None and checked[0] is update:
+            self._checked = None
+            return checked[1]
+        return super().check_update(update)
+
+    def remember_check(self, update: object) -> object:
+        """Check ``update`` and keep the answer for PTB's own check of the same update."""
+        self._checked = None
+        result = super().check_update(update)
+        self._checked = (update, result)
+        return result
 
 
 def _registry(application: App) -> list[ConversationHandler[Any]]:
@@ -160,7 +187,7 @@ def _owner(application: App, update: Update) -> ConversationHandler[Any] | None:
     """The conversation that will handle this update, found as group 0 will find it."""
     registry = _registry(application)
     for handler in application.handlers.get(0, []):
-        check = handler.check_update(update)
+        check = handler.remember_check(update) if isinstance(handler, _Conversation) else handler.check_update(update)
         if check is not None and check is not False:
             return handler if handler in registry else None  # type: ignore[return-value]
     return None

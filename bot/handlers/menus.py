@@ -35,6 +35,7 @@ STAFF_COMMANDS = [
     BotCommand("staff", "工作台（工作人员）"),
     BotCommand("schedule", "日程：某日预约（默认今天）"),
     BotCommand("find", "查询预约编号或单位"),
+    BotCommand("checkin", "签到：输入预约编号"),
     BotCommand("export", "导出日程 CSV/XLSX"),
     BotCommand("chart", "未来可约日利用率图表"),
     BotCommand("capacity", "设置时段容量 / 关闭日期"),

@@ -15,9 +15,12 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from bot.deps import BotContext, Deps, deps_of
 from bot.handlers.common import button, keyboard
 from bot.ics import booking_ics
+from bot.qr import qr_png
 from bot.read_models import BookingDetails
-from bot.rules.states import BookingState
+from bot.rules.states import ACTIVE_STATES, BookingState
+from bot.services.arrival import checkin_link
 from bot.storage import repo
+from bot.texts import arrival as ta
 from bot.texts import booking as t
 
 log = logging.getLogger(__name__)
@@ -47,7 +50,22 @@ async def send_receipt(context: BotContext, chat_id: int, booking_id: int) -> No
                                              reply_markup=receipt_keyboard(details))
     async with deps.db.write() as conn:
         await repo.set_receipt(conn, booking_id, chat_id, message.message_id)
+    await send_checkin_code(context, chat_id, details)
     await send_calendar(context, chat_id, details, t.ICS_CAPTION)
+
+
+async def send_checkin_code(context: BotContext, chat_id: int, details: BookingDetails) -> None:
+    """Send the receipt's check-in QR code: staff scan it at the counter (SPEC §4)."""
+    arrival = details.arrival
+    if arrival is None or details.booking.state not in ACTIVE_STATES:
+        return
+    link = checkin_link(context.bot.username, arrival.token)
+    try:
+        await context.bot.send_photo(chat_id, qr_png(link), filename=ta.QR_FILENAME,
+                                     caption=ta.qr_caption(details.booking.code, arrival.promised))
+    except TelegramError as err:
+        # The booking is made and its receipt sent; staff can still check in by the code.
+        log.warning("check-in code of booking %s not sent: %s", details.booking.id, type(err).__name__)
 
 
 async def send_calendar(context: BotContext, chat_id: int, details: BookingDetails, caption: str) -> None:
@@ -61,6 +79,7 @@ async def send_calendar(context: BotContext, chat_id: int, details: BookingDetai
         code=b.code, day=b.date, session=spec, summary=t.ics_summary(b.code),
         location=deps.settings.bot_centre_address,
         description=f"预约编号 {b.code}；{deps.settings.bot_centre_name}", stamp=deps.clock.now(),
+        arrival=details.arrival.promised if details.arrival else None,
     )
     await context.bot.send_document(chat_id, io.BytesIO(data), filename=f"{b.code}.ics", caption=caption)
 

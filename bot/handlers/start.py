@@ -32,6 +32,7 @@ from bot.handlers.common import (
     show,
 )
 from bot.handlers.flow import current_flows
+from bot.services.roles import Role, role_of
 
 App = Application[Any, Any, Any, Any, Any, Any]
 
@@ -49,10 +50,18 @@ async def private_only(update: Update, context: BotContext) -> None:
 
 
 async def start(update: Update, context: BotContext) -> None:
-    """Welcome: the main menu for a clerk, how to log in for anyone else."""
+    """Welcome: the 工作台 for staff, the main menu for a clerk, how to log in for anyone else."""
     user = update.effective_user
     assert user is not None
-    await context.deps.users.touch(user.id, user.first_name or "")
+    deps = context.deps
+    await deps.users.touch(user.id, user.first_name or "")
+    if not context.args and await role_of(deps.db, deps.settings, user.id) is not Role.NONE:
+        # Staff land on their console (SPEC §11). Imported here: the staff handlers import
+        # this module (their refusals read exactly like ``unknown``).
+        from bot.handlers.staff.console import menu as staff_console
+
+        await staff_console(update, context)
+        return
     await main_menu(update, context)
 
 

@@ -6,6 +6,8 @@ from typing import Any
 
 from telegram.ext import Application
 
+from bot.deps import deps_of
+
 
 async def start_jobs(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Schedule every recurring job and catch up on what was missed while the bot was down.
@@ -13,10 +15,15 @@ async def start_jobs(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     Jobs take ids only and reload their state from the database when they run.
     """
     # Imported here: the jobs import the handlers, which import this package.
+    from bot.jobs.arrival import schedule_receipt_edits
+    from bot.jobs.ephemeral import reschedule_password_deletions
     from bot.jobs.idle import schedule_idle_sweep
     from bot.jobs.reminders import start_reminders
     from bot.services.broadcast import resume_broadcasts
 
     schedule_idle_sweep(application)
+    reschedule_password_deletions(application)
+    await deps_of(application).arrivals.reflow_upcoming()  # bookings made before arrival times existed
+    schedule_receipt_edits(application)
     await start_reminders(application)
     await resume_broadcasts(application)  # broadcasts a stop left unfinished

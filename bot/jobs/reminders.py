@@ -49,8 +49,10 @@ from telegram.error import TelegramError
 from bot.config import Settings
 from bot.deps import BotContext, deps_of
 from bot.errors import DomainError
-from bot.handlers.common import button, keyboard
+from bot.handlers.common import keyboard, notice_button
 from bot.handlers.receipt import refresh_receipt
+from bot.jobs.mismatches import KIND as MISMATCH_KIND
+from bot.jobs.mismatches import count_and_tell as count_mismatches
 from bot.jobs.watchers import notify_watchers, on_minutes_freed
 from bot.rules.calendar import WorkCalendar
 from bot.rules.freeze import MISMATCH_LIMIT, freeze_status, month_key
@@ -63,7 +65,7 @@ from bot.rules.reminders import (
     due_kinds,
     previous_month,
 )
-from bot.rules.states import ACTIVE_STATES, CAPACITY_STATES, BookingState
+from bot.rules.states import ACTIVE_STATES, BookingState
 from bot.rules.window import booking_open, next_opening
 from bot.services.notify import Delivery, Notification, notification_key, notifier_of
 from bot.services.roles import staff_ids
@@ -71,6 +73,7 @@ from bot.storage import repo
 from bot.storage.models import Booking, TgUser
 from bot.texts import reminders as t
 from bot.texts.booking import NEXT_STEP_LABEL
+from bot.texts.staff.digest import DIGEST_SCHEDULE_LABEL, staff_digest
 
 log = logging.getLogger(__name__)
 
@@ -163,6 +166,11 @@ async def run_due(application: App) -> dict[str, int]:
             sent[Kind.WATCH.value] = await notify_watchers(application)
         except Exception:
             log.exception("有号提醒 sweep failed")
+        # 材料不符 still standing at a change deadline counts (SPEC §8; bot.jobs.mismatches).
+        try:
+            sent[MISMATCH_KIND] = await count_mismatches(application)
+        except Exception:
+            log.exception("材料不符 deadline sweep failed")
         return sent
 
 
@@ -187,7 +195,7 @@ async def _release(application: App, due: Due, now: datetime, cal: WorkCalendar)
     if not recipients:
         return 0
     text = t.release_notice(due.day, await deps.bookings.availability())
-    markup = keyboard(button(t.VIEW_AVAILABILITY_LABEL, "bk", "open"))
+    markup = keyboard(notice_button(t.VIEW_AVAILABILITY_LABEL, "bk", "open"))
     return _sent(await notifier_of(application).deliver_many(
         Notification(notification_key(Kind.RELEASE, due.day, uid), Kind.RELEASE, uid, text, markup)
         for uid in recipients
@@ -204,8 +212,8 @@ async def _deadline(application: App, due: Due, now: datetime, cal: WorkCalendar
                 items = await repo.items_of(conn, b.id)
                 text = t.deadline_reminder(b, deps.bookings.session(b.session),
                                            sum(1 for i in items if i.filled), len(items), t.unfilled_items(items))
-                rows = [button(NEXT_STEP_LABEL, "ap", "list", b.id)] if b.state is BookingState.INCOMPLETE else []
-                markup = keyboard(*rows, button(t.MY_BOOKINGS_LABEL, "m", "my"))
+                rows = [notice_button(NEXT_STEP_LABEL, "ap", "list", b.id)] if b.state is BookingState.INCOMPLETE else []
+                markup = keyboard(*rows, notice_button(t.MY_BOOKINGS_LABEL, "m", "my"))
                 batch += [Notification(notification_key(Kind.DEADLINE, b.id, due.day, uid), Kind.DEADLINE, uid,
                                        text, markup)
                           for uid in _reachable(await repo.clerks_of_unit(conn, b.unit_id))]
@@ -231,7 +239,7 @@ async def _autorelease(application: App, due: Due, now: datetime, cal: WorkCalen
     async with deps.db.read() as conn:
         for b in await repo.released_bookings_since(conn, now - _RELEASE_TELL_WINDOW):
             text = t.auto_released(b, deps.bookings.session(b.session))
-            markup = keyboard(button(t.BOOK_AGAIN_LABEL, "m", "book"))
+            markup = keyboard(notice_button(t.BOOK_AGAIN_LABEL, "m", "book"))
             batch += [Notification(notification_key(Kind.AUTORELEASE, b.id, uid), Kind.AUTORELEASE, uid,
                                    text, markup)
                       for uid in _reachable(await repo.clerks_of_unit(conn, b.unit_id))]
@@ -244,14 +252,17 @@ async def _appointment(application: App, due: Due, now: datetime, cal: WorkCalen
     settings = deps.settings
     batch: list[Notification] = []
     async with deps.db.read() as conn:
-        for b in await repo.bookings_on(conn, due.day, ACTIVE_STATES):
+        due_bookings = await repo.bookings_on(conn, due.day, ACTIVE_STATES)
+        times = await repo.arrivals_of(conn, [b.id for b in due_bookings])
+        for b in due_bookings:
             spec = deps.bookings.session(b.session)
             if spec is not None and now >= spec.starts_at(b.date):
                 continue  # no longer useful
             items = await repo.items_of(conn, b.id)
+            arrival = times[b.id].promised if b.id in times else None
             text = t.appointment_reminder(b, spec, settings.bot_centre_address, (i.business for i in items),
-                                          settings.bot_centre_phone)
-            markup = keyboard(button(t.MY_BOOKINGS_LABEL, "m", "my"))
+                                          settings.bot_centre_phone, arrival)
+            markup = keyboard(notice_button(t.MY_BOOKINGS_LABEL, "m", "my"))
             batch += [Notification(notification_key(Kind.APPOINTMENT, b.id, b.date, uid), Kind.APPOINTMENT, uid,
                                    text, markup)
                       for uid in _reachable(await repo.clerks_of_unit(conn, b.unit_id))]
@@ -259,7 +270,7 @@ async def _appointment(application: App, due: Due, now: datetime, cal: WorkCalen
 
 
 def _rate_markup(booking: Booking) -> Any:
-    return keyboard(button(t.RATE_LABEL, "hs", "rate", booking.id))
+    return keyboard(notice_button(t.RATE_LABEL, "hs", "rate", booking.id))
 
 
 async def _evaluation_followup(application: App, due: Due, now: datetime, cal: WorkCalendar) -> int:
@@ -285,7 +296,7 @@ async def _unfreeze(application: App, due: Due, now: datetime, cal: WorkCalendar
             if freeze_status(await repo.mismatch_times(conn, unit_id, month_key(now)), now).frozen:
                 continue  # frozen again already this month
             batch += [Notification(notification_key(Kind.UNFREEZE, unit_id, month, uid), Kind.UNFREEZE, uid,
-                                   t.unfrozen(opens), keyboard(button(t.BOOK_LABEL, "m", "book")))
+                                   t.unfrozen(opens), keyboard(notice_button(t.BOOK_LABEL, "m", "book")))
                       for uid in _reachable(await repo.clerks_of_unit(conn, unit_id))]
     return _sent(await notifier_of(application).deliver_many(batch))
 
@@ -307,11 +318,11 @@ async def _digest(application: App, due: Due, now: datetime, cal: WorkCalendar) 
     recipients = await _staff_recipients(application, due.starts)
     if not recipients:
         return 0
-    async with deps.db.read() as conn:
-        bookings = await repo.bookings_on(conn, due.day, CAPACITY_STATES)
-    text = t.staff_digest(due.day, deps.bookings.sessions, bookings)
+    text = staff_digest(await deps.staff.schedule(due.day))
+    markup = keyboard(notice_button(DIGEST_SCHEDULE_LABEL, "st", "day", due.day))
     return _sent(await notifier_of(application).deliver_many(
-        Notification(notification_key(Kind.DIGEST, due.day, uid), Kind.DIGEST, uid, text) for uid in recipients
+        Notification(notification_key(Kind.DIGEST, due.day, uid), Kind.DIGEST, uid, text, markup)
+        for uid in recipients
     ))
 
 

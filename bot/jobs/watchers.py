@@ -23,7 +23,7 @@ from datetime import date
 from typing import Any
 
 from bot.deps import deps_of
-from bot.handlers.common import button, keyboard
+from bot.handlers.common import keyboard, notice_button
 from bot.read_models import Freed
 from bot.rules.capacity import Availability
 from bot.rules.reminders import Kind
@@ -59,7 +59,7 @@ async def notify_watchers(application: App, days: Iterable[date] | None = None) 
     async with deps.db.read() as conn:
         waiting = [(day, await repo.open_watches(conn, day)) for day in wanted]
     notifier = notifier_of(application)
-    markup = keyboard(button(t.BOOK_NOW_LABEL, "m", "book"))
+    markup = keyboard(notice_button(t.BOOK_NOW_LABEL, "m", "book"))
     told = 0
     for day, watches in waiting:
         cells = cells_by_day[day]

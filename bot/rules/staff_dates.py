@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from bot.errors import DomainError
+from bot.errors import DateInputError
 
 EXAMPLES = "2026-12-02、12月2日、12-2、20261202、今天、明天"
 RANGE_EXAMPLES = "12月1日至12月5日、2026-12-01..2026-12-05、12-1~12-5"
@@ -38,9 +38,6 @@ _WITH_YEAR = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\
 _COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _NO_YEAR = re.compile(r"(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?")
 
-
-class DateInputError(DomainError):
-    """A typed date or range that cannot be read; ``message`` says what to type."""
 
 
 def _normalise(text: str) -> str:

@@ -46,6 +46,7 @@ from bot.clock import Clock
 from bot.errors import AccountError, CsvImportError, LoginLocked, WrongPassword
 from bot.read_models import LoginResult
 from bot.rules.account import LOCK_MINUTES, MAX_FAILURES, MAX_NAME, MAX_PASSWORD, MIN_NAME, MIN_PASSWORD, USERNAME_RE
+from bot.rules.names import has_control_characters
 from bot.storage import repo
 from bot.storage.db import Database
 from bot.storage.models import Actor, TgUser, Unit, actor_of
@@ -59,6 +60,8 @@ GENERATED_LENGTH = 10
 PASSWORD_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
 
 CSV_HEADER = ("username", "name", "password")
+# The Chinese headers staff type in Excel (用户名,单位名称,密码) mean the same columns.
+HEADER_ALIASES = {"用户名": "username", "单位名称": "name", "密码": "password"}
 
 
 # ---------------------------------------------------------------- validation
@@ -81,6 +84,8 @@ def name_problem(name: str) -> str | None:
     """Why a unit name is not acceptable, or None."""
     if not name:
         return t.NAME_MISSING
+    if has_control_characters(name):
+        return t.NAME_CONTROL
     if not MIN_NAME <= len(name) <= MAX_NAME or not name.isprintable():
         return t.NAME_RULE
     return None
@@ -115,7 +120,7 @@ class CsvRow:
 
 
 def parse_units_csv(text: str) -> tuple[list[CsvRow], list[tuple[int, str]]]:
-    """Read a ``username,name,password`` CSV: the rows and every problem found in the file.
+    """Read a ``username,name,password`` (or ``用户名,单位名称,密码``) CSV: the rows and every problem found.
 
     Accepts a UTF-8 BOM and both line endings; the password column may be left out
     of the header or left empty. Wholly empty rows are skipped. Checks that need
@@ -132,9 +137,9 @@ def parse_units_csv(text: str) -> tuple[list[CsvRow], list[tuple[int, str]]]:
         if header is None:
             return [], [(1, t.CSV_EMPTY)]
         header_line = reader.line_num
-        columns = tuple(c.strip().lower() for c in header)
+        columns = tuple(HEADER_ALIASES.get(c.strip().lower(), c.strip().lower()) for c in header)
         if columns not in (CSV_HEADER, CSV_HEADER[:2]):
-            return [], [(header_line, f"表头应为：{','.join(CSV_HEADER)}")]
+            return [], [(header_line, t.HEADER_RULE)]
         seen: dict[str, int] = {}
         for cells in reader:
             line = reader.line_num
@@ -480,13 +485,20 @@ class AccountService:
     # ---------------------------------------------------------------- reads
 
     async def unit_of_user(self, user_id: int) -> tuple[TgUser, Unit] | None:
-        """The Telegram user and the unit it is bound to, or None if not logged in."""
-        async with self.db.read() as conn:
-            user = await repo.get_tg_user(conn, user_id)
-            if user is None or user.unit_id is None:
-                return None
-            unit = await repo.get_unit(conn, user.unit_id)
-        return (user, unit) if unit is not None else None
+        """The Telegram user and the unit it is bound to, or None if not logged in.
+
+        Every tap asks this; it is kept in the read cache until a user or unit changes.
+        """
+
+        async def load() -> tuple[TgUser, Unit] | None:
+            async with self.db.read() as conn:
+                user = await repo.get_tg_user(conn, user_id)
+                if user is None or user.unit_id is None:
+                    return None
+                unit = await repo.get_unit(conn, user.unit_id)
+            return (user, unit) if unit is not None else None
+
+        return await self.db.cached(("clerk", user_id), ("tg_users", "units"), load)
 
     async def unit_by_username(self, username: str) -> Unit | None:
         """The unit with this username (case-insensitive), or None."""

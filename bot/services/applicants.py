@@ -103,7 +103,8 @@ class ApplicantService:
             booking = await self._owned(conn, booking_id, unit_id)
             items = await repo.items_of(conn, booking.id)
             deadline, problem = await self._problem(conn, booking)
-        return ApplicantPanel(booking, items, deadline, problem)
+            mismatches = await repo.mismatches_of_booking(conn, booking.id)
+        return ApplicantPanel(booking, items, deadline, problem, mismatches)
 
     async def open_item(self, item_id: int, *, unit_id: int) -> ItemView:
         """An item of the unit's booking that may still be edited.
@@ -120,8 +121,9 @@ class ApplicantService:
             if problem is not None:
                 raise ChangeNotAllowed(problem)
             items = await repo.items_of(conn, booking.id)
+            mismatch = await repo.mismatch_of_item(conn, item.id)
         count = sum(1 for i in items if i.business is item.business)
-        return ItemView(booking, item, count)
+        return ItemView(booking, item, count, mismatch)
 
     # ---------------------------------------------------------------- writes
 

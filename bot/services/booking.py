@@ -37,6 +37,7 @@ from bot.rules.window import (
     change_deadline,
     next_opening,
 )
+from bot.services.arrival import reflow_session
 from bot.storage import repo
 from bot.storage.db import Database
 from bot.storage.models import SYSTEM, Actor, Booking, Item, actor_of
@@ -67,19 +68,32 @@ class BookingService:
         return spec.default_capacity(self.settings.bot_counters) if spec else 0
 
     async def calendar(self, conn: repo.Conn | None = None) -> WorkCalendar:
-        """The working calendar with the staff overrides and confirmed years applied."""
-        if conn is None:
-            async with self.db.read() as conn:
-                return await self.calendar(conn)
-        return WorkCalendar(
-            overrides=await repo.calendar_overrides(conn), confirmed_years=await repo.confirmed_years(conn)
-        )
+        """The working calendar with the staff overrides and confirmed years applied.
+
+        Kept in the database's read cache until staff change it (``bot.storage.cache``).
+        """
+
+        async def load() -> WorkCalendar:
+            if conn is not None:
+                return await _load_calendar(conn)
+            async with self.db.read() as fresh:
+                return await _load_calendar(fresh)
+
+        return await self.db.cached("calendar", CALENDAR_TABLES, load)
+
+    async def _closed_dates(self, conn: repo.Conn, today: date) -> dict[date, str]:
+        """Staff-closed dates of the next 60 days (cached like the calendar)."""
+        end = today + timedelta(days=60)
+
+        async def load() -> dict[date, str]:
+            return await repo.closed_dates(conn, today, end)
+
+        return dict(await self.db.cached(("closed_dates", today), ("closed_dates",), load))
 
     async def _window(self, conn: repo.Conn) -> tuple[WorkCalendar, list[date]]:
         now = self.clock.now()
         cal = await self.calendar(conn)
-        today = now.date()
-        closed = await repo.closed_dates(conn, today, today + timedelta(days=60))
+        closed = await self._closed_dates(conn, now.date())
         return cal, bookable_dates(now, cal, closed)
 
     async def availability(self) -> list[Availability]:
@@ -104,7 +118,7 @@ class BookingService:
         now = self.clock.now()
         status = freeze_status(await repo.mismatch_times(conn, unit_id, month_key(now)), now)
         if status.frozen and status.until is not None:
-            raise BookingRefused(texts.unit_frozen(status.until, status.count))
+            raise BookingRefused(texts.unit_frozen(status.count))
         unrated = await repo.unrated_served(conn, unit_id)
         if unrated:
             raise UnratedEvaluation(texts.UNRATED_SERVED, unrated[0].id)
@@ -164,6 +178,7 @@ class BookingService:
                 raise AlreadyBookedThatDay(texts.already_booked(day, code)) from None
             for business, ordinal, _ in item_slots(counts):
                 await repo.insert_item(conn, booking_id, business, ordinal)
+            await reflow_session(conn, self.settings, day, session, now)
             await repo.audit(
                 conn, actor=actor_of(user_id), entity="booking", entity_id=booking_id, action="book", now=now,
                 after={"code": code, "date": day.isoformat(), "session": session, "minutes": minutes,
@@ -219,6 +234,7 @@ class BookingService:
         if not await repo.set_booking_state(conn, booking.id, booking.state, new_state, now, reason):
             raise BookingRefused(texts.BOOKING_NOT_ACTIVE)
         await repo.return_minutes(conn, booking.date, booking.session, booking.minutes)
+        await reflow_session(conn, self.settings, booking.date, booking.session, now)
         await repo.audit(
             conn, actor=actor, entity="booking", entity_id=booking.id, action=event, now=now,
             before={"state": booking.state.value}, after={"state": new_state.value, "reason": reason},
@@ -251,6 +267,8 @@ class BookingService:
             await self._take(conn, day, session, booking.minutes)
             await repo.return_minutes(conn, booking.date, booking.session, booking.minutes)
             await repo.move_booking(conn, booking.id, day, session, now)
+            await reflow_session(conn, self.settings, day, session, now)
+            await reflow_session(conn, self.settings, booking.date, booking.session, now)
             await repo.audit(
                 conn, actor=actor_of(user_id), entity="booking", entity_id=booking.id, action="reschedule", now=now,
                 before={"date": booking.date.isoformat(), "session": booking.session},
@@ -276,10 +294,11 @@ class BookingService:
             unit = await repo.get_unit(conn, booking.unit_id)
             items = await repo.items_of(conn, booking.id)
             evaluation = await repo.get_evaluation(conn, booking.id)
+            arrival = await repo.arrival_of(conn, booking.id)
             cal = await self.calendar(conn)
         deadline = change_deadline(booking.date, cal)
         changeable = booking.state in ACTIVE_STATES and self.clock.now() < deadline
-        return BookingDetails(booking, unit.name if unit else "", items, deadline, changeable, evaluation)
+        return BookingDetails(booking, unit.name if unit else "", items, deadline, changeable, evaluation, arrival)
 
     async def last_contact(self, unit_id: int) -> tuple[str, str] | None:
         """The contact (name, phone) of the unit's latest booking, to pre-fill the next one."""
@@ -292,3 +311,8 @@ class BookingService:
             return await repo.items_of(conn, booking_id)
 
 
+CALENDAR_TABLES = ("calendar_overrides", "confirmed_years")
+
+
+async def _load_calendar(conn: repo.Conn) -> WorkCalendar:
+    return WorkCalendar(overrides=await repo.calendar_overrides(conn), confirmed_years=await repo.confirmed_years(conn))

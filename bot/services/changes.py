@@ -27,6 +27,7 @@ from bot.rules.applicant import mask_phone, parse_mobile, parse_name
 from bot.rules.basket import BusinessType, basket_minutes
 from bot.rules.states import ACTIVE_STATES, BookingState, transition
 from bot.rules.window import can_change
+from bot.services.arrival import reflow_session
 from bot.services.booking import BookingService
 from bot.storage import repo
 from bot.storage.db import Database
@@ -160,6 +161,7 @@ class ChangeService:
                     await repo.insert_item(conn, booking.id, business, ordinal)
             if delta:
                 await repo.set_booking_minutes(conn, booking.id, minutes, now)
+                await reflow_session(conn, self.settings, booking.date, booking.session, now)
             state = await self._follow_items(conn, booking, now)
             await repo.audit(
                 conn, actor=actor_of(user_id), entity="booking", entity_id=booking.id, action="change_counts",

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.read_models import Stats
+from bot.read_models import RatingComment, Stats
 from bot.rules.stats import booked_minutes, capacity_minutes, rating_distribution, state_counts, working_days
 from bot.services.booking import BookingService
 from bot.storage import repo
 from bot.storage.db import Database
 
-# ---------------------------------------------------------------- pure computations
+COMMENTS_SHOWN = 10  # the newest satisfaction comments /stats lists
 
 
 # ---------------------------------------------------------------- use case
@@ -38,6 +38,7 @@ async def period_stats(db: Database, bookings: BookingService, start: date, end:
         usage = await repo.slot_usage(conn, days)
         rows = await repo.booking_totals_between(conn, start, end)
         ratings = await repo.rating_counts_between(conn, start, end)
+        comment_count, comments = await repo.rating_comments_between(conn, start, end, COMMENTS_SHOWN)
     return Stats(
         start=start,
         end=end,
@@ -46,4 +47,6 @@ async def period_stats(db: Database, bookings: BookingService, start: date, end:
         working_days=len(days),
         capacity_minutes=capacity_minutes(days, bookings.sessions, usage, bookings.settings.bot_counters),
         ratings=rating_distribution(ratings),
+        comments=[RatingComment(date.fromisoformat(d), unit, rating, text) for d, unit, rating, text in comments],
+        comment_count=comment_count,
     )

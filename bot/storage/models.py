@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any, NewType
 
 from bot.rules.basket import BusinessType
+from bot.rules.freeze import MismatchState
 from bot.rules.states import BookingState
 
 Actor = NewType("Actor", str)
@@ -19,6 +20,10 @@ CLI = Actor("cli")
 def actor_of(user_id: int | None) -> Actor:
     """The actor of a Telegram user's action; ``system`` when no user acted (a job)."""
     return Actor(f"tg:{user_id}") if user_id is not None else SYSTEM
+
+
+def _t(value: str | None) -> time | None:
+    return time.fromisoformat(value) if value else None
 
 
 def _dt(value: str | None) -> datetime | None:
@@ -169,3 +174,50 @@ class BroadcastRow:
     finished_at: datetime | None
     progress_chat_id: int | None
     progress_message_id: int | None
+
+
+@dataclass(frozen=True)
+class ArrivalRow:
+    """A booking's arrival facts."""
+
+    booking_id: int
+    queue_seq: int
+    promised: time | None
+    token: str
+    checked_in_at: datetime | None
+    checked_in_by: int | None
+    served_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: Any) -> ArrivalRow:
+        """Build from a ``booking_arrivals`` row."""
+        return cls(
+            row["booking_id"], row["queue_seq"], _t(row["promised_at"]), row["checkin_token"],
+            _dt(row["checked_in_at"]), row["checked_in_by"], _dt(row["served_at"]),
+        )
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """One item's 材料不符 and where it stands (SPEC §8, ``bot.rules.freeze``)."""
+
+    id: int
+    unit_id: int
+    booking_id: int | None
+    item_id: int | None  # None only for counts kept from before per-item states
+    state: MismatchState
+    given_at: datetime
+    given_by: int | None
+    corrected_at: datetime | None
+    counted_at: datetime | None
+    month: str | None  # 'YYYY-MM' while counted
+    withdrawn_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: Any) -> Mismatch:
+        """Build from a ``mismatches`` row."""
+        return cls(
+            row["id"], row["unit_id"], row["booking_id"], row["item_id"], MismatchState(row["state"]),
+            datetime.fromisoformat(row["given_at"]), row["given_by"], _dt(row["corrected_at"]),
+            _dt(row["counted_at"]), row["month"], _dt(row["withdrawn_at"]),
+        )

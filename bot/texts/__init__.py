@@ -48,11 +48,11 @@ def booking_closed_until(opens: datetime) -> str:
 DATE_NOT_BOOKABLE = "该日期不在可预约范围内（可预约次日起5个工作日内的号源），请重新查询可预约信息。"
 
 
-def unit_frozen(until: datetime, count: int) -> str:
-    """Refusal while the unit is frozen for mismatches."""
+def unit_frozen(count: int) -> str:
+    """Refusal while the unit is frozen for mismatches (until the 1st of next month)."""
     return (
-        f"本单位本月“材料与预约信息不符”已累计{count}次，超过3次，本月预约权限已冻结。\n"
-        f"将于{fmt_instant(until)}自动解冻，届时可再次预约。"
+        f"本单位本月“材料与预约信息不符”已计{count}次，本月预约权限已冻结，次月1日起可再次预约。"
+        "已有的预约不受影响。"
     )
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import time
 
 from bot.rules.freeze import FreezeStatus
-from bot.texts import fmt_instant
+from bot.texts import mismatch as mismatch_texts
 
 LOGOUT_LABEL = "退出登录"
 CONFIRM_LOGOUT_LABEL = "确认退出"
@@ -32,13 +32,8 @@ def clerks_line(names: Iterable[tuple[str, bool]]) -> str:
 
 
 def freeze_lines(status: FreezeStatus) -> list[str]:
-    """The month's mismatch count and whether booking is frozen, until when."""
-    lines = [f"本月材料不符次数：{status.display}（超过{status.limit}次将冻结本月预约权限）"]
-    if status.frozen and status.until is not None:
-        lines.append(f"预约权限：已冻结，将于{fmt_instant(status.until)}自动解冻。已有的预约不受影响。")
-    else:
-        lines.append("预约权限：正常")
-    return lines
+    """The month's counted mismatches and whether the unit may book (SPEC §8)."""
+    return mismatch_texts.account_lines(status)
 
 
 def account(unit_name: str, username: str, clerks: Iterable[tuple[str, bool]], status: FreezeStatus,

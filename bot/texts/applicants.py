@@ -19,10 +19,12 @@ from bot.rules.applicant import (
 )
 from bot.rules.basket import BusinessType
 from bot.rules.capacity import SessionSpec
-from bot.storage.models import Item
+from bot.storage.models import Item, Mismatch
 from bot.texts import fmt_full_date, fmt_instant
+from bot.texts import mismatch as mismatch_texts
 
-DONE_MARK = "✅"
+DONE_MARK = "📝"  # saved, not reviewed yet: never ✅ (that is 通过)
+REVIEW_MARKS = {"pass": "✅", "fail": "❌", "mismatch": "⚠️"}
 SAVE_LABEL = "确认保存"
 BACK_LABEL = "返回"
 MY_BOOKINGS_LABEL = "我的预约"
@@ -43,15 +45,40 @@ USE_BUTTONS = "请点击下方按钮确认保存或修改。"
 DRAFT_GONE = "该填写已结束，请重新打开申请人列表。"
 
 
-def item_label(business: BusinessType, ordinal: int, count: int, *, filled: bool = False) -> str:
-    """新办 1/1, 续办 2/2; a saved one is marked ✅ 续办 1/2."""
+def item_label(business: BusinessType, ordinal: int, count: int, *, filled: bool = False,
+               review: str | None = None) -> str:
+    """新办 1/1, 续办 2/2; a saved one is marked 📝 续办 1/2, a reviewed one ✅ / ⚠️ / ❌."""
     label = f"{business.label} {ordinal}/{count}"
+    if review in REVIEW_MARKS:
+        return f"{REVIEW_MARKS[review]} {label}"
     return f"{DONE_MARK} {label}" if filled else label
 
 
 def item_button_label(panel: ApplicantPanel, item: Item) -> str:
     """The label of an item's button on the list panel."""
-    return item_label(item.business, item.ordinal, panel.count_of(item), filled=item.filled)
+    return item_label(item.business, item.ordinal, panel.count_of(item), filled=item.filled, review=item.review)
+
+
+def item_result(item: Item, mismatch: Mismatch | None) -> str:
+    """An item's review result as the clerk reads it (SPEC §8): never ✅ before 通过."""
+    if not item.filled:
+        return "未填写"
+    if item.review == "pass":
+        return "✅ 通过"
+    if item.review == "fail":
+        return f"❌ 不通过（{item.review_reason}）" if item.review_reason else "❌ 不通过"
+    if item.review == "mismatch":
+        state = mismatch_texts.state_mark(mismatch.state if mismatch else None)
+        reason = f"：{item.review_reason}" if item.review_reason else ""
+        return f"⚠️ 材料不符{reason}" + (f"（{state}）" if state else "")
+    return "已填写，待审核"
+
+
+def correct_label(panel: ApplicantPanel, item: Item) -> str:
+    """「已更正，请复核」; with the item named when several items await correction."""
+    if len(panel.to_correct) <= 1:
+        return mismatch_texts.CORRECTED_LABEL
+    return f"{mismatch_texts.CORRECTED_LABEL}·{item.business.label}{item.ordinal}"
 
 
 def panel_text(panel: ApplicantPanel, spec: SessionSpec | None, *, note: str = "") -> str:
@@ -67,9 +94,15 @@ def panel_text(panel: ApplicantPanel, spec: SessionSpec | None, *, note: str = "
         f"已完善 {panel.filled}/{len(panel.items)}",
     ]
     for item in panel.items:
-        if item.filled:
-            lines.append(f"{item_button_label(panel, item)}　{item.applicant_name}")
+        label = item_label(item.business, item.ordinal, panel.count_of(item))
+        name = f"　{item.applicant_name}" if item.filled else ""
+        lines.append(f"· {label}{name}　{item_result(item, panel.mismatch_of(item))}")
     lines.append("")
+    if panel.to_correct:
+        lines.append(
+            f"⚠️ 标记“材料不符”的申请人：请点击该项目修改信息，再点击「{mismatch_texts.CORRECTED_LABEL}」通知中心复核；"
+            f"{fmt_instant(panel.deadline)}前未更正的，计入本单位本月“材料不符”次数。"
+        )
     if panel.problem is not None:
         lines.append(panel.problem)
     else:

@@ -11,6 +11,7 @@ from bot.rules.basket import BusinessType
 from bot.rules.capacity import Availability, SessionSpec
 from bot.rules.states import BookingState
 from bot.texts import SESSION_CLOSED, fmt_date, fmt_full_date, fmt_instant
+from bot.texts.arrival import receipt_arrival
 
 NEXT_STEP_LABEL = "下一步，即将完成预约"
 QUERY_LABEL = "查询可预约信息"
@@ -53,6 +54,7 @@ def receipt(details: BookingDetails, spec: SessionSpec | None, address: str, pho
         f"单位：{details.unit_name}",
         f"办理日期：{fmt_full_date(b.date)}",
         f"时段：{session_line(spec, b.session)}",
+        *receipt_arrival(b.state, details.arrival),
         f"地址：{address}",
         f"办理业务：{items_line(counts)}（共{b.minutes}分钟）",
         f"经办人：{b.contact_name} {mask_phone(b.contact_phone)}",

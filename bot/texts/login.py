@@ -37,6 +37,8 @@ def logged_in(unit_name: str) -> str:
 USERNAME_RULE = "用户名须为3–32位英文字母、数字或 _ - . 组成。"
 NAME_RULE = "单位名称须为2–100个字。"
 NAME_MISSING = "缺少单位名称。"
+NAME_CONTROL = "单位名称不能包含换行、制表符或其他控制字符。"
+HEADER_RULE = "表头应为：用户名,单位名称,密码（或 username,name,password；密码列可省略）"
 PASSWORD_TOO_SHORT = f"密码至少需要{MIN_PASSWORD}位，请重新输入。"
 PASSWORD_TOO_LONG = f"密码不能超过{MAX_PASSWORD}位，请重新输入。"
 PASSWORD_IS_USERNAME = "密码不能与用户名相同，请重新输入。"

@@ -11,6 +11,7 @@ from bot.rules.basket import MAX_MINUTES, BusinessType
 from bot.rules.capacity import Availability, SessionSpec
 from bot.storage.models import Booking, Item
 from bot.texts import CHANGE_DEADLINE_PASSED, fmt_date, fmt_full_date, fmt_instant
+from bot.texts.arrival import receipt_arrival
 from bot.texts.booking import count_items, items_line, session_line
 
 # Button labels quoted in the SPEC / brief: contracts, verbatim.
@@ -44,6 +45,7 @@ def booking_card(details: BookingDetails, spec: SessionSpec | None) -> str:
         f"状态：{b.state.label}",
         f"办理日期：{fmt_full_date(b.date)}",
         f"时段：{session_line(spec, b.session)}",
+        *receipt_arrival(b.state, details.arrival),
         f"办理业务：{items_line(count_items(i.business for i in details.items))}（共{b.minutes}分钟）",
         f"申请人信息：已完善 {filled}/{len(details.items)}",
         f"经办人：{b.contact_name} {mask_phone(b.contact_phone)}",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, time
 from itertools import groupby
 
 from bot.rules.basket import BusinessType
@@ -83,13 +83,15 @@ def auto_released(booking: Booking, spec: SessionSpec | None) -> str:
 
 
 def appointment_reminder(booking: Booking, spec: SessionSpec | None, address: str,
-                         businesses: Iterable[BusinessType], phone: str) -> str:
-    """08:00 on the appointment day: date, session, address, items."""
+                         businesses: Iterable[BusinessType], phone: str, arrival: time | None = None) -> str:
+    """08:00 on the appointment day: date, session, suggested arrival time, address, items."""
     counts = count_items(businesses)
+    come = f"建议到达：{arrival:%H:%M}前后（按预约先后排定，到达后请在窗口出示回执上的签到码）\n" if arrival else ""
     return (
         "📅 今日办理提醒\n"
         f"预约编号：{booking.code}\n"
         f"办理时间：{fmt_full_date(booking.date)} {session_line(spec, booking.session)}\n"
+        f"{come}"
         f"地址：{address}\n"
         f"办理业务：{items_line(counts)}（共{booking.minutes}分钟）\n"
         "请按时携带材料到中心办理。\n"
@@ -128,22 +130,6 @@ def watch_available(day: date, cells: Sequence[Availability]) -> str:
         + "\n".join(availability_lines(cells))
         + "\n号源有限，先到先得，请尽快预约。此提醒只发送一次。"
     )
-
-
-def staff_digest(day: date, sessions: Sequence[SessionSpec], bookings: Sequence[Booking]) -> str:
-    """08:30 on working days: today's schedule by session (counts, minutes, codes)."""
-    lines = [f"📋 今日预约安排：{fmt_full_date(day)}"]
-    if not bookings:
-        return "\n".join([*lines, "今日暂无预约。"])
-    for spec in sessions:
-        held = [b for b in bookings if b.session == spec.key]
-        if not held:
-            lines.append(f"{session_line(spec, spec.key)}：无预约")
-            continue
-        minutes = sum(b.minutes for b in held)
-        lines.append(f"{session_line(spec, spec.key)}：{len(held)}个预约，共{minutes}分钟")
-        lines.append("　" + "、".join(f"{b.code}（{b.state.label}）" for b in held))
-    return "\n".join(lines)
 
 
 def calendar_warning(year: int) -> str:

@@ -24,7 +24,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -112,6 +112,7 @@ class E2E:
     tgemu: ModuleType
     emu: Any  # tgemu_driver.EmulatorServer
     tmp_path: Path
+    settings: dict[str, str] = field(default_factory=dict)  # extra BOT_* settings of the bot process
 
     @property
     def db_path(self) -> Path:
@@ -136,6 +137,7 @@ class E2E:
             "BOT_ARGON2_MEMORY_KIB": "1024",
             "BOT_ARGON2_TIME_COST": "1",
         })
+        env.update(self.settings)
         return env
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:

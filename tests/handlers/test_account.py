@@ -34,7 +34,7 @@ async def test_account_shows_unit_clerks_and_mismatch_count(harness: Harness) ->
     reply = await user.command("me")
     assert "单位：北京示例科技有限公司" in reply.text and "用户名：acme" in reply.text
     assert "已绑定的经办人：经办人（本人）、小王" in reply.text
-    assert "本月材料不符次数：2/3" in reply.text and "预约权限：正常" in reply.text
+    assert "材料不符：本月已计2次；再有2次将冻结本月预约权限" in reply.text and "预约权限：正常" in reply.text
     assert "09:00 放号提醒：开" in reply.text
     assert reply.labels == ["09:00 放号提醒：开", "退出登录", "主菜单"]
     reply = await colleague.command("me")
@@ -47,8 +47,8 @@ async def test_frozen_after_four_mismatches_until_next_month(harness: Harness) -
     user = harness.user(1001)
     await user.command("start")
     reply = await user.press("我的账户")
-    assert "本月材料不符次数：4/3" in reply.text
-    assert "预约权限：已冻结，将于2026年12月31日（周四）24:00自动解冻" in reply.text
+    assert "材料不符：本月已计4次，本月预约权限已冻结，次月1日起可再次预约" in reply.text
+    assert "4/3" not in reply.text and "自动解冻" not in reply.text
 
 
 async def test_settings_toggle_the_release_notice(harness: Harness) -> None:

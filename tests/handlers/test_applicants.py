@@ -101,7 +101,7 @@ async def test_complete_both_items_end_to_end(harness: Harness) -> None:
     panel = await user.press("确认保存")
     assert panel.message_id == review.message_id  # the review turned into the list panel
     assert "已保存：新办 1/1" in panel.text and "已完善 1/2" in panel.text
-    assert panel.labels == ["✅ 新办 1/1", "续办 1/1", "返回"]
+    assert panel.labels == ["📝 新办 1/1", "续办 1/1", "返回"]
     receipt = harness.api.messages[(await booking_of(harness, booking.id)).receipt_message_id]
     assert "已完善 1/2" in receipt.text
 
@@ -116,7 +116,7 @@ async def test_complete_both_items_end_to_end(harness: Harness) -> None:
     assert "工作居住证编号：BJ2020123456" in review.text and "证件号码：E1*****78" in review.text
     panel = await user.press("确认保存")
     assert "已完善 2/2" in panel.text and "待办理" in panel.text
-    assert panel.labels == ["✅ 新办 1/1", "✅ 续办 1/1", "返回"]
+    assert panel.labels == ["📝 新办 1/1", "📝 续办 1/1", "返回"]
 
     stored = await booking_of(harness, booking.id)
     assert stored.state is BookingState.PENDING
@@ -205,13 +205,13 @@ async def test_correcting_fields_from_the_review(harness: Harness) -> None:
     [item] = await items_of(harness, booking.id)
     assert (item.id_type, item.id_number, item.phone, item.applicant_name) == ("passport", PASSPORT, PHONE_B, "张三")
     # a saved item opens at its review and can still be corrected before the deadline
-    review = await user.press("✅ 新办 1/1")
+    review = await user.press("📝 新办 1/1")
     assert "证件号码：E1*****78" in review.text and "确认保存" in review.labels
     await user.press("修改姓名")
     review = await user.send("李四")
     assert "姓名：李四" in review.text
     panel = await user.press("确认保存")
-    assert "✅ 新办 1/1　李四" in panel.text
+    assert "新办 1/1　李四　已填写，待审核" in panel.text
     [item] = await items_of(harness, booking.id)
     assert item.applicant_name == "李四" and item.id_number == PASSPORT
     assert (await booking_of(harness, booking.id)).state is BookingState.PENDING
@@ -307,7 +307,7 @@ async def test_restart_mid_entry_continues_at_the_same_question(harness: Harness
     review = await user.send("BJ2020123456")
     assert "【续办 2/2】" in review.text and "姓名：王五" in review.text and "310115********4561" in review.text
     panel = await user.press("确认保存")
-    assert panel.labels == ["续办 1/2", "✅ 续办 2/2", "返回"]
+    assert panel.labels == ["续办 1/2", "📝 续办 2/2", "返回"]
     items = await items_of(harness, booking.id)
     assert [i.applicant_name for i in items] == [None, "王五"]
     assert (await booking_of(harness, booking.id)).state is BookingState.INCOMPLETE
@@ -373,9 +373,9 @@ async def test_back_from_the_review_of_a_new_applicant_then_save(harness: Harnes
     [item] = await items_of(harness, booking.id)
     assert (item.applicant_name, item.id_number, item.phone) == ("张三", ID_A, PHONE_B)
     # a saved applicant's review goes back to the list
-    await user.press("✅ 新办 1/1")
+    await user.press("📝 新办 1/1")
     panel = await user.press("返回")
-    assert "已完善 1/1" in panel.text and panel.labels == ["✅ 新办 1/1", "返回"]
+    assert "已完善 1/1" in panel.text and panel.labels == ["📝 新办 1/1", "返回"]
     # the review's 返回 pressed on an old review is stale
     await user.press_data(pack("ap", "prev", item.id, "review"))
     assert user.answer_of_last_press()["text"] == STALE_BUTTON

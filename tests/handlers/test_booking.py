@@ -244,7 +244,7 @@ async def test_frozen_unit_is_refused_with_the_date_it_thaws(harness: Harness) -
             await repo.add_mismatch(conn, unit_id, None, "2026-12", None, now)
     user = harness.user(1001)
     reply = await user.command("book")
-    assert "本月预约权限已冻结" in reply.text and "2026年12月31日（周四）24:00" in reply.text
+    assert "本月预约权限已冻结" in reply.text and "次月1日起可再次预约" in reply.text
     assert reply.labels == ["主菜单"]
     await user.send("李雷")  # the flow ended: plain text is not taken as a step
     assert "没有理解" in user.last.text

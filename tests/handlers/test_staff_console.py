@@ -15,7 +15,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bot import texts
-from bot.fake_telegram import ApiError
+from bot.fake_telegram import ApiError, FakeMessage, FakeUser
 from bot.harness import Harness
 from bot.rules.basket import BusinessType
 from bot.rules.states import BookingState
@@ -51,6 +51,15 @@ async def book(h: Harness, unit_id: int, day: date, session: str = "am",
                 }, now)
             await repo.set_booking_state(conn, booking.id, BookingState.INCOMPLETE, BookingState.PENDING, now)
     return booking
+
+
+async def reviewed_with_reason(staff: FakeUser, data: str, reason: str) -> FakeMessage | None:
+    """Press a 不通过 / 材料不符 button (its callback data), type the reason, confirm."""
+    await staff.press_data(data)
+    assert "请选择原因，或直接输入原因" in staff.last.text
+    reply = await staff.send(reason)
+    assert "确认将" in reply.text and f"原因：{reason}" in reply.text
+    return await staff.press("确认", exact=True)
 
 
 async def booking_row(h: Harness, booking_id: int) -> Booking:
@@ -91,10 +100,10 @@ async def test_schedule_by_session_with_paging_and_booking_buttons(harness: Harn
     assert "【下午 13:30–17:00】已约 15/630 分钟" in text
     assert text.index(first.code) < text.index("下午") < text.index(second.code)
     assert "北京示例科技有限公司" in text and "新办 ×1、续办 ×1｜25分钟｜待办理" in text
-    assert "经办人 李四 138****8000" in text and "13800138000" not in text
+    assert "经办人 李四 13800138000" in text  # staff must be able to call (SPEC §6)
     assert "新办 ×1｜15分钟｜待完善信息" in text
     assert reply.labels[:2] == ["前一天", "后一天"]
-    assert "001 北京示例科技有…" in reply.labels
+    assert reply.labels[2:4] == ["1", "2"] and "1. 09:00 未到达｜北京示例科技有限公司" in text
     reply = await staff.press("后一天")
     assert "12月3日（周四）" in reply.text and "（无预约）" in reply.text
     await staff.press("前一天")
@@ -107,7 +116,7 @@ async def test_schedule_by_session_with_paging_and_booking_buttons(harness: Harn
     reply = await staff.command("schedule", "下周")
     assert "日期格式不正确" in reply.text
     await staff.command("schedule", "20261202")
-    reply = await staff.press("001 北京示例科技有…")
+    reply = await staff.press("1", exact=True)
     assert f"预约 {first.code}" in reply.text and "状态：待办理" in reply.text
 
 
@@ -137,7 +146,7 @@ async def test_find_booking_code_shows_items_with_masked_ids(harness: Harness) -
     assert reply.labels.count("通过") == 2 and reply.labels.count("材料不符") == 2
     assert {"已办理", "未到", "撤销预约", "历史记录"} <= set(reply.labels)
     reply = await staff.press("新办1/2 张三")
-    assert "证件：居民身份证 110105********002X" in reply.text and "手机：139****5678" in reply.text
+    assert "证件：居民身份证 110105********002X" in reply.text and "手机：13912345678" in reply.text
 
 
 async def test_find_unit_by_name_or_username(harness: Harness) -> None:
@@ -149,8 +158,8 @@ async def test_find_unit_by_name_or_username(harness: Harness) -> None:
     assert "请输入预约编号" in reply.text
     reply = await staff.send("示例科技")
     assert "单位：北京示例科技有限公司（用户名 acme）" in reply.text
-    assert "本月材料不符：0/3" in reply.text and "预约权限：正常" in reply.text
-    assert "绑定经办人：经办人（1001）" in reply.text
+    assert "材料不符：本月已计0次；再有4次将冻结本月预约权限" in reply.text and "预约权限：正常" in reply.text
+    assert "绑定经办人：经办人" in reply.text and "1001" not in reply.text
     assert booking.code in reply.text
     reply = await staff.command("find", "acme")
     assert "找到 2 个单位" in reply.text
@@ -183,13 +192,17 @@ async def test_review_results_notify_every_clerk(harness: Harness) -> None:
         [notice] = clerk.new_messages()
         assert booking.code in notice.text and "张三（新办）" in notice.text and "审核结果：通过" in notice.text
         assert "110105" not in notice.text
-    # 不通过 asks for a reason; a too long one is asked again
+    # 不通过 asks for a reason (quick picks or typed) and a confirmation; a too long one is asked again
     buttons = [data for label, data in staff.last.buttons if label == "不通过"]
-    await staff.press_data(buttons[1])
-    assert "审核不通过的原因" in staff.last.text
+    reply = await staff.press_data(buttons[1])
+    assert "审核「李雷（新办2）」为【不通过】" in reply.text and "材料不齐全" in reply.labels
     reply = await staff.send("很" * 201)
-    assert "最多200个字" in reply.text and "审核不通过的原因" in reply.text
+    assert "最多200个字" in reply.text and "【不通过】" in reply.text and "材料不齐全" in reply.labels
+    for clerk in clerks:
+        assert clerk.new_messages() == []  # nothing told before the confirmation
     reply = await staff.send("身份证照片不清晰")
+    assert "确认将「李雷（新办2）」审核为【不通过】？" in reply.text and "原因：身份证照片不清晰" in reply.text
+    reply = await staff.press("确认", exact=True)
     assert "李雷（新办）不通过" in reply.text
     for clerk in clerks:
         [notice] = clerk.new_messages()
@@ -202,7 +215,7 @@ async def test_review_results_notify_every_clerk(harness: Harness) -> None:
     assert len(reviews) == 2 and all(e.actor == f"tg:{STAFF}" for e in reviews)
     reply = await staff.press("历史记录")
     assert f"预约 {booking.code} 历史记录" in reply.text
-    assert f"tg:{STAFF} 审核" in reply.text and "审核：未审核→不通过" in reply.text
+    assert "管理员 审核〔新办2〕" in reply.text and "审核：未审核→不通过" in reply.text
 
 
 async def test_a_clerk_who_blocked_the_bot_is_marked_and_the_others_still_told(harness: Harness) -> None:
@@ -226,32 +239,35 @@ async def test_a_clerk_who_blocked_the_bot_is_marked_and_the_others_still_told(h
 
 
 async def test_four_mismatches_in_a_month_freeze_until_the_first(harness: Harness) -> None:
+    """Given on the appointment day (after the change deadline) each 材料不符 counts at once."""
     harness.clock.set(at("2026-11-25 10:00"))
     acme = await logged_in(harness)
     booking = await book(harness, acme, date(2026, 11, 26), counts={NEW: 4})
     clerk = harness.user(1001)
     clerk.new_messages()
+    harness.clock.set(at("2026-11-26 09:10"))
     staff = harness.user(STAFF)
     await staff.command("find", booking.code)
     mismatch_buttons = [data for label, data in staff.last.buttons if label == "材料不符"]
     assert len(mismatch_buttons) == 4
     for n, data in enumerate(mismatch_buttons, 1):
-        await staff.press_data(data)
+        await reviewed_with_reason(staff, data, "材料与预约信息不符")
         [notice] = clerk.new_messages()
-        assert "审核结果：材料不符" in notice.text
+        assert "审核结果：材料不符" in notice.text and "已计入本单位本月次数" in notice.text
         if n <= 3:
-            assert f"已累计 {n}/3 次" in notice.text and "冻结" in notice.text
-    assert "本月预约权限已冻结" in notice.text and "2026年11月30日（周一）24:00自动解冻" in notice.text
-    # pressing the same result again counts nothing twice
-    await staff.press_data(mismatch_buttons[0])
+            assert f"本月已计{n}次；再有{4 - n}次将冻结本月预约权限" in notice.text
+    assert "本月预约权限已冻结，次月1日起可再次预约" in notice.text and "/3" not in notice.text
+    # giving the same result again counts nothing twice
+    await staff.command("find", booking.code)
+    await reviewed_with_reason(staff, mismatch_buttons[0], "材料与预约信息不符")
     assert staff.answer_of_last_press()["text"] == "审核结果没有变化。"
     async with harness.deps.db.read() as conn:
         assert len(await repo.mismatch_times(conn, acme, "2026-11")) == 4
         assert [e.action for e in await repo.history(conn, "unit", acme)].count("freeze") == 1
     reply = await staff.command("find", "acme")
-    assert "本月材料不符：4/3" in reply.text and "预约权限已冻结，2026年11月30日（周一）24:00自动解冻" in reply.text
+    assert "本月已计4次，本月预约权限已冻结，次月1日起可再次预约" in reply.text
     reply = await clerk.command("book")
-    assert "本月预约权限已冻结" in reply.text and "2026年11月30日（周一）24:00" in reply.text
+    assert "本月预约权限已冻结，次月1日起可再次预约" in reply.text
     harness.clock.set(at("2026-12-01 09:30"))
     reply = await clerk.command("book")
     assert "本月预约权限已冻结" not in reply.text
@@ -266,6 +282,9 @@ async def test_a_pending_fail_reason_survives_a_restart(harness: Harness) -> Non
     await staff.press("不通过")
     await harness.restart()
     reply = await staff.send("缺少劳动合同")
+    assert "原因：缺少劳动合同" in reply.text
+    await harness.restart()
+    reply = await staff.press("确认", exact=True)
     assert "张三（新办）不通过" in reply.text
     async with harness.deps.db.read() as conn:
         [item] = await repo.items_of(conn, booking.id)
@@ -315,7 +334,7 @@ async def test_served_sends_the_evaluation_request(harness: Harness) -> None:
     assert "已办理" not in reply.labels and "撤销预约" not in reply.labels
     [notice] = clerk.new_messages()
     assert booking.code in notice.text and "满意度评价" in notice.text
-    assert notice.buttons == [("满意度评价", f"hs:rate:{booking.id}")]
+    assert notice.buttons == [("满意度评价", f"hs:rate:{booking.id}:_n")]
     assert (await booking_row(harness, booking.id)).state is BookingState.SERVED
     assert await used(harness, date(2026, 12, 2)) == 15  # served bookings keep their minutes
     async with harness.deps.db.read() as conn:
@@ -405,6 +424,9 @@ async def test_closing_a_date_cancels_its_bookings_and_offers_rebooking(harness:
     reply = await staff.press("确认关闭")
     assert "已关闭 2026年12月2日（周三），取消 1 个预约，已通知 1 位经办人。" in reply.text
     assert "整日已关闭：系统升级" in reply.text and "取消关闭" in reply.labels
+    # the closure comes first and no session of the closed date reads 开放
+    assert reply.text.index("整日已关闭") < reply.text.index("上午 09:00–12:00")
+    assert "开放" not in reply.text and "上午 09:00–12:00：已约 0/540 分钟，整日关闭" in reply.text
     cancelled = await booking_row(harness, booking.id)
     assert cancelled.state is BookingState.CANCELLED
     assert cancelled.ended_reason == "中心因故关闭该日期：系统升级"
@@ -413,7 +435,7 @@ async def test_closing_a_date_cancels_its_bookings_and_offers_rebooking(harness:
     [notice] = [m for m in clerk.new_messages() if m.buttons]
     assert "中心因故关闭 2026年12月2日（周三）（原因：系统升级）" in notice.text
     assert notice.labels == ["改约至 12月3日（周四）下午", "改约至 12月4日（周五）上午", "改约至 12月7日（周一）上午"]
-    assert notice.buttons[0][1] == f"bk:rebook:20261203:pm:{booking.id}"
+    assert notice.buttons[0][1] == f"bk:rebook:20261203:pm:{booking.id}:_n"
     await clerk.press("改约至 12月3日（周四）下午")
     texts_seen = [m.shown for m in clerk.new_messages()]
     async with harness.deps.db.read() as conn:
@@ -528,20 +550,24 @@ async def test_export_csv_and_xlsx_documents(harness: Harness) -> None:
     csv_doc, xlsx_doc = [m.document for m in staff.new_messages() if m.document]
     assert csv_doc[0] == "schedule_20261202-20261203.csv" and xlsx_doc[0] == "schedule_20261202-20261203.xlsx"
     assert csv_doc[1].startswith(b"\xef\xbb\xbf")
-    header = ["预约编号", "日期", "时段", "单位", "业务", "分钟", "状态", "经办人", "经办人电话", "申请人数"]
+    header = ["预约编号", "日期", "时段", "单位", "业务", "序号", "申请人", "审核结果", "审核原因", "预约状态", "经办人",
+              "经办人电话", "预约分钟"]
+    unit_a, unit_b = "北京示例科技有限公司", "北京贝塔咨询有限公司"
     expected = [
         header,
-        [first.code, "2026-12-02", "上午", "北京示例科技有限公司", "新办 ×1、续办 ×2", "35", "待办理", "李四",
-         "138****8000", "3"],
-        [second.code, "2026-12-03", "下午", "北京贝塔咨询有限公司", "新办 ×1", "15", "待完善信息", "李四",
-         "138****8000", "1"],
+        [first.code, "2026-12-02", "上午", unit_a, "新办", "1", "张三", "未审核", "", "待办理", "李四", "13800138000", "35"],
+        [first.code, "2026-12-02", "上午", unit_a, "续办", "1", "李雷", "未审核", "", "待办理", "李四", "13800138000", "35"],
+        [first.code, "2026-12-02", "上午", unit_a, "续办", "2", "韩梅梅", "未审核", "", "待办理", "李四", "13800138000",
+         "35"],
+        [second.code, "2026-12-03", "下午", unit_b, "新办", "1", "（未填写）", "未填写", "", "待完善信息", "李四",
+         "13800138000", "15"],
     ]
     assert list(csv.reader(io.StringIO(csv_doc[1].decode("utf-8-sig")))) == expected
     sheet = load_workbook(io.BytesIO(xlsx_doc[1])).active
-    assert [[str(v) for v in row] for row in sheet.iter_rows(values_only=True)] == expected
+    assert [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)] == expected
     async with harness.deps.db.read() as conn:
         [line] = await repo.history(conn, "staff", STAFF)
-    assert line.action == "export" and '"rows": 2' in (line.after or "")
+    assert line.action == "export" and '"rows": 4' in (line.after or "")
     reply = await staff.command("export", "下周")
     assert "用法：/export" in reply.text
     reply = await staff.command("export", "2026-01-01..2026-12-31")
@@ -554,7 +580,7 @@ async def test_export_today_button(harness: Harness) -> None:
     await staff.press("导出今日")
     docs = [m.document for m in staff.new_messages() if m.document]
     assert [d[0] for d in docs] == ["schedule_20261201.csv", "schedule_20261201.xlsx"]
-    assert docs[0][1].decode("utf-8-sig").strip() == "预约编号,日期,时段,单位,业务,分钟,状态,经办人,经办人电话,申请人数"
+    assert docs[0][1].decode("utf-8-sig").strip() == "预约编号,日期,时段,单位,业务,序号,申请人,审核结果,审核原因,预约状态,经办人,经办人电话,预约分钟"
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -578,7 +604,7 @@ async def test_chart_is_a_png_with_chinese_labels_and_no_missing_glyphs(
     assert not [r for r in caplog.records if "Glyph" in r.getMessage() or "findfont" in r.getMessage()]
     photo = staff.last
     assert photo.photo is not None
-    assert png_size(photo.photo) == (1000, 560)
+    assert png_size(photo.photo)[0] == 720
     assert photo.caption == "未来可约日号源利用率：已约 60/5850 分钟"
 
 
@@ -733,17 +759,16 @@ async def test_a_bookings_history_shows_who_when_what_and_which_applicant(harnes
     staff = harness.user(STAFF)
     await staff.command("find", booking.code)
     fail = [data for label, data in staff.last.buttons if label == "不通过"][1]
-    await staff.press_data(fail)
-    await staff.send("缺少劳动合同")
+    await reviewed_with_reason(staff, fail, "缺少劳动合同")
     harness.clock.set(at("2026-12-01 11:05"))
     await staff.press("撤销预约")
     await staff.send("重复预约")
     reply = await staff.press("历史记录")
     lines = reply.text.splitlines()
     assert lines[0] == f"预约 {booking.code} 历史记录"
-    assert lines[1].startswith("12-01 10:00 tg:1001 预约")
-    assert f"12-01 10:00 tg:{STAFF} 审核〔新办2〕：审核：未审核→不通过；原因：—→缺少劳动合同" in lines
-    assert f"12-01 11:05 tg:{STAFF} 撤销：状态：待办理→已撤销；原因：重复预约" in lines
+    assert lines[1].startswith("12-01 10:00 经办人 预约：编号：")
+    assert "12-01 10:00 管理员 审核〔新办2〕：审核：未审核→不通过；原因：—→缺少劳动合同" in lines
+    assert "12-01 11:05 管理员 撤销：状态：待办理→已撤销；原因：重复预约" in lines
 
 
 async def test_unbinding_a_clerk_is_audited_with_before_and_after(harness: Harness) -> None:
@@ -800,10 +825,14 @@ async def test_correcting_a_mismatch_tells_the_clerk_it_no_longer_counts(harness
     staff = harness.user(STAFF)
     await staff.command("find", booking.code)
     await staff.press("材料不符", exact=True)
+    await staff.press("证件号码不一致")
+    await staff.press("确认", exact=True)
     [notice] = clerk.new_messages()
-    assert "审核结果：材料不符" in notice.text and "1/3" in notice.text
+    assert "审核结果：材料不符" in notice.text and "原因：证件号码不一致" in notice.text
+    assert "本月已计0次；再有4次将冻结本月预约权限" in notice.text
+    assert "请在2026年12月1日（周二）24:00（修改截止时间）前修改" in notice.text
     await staff.press("通过", exact=True)
     [notice] = clerk.new_messages()
-    assert "审核结果：通过" in notice.text and "不再计入" in notice.text and "0/3" in notice.text
+    assert "审核结果：通过" in notice.text and "已撤销，不计入次数" in notice.text
     async with harness.deps.db.read() as conn:
         assert await repo.mismatch_times(conn, acme, "2026-12") == []

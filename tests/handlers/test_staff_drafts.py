@@ -13,7 +13,6 @@ from bot.handlers.staff.drafts import (
     CapacityDraft,
     CloseDateDraft,
     CloseSessionDraft,
-    ReviewFailDraft,
     RevokeDraft,
     StaffAddDraft,
     StaffDraft,
@@ -22,7 +21,6 @@ from bot.persistence import decode_user_data, encode_user_data
 
 DAY = date(2026, 12, 2)
 DRAFTS = [
-    ReviewFailDraft(item_id=7),
     RevokeDraft(booking_id=3),
     CapacityDraft(day=DAY, session="pm"),
     CloseDateDraft(day=DAY, reason="停电"),

@@ -49,7 +49,7 @@ async def test_create_unit_shows_the_one_time_password_once(
     await make_unit(harness, "taken", "北京已有科技有限公司")
     staff = harness.user(ADMIN)
     reply = await staff.command("units")
-    assert reply.labels == ["新建单位", "导入CSV"]
+    assert reply.labels == ["新建单位", "导入表格"]
     assert "用户名" in (await staff.press("新建单位")).text
     reply = await staff.send("bad name!")
     assert "3–32位" in reply.text and "请输入用户名" in reply.text
@@ -81,10 +81,10 @@ async def test_create_unit_shows_the_one_time_password_once(
 async def test_csv_import_good_file_sends_the_passwords_back_as_a_file(harness: Harness) -> None:
     staff = harness.user(ADMIN)
     await staff.command("units")
-    reply = await staff.press("导入CSV")
+    reply = await staff.press("导入表格")
     assert "username,name,password" in reply.text
     reply = await staff.send("这不是文件")
-    assert "以文件形式" in reply.text and "请上传 CSV 文件" in reply.text
+    assert "以文件形式" in reply.text and "请上传 Excel（.xlsx）或 CSV" in reply.text
     content = "username,name,password\r\nalpha,北京甲科技有限公司,\r\nbeta,北京乙科技有限公司,Given-Pass-1\r\n"
     await staff.send_document(("\ufeff" + content).encode("utf-8"), "units.csv")
     messages = staff.new_messages()
@@ -106,7 +106,7 @@ async def test_csv_import_bad_file_reports_each_line_and_imports_nothing(harness
     await make_unit(harness, "taken", "北京已有科技有限公司")
     staff = harness.user(ADMIN)
     await staff.command("units")
-    await staff.press("导入CSV")
+    await staff.press("导入表格")
     content = (
         "username,name,password\n"
         "good1,北京好一科技有限公司,\n"  # line 2
@@ -229,7 +229,7 @@ async def test_one_time_passwords_never_reach_the_log_at_debug(
         await staff.send("logco")
         created = otp_in((await staff.send("北京日志科技有限公司")).text)
         await staff.command("units")
-        await staff.press("导入CSV")
+        await staff.press("导入表格")
         await staff.send_document("username,name\nimpco,北京导入科技有限公司\n".encode(), "units.csv")
         [document] = [m for m in staff.bot_messages() if m.document]
         imported = list(csv.reader(io.StringIO(document.document[1].decode("utf-8-sig"))))[1][2]

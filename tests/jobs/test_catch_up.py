@@ -50,8 +50,8 @@ async def test_start_after_a_missed_deadline_releases_before_reminding(harness: 
     assert kinds_in(h, 1002) == ["deadline", "appointment"]
     digest = [m for m in reminders_in(h, ADMIN) if m.startswith("📋 今日预约安排：2026年12月3日")]
     assert len(digest) == 1
-    assert "上午 09:00–12:00：无预约" in digest[0] and "下午 13:30–17:00：1个预约，共15分钟" in digest[0]
-    assert "CY20261203-001" not in digest[0] and "CY20261203-002（待办理）" in digest[0]
+    assert "【上午 09:00–12:00】无预约" in digest[0] and "【下午 13:30–17:00】1个预约，新办 ×1，已约 15/630 分钟" in digest[0]
+    assert "未完善公司" not in digest[0] and "· 已完善公司｜新办 ×1｜待办理" in digest[0]
 
 
 async def test_late_digest_lists_every_booking_that_holds_minutes(harness: Harness) -> None:  # noqa: F811
@@ -69,9 +69,9 @@ async def test_late_digest_lists_every_booking_that_holds_minutes(harness: Harne
     h.clock.set(at("2026-12-02 10:30"))  # the 08:30 run was missed
     assert (await run_due(h.app))["digest"] == 1
     [digest] = [m for m in reminders_in(h, ADMIN) if m.startswith("📋")]
-    assert "上午 09:00–12:00：2个预约，共30分钟" in digest
-    assert "CY20261202-001（已办理）" in digest and "CY20261202-003（待办理）" in digest
-    assert "CY20261202-002" not in digest
+    assert "【上午 09:00–12:00】2个预约，新办 ×2，已约 30/540 分钟" in digest
+    assert "· 单位0｜新办 ×1｜已办理" in digest and "· 单位2｜新办 ×1｜待办理" in digest
+    assert "单位1" not in digest
 
 
 async def test_appointment_reminder_caught_up_only_until_its_session_starts(harness: Harness) -> None:  # noqa: F811

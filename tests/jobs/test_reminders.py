@@ -161,10 +161,8 @@ async def test_fortnight_around_national_day(harness: Harness) -> None:  # noqa:
     unfreeze = next(m for m in reminders_in(h, 2006) if m.startswith("🔓"))
     assert "2026年10月8日（周四）09:00开放" in unfreeze  # 10-01 is 国庆: says when booking opens
     digest = [m for m in reminders_in(h, ADMIN)]
-    assert "上午 09:00–12:00：1个预约，共25分钟" in digest[3]  # 10-08
-    async with h.deps.db.read() as conn:
-        code_a = (await repo.get_booking(conn, booking_a)).code  # type: ignore[union-attr]
-    assert code_a in digest[3]
+    assert "【上午 09:00–12:00】1个预约，新办 ×1、续办 ×1，已约 25/540 分钟" in digest[3]  # 10-08
+    assert "· 甲公司｜新办 ×1、续办 ×1｜待办理" in digest[3]
 
 
 # ---------------------------------------------------------------- the release notice
@@ -189,7 +187,7 @@ async def test_release_notice_shows_dates_and_opens_availability(harness: Harnes
     # tomorrow onwards, five working days, minutes left per session
     assert "12月3日（周四）：上午 剩余540分钟；下午 剩余630分钟" in notice.text
     assert "12月9日（周三）" in notice.text and "12月2日（周三）：" not in notice.text
-    assert notice.buttons == [("查看可预约信息", "bk:open")]
+    assert notice.buttons == [("查看可预约信息", "bk:open:_n")]
     await run_due(h.app)
     assert len(reminders_in(h, clerk)) == 1
 
@@ -283,7 +281,7 @@ async def test_auto_release_at_deadline_frees_minutes_and_tells_waiting_clerk(ha
     watch = [m for m in h.user(1002).bot_messages() if m.text and m.text.startswith("🔔 有号提醒")]
     assert len(watch) == 1
     assert "12月7日（周一）有号了" in watch[0].text and "上午 剩余60分钟；下午 停止预约" in watch[0].text
-    assert watch[0].buttons == [("立即预约", "m:book")]
+    assert watch[0].buttons == [("立即预约", "m:book:_n")]
     async with h.deps.db.read() as conn:
         assert await repo.open_watches(conn, monday) == []
     # the freed minutes can be booked by another unit
@@ -302,7 +300,7 @@ async def test_minutes_freed_by_a_cancellation_tell_each_waiting_clerk_once(harn
         await repo.add_watch(conn, 1002, waiter, thursday, 15, h.clock.now())
     booking_id = await book(h, holder, 1001, thursday, "am", {B.NEW: 1})
     assert await run_due(h.app) == {"appointment": 0, "evalfu": 0, "autorelease": 0, "digest": 0,
-                                     "release": 0, "unfreeze": 0, "calendar": 0, "watch": 0}
+                                     "release": 0, "unfreeze": 0, "calendar": 0, "watch": 0, "mismatch": 0}
 
     _, freed = await h.deps.bookings.cancel(booking_id, unit_id=holder, user_id=1001)
     assert await on_minutes_freed(h.app, freed) == 1
@@ -337,7 +335,7 @@ async def test_evaluation_request_and_next_day_follow_up(harness: Harness) -> No
     assert await send_evaluation_request(h.app, booking_id) == 0
     request = h.user(1001).last
     assert request is not None and request.text.startswith("✅")
-    assert request.buttons == [("满意度评价", f"hs:rate:{booking_id}")]
+    assert request.buttons == [("满意度评价", f"hs:rate:{booking_id}:_n")]
 
     h.clock.set(at("2026-12-03 09:59"))
     await run_due(h.app)
@@ -376,8 +374,13 @@ async def test_staff_digest_and_calendar_warning(harness: Harness) -> None:  # n
     await run_due(h.app)
     digest, warning = reminders_in(h, ADMIN)
     assert digest.startswith("📋 今日预约安排：2026年12月2日（周三）")
-    assert "上午 09:00–12:00：无预约" in digest and "下午 13:30–17:00：1个预约，共30分钟" in digest
-    assert "CY20261202-001（待办理）" in digest
+    assert "共 1 个预约、2 位申请人。" in digest and "【上午 09:00–12:00】无预约" in digest
+    assert "【下午 13:30–17:00】1个预约，新办 ×2，已约 30/630 分钟" in digest
+    assert "· 北京示例科技有限公司｜新办 ×2｜待办理" in digest
+    # its button opens the day's schedule in the console
+    reply = await admin.press("查看今日日程")
+    assert "2026年12月2日（周三） 日程" in reply.text and "1. 13:30 未到达｜北京示例科技有限公司" in reply.text
+    assert any(m.text == digest for m in admin.bot_messages())  # the digest itself stays as it was
     assert warning.startswith("⚠️ 2027年的工作日历尚未确认")
     # clerks get neither
     assert not [m for m in reminders_in(h, 1001) if m.startswith(("📋", "⚠️"))]

@@ -58,7 +58,7 @@ async def test_cancellation_in_my_bookings_tells_the_clerk_who_asked_in_the_book
     await holder.press("确认取消")
     [told] = watch_messages(h, 1002)  # at once, not at the next minute
     assert "12月2日（周三）有号了" in told and "上午 剩余30分钟；下午 剩余20分钟" in told
-    assert waiter.last is not None and waiter.last.buttons == [("立即预约", "m:book")]
+    assert waiter.last is not None and waiter.last.buttons == [("立即预约", "m:book:_n")]
     assert await open_watches(h, WED) == []
     await run_due(h.app)
     h.clock.set(at("2026-12-01 10:05"))

@@ -27,11 +27,12 @@ def _schema(path: Path) -> list[tuple[str, str]]:
 
 
 async def test_fresh_database_migrates_to_latest(tmp_path: Path) -> None:
-    latest = len(discover_migrations())
+    versions = [m.version for m in discover_migrations()]
+    latest = max(versions)
     async with Database(tmp_path / "new.sqlite3") as db:
         assert await db.schema_version() == 0
         applied = await db.migrate()
-        assert applied == list(range(1, latest + 1))
+        assert applied == versions
         assert await db.schema_version() == latest
     tables = {name for name, _ in _schema(tmp_path / "new.sqlite3")}
     assert EXPECTED_TABLES <= tables
@@ -44,7 +45,7 @@ async def test_migrating_twice_changes_nothing(tmp_path: Path) -> None:
     before = _schema(path)
     async with Database(path) as db:
         assert await db.migrate() == []
-        assert await db.schema_version() == len(discover_migrations())
+        assert await db.schema_version() == max(m.version for m in discover_migrations())
     assert _schema(path) == before
 
 
@@ -61,11 +62,26 @@ async def test_failing_migration_is_rolled_back_whole(tmp_path: Path) -> None:
     assert "a" in tables and "b" not in tables
 
 
-def test_migration_numbers_have_no_gaps(tmp_path: Path) -> None:
+def test_migration_numbers_must_be_distinct(tmp_path: Path) -> None:
     (tmp_path / "0001_a.sql").write_text("")
-    (tmp_path / "0003_c.sql").write_text("")
-    with pytest.raises(RuntimeError, match="without gaps"):
+    (tmp_path / "0001_b.sql").write_text("")
+    with pytest.raises(RuntimeError, match="distinct numbers"):
         discover_migrations(tmp_path)
+
+
+async def test_a_lower_number_landing_after_a_higher_one_is_still_applied(tmp_path: Path) -> None:
+    """Numbers are reserved per engineer: 0005 may reach a database before 0004 does."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "0001_a.sql").write_text("CREATE TABLE a (x INTEGER);")
+    (folder / "0003_c.sql").write_text("CREATE TABLE c (x INTEGER);")
+    async with Database(tmp_path / "db.sqlite3", migrations_dir=folder) as db:
+        assert await db.migrate() == [1, 3]
+        (folder / "0002_b.sql").write_text("CREATE TABLE b (x INTEGER);")
+        assert await db.migrate() == [2]
+        assert await db.migrate() == []
+    tables = {name for name, _ in _schema(tmp_path / "db.sqlite3")}
+    assert {"a", "b", "c"} <= tables
 
 
 async def test_pragmas_wal_and_foreign_keys(db: Database) -> None:
@@ -78,7 +94,7 @@ async def test_pragmas_wal_and_foreign_keys(db: Database) -> None:
 
 async def test_deleted_content_is_overwritten(db: Database) -> None:
     """secure_delete on both connections: a dropped draft leaves no readable bytes behind."""
-    for conn in (db._writer, db._reader):  # noqa: SLF001 - both connections of the file
+    for conn in (db._writer, *db._readers):  # noqa: SLF001 - every connection of the file
         async with conn.execute("PRAGMA secure_delete") as cur:
             assert (await cur.fetchone())[0] == 1
 

@@ -12,6 +12,7 @@ from bot.config import Settings
 from bot.deps import Deps
 from bot.errors import BadInput, DomainError, IllegalTransition, StaffRefused
 from bot.rules.basket import BusinessType
+from bot.rules.freeze import MismatchState
 from bot.rules.states import BookingState
 from bot.services.staff import StaffService, check_reason, unconfirmed_years_ahead
 from bot.storage import repo
@@ -72,29 +73,51 @@ def test_check_reason() -> None:
 # ---------------------------------------------------------------- review and freeze
 
 
-async def test_mismatch_counted_once_per_item_and_freeze_on_the_fourth(deps: Deps, svc: StaffService) -> None:
+async def test_mismatches_count_at_the_deadline_once_per_item_and_freeze_on_the_fourth(
+    deps: Deps, svc: StaffService
+) -> None:
+    """SPEC §8: a 材料不符 counts only if still standing at the change deadline."""
     unit_id = await unit(deps)
-    first = await book(deps, unit_id, date(2026, 12, 2), count=3)
-    second = await book(deps, unit_id, date(2026, 12, 3), count=2)
+    first = await book(deps, unit_id, date(2026, 12, 2), count=3)  # deadline 12-01 24:00
+    second = await book(deps, unit_id, date(2026, 12, 3), count=2)  # deadline 12-02 24:00
     ids = await item_ids(deps, first.id) + await item_ids(deps, second.id)
-    result = await svc.review(STAFF, ids[0], "mismatch")
-    assert result.freeze is not None and result.freeze.display == "1/3" and not result.newly_frozen
-    # corrected to 通过 and back: the mismatch is not counted a second time
+    for missing in (None, "", "   "):  # a 材料不符 without a reason cannot be saved
+        with pytest.raises(BadInput):
+            await svc.review(STAFF, ids[0], "mismatch", missing)
+    async with deps.db.read() as conn:
+        assert (await repo.get_item(conn, ids[0])).review is None  # type: ignore[union-attr]
+    result = await svc.review(STAFF, ids[0], "mismatch", "材料不符")
+    assert result.mismatch.after is MismatchState.PENDING and result.freeze.count == 0 and not result.newly_frozen
+    assert result.freeze.display == "本月已计0次；再有4次将冻结本月预约权限"
+    # 通过 and back: still one pending mismatch for the item
     await svc.review(STAFF, ids[0], "pass")
-    result = await svc.review(STAFF, ids[0], "mismatch")
-    assert result.freeze is not None and result.freeze.count == 1
+    result = await svc.review(STAFF, ids[0], "mismatch", "材料不符")
+    assert result.mismatch.before is MismatchState.WITHDRAWN and result.mismatch.after is MismatchState.PENDING
     for item_id in ids[1:3]:
-        result = await svc.review(STAFF, item_id, "mismatch")
-    assert result.freeze is not None and result.freeze.display == "3/3" and not result.freeze.frozen
-    result = await svc.review(STAFF, ids[3], "mismatch")
-    assert result.newly_frozen and result.freeze is not None and result.freeze.until == at("2027-01-01 00:00")
-    result = await svc.review(STAFF, ids[4], "mismatch")
-    assert not result.newly_frozen and result.freeze is not None and result.freeze.count == 5
+        await svc.review(STAFF, item_id, "mismatch", "材料不符")
+    assert await deps.mismatches.count_due() == []  # before the deadline nothing counts
+    deps.clock.set(at("2026-12-02 00:00"))  # type: ignore[attr-defined]
+    assert len(await deps.mismatches.count_due()) == 3
+    assert await deps.mismatches.count_due() == []  # counted once
+    standing = await deps.mismatches.standing(unit_id)
+    assert standing.count == 3 and not standing.frozen
+    assert standing.display == "本月已计3次；再有1次将冻结本月预约权限"
+    await deps.bookings.check_unit_may_book(unit_id)
+    deps.clock.set(at("2026-12-02 10:00"))  # type: ignore[attr-defined]
+    for item_id in ids[3:]:
+        await svc.review(STAFF, item_id, "mismatch", "材料不符")
+    deps.clock.set(at("2026-12-03 00:05"))  # type: ignore[attr-defined]
+    assert len(await deps.mismatches.count_due()) == 2
+    standing = await deps.mismatches.standing(unit_id)
+    assert standing.count == 5 and standing.frozen and standing.until == at("2027-01-01 00:00")
+    assert standing.display == "本月已计5次，本月预约权限已冻结，次月1日起可再次预约"
     async with deps.db.read() as conn:
         assert len(await repo.mismatch_times(conn, unit_id, "2026-12")) == 5
+        counted = [m.counted_at for m in (await repo.mismatches_of_booking(conn, second.id)).values()]
         unit_lines = await repo.history(conn, "unit", unit_id)
+    assert counted == [at("2026-12-03 00:00")] * 2  # they count at the deadline, not when swept
     assert [e.action for e in unit_lines if e.action != "create"].count("freeze") == 1
-    with pytest.raises(DomainError, match="冻结"):
+    with pytest.raises(DomainError, match="次月1日起可再次预约"):
         await deps.bookings.check_unit_may_book(unit_id)
     deps.clock.set(at("2027-01-04 10:00"))  # type: ignore[attr-defined]
     await deps.bookings.check_unit_may_book(unit_id)
@@ -249,9 +272,10 @@ async def test_export_rows_cover_every_state_and_refuse_long_ranges(deps: Deps, 
     second = await book(deps, unit_id, date(2026, 12, 3), fill=False)
     await svc.revoke(STAFF, second.id, "测试")
     rows = await svc.export_rows(STAFF, date(2026, 12, 3), date(2026, 12, 1))
-    assert [(r.code, r.state, r.items, r.minutes, r.applicants, r.phone_masked) for r in rows] == [
-        (first.code, "待办理", "新办 ×2", 30, 2, "138****8000"),
-        (second.code, "已撤销", "新办 ×1", 15, 1, "138****8000"),
+    assert [(r.code, r.state, r.business, r.ordinal, r.review, r.minutes, r.phone) for r in rows] == [
+        (first.code, "待办理", "新办", 1, "未审核", 30, "13800138000"),
+        (first.code, "待办理", "新办", 2, "未审核", 30, "13800138000"),
+        (second.code, "已撤销", "新办", 1, "未填写", 15, "13800138000"),
     ]
     with pytest.raises(StaffRefused, match="62"):
         await svc.export_rows(STAFF, date(2026, 1, 1), date(2026, 12, 31))
@@ -298,21 +322,54 @@ async def test_close_session_needs_a_reason_while_it_holds_bookings(deps: Deps, 
         await svc.close_session(STAFF, past.date, "am", "补关")
 
 
-async def test_a_corrected_mismatch_no_longer_counts_and_lifts_the_freeze(deps: Deps, svc: StaffService) -> None:
-    """Staff correcting a mis-tapped 材料不符 to 通过 withdraws it from the month's count."""
+async def test_a_late_mismatch_counts_at_once_and_staff_withdrawing_it_lifts_the_freeze(
+    deps: Deps, svc: StaffService
+) -> None:
+    """Given after the change deadline it counts at once; staff putting a mis-tap right withdraw it."""
     unit_id = await unit(deps)
     first = await book(deps, unit_id, date(2026, 12, 2), count=3)
     second = await book(deps, unit_id, date(2026, 12, 3), count=1)
     ids = await item_ids(deps, first.id) + await item_ids(deps, second.id)
+    deps.clock.set(at("2026-12-03 09:30"))  # type: ignore[attr-defined]  # past both deadlines
     for item_id in ids:
-        result = await svc.review(STAFF, item_id, "mismatch")
-    assert result.freeze is not None and result.freeze.frozen
+        result = await svc.review(STAFF, item_id, "mismatch", "材料不符")
+        assert result.mismatch.before is None and result.mismatch.after is MismatchState.COUNTED
+    assert result.freeze.frozen and result.newly_frozen
     with pytest.raises(DomainError, match="冻结"):
         await deps.bookings.check_unit_may_book(unit_id)
     corrected = await svc.review(STAFF, ids[3], "pass")
-    assert corrected.freeze is not None and corrected.freeze.display == "3/3" and not corrected.freeze.frozen
+    assert corrected.mismatch.after is MismatchState.WITHDRAWN
+    assert corrected.freeze.count == 3 and not corrected.freeze.frozen
     await deps.bookings.check_unit_may_book(unit_id)
     async with deps.db.read() as conn:
         assert len(await repo.mismatch_times(conn, unit_id, "2026-12")) == 3
         actions = [e.action for e in await repo.history(conn, "unit", unit_id)]
     assert actions.count("mismatch") == 4 and actions.count("mismatch_withdrawn") == 1
+
+
+async def test_the_clerks_correction_keeps_a_mismatch_from_counting(deps: Deps, svc: StaffService) -> None:
+    """「已更正，请复核」 before the deadline: not counted at the deadline; staff then pass it."""
+    unit_id = await unit(deps)
+    booking = await book(deps, unit_id, date(2026, 12, 2), count=2)
+    ids = await item_ids(deps, booking.id)
+    await svc.review(STAFF, ids[0], "mismatch", "材料不符")
+    await svc.review(STAFF, ids[1], "mismatch", "材料不符")
+    with pytest.raises(DomainError, match="失效"):
+        await deps.mismatches.correct(2002, ids[0])  # not a clerk of the unit
+    async with deps.db.write() as conn:
+        await repo.touch_tg_user(conn, 1001, "小李", deps.clock.now())
+        await repo.bind_user(conn, 1001, unit_id, must_set_password=False, now=deps.clock.now())
+    done = await deps.mismatches.correct(1001, ids[0])
+    assert done.mismatch.state is MismatchState.CORRECTED and done.staff_ids == [STAFF]
+    with pytest.raises(DomainError, match="没有待更正"):
+        await deps.mismatches.correct(1001, ids[0])  # pressed twice
+    deps.clock.set(at("2026-12-02 00:00"))  # type: ignore[attr-defined]
+    with pytest.raises(DomainError, match="截止"):
+        await deps.mismatches.correct(1001, ids[1])  # too late
+    assert [m.item_id for m in await deps.mismatches.count_due()] == [ids[1]]
+    states = {i: m.state for i, m in (await deps.mismatches.of_booking(booking.id)).items()}
+    assert states == {ids[0]: MismatchState.CORRECTED, ids[1]: MismatchState.COUNTED}
+    await svc.review(STAFF, ids[0], "pass")
+    states = {i: m.state for i, m in (await deps.mismatches.of_booking(booking.id)).items()}
+    assert states[ids[0]] is MismatchState.WITHDRAWN
+    assert (await deps.mismatches.standing(unit_id)).count == 1

@@ -84,6 +84,7 @@ async def begin(update: Update, context: BotContext) -> int:
     assert user is not None and chat is not None
     end_flows(context.application, user.id, chat.id)
     DRAFT.pop(context)
+    await answer(update)
     await ask(update, context, t.ASK_TEXT)
     return TEXT
 
@@ -239,7 +240,8 @@ def register(application: App) -> None:
         conversation(
             application,
             "staff_broadcast",
-            entry_points=[CommandHandler("broadcast", begin), *buttons],
+            entry_points=[CommandHandler("broadcast", begin), CallbackQueryHandler(begin, pattern=pattern("st", "bnew")),
+                          *buttons],
             states={
                 TEXT: [
                     MessageHandler(filters.TEXT & ~filters.COMMAND, got_text),

@@ -28,7 +28,7 @@ from bot import texts
 from bot.callbacks import pattern
 from bot.deps import BotContext
 from bot.errors import BadInput, DomainError, SessionHasBookings
-from bot.handlers.common import END, answer, button, current_clerk, keyboard, send, show
+from bot.handlers.common import END, answer, button, current_clerk, keyboard, notice_button, send, show
 from bot.handlers.flow import ask, conversation, reask, text_of, text_step
 from bot.handlers.receipt import refresh_receipt, send_receipt
 from bot.handlers.staff.common import staff_only
@@ -62,7 +62,7 @@ def rebook_keyboard(options: list[RebookOption], old_booking_id: int) -> InlineK
     if not options:
         return None
     return keyboard(*(
-        button(t.rebook_label(o.day, o.session), "bk", "rebook", o.day, o.session.key, old_booking_id)
+        notice_button(t.rebook_label(o.day, o.session), "bk", "rebook", o.day, o.session.key, old_booking_id)
         for o in options
     ))
 

@@ -18,7 +18,7 @@ taken as the answer to an old question.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import date, timedelta
 from functools import wraps
 from typing import Any, TypeVar
@@ -33,18 +33,24 @@ from bot.callbacks import Callback, pattern, unpack
 from bot.deps import BotContext
 from bot.errors import BadInput, DomainError
 from bot.handlers import menus
-from bot.handlers.common import END, answer, button, keyboard, send, show
-from bot.handlers.flow import ask, conversation, end_flows, reask, text_of, text_step
+from bot.handlers.common import END, answer, button, keyboard, notice_button, send, show
+from bot.handlers.flow import ask, conversation, end_flows, reask, remember, text_of, text_step
 from bot.handlers.receipt import refresh_receipt
 from bot.handlers.staff.common import staff_only
-from bot.handlers.staff.drafts import DRAFT, ReviewFailDraft, RevokeDraft, StaffDraft
+from bot.handlers.staff.drafts import DRAFT, RevokeDraft, StaffDraft
+from bot.handlers.user_data import Slot
 from bot.jobs.reminders import send_evaluation_request
-from bot.read_models import BookingDetails, Freed, ReviewResult, UnitView
+from bot.persistence import persisted_model
+from bot.read_models import BookingDetails, Freed, NoShowOffer, ReviewResult, UnitView
+from bot.rules.arrival import can_check_in
+from bot.rules.freeze import MismatchState
 from bot.rules.staff_dates import DateInputError, parse_date
 from bot.rules.states import CAPACITY_STATES, allowed_events
 from bot.services.roles import Role, role_of
-from bot.services.staff import StaffService, check_reviewable
-from bot.storage.models import Booking, Unit
+from bot.services.staff import StaffService, check_reason, check_reviewable
+from bot.storage.models import Booking, Item, Unit
+from bot.texts import arrival as ta
+from bot.texts import mismatch as mismatch_texts
 from bot.texts import staff as t
 
 log = logging.getLogger(__name__)
@@ -52,7 +58,7 @@ log = logging.getLogger(__name__)
 App = Application[Any, Any, Any, Any, Any, Any]
 R = TypeVar("R")
 D = TypeVar("D", bound=BaseModel)
-FIND_TEXT, FAIL_REASON, REVOKE_REASON = range(3)
+FIND_TEXT, REVIEW_REASON, REVOKE_REASON = range(3)
 SCHEDULE_LIMIT = 40  # bookings listed (and given a button) per schedule message
 
 
@@ -77,6 +83,7 @@ def leave_flows(update: Update, context: BotContext) -> None:
     if user is not None and chat is not None:
         end_flows(context.application, user.id, chat.id)
     DRAFT.pop(context)
+    REVIEW_DRAFT.pop(context)
 
 
 def screen(func: Callable[[Update, BotContext], Awaitable[R]]) -> Callable[[Update, BotContext], Awaitable[R | None]]:
@@ -201,6 +208,8 @@ async def menu(update: Update, context: BotContext) -> None:
         [button(t.TODAY_SCHEDULE, "st", "day", today), button(t.FIND, "st", "find")],
         [button(t.CAPACITY, "st", "cap", first), button(t.CALENDAR, "st", "cal", today)],
         [button(t.EXPORT_TODAY, "st", "exp", today), button(t.CHART, "st", "chart")],
+        [button(t.UNITS, "st", "umenu"), button(t.BROADCAST, "st", "bnew")],
+        [button(t.STATS, "st", "stats"), button(ta.CHECK_IN_BY_CODE, "st", "cin")],
     ]
     if role is Role.ADMIN:
         rows.append([button(t.STAFF_ADMIN, "st", "sa")])
@@ -210,21 +219,29 @@ async def menu(update: Update, context: BotContext) -> None:
 # ---------------------------------------------------------------- schedule
 
 
-def schedule_keyboard(day: date, bookings: list[tuple[Booking, str]]) -> InlineKeyboardMarkup:
-    """Paging by date, and one button per listed booking."""
+SCHEDULE_ROW = 5  # numbered booking buttons per row: short labels, nothing truncated
+
+
+def schedule_keyboard(day: date, bookings: list[Booking],
+                      offers: Iterable[NoShowOffer] = ()) -> InlineKeyboardMarkup:
+    """Paging by date, the 未到 step of each ended session, and one numbered button per listed
+    booking (the number in the text)."""
     rows: list[Any] = [[button(t.PREV_DAY, "st", "day", day - timedelta(days=1)),
                         button(t.NEXT_DAY, "st", "day", day + timedelta(days=1))]]
-    buttons = [button(t.booking_button(b, name), "st", "bk", b.id) for b, name in bookings[:SCHEDULE_LIMIT]]
-    rows += [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
+    rows += [[button(ta.no_show_offer_button(o.spec, len(o.bookings)), "st", "nso", day, o.spec.key)]
+             for o in offers]
+    buttons = [button(str(n), "st", "bk", b.id) for n, b in enumerate(bookings[:SCHEDULE_LIMIT], 1)]
+    rows += [buttons[i:i + SCHEDULE_ROW] for i in range(0, len(buttons), SCHEDULE_ROW)]
     rows.append(console_row())
     return keyboard(*rows)
 
 
 async def show_schedule(update: Update, context: BotContext, day: date) -> None:
-    """Render a date's schedule (in place for a button, new for a command)."""
+    """Render a date's schedule (in place for a button, new for a command or a notification's button)."""
     s = await service(context).schedule(day)
-    entries = [(e.booking, e.unit_name) for e in s.entries]
-    await show(update, context, t.schedule(s, limit=SCHEDULE_LIMIT), schedule_keyboard(day, entries))
+    offers = await context.deps.arrivals.ended_sessions_with_absentees(day)
+    await show(update, context, t.schedule(s, limit=SCHEDULE_LIMIT),
+               schedule_keyboard(day, [e.booking for e in s.entries], offers))
 
 
 @screen
@@ -246,8 +263,9 @@ schedule_button = date_page(show_schedule, "st:day:<YYYYMMDD>: page to a date.")
 # ---------------------------------------------------------------- booking view
 
 
-def booking_keyboard(d: BookingDetails) -> InlineKeyboardMarkup:
-    """Per item 「通过」「不通过」「材料不符」; outcome, revoke and history buttons."""
+def booking_keyboard(d: BookingDetails, *, check_in: bool = False,
+                     mismatches: Mapping[int, MismatchState] | None = None) -> InlineKeyboardMarkup:
+    """Per item 「通过」「不通过」「材料不符」; 「签到」 on the day, outcome, revoke and history buttons."""
     b = d.booking
     counts: dict[str, int] = {}
     for item in d.items:
@@ -255,7 +273,8 @@ def booking_keyboard(d: BookingDetails) -> InlineKeyboardMarkup:
     reviewable = b.state in CAPACITY_STATES
     rows: list[Any] = []
     for item in d.items:
-        rows.append([button(t.item_label(item, counts[item.business.value]), "st", "item", item.id)])
+        state = (mismatches or {}).get(item.id) if item.review == "mismatch" else None
+        rows.append([button(t.item_label(item, counts[item.business.value], state), "st", "item", item.id)])
         if item.filled and reviewable:
             rows.append([button(t.PASS, "st", "rv", item.id, "pass"),
                          button(t.FAIL, "st", "rv", item.id, "fail"),
@@ -263,7 +282,7 @@ def booking_keyboard(d: BookingDetails) -> InlineKeyboardMarkup:
     events = allowed_events(b.state)
     outcome = [button(label, "st", "out", b.id, event)
                for label, event in ((t.SERVED, "serve"), (t.NO_SHOW, "no_show")) if event in events]
-    rows.append(outcome or None)
+    rows.append([button(ta.CHECK_IN, "st", "ci", b.id), *outcome] if check_in else outcome or None)
     rows.append(button(t.REVOKE, "st", "rvk", b.id) if "revoke" in events else None)
     rows.append([button(t.HISTORY, "st", "hist", b.id), button(t.UNIT_INFO, "st", "unit", b.unit_id)])
     rows.append([button(t.DAY_SCHEDULE, "st", "day", b.date), *console_row()])
@@ -274,7 +293,12 @@ async def show_booking(update: Update, context: BotContext, booking_id: int, not
     """Render the staff's booking view."""
     d = await context.deps.bookings.details(booking_id)
     spec = context.deps.bookings.session(d.booking.session)
-    await show(update, context, t.booking_view(d, spec, note), booking_keyboard(d))
+    b = d.booking
+    check_in = can_check_in(b.state, b.date, d.arrival.checked_in_at if d.arrival else None,
+                            context.deps.clock.now().date())
+    states = await service(context).mismatch_states(booking_id)
+    await show(update, context, t.booking_view(d, spec, note, mismatches=states),
+               booking_keyboard(d, check_in=check_in, mismatches=states))
 
 
 @screen
@@ -290,9 +314,17 @@ async def booking_button(update: Update, context: BotContext) -> None:
     await show_booking(update, context, booking_id)
 
 
+def item_keyboard(booking: Booking, item: Item, revealed: bool) -> InlineKeyboardMarkup:
+    """「显示证件号」 (or 「隐藏证件号」), back to the booking, the console."""
+    toggle = None
+    if item.filled:
+        toggle = button(t.HIDE_ID, "st", "item", item.id) if revealed else button(t.REVEAL_ID, "st", "idr", item.id)
+    return keyboard(toggle, [button(t.BACK, "st", "bk", booking.id), *console_row()])
+
+
 @screen
 async def item_button(update: Update, context: BotContext) -> None:
-    """st:item:<id>: one applicant's details (identity masked)."""
+    """st:item:<id>: one applicant's details (phone in full, identity numbers masked)."""
     try:
         item_id = id_arg(update)
         booking, item = await service(context).item(item_id)
@@ -300,23 +332,35 @@ async def item_button(update: Update, context: BotContext) -> None:
         await stale(update, err.message)
         return
     await answer(update)
-    await show(update, context, t.item_view(booking, item),
-               keyboard([button(t.BACK, "st", "bk", booking.id), *console_row()]))
+    await show(update, context, t.item_view(booking, item), item_keyboard(booking, item, revealed=False))
 
 
 @screen
-async def history_button(update: Update, context: BotContext) -> None:
-    """st:hist:<id>: the booking's audit lines."""
+async def reveal_button(update: Update, context: BotContext) -> None:
+    """st:idr:<id>: 「显示证件号」 — the identity numbers in full; the reveal is audited."""
     try:
-        booking_id = id_arg(update)
-        booking, entries = await service(context).history(booking_id)
+        item_id = id_arg(update)
+        booking, item = await service(context).reveal_id(staff_id(update), item_id)
     except DomainError as err:
         await stale(update, err.message)
         return
     await answer(update)
-    items = await context.deps.bookings.items(booking.id)
-    await show(update, context, t.history(booking, entries, items),
-               keyboard([button(t.BACK, "st", "bk", booking.id), *console_row()]))
+    await show(update, context, t.item_view(booking, item, revealed=True), item_keyboard(booking, item, revealed=True))
+
+
+@screen
+async def history_button(update: Update, context: BotContext) -> None:
+    """st:hist:<id>: the booking's audit lines, in words, people by name."""
+    try:
+        booking_id = id_arg(update)
+        h = await service(context).history(booking_id)
+    except DomainError as err:
+        await stale(update, err.message)
+        return
+    await answer(update)
+    sessions = {spec.key: spec.label for spec in context.deps.bookings.sessions}
+    await show(update, context, t.history(h.booking, h.entries, h.items, sessions=sessions, people=h.people),
+               keyboard([button(t.BACK, "st", "bk", booking_id), *console_row()]))
 
 
 # ---------------------------------------------------------------- unit view and /find
@@ -384,9 +428,34 @@ async def got_find_text(update: Update, context: BotContext) -> int | None:
 # ---------------------------------------------------------------- review (SPEC §8)
 
 
+@persisted_model
+class ReviewDraft(BaseModel):
+    """A 不通过 / 材料不符 being given: its item, result, the reason so far, and which
+    confirmation message is the current one (``serial``: an older 「确认」 is refused)."""
+
+    item_id: int
+    result: str
+    reason: str = ""
+    serial: int = 0
+
+
+REVIEW_DRAFT = Slot("draft_review", ReviewDraft)
+
+
+def review_draft(context: BotContext) -> ReviewDraft | None:
+    """The review whose reason is being given, if any."""
+    return REVIEW_DRAFT.get(context)
+
+
+def reason_keyboard(item_id: int, result: str) -> InlineKeyboardMarkup:
+    """The quick reasons, two to a row, and 「返回」 to the booking (typing a reason also works)."""
+    picks = [button(label, "st", "rvq", item_id, result, n) for n, label in enumerate(t.QUICK_REASONS[result])]
+    return keyboard(*[picks[i:i + 2] for i in range(0, len(picks), 2)], [button(t.BACK, "st", "rvx", item_id)])
+
+
 @screen
 async def review_button(update: Update, context: BotContext) -> int:
-    """st:rv:<item>:pass|fail|mismatch — 不通过 asks for the reason first."""
+    """st:rv:<item>:pass|fail|mismatch — 通过 at once; 不通过 and 材料不符 ask for a reason first."""
     parsed = callback(update)
     item_id = parsed.int_arg(0) if parsed else None
     result = parsed.args[1] if parsed and len(parsed.args) > 1 else ""
@@ -395,12 +464,14 @@ async def review_button(update: Update, context: BotContext) -> int:
         if item_id is None:
             raise DomainError(texts.STALE_BUTTON)
         booking, item = await svc.item(item_id)
-        if result == "fail":
-            check_reviewable(booking, item)  # before the reason is typed, not after
+        if result in t.QUICK_REASONS:
+            check_reviewable(booking, item)  # before the reason is given, not after
             await answer(update)
-            set_draft(context, ReviewFailDraft(item_id=item.id))
-            await ask(update, context, t.ask_fail_reason(item))
-            return FAIL_REASON
+            REVIEW_DRAFT.put(context, ReviewDraft(item_id=item.id, result=result))
+            markup = reason_keyboard(item.id, result)
+            remember(context, t.ask_review_reason(item, result), markup)
+            await show(update, context, t.ask_review_reason(item, result), markup)
+            return REVIEW_REASON
         outcome = await svc.review(staff_id(update), item_id, result)
     except DomainError as err:
         await stale(update, err.message)
@@ -410,31 +481,91 @@ async def review_button(update: Update, context: BotContext) -> int:
     return END
 
 
+async def _confirm_screen(update: Update, context: BotContext, pending: ReviewDraft, reason: str) -> int | None:
+    """Check the reason and show the confirmation (a new serial: older ones go stale)."""
+    try:
+        reason = check_reason(reason)
+        _, item = await service(context).item(pending.item_id)
+    except BadInput as err:
+        await reask(update, context, err.message)
+        return None
+    except DomainError as err:
+        REVIEW_DRAFT.pop(context)
+        await send(update, context, err.message)
+        return END
+    pending = pending.model_copy(update={"reason": reason, "serial": pending.serial + 1})
+    REVIEW_DRAFT.put(context, pending)
+    markup = keyboard([button(t.CONFIRM_REVIEW, "st", "rvok", pending.item_id, pending.serial),
+                       button(t.CHANGE_REASON, "st", "rv", pending.item_id, pending.result)],
+                      [button(t.BACK, "st", "rvx", pending.item_id)])
+    await show(update, context, t.confirm_review(item, pending.result, reason), markup)
+    return REVIEW_REASON
+
+
 @staff_only
-async def got_fail_reason(update: Update, context: BotContext) -> int | None:
-    """The reason of 不通过: validated (≤200 chars), else asked again."""
-    pending = draft(context, ReviewFailDraft)
+async def got_review_reason(update: Update, context: BotContext) -> int | None:
+    """A typed reason: validated (≤200 chars, else asked again), then confirmed."""
+    pending = review_draft(context)
     if pending is None:
         await send(update, context, t.DRAFT_GONE)
         return END
+    return await _confirm_screen(update, context, pending, text_of(update) or "")
+
+
+@staff_only
+async def quick_reason(update: Update, context: BotContext) -> int | None:
+    """st:rvq:<item>:<result>:<n>: a quick reason, then the confirmation."""
+    parsed = callback(update)
+    pending = review_draft(context)
+    index = parsed.int_arg(2) if parsed else None
+    reasons = t.QUICK_REASONS.get(pending.result, ()) if pending else ()
+    if (pending is None or parsed is None or parsed.int_arg(0) != pending.item_id
+            or tuple(parsed.args[1:2]) != (pending.result,) or index is None or not 0 <= index < len(reasons)):
+        await stale(update, t.REVIEW_DRAFT_GONE)
+        return None
+    await answer(update)
+    return await _confirm_screen(update, context, pending, reasons[index])
+
+
+@staff_only
+async def confirm_review_button(update: Update, context: BotContext) -> int | None:
+    """st:rvok:<item>:<serial>: save the review shown on this very message, tell the clerks."""
+    parsed = callback(update)
+    pending = review_draft(context)
+    if (pending is None or parsed is None or parsed.int_arg(0) != pending.item_id
+            or parsed.int_arg(1) != pending.serial or not pending.reason):
+        await stale(update, t.REVIEW_DRAFT_GONE)
+        return None
     try:
-        outcome = await service(context).review(staff_id(update), pending.item_id, "fail", text_of(update) or "")
+        outcome = await service(context).review(staff_id(update), pending.item_id, pending.result, pending.reason)
     except DomainError as err:
-        if isinstance(err, BadInput):
-            await reask(update, context, err.message)
-            return None
-        drop_draft(context)
-        await send(update, context, err.message)
+        REVIEW_DRAFT.pop(context)
+        await stale(update, err.message)
         return END
-    drop_draft(context)
+    REVIEW_DRAFT.pop(context)
+    await answer(update)
     await _after_review(update, context, outcome)
+    return END
+
+
+@screen
+async def review_back(update: Update, context: BotContext) -> int:
+    """st:rvx:<item>: leave the reason dialogue; nothing is saved, the booking is shown again."""
+    try:
+        _, item = await service(context).item(id_arg(update))
+    except DomainError as err:
+        await stale(update, err.message)
+        return END
+    await answer(update)
+    await show_booking(update, context, item.booking_id)
     return END
 
 
 async def _after_review(update: Update, context: BotContext, outcome: ReviewResult) -> None:
     """Tell every clerk of the unit, then show the booking again."""
-    text = t.review_notice(outcome.booking, outcome.item, outcome.reason, outcome.freeze, outcome.newly_frozen)
-    told = await notify(context, outcome.clerk_ids, text)
+    text = t.review_notice(outcome.booking, outcome.item, outcome.reason, outcome.mismatch)
+    markup = keyboard(notice_button(mismatch_texts.SEE_RESULTS_LABEL, "ap", "list", outcome.booking.id))
+    told = await notify(context, outcome.clerk_ids, text, markup)
     await refresh_receipt(context, outcome.booking.id)
     await show_booking(update, context, outcome.booking.id, t.reviewed(outcome.item, told))
 
@@ -529,11 +660,16 @@ def register(application: App) -> None:
                 CommandHandler("find", find_begin),
                 CallbackQueryHandler(find_begin, pattern=pattern("st", "find")),
                 CallbackQueryHandler(review_button, pattern=pattern("st", "rv")),
+                CallbackQueryHandler(review_back, pattern=pattern("st", "rvx")),
                 CallbackQueryHandler(revoke_button, pattern=pattern("st", "rvk")),
             ],
             states={
                 FIND_TEXT: text_step(got_find_text),
-                FAIL_REASON: text_step(got_fail_reason),
+                REVIEW_REASON: [
+                    CallbackQueryHandler(quick_reason, pattern=pattern("st", "rvq")),
+                    CallbackQueryHandler(confirm_review_button, pattern=pattern("st", "rvok")),
+                    *text_step(got_review_reason),
+                ],
                 REVOKE_REASON: text_step(got_revoke_reason),
             },
         )
@@ -544,6 +680,7 @@ def register(application: App) -> None:
     application.add_handler(CallbackQueryHandler(schedule_button, pattern=pattern("st", "day")))
     application.add_handler(CallbackQueryHandler(booking_button, pattern=pattern("st", "bk")))
     application.add_handler(CallbackQueryHandler(item_button, pattern=pattern("st", "item")))
+    application.add_handler(CallbackQueryHandler(reveal_button, pattern=pattern("st", "idr")))
     application.add_handler(CallbackQueryHandler(history_button, pattern=pattern("st", "hist")))
     application.add_handler(CallbackQueryHandler(unit_button, pattern=pattern("st", "unit")))
     application.add_handler(CallbackQueryHandler(outcome_button, pattern=pattern("st", "out")))

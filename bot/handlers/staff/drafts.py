@@ -1,7 +1,7 @@
 """What a staff member's pending typed answer is about: one typed model per question.
 
 The console asks one free-text question at a time (a reason, a number, a date, a
-note). Before asking, the handler stores the subject of the question in
+note; a review's reason has its own confirmation draft in ``console``). Before asking, the handler stores the subject of the question in
 ``user_data`` as one of these models; the step that reads the answer asks for the
 model it expects and treats anything else (none, or another question's) as gone.
 ``kind`` tells them apart, in memory and in the persisted ``user_data`` alike.
@@ -23,14 +23,6 @@ class QuestionDraft(BaseModel):
     """Base of every staff draft: immutable, replaced as the answers come in."""
 
     model_config = ConfigDict(frozen=True)
-
-
-@persisted_model
-class ReviewFailDraft(QuestionDraft):
-    """不通过: the reason for this item is asked."""
-
-    kind: Literal["fail"] = "fail"
-    item_id: int
 
 
 @persisted_model
@@ -93,7 +85,7 @@ class StaffAddDraft(QuestionDraft):
 
 
 StaffDraft = Annotated[
-    ReviewFailDraft | RevokeDraft | CapacityDraft | CloseDateDraft | CloseSessionDraft | CalendarSetDraft
+    RevokeDraft | CapacityDraft | CloseDateDraft | CloseSessionDraft | CalendarSetDraft
     | CalendarDeleteDraft | StaffAddDraft,
     Field(discriminator="kind"),
 ]

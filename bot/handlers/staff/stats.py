@@ -25,6 +25,7 @@ from bot.rules.staff_dates import DateInputError, parse_date_range
 from bot.rules.stats import month_range, previous_month_range, range_problem
 from bot.services.stats import period_stats
 from bot.texts import STALE_BUTTON
+from bot.texts import arrival as ta
 from bot.texts.staff import stats as t
 
 RANGE = 0
@@ -36,8 +37,9 @@ async def _show(update: Update, context: BotContext, start: date, end: date) -> 
     today = context.deps.clock.now().date()
     this_month, last_month = month_range(today), previous_month_range(today)
     stats = await period_stats(context.deps.db, context.deps.bookings, start, end)
+    arrival = await context.deps.arrivals.stats(start, end)
     remember(context, t.ASK_RANGE)
-    await show(update, context, t.stats(stats), keyboard([
+    await show(update, context, t.stats(stats, ta.stats_block(arrival)), keyboard([
         button(t.LAST_MONTH_LABEL, "st", "srange", *last_month),
         button(t.THIS_MONTH_LABEL, "st", "srange", *this_month),
     ]))
@@ -49,6 +51,7 @@ async def begin(update: Update, context: BotContext) -> int | None:
     user, chat = update.effective_user, update.effective_chat
     assert user is not None and chat is not None
     end_flows(context.application, user.id, chat.id)
+    await answer(update)
     remember(context, t.ASK_RANGE)
     if context.args:
         return await _typed(update, context, " ".join(context.args))
@@ -97,6 +100,7 @@ def register(application: App) -> None:
             "staff_stats",
             entry_points=[
                 CommandHandler("stats", begin),
+                CallbackQueryHandler(begin, pattern=pattern("st", "stats")),
                 CallbackQueryHandler(pressed_range, pattern=pattern("st", "srange")),
             ],
             states={RANGE: text_step(typed_range)},

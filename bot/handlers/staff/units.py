@@ -23,7 +23,7 @@ import logging
 from typing import Any
 
 from pydantic import BaseModel
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
@@ -35,7 +35,8 @@ from telegram.ext import (
 
 from bot.callbacks import pattern, unpack
 from bot.deps import BotContext
-from bot.errors import CsvImportError, DomainError
+from bot.errors import CsvImportError, DomainError, SheetUnreadable
+from bot.exports import xlsx_as_csv
 from bot.handlers.common import END, answer, button, keyboard, send, show
 from bot.handlers.flow import (
     ask,
@@ -48,7 +49,9 @@ from bot.handlers.flow import (
     text_step,
 )
 from bot.handlers.staff.common import actor, staff_only
+from bot.handlers.staff.console import staff_id
 from bot.handlers.user_data import Slot
+from bot.jobs.ephemeral import forget_later, forget_now
 from bot.persistence import persisted_model
 from bot.services.accounts import name_problem, username_problem
 from bot.storage.models import TgUser, Unit
@@ -61,6 +64,7 @@ SEARCH, NEW_USERNAME, NEW_NAME, IMPORT, RENAME = range(5)
 MAX_CSV_BYTES = 1_000_000
 MAX_RESULTS = 10
 
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 App = Application[Any, Any, Any, Any, Any, Any]
 
 
@@ -73,7 +77,6 @@ class UnitDraft(BaseModel):
 
 
 DRAFT = Slot("draft_unit", UnitDraft)
-
 
 # ---------------------------------------------------------------- helpers
 
@@ -245,9 +248,28 @@ async def got_name(update: Update, context: BotContext) -> int | None:
         await ask(update, context, f"{err.message}\n\n{t.ASK_USERNAME}")
         return NEW_USERNAME
     DRAFT.pop(context)
-    await send(update, context, t.created(unit, password),
-               keyboard(button(t.BACK_TO_UNIT_LABEL, "st", "uview", unit.id)))
+    shown = await send(update, context, t.created(unit, password), _password_keyboard(unit.id))
+    forget_later(context.application, staff_id(update), shown.chat_id, shown.message_id)
     return END
+
+
+def _password_keyboard(unit_id: int) -> InlineKeyboardMarkup:
+    """「已抄录」 (deletes the password message) and 「返回单位」."""
+    return keyboard([button(t.COPIED_LABEL, "st", "upwok", unit_id), button(t.BACK_TO_UNIT_LABEL, "st", "uview", unit_id)])
+
+
+@staff_only
+async def password_copied(update: Update, context: BotContext) -> None:
+    """「已抄录」: the one-time password message is deleted; the unit's card follows."""
+    query = update.callback_query
+    unit_id = _arg(update)
+    message = query.message if query is not None else None
+    if unit_id is None or message is None:
+        await answer(update, STALE_BUTTON, alert=True)
+        return
+    await answer(update)
+    await forget_now(context.application, staff_id(update), message.chat.id, message.message_id)
+    await send(update, context, t.PASSWORD_GONE, keyboard(button(t.BACK_TO_UNIT_LABEL, "st", "uview", unit_id)))
 
 
 # ---------------------------------------------------------------- import
@@ -271,7 +293,14 @@ async def got_csv(update: Update, context: BotContext) -> int | None:
         await reask(update, context, t.CSV_TOO_BIG)
         return None
     data = await (await document.get_file()).download_as_bytearray()
-    text = _decode(bytes(data))
+    if _is_xlsx(document.file_name, document.mime_type):
+        try:
+            text: str | None = xlsx_as_csv(bytes(data))
+        except SheetUnreadable:
+            await reask(update, context, t.XLSX_UNREADABLE)
+            return None
+    else:
+        text = _decode(bytes(data))
     if text is None:
         await reask(update, context, t.CSV_NOT_TEXT)
         return None
@@ -287,6 +316,11 @@ async def got_csv(update: Update, context: BotContext) -> int | None:
         filename=t.passwords_file_name(context.deps.clock.now()), caption=t.PASSWORDS_CAPTION,
     )
     return END
+
+
+def _is_xlsx(file_name: str | None, mime_type: str | None) -> bool:
+    """An Excel workbook rather than a CSV (by its name or type)."""
+    return (file_name or "").lower().endswith(".xlsx") or (mime_type or "") == XLSX_MIME
 
 
 async def not_a_file(update: Update, context: BotContext) -> None:
@@ -371,8 +405,9 @@ async def reset_confirmed(update: Update, context: BotContext) -> int | None:
         return None
     await answer(update)
     _end_their_flows(context, unbound)
-    await show(update, context, t.reset_done(unit, password, len(unbound)),
-               keyboard(button(t.BACK_TO_UNIT_LABEL, "st", "uview", unit.id)))
+    shown = await show(update, context, t.reset_done(unit, password, len(unbound)), _password_keyboard(unit.id))
+    if isinstance(shown, Message):
+        forget_later(context.application, staff_id(update), shown.chat_id, shown.message_id)
     await _tell(context, unbound, t.RESET_NOTICE)
     return END
 
@@ -455,3 +490,4 @@ def register(application: App) -> None:
             },
         )
     )
+    application.add_handler(CallbackQueryHandler(password_copied, pattern=pattern("st", "upwok")))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.errors import StaffRefused
+from bot.errors import BadInput, InvalidName, StaffRefused
+from bot.rules.names import check_name
 from bot.services.staff.common import STAFF_NAME_MAX, StaffBase
 from bot.storage import repo
 from bot.storage.models import actor_of
@@ -15,13 +16,26 @@ class AdminUseCases(StaffBase):
     # ---------------------------------------------------------------- staff membership (admins)
 
     async def list_staff(self) -> list[tuple[int, str]]:
-        """(user id, name) of the staff added by admins."""
+        """(user id, name) of the staff added by admins; one added without a name by their
+        Telegram name, else as 「（未登记姓名）」."""
         async with self.db.read() as conn:
-            return await repo.list_staff(conn)
+            staff = await repo.list_staff(conn)
+            people = await self.people(conn, [user_id for user_id, _ in staff])
+        return [(user_id, name or people.get(user_id) or t.UNNAMED) for user_id, name in staff]
+
+    async def admin_names(self) -> list[str]:
+        """The admins (from the configuration) by name."""
+        admins = sorted(self.settings.bot_admin_ids)
+        async with self.db.read() as conn:
+            people = await self.people(conn, admins)
+        return [people[a] for a in admins]
 
     async def add_staff(self, admin_id: int, user_id: int, name: str) -> None:
         """Add a staff member by Telegram user id."""
-        name = " ".join(name.split())[:STAFF_NAME_MAX]
+        try:
+            name = check_name(name, what="姓名", min_len=1, max_len=STAFF_NAME_MAX) if name.strip() else ""
+        except InvalidName as err:
+            raise BadInput(err.message) from None
         if user_id <= 0:
             raise StaffRefused(t.STAFF_ID_BAD)
         if user_id in self.settings.bot_admin_ids:

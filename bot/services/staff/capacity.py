@@ -12,6 +12,7 @@ from bot.rules.basket import BusinessType
 from bot.rules.capacity import Availability, availability
 from bot.rules.states import ACTIVE_STATES, BookingState, transition
 from bot.rules.window import bookable_dates, next_opening
+from bot.services.arrival import reflow_session
 from bot.services.staff.common import (
     CAPACITY_MAX,
     CLOSURE_PREFIX,
@@ -51,6 +52,7 @@ class CapacityUseCases(ConsoleUseCases):
         async with self.db.write() as conn:
             old = (await repo.slot_usage(conn, [day])).get((day, session))
             await repo.set_slot_capacity(conn, day, session, minutes)
+            await reflow_session(conn, self.settings, day, session, now)
             await repo.audit(
                 conn, actor=actor_of(staff_id), entity="capacity", entity_id=f"{day.isoformat()}:{session}",
                 action="set_capacity", now=now,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import date
 
 from bot import texts
@@ -76,6 +77,29 @@ class StaffBase:
 
     async def _clerk_ids(self, conn: repo.Conn, unit_id: int) -> list[int]:
         return [c.user_id for c in await repo.clerks_of_unit(conn, unit_id)]
+
+    async def people(self, conn: repo.Conn, user_ids: Iterable[int]) -> dict[int, str]:
+        """How staff screens name each user: the staff member's name, else their Telegram
+        name; a clerk as 「经办人 <name>」; an admin never named anywhere as 「管理员」."""
+        ids = set(user_ids)
+        known = await repo.people_names(conn, ids)
+        names: dict[int, str] = {}
+        for user_id in ids:
+            staff_name, first_name, clerk = known.get(user_id, ("", "", False))
+            if staff_name:
+                names[user_id] = staff_name
+            elif user_id in self.settings.bot_admin_ids:
+                names[user_id] = f"管理员 {first_name}".strip()
+            elif clerk:
+                names[user_id] = first_name if first_name.startswith("经办人") else f"经办人 {first_name}".strip()
+            else:
+                names[user_id] = first_name or "用户"
+        return names
+
+    async def name_of(self, user_id: int) -> str:
+        """One person's name as staff screens show it."""
+        async with self.db.read() as conn:
+            return (await self.people(conn, [user_id]))[user_id]
 
     def _spec(self, session: str) -> SessionSpec:
         spec = self.bookings.session(session)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import date
 
 from bot import texts
@@ -11,21 +12,27 @@ from bot.read_models import (
     REVIEWS,
     VISIT_OUTCOMES,
     BookingChange,
+    BookingHistory,
     DaySchedule,
     ReviewResult,
     ScheduleEntry,
     SessionSchedule,
     UnitView,
 )
+from bot.rules.arrival import day_mark
 from bot.rules.capacity import availability
-from bot.rules.freeze import FreezeStatus, freeze_status, month_key
+from bot.rules.freeze import MismatchState, freeze_status, month_key
 from bot.rules.states import ACTIVE_STATES, CAPACITY_STATES, BookingState, transition
+from bot.rules.window import change_deadline
+from bot.services.mismatches import apply_review
 from bot.services.staff.common import RECENT_BOOKINGS, StaffBase, check_reason
 from bot.storage import repo
 from bot.storage.models import AuditEntry, Booking, Item, Unit, actor_of
 from bot.texts import staff as t
 
 log = logging.getLogger(__name__)
+
+REASONED = ("fail", "mismatch")  # the review results that need a reason (SPEC §8)
 
 
 def check_reviewable(booking: Booking, item: Item) -> None:
@@ -34,6 +41,16 @@ def check_reviewable(booking: Booking, item: Item) -> None:
         raise StaffRefused(t.review_not_possible(booking.state.label))
     if not item.filled:
         raise StaffRefused(t.ITEM_NOT_FILLED)
+
+
+def _people_in(entries: Iterable[AuditEntry]) -> set[int]:
+    """The Telegram user ids that act in audit lines."""
+    ids: set[int] = set()
+    for e in entries:
+        head, _, raw = e.actor.partition(":")
+        if head == "tg" and raw.isdigit():
+            ids.add(int(raw))
+    return ids
 
 
 class ConsoleUseCases(StaffBase):
@@ -48,15 +65,21 @@ class ConsoleUseCases(StaffBase):
             usage = await repo.slot_usage(conn, [day])
             closed = await repo.closed_dates(conn, day, day)
             bookings = await repo.bookings_on(conn, day)
+            facts = await repo.arrivals_of(conn, [b.id for b in bookings])
             entries: dict[str, list[ScheduleEntry]] = {}
             ended = 0
-            for b in bookings:
+            now = self.clock.now()
+            # In arrival order: the order in which the bookings entered their session (SPEC §4).
+            for b in sorted(bookings, key=lambda b: facts[b.id].queue_seq if b.id in facts else b.id):
                 if b.state not in CAPACITY_STATES:
                     ended += 1
                     continue
                 unit = await repo.get_unit(conn, b.unit_id)
+                a = facts.get(b.id)
+                at, checked = (a.promised, a.checked_in_at) if a else (None, None)
                 entries.setdefault(b.session, []).append(
-                    ScheduleEntry(b, unit.name if unit else "", await repo.items_of(conn, b.id))
+                    ScheduleEntry(b, unit.name if unit else "", await repo.items_of(conn, b.id),
+                                  at, day_mark(b.state, day, at, checked, now), checked)
                 )
         sessions = [
             SessionSchedule(a.session, a.capacity, a.used, a.closed, entries.get(a.session.key, []))
@@ -95,11 +118,39 @@ class ConsoleUseCases(StaffBase):
         async with self.db.read() as conn:
             return await self._booking(conn, booking_id)
 
-    async def history(self, booking_id: int) -> tuple[Booking, list[AuditEntry]]:
-        """A booking and its audit lines, oldest first."""
+    async def history(self, booking_id: int) -> BookingHistory:
+        """A booking's audit lines, oldest first, with its items and everyone named in them."""
         async with self.db.read() as conn:
             booking = await self._booking(conn, booking_id)
-            return booking, await repo.history(conn, "booking", booking.id)
+            entries = await repo.history(conn, "booking", booking.id)
+            items = await repo.items_of(conn, booking.id)
+            people = await self.people(conn, _people_in(entries))
+        return BookingHistory(booking, entries, items, people)
+
+    async def mismatch_states(self, booking_id: int) -> dict[int, MismatchState]:
+        """Where each item's 材料不符 stands (待更正 / 已更正，待复核 / 已计入), by item id."""
+        async with self.db.read() as conn:
+            found = await repo.mismatches_of_booking(conn, booking_id)
+        return {item_id: m.state for item_id, m in found.items()}
+
+    async def reveal_id(self, staff_id: int, item_id: int) -> tuple[Booking, Item]:
+        """An applicant with the identity number shown in full: the reveal is audited first
+        (who saw whose number, when — SPEC §6), in its own transaction."""
+        now = self.clock.now()
+        async with self.db.write() as conn:
+            item = await repo.get_item(conn, item_id)
+            if item is None:
+                raise StaffRefused(t.BOOKING_NOT_FOUND)
+            booking = await self._booking(conn, item.booking_id)
+            if not item.filled:
+                raise StaffRefused(t.ITEM_NOT_FILLED_REVEAL)
+            name = (await self.people(conn, [staff_id]))[staff_id]
+            await repo.audit(
+                conn, actor=actor_of(staff_id), entity="booking", entity_id=booking.id, action="reveal_id", now=now,
+                after={"item": item.id, "staff": name},
+            )
+        log.info("identity number of item %s shown to staff %s", item.id, staff_id)
+        return booking, item
 
     async def item(self, item_id: int) -> tuple[Booking, Item]:
         """One item and its booking."""
@@ -112,15 +163,16 @@ class ConsoleUseCases(StaffBase):
     # ---------------------------------------------------------------- review (SPEC §8)
 
     async def review(self, staff_id: int, item_id: int, review: str, reason: str | None = None) -> ReviewResult:
-        """Record an item's review; a 材料不符 counts towards the unit's monthly freeze.
+        """Record an item's review and its 材料不符 state (``bot.services.mismatches.apply_review``).
 
-        The mismatch row and the freeze it may cause are written in the same
-        transaction as the review itself. A 材料不符 is counted once per item.
+        A 材料不符 given before the change deadline is pending (it counts only if still
+        standing at the deadline); one given after it counts at once; any other result
+        withdraws the item's mismatch. All in the same transaction as the review.
         """
         if review not in REVIEWS:
             raise StaffRefused(texts.STALE_BUTTON)
-        if review == "fail":
-            reason = check_reason(reason or "")
+        if review in REASONED:
+            reason = check_reason(reason or "")  # 不通过 and 材料不符 are never saved without one
         else:
             reason = None
         now = self.clock.now()
@@ -138,44 +190,14 @@ class ConsoleUseCases(StaffBase):
                 before={"item": item.id, "review": item.review, "reason": item.review_reason},
                 after={"item": item.id, "review": review, "reason": reason},
             )
-            status: FreezeStatus | None = None
-            newly_frozen = False
-            if review == "mismatch":
-                month = month_key(now)
-                if not await repo.item_has_mismatch(conn, item.id):
-                    before = freeze_status(await repo.mismatch_times(conn, booking.unit_id, month), now)
-                    await repo.add_mismatch(conn, booking.unit_id, item.id, month, staff_id, now)
-                    status = freeze_status(await repo.mismatch_times(conn, booking.unit_id, month), now)
-                    await repo.audit(
-                        conn, actor=actor_of(staff_id), entity="unit", entity_id=booking.unit_id, action="mismatch",
-                        now=now, before={"month": month, "count": before.count},
-                        after={"month": month, "count": status.count, "item": item.id, "booking": booking.code},
-                    )
-                    newly_frozen = status.frozen and not before.frozen
-                    if newly_frozen:
-                        await repo.audit(
-                            conn, actor=actor_of(staff_id), entity="unit", entity_id=booking.unit_id,
-                            action="freeze", now=now, before={"frozen": False},
-                            after={"frozen": True, "until": status.until.isoformat() if status.until else None},
-                        )
-                else:
-                    status = freeze_status(await repo.mismatch_times(conn, booking.unit_id, month), now)
-            elif item.review == "mismatch":
-                # A 材料不符 corrected by staff (a mis-tap) no longer counts towards the freeze;
-                # the audit log keeps both the count and its withdrawal.
-                month = await repo.withdraw_mismatch(conn, item.id)
-                if month is not None:
-                    status = freeze_status(await repo.mismatch_times(conn, booking.unit_id, month), now)
-                    await repo.audit(
-                        conn, actor=actor_of(staff_id), entity="unit", entity_id=booking.unit_id,
-                        action="mismatch_withdrawn", now=now, before={"month": month, "count": status.count + 1},
-                        after={"month": month, "count": status.count, "item": item.id, "booking": booking.code},
-                    )
+            cal = await self.bookings.calendar(conn)
+            change = await apply_review(conn, booking, item, review, staff_id, now,
+                                        change_deadline(booking.date, cal))
             updated = await repo.get_item(conn, item.id)
             clerks = await self._clerk_ids(conn, booking.unit_id)
         assert updated is not None
         log.info("item %s of booking %s reviewed: %s", item_id, booking.id, review)
-        return ReviewResult(booking, updated, review, reason, clerks, status, newly_frozen)  # type: ignore[arg-type]
+        return ReviewResult(booking, updated, review, reason, clerks, change)  # type: ignore[arg-type]
 
     # ---------------------------------------------------------------- outcome
 

@@ -6,14 +6,12 @@ from datetime import date
 
 from bot.errors import StaffRefused
 from bot.read_models import ExportRow
-from bot.rules.applicant import mask_phone
 from bot.rules.calendar import WorkCalendar
 from bot.rules.capacity import Availability, availability
 from bot.services.staff.common import CHART_DAYS, EXPORT_MAX_DAYS, StaffBase
 from bot.storage import repo
 from bot.storage.models import actor_of
 from bot.texts import staff as t
-from bot.texts.booking import count_items, items_line
 
 
 class ExportUseCases(StaffBase):
@@ -22,23 +20,26 @@ class ExportUseCases(StaffBase):
     # ---------------------------------------------------------------- export and chart
 
     async def export_rows(self, staff_id: int, start: date, end: date) -> list[ExportRow]:
-        """Every booking dated in [start, end] as export rows; the export is audited."""
+        """One row per applicant of every booking dated in [start, end]; the export is audited."""
         if end < start:
             start, end = end, start
         if (end - start).days + 1 > EXPORT_MAX_DAYS:
             raise StaffRefused(t.export_too_long(EXPORT_MAX_DAYS))
         rows: list[ExportRow] = []
         now = self.clock.now()
+        units: dict[int, str] = {}
         async with self.db.write() as conn:
             for b in await repo.bookings_between(conn, start, end):
-                unit = await repo.get_unit(conn, b.unit_id)
-                items = await repo.items_of(conn, b.id)
+                if b.unit_id not in units:
+                    unit = await repo.get_unit(conn, b.unit_id)
+                    units[b.unit_id] = unit.name if unit else ""
                 spec = self.bookings.session(b.session)
-                rows.append(ExportRow(
-                    b.code, b.date, spec.label if spec else b.session, unit.name if unit else "",
-                    items_line(count_items(i.business for i in items)), b.minutes, b.state.label,
-                    b.contact_name, mask_phone(b.contact_phone), len(items),
-                ))
+                for item in await repo.items_of(conn, b.id):
+                    rows.append(ExportRow(
+                        b.code, b.date, spec.label if spec else "", units[b.unit_id], item.business.label,
+                        item.ordinal, item.applicant_name or t.EXPORT_UNFILLED, t.review_label(item),
+                        item.review_reason or "", b.state.label, b.contact_name, b.contact_phone, b.minutes,
+                    ))
             await repo.audit(
                 conn, actor=actor_of(staff_id), entity="staff", entity_id=staff_id, action="export", now=now,
                 after={"from": start.isoformat(), "to": end.isoformat(), "rows": len(rows)},

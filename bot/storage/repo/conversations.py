@@ -38,3 +38,26 @@ async def save_user_data(conn: Conn, user_id: int, data: str | None) -> None:
             (user_id, data),
         )
 
+
+async def save_states(conn: Conn, conversations: dict[tuple[str, str], str | None],
+                      user_data: dict[int, str | None]) -> None:
+    """Store many conversation states and user data blobs at once (None: forget), one statement each kind."""
+    gone_conversations = [(n, k) for (n, k), state in conversations.items() if state is None]
+    kept_conversations = [(n, k, state) for (n, k), state in conversations.items() if state is not None]
+    if gone_conversations:
+        await conn.executemany("DELETE FROM conversations WHERE name = ? AND key = ?", gone_conversations)
+    if kept_conversations:
+        await conn.executemany(
+            "INSERT INTO conversations (name, key, state) VALUES (?, ?, ?)"
+            " ON CONFLICT (name, key) DO UPDATE SET state = excluded.state",
+            kept_conversations,
+        )
+    gone_users = [(user_id,) for user_id, data in user_data.items() if data is None]
+    kept_users = [(user_id, data) for user_id, data in user_data.items() if data is not None]
+    if gone_users:
+        await conn.executemany("DELETE FROM user_data WHERE user_id = ?", gone_users)
+    if kept_users:
+        await conn.executemany(
+            "INSERT INTO user_data (user_id, data) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET data = excluded.data",
+            kept_users,
+        )

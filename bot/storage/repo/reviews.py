@@ -1,25 +1,12 @@
-"""Reviews, 材料不符 mismatches and evaluations."""
+"""Reviews and evaluations (材料不符 mismatches: ``bot.storage.repo.mismatches``)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from bot.storage.models import Booking
 from bot.storage.repo._common import Conn, all_rows, iso, one
-
-
-async def add_mismatch(conn: Conn, unit_id: int, item_id: int | None, month: str, by: int | None, now: datetime) -> None:
-    """Count one 材料不符 result against the unit."""
-    await conn.execute(
-        "INSERT INTO mismatches (unit_id, item_id, month, recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?)",
-        (unit_id, item_id, month, iso(now), by),
-    )
-
-
-async def mismatch_times(conn: Conn, unit_id: int, month: str) -> list[datetime]:
-    """When the unit's mismatches of a month ('YYYY-MM') were recorded."""
-    rows = await all_rows(conn, "SELECT recorded_at FROM mismatches WHERE unit_id = ? AND month = ?", (unit_id, month))
-    return [datetime.fromisoformat(r[0]) for r in rows]
 
 
 async def add_evaluation(conn: Conn, booking_id: int, rating: int, comment: str, by: int | None, now: datetime) -> bool:
@@ -48,20 +35,6 @@ async def unrated_served(conn: Conn, unit_id: int) -> list[Booking]:
     return [Booking.from_row(r) for r in rows]
 
 
-async def item_has_mismatch(conn: Conn, item_id: int) -> bool:
-    """Whether a 材料不符 was already counted for this item (a result is counted once)."""
-    return await one(conn, "SELECT 1 FROM mismatches WHERE item_id = ? LIMIT 1", (item_id,)) is not None
-
-
-async def withdraw_mismatch(conn: Conn, item_id: int) -> str | None:
-    """Remove the 材料不符 counted for an item; returns its month ('YYYY-MM'), None if none."""
-    row = await one(conn, "SELECT id, month FROM mismatches WHERE item_id = ? LIMIT 1", (item_id,))
-    if row is None:
-        return None
-    await conn.execute("DELETE FROM mismatches WHERE id = ?", (row[0],))
-    return str(row[1])
-
-
 async def served_unrated_on(conn: Conn, day: date) -> list[Booking]:
     """Bookings marked 已办理 on ``day`` (their last change) that have no rating yet."""
     rows = await all_rows(
@@ -71,15 +44,6 @@ async def served_unrated_on(conn: Conn, day: date) -> list[Booking]:
         (day.isoformat(),),
     )
     return [Booking.from_row(r) for r in rows]
-
-
-async def units_over_mismatch_limit(conn: Conn, month: str, limit: int) -> list[int]:
-    """Units with more than ``limit`` mismatches in a month ('YYYY-MM'): frozen in it."""
-    rows = await all_rows(
-        conn, "SELECT unit_id FROM mismatches WHERE month = ? GROUP BY unit_id HAVING COUNT(*) > ? ORDER BY unit_id",
-        (month, limit),
-    )
-    return [r[0] for r in rows]
 
 
 async def rating_counts_between(conn: Conn, start: date, end: date) -> dict[int, int]:
@@ -92,3 +56,18 @@ async def rating_counts_between(conn: Conn, start: date, end: date) -> dict[int,
     )
     return {r[0]: r[1] for r in rows}
 
+
+
+async def rating_comments_between(conn: Conn, start: date, end: date, limit: int) -> tuple[int, list[tuple[Any, ...]]]:
+    """How many evaluations of bookings dated in [start, end] carry a comment, and the newest
+    ``limit`` of them as (date, unit name, rating, comment)."""
+    where = " WHERE b.date BETWEEN ? AND ? AND e.comment != ''"
+    span = (start.isoformat(), end.isoformat())
+    total = await one(conn, "SELECT COUNT(*) FROM evaluations e JOIN bookings b ON b.id = e.booking_id" + where, span)
+    rows = await all_rows(
+        conn,
+        "SELECT b.date, u.name, e.rating, e.comment FROM evaluations e JOIN bookings b ON b.id = e.booking_id"
+        " JOIN units u ON u.id = b.unit_id" + where + " ORDER BY e.rated_at DESC, e.booking_id DESC LIMIT ?",
+        (*span, limit),
+    )
+    return (total[0] if total else 0), [tuple(r) for r in rows]

@@ -173,3 +173,20 @@ async def users_known_by(conn: Conn, user_ids: Iterable[int], known_by: datetime
     )
     return [r[0] for r in rows]
 
+
+
+async def people_names(conn: Conn, user_ids: Iterable[int]) -> dict[int, tuple[str, str, bool]]:
+    """(staff name, Telegram first name, is a bound clerk) of each known user id."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return {}
+    holes = marks(len(ids))
+    rows = await all_rows(
+        conn,
+        f"SELECT u.user_id, COALESCE(s.name, ''), COALESCE(t.first_name, ''), t.unit_id IS NOT NULL "
+        f"FROM (SELECT user_id FROM staff WHERE user_id IN ({holes}) "
+        f"      UNION SELECT user_id FROM tg_users WHERE user_id IN ({holes})) u "
+        f"LEFT JOIN staff s ON s.user_id = u.user_id LEFT JOIN tg_users t ON t.user_id = u.user_id",
+        [*ids, *ids],
+    )
+    return {r[0]: (r[1], r[2], bool(r[3])) for r in rows}

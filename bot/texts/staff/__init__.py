@@ -2,7 +2,8 @@
 module per console area, mirroring ``bot/handlers/staff/``:
 
     common    button labels, refusals and prompts every area uses, day kinds
-    console   /staff, /schedule, /find, the booking card, history, the unit card
+    console   /staff, /schedule, /find, the booking card, the unit card
+    audit     a booking's history, in words and names
     capacity  /capacity and closures          calendar  /calendar
     admin     /staffadmin                      export    /export and /chart
     units     /units                           stats     /stats
@@ -14,6 +15,7 @@ Staff screens are dense but short lines, for a phone, and entirely in Chinese.
 """
 
 from bot.texts.staff.admin import *  # noqa: F403
+from bot.texts.staff.audit import *  # noqa: F403
 from bot.texts.staff.calendar import *  # noqa: F403
 from bot.texts.staff.capacity import *  # noqa: F403
 from bot.texts.staff.common import *  # noqa: F403

@@ -94,11 +94,12 @@ def capacity_view(day: date, info: DayInfo, cells: Sequence[Availability], close
     """/capacity: a date's sessions with used/capacity and closures."""
     lines = [note, ""] if note else []
     lines.append(f"⚙ {fmt_full_date(day)} 时段容量 · {day_kind_text(info)}")
-    for a in cells:
-        state = "已关闭" if a.closed else "开放"
-        lines.append(f"{a.session.label} {a.session.hours}：已约 {a.used}/{a.capacity} 分钟，{state}")
     if closed_reason is not None:
+        # The closure overrides every session: it is said first, and no session reads 开放.
         lines.append(f"🚫 整日已关闭：{closed_reason}")
+    for a in cells:
+        state = "整日关闭" if closed_reason is not None else ("已关闭" if a.closed else "开放")
+        lines.append(f"{a.session.label} {a.session.hours}：已约 {a.used}/{a.capacity} 分钟，{state}")
     return "\n".join(lines)
 
 

@@ -30,6 +30,9 @@ CALENDAR = "工作日历"
 EXPORT_TODAY = "导出今日"
 CHART = "利用率图表"
 STAFF_ADMIN = "工作人员管理"
+UNITS = "单位账户"
+BROADCAST = "群发通知"
+STATS = "统计"
 UNIT_INFO = "单位信息"
 DAY_SCHEDULE = "当日日程"
 CLOSE_DATE = "关闭整日"
@@ -40,8 +43,6 @@ SET_OVERRIDE = "设置调整"
 DELETE_OVERRIDE = "删除调整"
 PREV_30 = "前30天"
 NEXT_30 = "后30天"
-ADD_STAFF = "添加工作人员"
-CONFIRM_REMOVE = "确认移除"
 KIND_LABELS = {"workday": "工作日", "off": "休息日", "holiday": "法定节假日"}
 REVIEW_LABELS = {"pass": PASS, "fail": FAIL, "mismatch": MISMATCH, None: "未审核"}
 
@@ -60,6 +61,7 @@ def reason_too_long(limit: int, got: int) -> str:
 BOOKING_NOT_FOUND = "未找到该预约。"
 UNIT_NOT_FOUND = "未找到该单位。"
 ITEM_NOT_FILLED = "该申请人信息尚未填写，暂不能审核。"
+ITEM_NOT_FILLED_REVEAL = "该申请人信息尚未填写，没有证件号可显示。"
 REVIEW_UNCHANGED = "审核结果没有变化。"
 CAPACITY_NEGATIVE = "容量不能小于0分钟。"
 def capacity_too_big(limit: int) -> str:
@@ -75,7 +77,6 @@ DATE_NOT_CLOSED = "该日期没有关闭。"
 REBOOK_NOT_POSSIBLE = "该预约不能改约（仅限因中心关闭日期或时段而取消的预约）。"
 REBOOK_DONE = "该预约已经改约过了，请在“我的预约”中查看。"
 NO_OVERRIDE = "该日期没有人工调整。"
-STAFF_ID_BAD = "请输入对方的 Telegram 用户ID（纯数字），可在后面加姓名，例如：123456789 张三"
 ALREADY_ADMIN = "该用户是管理员（配置文件中设置），无需添加。"
 ALREADY_STAFF = "该用户已经是工作人员。"
 CANNOT_REMOVE_ADMIN = "管理员在配置文件中设置，不能在此移除。"
@@ -87,7 +88,6 @@ ASK_FIND = "请输入预约编号（如 CY20261202-001），或单位用户名/�
 FIND_NOTHING = "没有找到匹配的预约或单位，请换个关键词重新输入："
 ASK_DATE = "请输入日期（如 2月7日 或 2027-02-07）："
 ASK_NOTE = "请输入说明（如“春节调休上班”，100字以内）："
-ASK_STAFF_ID = "请输入要添加的工作人员的 Telegram 用户ID（数字），可在后面加姓名，例如：123456789 张三"
 
 
 # ---------------------------------------------------------------- screens

@@ -6,7 +6,9 @@ from collections.abc import Sequence
 from datetime import date
 
 from bot.rules.capacity import Availability
+from bot.storage.models import Item
 from bot.texts import WEEKDAYS
+from bot.texts.staff.common import REVIEW_LABELS
 
 
 def export_too_long(days: int) -> str:
@@ -17,13 +19,21 @@ def export_too_long(days: int) -> str:
 def export_caption(start: date, end: date, rows: int) -> str:
     """The caption of the export documents."""
     span = start.isoformat() if start == end else f"{start.isoformat()} 至 {end.isoformat()}"
-    return f"预约日程导出：{span}（共 {rows} 条）"
+    return f"预约日程导出：{span}（共 {rows} 位申请人）"
 
 
-EXPORT_HEADER = ["预约编号", "日期", "时段", "单位", "业务", "分钟", "状态", "经办人", "经办人电话", "申请人数"]
+EXPORT_HEADER = ["预约编号", "日期", "时段", "单位", "业务", "序号", "申请人", "审核结果", "审核原因", "预约状态",
+                 "经办人", "经办人电话", "预约分钟"]
+EXPORT_UNFILLED = "（未填写）"
+
+
+def review_label(item: Item) -> str:
+    """通过 / 不通过 / 材料不符, 未审核 for a filled item, 未填写 for an empty one."""
+    if not item.filled:
+        return "未填写"
+    return REVIEW_LABELS.get(item.review, "未审核")
 CHART_TITLE = "未来可约日号源利用率"
-CHART_BOOKED = "已约（分钟）"
-CHART_CAPACITY = "容量（分钟）"
+CHART_LEGEND = "深色：已约分钟　浅色：容量"
 CHART_EMPTY = "暂无可约日期。"
 CHART_UNAVAILABLE = "图表暂不可用（服务器缺少中文字体），请联系管理员。可先使用 /export 导出日程。"
 
@@ -36,5 +46,12 @@ def chart_caption(cells: Sequence[Availability]) -> str:
 
 
 def chart_label(a: Availability) -> str:
-    """12/3 周四 上午 — one bar group's label."""
-    return f"{a.day.month}/{a.day.day} 周{WEEKDAYS[a.day.weekday()]}\n{a.session.label}" + ("（关）" if a.closed else "")
+    """12/3 周四 上午 — one bar's label."""
+    return f"{a.day.month}/{a.day.day} 周{WEEKDAYS[a.day.weekday()]} {a.session.label}"
+
+
+def chart_value(a: Availability) -> str:
+    """What stands right of a bar: the booked share, or 已关闭."""
+    if a.closed:
+        return "已关闭"
+    return f"{round(100 * a.used / a.capacity)}%" if a.capacity else "无容量"

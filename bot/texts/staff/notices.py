@@ -8,17 +8,17 @@ from collections.abc import Sequence
 
 from bot.read_models import RebookOption
 from bot.rules.capacity import SessionSpec
-from bot.rules.freeze import FreezeStatus
+from bot.rules.freeze import MismatchChange, MismatchState
 from bot.storage.models import Booking, Item
-from bot.texts import fmt_date, fmt_full_date, fmt_instant
+from bot.texts import fmt_date, fmt_full_date
+from bot.texts import mismatch as mismatch_texts
 from bot.texts.staff.common import REVIEW_LABELS
 
 # ---------------------------------------------------------------- clerk notices
 
 
-def review_notice(booking: Booking, item: Item, reason: str | None, freeze: FreezeStatus | None,
-                  newly_frozen: bool) -> str:
-    """The clerks' notice of one review result (applicant by name only)."""
+def review_notice(booking: Booking, item: Item, reason: str | None, change: MismatchChange) -> str:
+    """The clerks' notice of one review result (applicant by name only), with the mismatch rule."""
     lines = [
         "【区级网上审核结果】",
         f"预约编号：{booking.code}",
@@ -27,19 +27,10 @@ def review_notice(booking: Booking, item: Item, reason: str | None, freeze: Free
     ]
     if reason:
         lines.append(f"原因：{reason}")
-    if item.review == "mismatch" and freeze is not None:
-        if freeze.frozen and freeze.until is not None:
-            lines.append(
-                f"本单位本月“材料与预约信息不符”已累计{freeze.count}次，超过3次，本月预约权限已冻结，"
-                f"将于{fmt_instant(freeze.until)}自动解冻。已有预约不受影响。"
-            )
-        else:
-            lines.append(
-                f"⚠ 本单位本月“材料与预约信息不符”已累计 {freeze.display} 次；"
-                "当月超过3次将冻结本月预约权限。请上传与预约信息一致的材料。"
-            )
-    elif freeze is not None:  # a 材料不符 of this applicant was corrected and withdrawn
-        lines.append(f"此前的“材料不符”结果已更正，不再计入；本月累计 {freeze.display} 次。")
+    if item.review == "mismatch":
+        lines += mismatch_texts.review_lines(change.after, change.freeze, change.deadline, change.newly_frozen)
+    elif change.changed and change.after is MismatchState.WITHDRAWN:
+        lines.append(mismatch_texts.withdrawn_line(change.freeze))
     if item.review == "fail":
         lines.append("请按原因修改后重新提交材料。")
     return "\n".join(lines)

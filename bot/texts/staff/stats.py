@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.read_models import Stats
 from bot.rules.states import BookingState
 from bot.texts import fmt_full_date
+from bot.texts.staff.common import fit_message
 
 # ---------------------------------------------------------------- /stats
 
@@ -18,8 +19,8 @@ def _percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
-def stats(s: Stats) -> str:
-    """The statistics of a date range."""
+def stats(s: Stats, arrival: str = "") -> str:
+    """The statistics of a date range (``arrival``: the per-session arrival block, SPEC §4)."""
     lines = [
         f"统计：{fmt_full_date(s.start)} 至 {fmt_full_date(s.end)}",
         "",
@@ -38,5 +39,18 @@ def stats(s: Stats) -> str:
     else:
         lines.append(f"满意度：平均 {s.average_rating:.2f} 分（共{s.rating_count}条评价，5分为非常满意）")
     lines += [f"· {RATING_LABELS[r]}（{r}分）：{s.ratings.get(r, 0)}" for r in sorted(RATING_LABELS, reverse=True)]
+    if arrival:
+        lines += ["", arrival]
+    lines += comment_lines(s)
     lines += ["", ASK_RANGE]
-    return "\n".join(lines)
+    return fit_message("\n".join(lines), ASK_RANGE)
+
+
+def comment_lines(s: Stats) -> list[str]:
+    """The clerks' satisfaction comments of the range, newest first (the most recent ones)."""
+    if not s.comment_count:
+        return ["", "评价留言：暂无"]
+    shown = len(s.comments)
+    head = f"评价留言（共{s.comment_count}条" + (f"，显示最近{shown}条）：" if shown < s.comment_count else "）：")
+    return ["", head] + [f"· {c.day.month}月{c.day.day}日 {c.unit}（{RATING_LABELS.get(c.rating, '')}）：{c.comment}"
+                         for c in s.comments]

@@ -16,21 +16,24 @@ MENU = (
     "· 或点击下方按钮新建单位、从 CSV 文件导入单位。"
 )
 NEW_LABEL = "新建单位"
-IMPORT_LABEL = "导入CSV"
+IMPORT_LABEL = "导入表格"
 RENAME_LABEL = "改名"
 RESET_LABEL = "重置密码"
 RESET_CONFIRM_LABEL = "确认重置"
 BACK_TO_MENU_LABEL = "返回"
 BACK_TO_UNIT_LABEL = "返回单位"
+COPIED_LABEL = "已抄录"
+PASSWORD_GONE = "含一次性密码的消息已删除。"
 
 ASK_USERNAME = "新建单位（1/2）\n请输入用户名（3–32位英文字母、数字或 _ - .）："
 ASK_NAME = "新建单位（2/2）\n请输入单位名称（2–100字）："
 ASK_CSV = (
-    "请上传 CSV 文件（UTF-8 编码），第一行为表头：username,name,password\n"
-    "password 列可省略或留空，由系统生成一次性密码。\n"
+    "请上传 Excel（.xlsx）或 CSV（UTF-8 编码）文件，第一行为表头：用户名,单位名称,密码\n"
+    "（也可用 username,name,password）。密码列可省略或留空，由系统生成一次性密码。\n"
     "文件有任何错误时不会导入任何单位。发送 /cancel 退出。"
 )
-CSV_EXPECTED = "请以文件形式发送 CSV（点击📎选择文件）。"
+CSV_EXPECTED = "请以文件形式发送 Excel 或 CSV 表格（点击📎选择文件）。"
+XLSX_UNREADABLE = "无法读取该 Excel 文件，请确认是 .xlsx 格式（或另存为“CSV UTF-8”）后重新上传。"
 CSV_NOT_TEXT = "无法读取该文件：请以 UTF-8（“CSV UTF-8”）格式保存后重新上传。"
 CSV_TOO_BIG = "文件过大（上限 1 MB），请拆分后分批上传。"
 PASSWORDS_CAPTION = (
@@ -67,7 +70,8 @@ def created(unit: Unit, password: str) -> str:
         f"用户名：{unit.username}\n"
         f"一次性密码：{password}\n\n"
         "⚠️ 一次性密码仅显示这一次，系统不保存明文，之后无法再次查看。"
-        "请当面交给单位经办人；首次登录后须设置本单位的新密码。"
+        "请当面交给单位经办人；首次登录后须设置本单位的新密码。\n"
+        "抄录后请点「已抄录」，本消息将被删除（5分钟后也会自动删除）。"
     )
 
 
@@ -142,7 +146,8 @@ def reset_done(unit: Unit, password: str, unbound: int) -> str:
         f"已重置“{unit.name}”的密码，并解除了{unbound}名经办人的绑定。\n"
         f"用户名：{unit.username}\n"
         f"新的一次性密码：{password}\n\n"
-        "⚠️ 一次性密码仅显示这一次，请当面交给单位经办人；首次登录后须设置本单位的新密码。"
+        "⚠️ 一次性密码仅显示这一次，请当面交给单位经办人；首次登录后须设置本单位的新密码。\n"
+        "抄录后请点「已抄录」，本消息将被删除（5分钟后也会自动删除）。"
     )
 
 
