@@ -65,8 +65,8 @@ class Deps:
     mismatches: MismatchService
     staff: StaffService
     users: UserService
-    runtime: Runtime = field(default_factory=Runtime)
     arrivals: ArrivalService
+    runtime: Runtime = field(default_factory=Runtime)
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock, db: Database) -> Deps:
