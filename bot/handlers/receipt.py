@@ -13,7 +13,7 @@ import logging
 
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from bot.delivery.render import calendar_file, receipt_buttons, receipt_text
+from bot.delivery.render import Sender, calendar_file, checkin_code, receipt_buttons, receipt_text
 from bot.deps import BotContext, deps_of
 from bot.keyboards import markup
 from bot.read_models import BookingDetails
@@ -27,6 +27,13 @@ async def send_calendar(context: BotContext, chat_id: int, details: BookingDetai
     ics = calendar_file(deps_of(context.application), details, caption)
     if ics is not None:
         await context.bot.send_document(chat_id, io.BytesIO(ics.data), filename=ics.filename, caption=ics.caption)
+
+
+async def send_checkin_code(context: BotContext, chat_id: int, details: BookingDetails) -> None:
+    """Send the receipt's check-in QR code again (the clerk asked for it, to show at the counter)."""
+    code = checkin_code(details, Sender(context.bot.username))
+    if code is not None:
+        await context.bot.send_photo(chat_id, io.BytesIO(code.data), caption=code.caption, filename=code.filename)
 
 
 async def refresh_receipt(context: BotContext, booking_id: int) -> None:
