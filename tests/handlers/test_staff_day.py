@@ -504,3 +504,13 @@ async def test_every_staff_command_reads_the_same_dates(harness: Harness) -> Non
     assert "2027年2月7日（周日） 当前为" in reply.text
     reply = await staff.command("export", "12月1日至11月30日")  # 2026-12-01 … 2027-11-30
     assert "导出范围最多62天" in reply.text
+
+
+def test_long_screens_are_cut_by_what_telegram_counts() -> None:
+    from bot.texts.staff.common import MESSAGE_LIMIT, fit_message, utf16_units
+
+    text = "\n".join(f"{n} 😀😀😀 北京示例科技有限公司" for n in range(400))  # emoji: two units each
+    cut = fit_message(text, "……其余请导出。")
+    assert utf16_units(cut) <= MESSAGE_LIMIT < 4096 and cut.endswith("……其余请导出。")
+    assert utf16_units(cut) > len(cut)  # counted in code points it would have been cut too late
+    assert fit_message("短", "尾") == "短"
