@@ -386,16 +386,6 @@ class CheckIn:
 
 
 @dataclass(frozen=True)
-class BoardEntry:
-    """One booking of a day's session on the staff board, in arrival order."""
-
-    booking: Booking
-    at: time | None
-    checked_in_at: datetime | None
-    mark: DayMark
-
-
-@dataclass(frozen=True)
 class NoShowOffer:
     """The not-checked-in bookings of an ended session, offered as 未到 in one step."""
 

@@ -13,20 +13,18 @@ per-session statistics.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, datetime, time
 
 from bot.clock import Clock
 from bot.config import Settings
 from bot.errors import AlreadyCheckedIn, CheckInRefused
-from bot.read_models import BoardEntry, CheckIn, NoShowOffer, SessionArrivalStats
+from bot.read_models import CheckIn, NoShowOffer, SessionArrivalStats
 from bot.rules.arrival import (
     LATE_AFTER,
     Queued,
     arrival_instant,
     arrival_times,
     average_wait,
-    day_mark,
     may_move_earlier,
     no_show_candidates,
 )
@@ -34,7 +32,7 @@ from bot.rules.capacity import SessionSpec
 from bot.rules.states import ACTIVE_STATES, BookingState, transition
 from bot.storage import repo
 from bot.storage.db import Database
-from bot.storage.models import ArrivalRow, Booking, actor_of
+from bot.storage.models import Booking, actor_of
 from bot.texts import arrival as t
 
 TOKEN_PREFIX = "ci_"
@@ -102,11 +100,6 @@ class ArrivalService:
                 moved += len(await reflow_session(conn, self.settings, day, session, now))
         return moved
 
-    async def arrivals_of(self, booking_ids: Sequence[int]) -> dict[int, ArrivalRow]:
-        """The arrival facts (time, token, check-in) of several bookings."""
-        async with self.db.read() as conn:
-            return await repo.arrivals_of(conn, booking_ids)
-
     async def stale_receipts(self) -> list[int]:
         """Bookings whose receipt shows a time that has since moved earlier."""
         async with self.db.read() as conn:
@@ -159,18 +152,6 @@ class ArrivalService:
         return CheckIn(booking, now)
 
     # ---------------------------------------------------------------- the day
-
-    async def board(self, day: date) -> dict[str, list[BoardEntry]]:
-        """Each session's bookings of ``day`` in arrival order, with their marks now."""
-        now = self.clock.now()
-        board: dict[str, list[BoardEntry]] = {}
-        async with self.db.read() as conn:
-            for spec in self.settings.bot_sessions:
-                board[spec.key] = [
-                    BoardEntry(b, a.promised, a.checked_in_at, day_mark(b.state, day, a.promised, a.checked_in_at, now))
-                    for b, a in await repo.session_queue(conn, day, spec.key)
-                ]
-        return board
 
     async def no_show_offer(self, day: date, session: str) -> NoShowOffer | None:
         """The session's never-checked-in active bookings once it has ended (None before)."""

@@ -144,3 +144,25 @@ async def test_bookings_made_before_the_migration_get_a_row_and_a_promise_at_sta
             rows = await repo.arrivals_of(conn, ids)
         assert rows[ids[0]].token != rows[ids[1]].token
         assert rows[ids[0]].promised == time(9, 0)
+
+
+async def test_two_staff_scanning_at_once_check_in_exactly_once(
+    db: Database, settings: Settings, clock: ManualClock
+) -> None:
+    from bot.errors import AlreadyCheckedIn
+
+    svc = BookingService(db, settings, clock)
+    (unit,) = await make_units(db, clock, 1)
+    booking_id = await book(svc, unit, {B.NEW: 1})
+    async with db.read() as conn:
+        row = await repo.arrival_of(conn, booking_id)
+    assert row is not None
+    clock.set(at("2026-12-02 09:40"))
+    arrivals = ArrivalService(db, settings, clock)
+    results = await asyncio.gather(*(arrivals.check_in_token(staff, row.token) for staff in (1, 2, 3)),
+                                   return_exceptions=True)
+    assert sum(1 for r in results if not isinstance(r, BaseException)) == 1
+    assert sum(1 for r in results if isinstance(r, AlreadyCheckedIn)) == 2
+    async with db.read() as conn:
+        actions = [e.action for e in await repo.history(conn, "booking", booking_id)]
+    assert actions.count("check_in") == 1

@@ -86,7 +86,7 @@ async def card_button(update: Update, context: BotContext) -> None:
 
 
 @screen
-async def checkin_begin(update: Update, context: BotContext) -> int:
+async def checkin_begin(update: Update, context: BotContext) -> int | None:
     """/checkin [code]: check in by the typed booking code, or ask for it."""
     await answer(update)
     raw = " ".join(context.args or []).strip() if update.message is not None else ""
