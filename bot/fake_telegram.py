@@ -17,8 +17,10 @@ inside a database transaction; such calls are listed in ``violations``.
 from __future__ import annotations
 
 import asyncio
+import html
 import itertools
 import json
+import re
 import time
 import traceback
 from collections.abc import Awaitable, Callable
@@ -82,6 +84,7 @@ class FakeMessage:
     deleted: bool = False
     edits: int = 0
     date: int = field(default_factory=lambda: int(time.time()))
+    html: str | None = None  # the text as sent with parse_mode HTML (``text`` is what it shows)
 
     @property
     def buttons(self) -> list[tuple[str, str]]:
@@ -118,11 +121,44 @@ class FakeMessage:
         return data
 
 
+_HTML_TAG = re.compile(r"<(/?)(b|strong|i|em|u|ins|s|strike|del|code|pre|a|tg-spoiler|blockquote)(\s[^<>]*)?>")
+_HTML_ENTITY = re.compile(r"&(lt|gt|amp|quot|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});")
+
+
+def _formatted(params: dict[str, Any], key: str, mode_key: str) -> tuple[str, str | None]:
+    """(what the client shows, the HTML as sent or None) of a text or caption.
+
+    With ``parse_mode`` HTML the markup is checked as Telegram does — only its tags,
+    balanced, and every ``<``, ``>`` and ``&`` that is not markup escaped — and a
+    malformed text is refused with "can't parse entities".
+    """
+    raw = str(params.get(key, ""))
+    mode = params.get(mode_key)
+    if mode is None:
+        return raw, None
+    if str(mode).upper() != "HTML":
+        raise _BadRequest("unsupported parse_mode")
+    stack: list[str] = []
+    for match in _HTML_TAG.finditer(raw):
+        closing, tag = match.group(1), match.group(2)
+        if not closing:
+            stack.append(tag)
+        elif not stack or stack.pop() != tag:
+            raise _BadRequest(f"can't parse entities: unmatched end tag {tag}")
+    if stack:
+        raise _BadRequest("can't parse entities: unclosed start tag")
+    bare = _HTML_TAG.sub("", raw)
+    if "<" in bare or ">" in bare or "&" in _HTML_ENTITY.sub("", bare):
+        raise _BadRequest("can't parse entities: unescaped character")
+    return html.unescape(bare), raw
+
+
 class FakeBotApi(BaseRequest):
     """An in-memory Bot API server that records every call."""
 
     def __init__(self) -> None:
         self.calls: list[ApiCall] = []
+        self.descriptions: dict[str, str] = {}  # setMyDescription / setMyShortDescription
         self.messages: dict[int, FakeMessage] = {}
         self.chats: dict[int, dict[str, Any]] = {}
         self.files: dict[str, tuple[str, bytes]] = {}
@@ -253,7 +289,7 @@ class FakeBotApi(BaseRequest):
         return True
 
     def _api_sendmessage(self, params: dict[str, Any], files: Any) -> Any:
-        text = str(params.get("text", ""))
+        text, sent_html = _formatted(params, "text", "parse_mode")
         if not text.strip() or len(text) > 4096:
             raise _BadRequest("message text is empty or too long")
         markup = params.get("reply_markup")
@@ -262,11 +298,12 @@ class FakeBotApi(BaseRequest):
             # A reply keyboard (or its removal) belongs to the chat's input field, not the message.
             self.reply_keyboards[int(params["chat_id"])] = markup.get("keyboard")
             markup = None
-        return self._store(params["chat_id"], text=text, reply_markup=markup)
+        return self._store(params["chat_id"], text=text, html=sent_html, reply_markup=markup)
 
     def _api_senddocument(self, params: dict[str, Any], files: dict[str, tuple[str, bytes]]) -> Any:
         name, content = next(iter(files.values())) if files else ("file", b"")
-        result = self._store(params["chat_id"], document=(name, content), caption=params.get("caption"),
+        caption, _ = _formatted(params, "caption", "parse_mode") if params.get("caption") else (None, None)
+        result = self._store(params["chat_id"], document=(name, content), caption=caption,
                              reply_markup=params.get("reply_markup"))
         self.files[result["document"]["file_id"]] = (name, content)
         return result
@@ -280,12 +317,12 @@ class FakeBotApi(BaseRequest):
         msg = self._message(params)
         if msg.text is None:
             raise _BadRequest("there is no text in the message to edit")
-        text = str(params.get("text", ""))
+        text, sent_html = _formatted(params, "text", "parse_mode")
         markup = params.get("reply_markup")
         _check_markup(markup)
-        if text == msg.text and markup == msg.reply_markup:
+        if text == msg.text and sent_html == msg.html and markup == msg.reply_markup:
             raise _BadRequest("message is not modified")
-        msg.text, msg.reply_markup = text, markup
+        msg.text, msg.html, msg.reply_markup = text, sent_html, markup
         msg.edits += 1
         return msg.to_api(self.bot_user, self.chats[msg.chat_id])
 
@@ -330,10 +367,18 @@ class FakeBotApi(BaseRequest):
         return self.commands.get(_scope_key(params.get("scope")), [])
 
     def _api_setmydescription(self, params: dict[str, Any], files: Any) -> Any:
+        self.descriptions["description"] = str(params.get("description", ""))
         return True
 
     def _api_setmyshortdescription(self, params: dict[str, Any], files: Any) -> Any:
+        self.descriptions["short_description"] = str(params.get("short_description", ""))
         return True
+
+    def _api_getmydescription(self, params: dict[str, Any], files: Any) -> Any:
+        return {"description": self.descriptions.get("description", "")}
+
+    def _api_getmyshortdescription(self, params: dict[str, Any], files: Any) -> Any:
+        return {"short_description": self.descriptions.get("short_description", "")}
 
     def _api_getfile(self, params: dict[str, Any], files: Any) -> Any:
         file_id = str(params["file_id"])

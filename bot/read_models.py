@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Literal, get_args
 
 from bot.rules.arrival import DayMark
+from bot.rules.availability import is_working_weekend
 from bot.rules.basket import BusinessType
 from bot.rules.calendar import DayInfo
 from bot.rules.capacity import Availability, SessionSpec
@@ -55,6 +56,8 @@ class BookingDetails:
     changeable: bool
     evaluation: tuple[int, str] | None
     arrival: ArrivalRow | None = None  # the suggested time, check-in token and check-in (SPEC §4)
+    mismatches: dict[int, Mismatch] = field(default_factory=dict)  # 材料不符 by item id (SPEC §8)
+    revision: int = 0  # grows with every change of the booking (its audit lines): the .ics SEQUENCE
 
 
 @dataclass(frozen=True)
@@ -422,3 +425,30 @@ class SessionArrivalStats:
     def no_show_rate(self) -> float | None:
         """未到 among the bookings with an outcome."""
         return self.no_show / self.outcomes if self.outcomes else None
+
+
+@dataclass(frozen=True)
+class WindowDay:
+    """One date of the booking window as a clerk sees it (issue 10 item 6)."""
+
+    day: date
+    cells: list[Availability]  # empty when the centre closed the date
+    closed_reason: str | None  # the centre closed the whole date
+    held_code: str | None  # the unit's own active booking on this date
+
+    @property
+    def working_weekend(self) -> bool:
+        """调休上班: a Saturday or Sunday that is a working day."""
+        return is_working_weekend(self.day)
+
+
+@dataclass(frozen=True)
+class WindowView:
+    """The booking window for one unit: every bookable date, closures and held dates kept."""
+
+    days: list[WindowDay]
+
+    @property
+    def cells(self) -> list[Availability]:
+        """Every cell the unit may book (not closed dates, not dates it holds)."""
+        return [c for d in self.days if d.closed_reason is None and d.held_code is None for c in d.cells]

@@ -61,8 +61,8 @@ def test_console_books_end_to_end_through_numbered_buttons(tmp_path: Path) -> No
         "#1",            # 填写经办人信息
         "李雷",
         "13800138000",
-        "#4",            # 新办 +
-        "#17",           # 查询可预约信息
+        "#2",            # ＋ 新办
+        "#9",            # 查询可预约信息
         "#1",            # the first cell: 12月2日 上午
         "#1",            # 确定
         "/my",
@@ -74,7 +74,7 @@ def test_console_books_end_to_end_through_numbered_buttons(tmp_path: Path) -> No
     assert "2026年12月1日（周二）09:30" in out  # the banner's clock
     assert "登录成功：示例单位。" in out
     assert out.count("🗑 你的消息") == 3  # the one-time and both new password messages
-    for label in ("我已认真阅读并接受以上协议", "填写经办人信息", "+", "查询可预约信息", "确定"):
+    for label in ("我已认真阅读并接受以上协议", "填写经办人信息", "＋ 新办", "查询可预约信息", "确定"):
         assert f"👆 {label}\n" in out
     assert "  [1] 业务预约  [2] 我的预约" in out
     assert "✎ 编辑 #" in out

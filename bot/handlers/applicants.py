@@ -95,6 +95,7 @@ class ApplicantDraft(BaseModel):
     fixing: bool = False
     saved: bool = False  # opened from a saved applicant: the review's 「返回」 goes to the list
     to_correct: bool = False  # its 材料不符 is pending: the review offers 「已更正，请复核」
+    typed: list[str] = Field(default_factory=list)  # fields typed in this draft: shown in full (SPEC §6)
 
 
 def applicant_service(context: BotContext) -> ApplicantService:
@@ -323,13 +324,23 @@ async def got_answer(update: Update, context: BotContext) -> int | None:
     try:
         if field == "id_number":
             value = parse_id_number(draft.id_type, text, today=context.deps.clock.now().date())
+            clerk = await current_clerk(update, context)
+            if clerk is None:
+                return END
+            # The same person may not hold this business twice: said now, not four answers later.
+            await applicant_service(context).check_person(draft.item_id, unit_id=clerk.unit_id, id_number=value)
         else:
             value = _PARSERS[field](text)
-    except InvalidInput as err:
+    except (InvalidInput, DuplicatePerson) as err:
         await reask(update, context, err.message)
         return None
+    except DomainError as err:
+        _drop(context)
+        await send(update, context, err.message)
+        return END
     fields = {**draft.fields, field: value}
-    changes: dict[str, Any] = {"fields": fields}
+    typed = sorted({*draft.typed, field, *(["id_type"] if field == "id_number" else [])})
+    changes: dict[str, Any] = {"fields": fields, "typed": typed}
     if field == "id_number":
         fields["id_type"] = IdType(draft.id_type).value
         changes["id_type"] = None
@@ -410,7 +421,8 @@ async def _review(update: Update, context: BotContext, draft: ApplicantDraft, *,
                   problem: str = "") -> int:
     """Show every field (numbers masked) with 确认保存 and one 修改… per field."""
     draft = _keep(context, draft.model_copy(update={"asking": None, "id_type": None, "fixing": False}))
-    text = t.review(draft.label, draft.fields, required_fields(draft.business), problem=problem)
+    text = t.review(draft.label, draft.fields, required_fields(draft.business), problem=problem,
+                    in_full=set(draft.typed))
     if edit:
         await show(update, context, text, _review_keyboard(draft))
     else:

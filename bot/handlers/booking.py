@@ -83,9 +83,11 @@ from bot.rules.basket import (
     raw_minutes,
 )
 from bot.services.watch import request_watch
+from bot.services.window import window_for
 from bot.storage import repo
 from bot.storage.models import actor_of
 from bot.texts import booking as t
+from bot.texts import counts as counts_texts
 
 NOTICE, CONTACT, NAME, PHONE, BASKET, SLOTS, CONFIRM = range(7)
 DRAFT = "draft_booking"
@@ -211,14 +213,10 @@ async def _contact_view(context: BotContext, clerk: Clerk) -> View:
 
 
 def _basket_view(draft: BookingDraft) -> View:
-    """One row per business type: label, −, count, +; the running total; 查询 and 返回."""
+    """Names and counts in the text; per type 「－ 新办」「＋ 新办」; 查询 and 返回 (as in 改数量)."""
     rows: list[list[InlineKeyboardButton] | InlineKeyboardButton] = [
-        [
-            button(t.business_label(b), "bk", "info", b.value),
-            button(t.SUB_LABEL, "bk", "sub", b.value),
-            button(str(draft.counts.get(b, 0)), "bk", "info", b.value),
-            button(t.ADD_LABEL, "bk", "add", b.value),
-        ]
+        [button(counts_texts.minus_label(b), "bk", "sub", b.value),
+         button(counts_texts.plus_label(b), "bk", "add", b.value)]
         for b in BusinessType
     ]
     rows += [button(t.QUERY_LABEL, "bk", "query"), _back("contact")]
@@ -242,16 +240,22 @@ async def _slots_view(context: BotContext, clerk: Clerk, note: str = "") -> tupl
     if refused is not None:
         return refused, END
     minutes = draft.minutes
-    table = await deps.bookings.availability()
-    rows: list[InlineKeyboardButton] = [
-        button(t.slot_label(cell, minutes), "bk", "slot", cell.day, cell.session.key) for cell in table
-    ]
+    window = await window_for(deps.bookings, clerk.unit_id)
+    rows: list[list[InlineKeyboardButton] | InlineKeyboardButton] = []
+    for wday in window.days:
+        if wday.held_code is not None:
+            rows.append(button(t.held_label(wday.day), "bk", "held", wday.day))
+        elif wday.closed_reason is None:
+            rows.append([button(t.slot_label(cell, minutes, len(wday.cells)), "bk", "slot", cell.day,
+                                cell.session.key) for cell in wday.cells])
+    table = window.cells
     any_free = any(cell.fits(minutes) for cell in table)
     if table and not any_free:
         days = list(dict.fromkeys(cell.day for cell in table))
         rows += [button(t.watch_label(day), "wt", "add", day) for day in days]
-    rows += [button(t.REFRESH_LABEL, "bk", "query"), _back("basket")]
-    text = t.availability_panel(draft.counts, minutes, note=note, any_free=any_free, any_dates=bool(table))
+    rows += [[button(t.REFRESH_LABEL, "bk", "query"), _back("basket")]]
+    text = t.availability_panel(draft.counts, minutes, window, note=note, any_free=any_free,
+                                any_dates=bool(table))
     return (text, keyboard(*rows)), SLOTS
 
 
@@ -387,6 +391,23 @@ async def edit_contact(update: Update, context: BotContext, *, answered: bool = 
     return NAME
 
 
+async def typed_contact(update: Update, context: BotContext) -> int | None:
+    """Text typed at the contact panel (it invites typing): the name, or 「姓名 手机号」 at once."""
+    remember(context, t.ASK_CONTACT_NAME, keyboard(_back("contact")))
+    parts = (text_of(update) or "").rsplit(maxsplit=1)
+    if len(parts) == 2:
+        try:
+            name, phone = parse_name(parts[0]), parse_mobile(parts[1])
+        except InvalidInput:
+            pass
+        else:
+            draft = _draft(context)
+            draft.contact_name, draft.contact_phone = name, phone
+            await send(update, context, *_basket_view(draft))
+            return BASKET
+    return await got_name(update, context) or NAME
+
+
 async def got_name(update: Update, context: BotContext) -> int | None:
     """Keep a valid name; ask the phone."""
     try:
@@ -449,10 +470,20 @@ async def sub_item(update: Update, context: BotContext) -> int | None:
     return None
 
 
-async def business_info(update: Update, context: BotContext) -> None:
-    """A row's label or count: say what the business type covers."""
-    business = _business(update)
-    await answer(update, t.business_info(business) if business else None)
+async def held_date(update: Update, context: BotContext) -> int | None:
+    """A date the unit already holds (本单位已约): say so; the panel stays."""
+    parsed = unpack(update.callback_query.data if update.callback_query else None)
+    day = parsed.date_arg(0) if parsed else None
+    clerk = await current_clerk(update, context)
+    if clerk is None:
+        return END
+    async with context.deps.db.read() as conn:
+        held = await repo.active_booking_on(conn, clerk.unit_id, day) if day else None
+    if held is None:
+        await answer(update)
+        return await _to_slots(update, context, clerk)
+    await answer(update, texts.already_booked(held.date, held.code), alert=True)
+    return None
 
 
 async def query(update: Update, context: BotContext) -> int | None:
@@ -606,7 +637,7 @@ def _on(callback: Any, action: str, *steps: str) -> CallbackQueryHandler[Any, An
 
 def register(application: App) -> None:
     """The booking conversation."""
-    basket_buttons = [_on(add_item, "add"), _on(sub_item, "sub"), _on(business_info, "info")]
+    basket_buttons = [_on(add_item, "add"), _on(sub_item, "sub")]
     application.add_handler(
         conversation(
             application,
@@ -619,6 +650,7 @@ def register(application: App) -> None:
             states={
                 NOTICE: [_on(accept_notice, "notice", "accept"), _on(cancel_booking, "cancel")],
                 CONTACT: [
+                    *text_step(typed_contact),
                     _on(keep_contact, "contact", "keep"),
                     _on(edit_contact, "contact", "edit"),
                     _on(full_notice, "notice", "full"),
@@ -630,6 +662,7 @@ def register(application: App) -> None:
                 BASKET: [*basket_buttons, _on(query, "query"), _on(back, "back", "contact")],
                 SLOTS: [
                     _on(choose_slot, "slot"),
+                    _on(held_date, "held"),
                     _on(query, "query"),
                     CallbackQueryHandler(watch, pattern=pattern("wt", "add")),
                     _on(back, "back", "basket"),

@@ -23,6 +23,7 @@ from bot.deps import BotContext, deps_of
 from bot.processing import alongside
 from bot.storage.models import TgUser, Unit
 from bot.texts import booking as booking_texts
+from bot.texts.html import parse_mode
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +112,7 @@ async def send(update: Update, context: BotContext, text: str, markup: Keyboard 
     """Send a new message to the update's chat."""
     chat = update.effective_chat
     assert chat is not None
-    return await context.bot.send_message(chat.id, text, reply_markup=markup)
+    return await context.bot.send_message(chat.id, text, reply_markup=markup, parse_mode=parse_mode(text))
 
 
 async def show(update: Update, context: BotContext, text: str, markup: Keyboard = None) -> Message | bool:
@@ -125,12 +126,13 @@ async def show(update: Update, context: BotContext, text: str, markup: Keyboard 
     """
     query = update.callback_query
     pressed_text = getattr(query.message, "text", None) if query is not None and query.message else None
+    # A message shows the receipt title first whether or not it was sent as HTML.
     parsed = unpack(query.data) if query is not None else None
     on_notice = parsed is not None and parsed.notice
     if (query is not None and pressed_text and not on_notice
             and not pressed_text.startswith(booking_texts.RECEIPT_TITLE)):
         try:
-            return await query.edit_message_text(text, reply_markup=markup)
+            return await query.edit_message_text(text, reply_markup=markup, parse_mode=parse_mode(text))
         except BadRequest as err:
             if "not modified" in str(err).lower():
                 return True

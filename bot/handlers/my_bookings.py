@@ -48,6 +48,7 @@ from bot.rules.basket import BusinessType, basket_minutes, can_add, raw_minutes
 from bot.rules.states import BookingState
 from bot.services.changes import ChangeService, counts_of, items_to_remove
 from bot.texts import booking as booking_texts
+from bot.texts import counts as counts_texts
 from bot.texts import my_bookings as t
 
 log = logging.getLogger(__name__)
@@ -78,8 +79,13 @@ def _list_row() -> list[InlineKeyboardButton]:
 
 
 async def _refuse(update: Update, context: BotContext, message: str) -> int:
-    """Say why a press cannot be done, in place of the pressed message; ends the flow."""
+    """Say why a press cannot be done, in place of the pressed message; ends the flow.
+
+    Past the deadline the clerk is told how to reach the centre (no dead end).
+    """
     await answer(update)
+    if message == texts.CHANGE_DEADLINE_PASSED:
+        message = f"{message}\n{texts.centre_contact(context.deps.settings.bot_centre_phone)}"
     await show(update, context, message, keyboard(_list_row()))
     return END
 
@@ -94,18 +100,24 @@ async def _minutes_freed(context: BotContext, freed: Freed | None) -> None:
 
 
 def _card(context: BotContext, details: BookingDetails) -> str:
-    return t.booking_card(details, context.deps.bookings.session(details.booking.session))
+    deps = context.deps
+    return t.booking_card(details, deps.bookings.session(details.booking.session), deps.settings.bot_centre_phone)
 
 
 def _card_keyboard(details: BookingDetails) -> Any:
-    if not details.changeable:
-        return None
-    booking_id = details.booking.id
-    return keyboard([
-        button(t.EDIT_LABEL, "my", "edit", booking_id),
-        button(t.RESCHEDULE_LABEL, "my", "move", booking_id),
-        button(t.CANCEL_LABEL, "my", "cancel", booking_id),
-    ])
+    """「下一步，即将完成预约」 while incomplete; 修改信息 / 改约 / 取消预约 before the deadline;
+    the applicant results; always a way back to the main menu (no dead end)."""
+    b = details.booking
+    rows: list[Any] = []
+    if details.changeable:
+        if b.state is BookingState.INCOMPLETE:
+            rows.append(button(booking_texts.NEXT_STEP_LABEL, "ap", "list", b.id))
+        rows.append([button(t.EDIT_LABEL, "my", "edit", b.id), button(t.RESCHEDULE_LABEL, "my", "move", b.id),
+                     button(t.CANCEL_LABEL, "my", "cancel", b.id)])
+    elif b.state.is_active and any(i.filled for i in details.items):
+        rows.append(button(t.APPLICANTS_LABEL, "ap", "list", b.id))
+    rows.append(_list_row())
+    return keyboard(*rows)
 
 
 async def my_bookings(update: Update, context: BotContext) -> int:
@@ -130,7 +142,7 @@ async def _show_card(update: Update, context: BotContext, clerk: Clerk, cb: Call
     """返回 to one booking's card."""
     details = await context.deps.bookings.details(_id(cb), unit_id=clerk.unit_id)
     await answer(update)
-    await show(update, context, _card(context, details), _card_keyboard(details) or keyboard(_list_row()))
+    await show(update, context, _card(context, details), _card_keyboard(details))
     return END
 
 
@@ -250,7 +262,7 @@ async def _editor(update: Update, context: BotContext, details: BookingDetails, 
     b = details.booking
     args = _counts_args(counts)
     rows: list[Any] = [
-        [button(t.minus_label(bt), "my", "qs", b.id, *args, i), button(t.plus_label(bt), "my", "qa", b.id, *args, i)]
+        [button(counts_texts.minus_label(bt), "my", "qs", b.id, *args, i), button(counts_texts.plus_label(bt), "my", "qa", b.id, *args, i)]
         for i, bt in enumerate(TYPES)
     ]
     rows.append([button(t.CONFIRM_LABEL, "my", "qok", b.id, *args), button(texts.BACK, "my", "edit", b.id)])
@@ -393,11 +405,19 @@ async def _do_move(update: Update, context: BotContext, clerk: Clerk, cb: Callba
     except DomainError as err:
         return await _show_move(update, context, clerk, booking_id, prefix=t.move_failed(err.message))
     await answer(update)
-    # The .ics sent with the receipt names the old date: offer the new one.
     await show(update, context, t.moved(booking, context.deps.bookings.session(booking.session)),
-               keyboard(button(t.ICS_LABEL, "my", "ics", booking.id), _list_row()))
+               keyboard(_list_row()))
     await refresh_receipt(context, booking.id)
+    # The calendar entry follows by itself: same UID, higher SEQUENCE.
+    await _send_calendar(update, context, booking.id, booking_texts.ICS_MOVED_CAPTION)
     await _minutes_freed(context, freed)
+    return END
+
+
+async def _send_calendar(update: Update, context: BotContext, booking_id: int, caption: str) -> None:
+    chat = update.effective_chat
+    assert chat is not None
+    await send_calendar(context, chat.id, await context.deps.bookings.details(booking_id), caption)
 
 
 async def _ics(update: Update, context: BotContext, clerk: Clerk, cb: Callback) -> int:
@@ -434,6 +454,7 @@ async def _do_cancel(update: Update, context: BotContext, clerk: Clerk, cb: Call
     await show(update, context, t.cancelled(booking.code),
                keyboard([button(t.BOOK_LABEL, "m", "book")], _list_row()))
     await refresh_receipt(context, booking.id)
+    await _send_calendar(update, context, booking.id, booking_texts.ICS_CANCEL_CAPTION)
     await _minutes_freed(context, freed)
     return END
 

@@ -14,7 +14,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.deps import BotContext, Deps, deps_of
 from bot.handlers.common import button, keyboard
-from bot.ics import booking_ics
+from bot.ics import details_ics
 from bot.qr import qr_png
 from bot.read_models import BookingDetails
 from bot.rules.states import ACTIVE_STATES, BookingState
@@ -22,6 +22,7 @@ from bot.services.arrival import checkin_link
 from bot.storage import repo
 from bot.texts import arrival as ta
 from bot.texts import booking as t
+from bot.texts.html import parse_mode
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +47,9 @@ async def send_receipt(context: BotContext, chat_id: int, booking_id: int) -> No
     """Send the receipt and its .ics file; remember the receipt message for later edits."""
     deps = context.deps
     details = await deps.bookings.details(booking_id)
-    message = await context.bot.send_message(chat_id, receipt_text(deps, details),
-                                             reply_markup=receipt_keyboard(details))
+    text = receipt_text(deps, details)
+    message = await context.bot.send_message(chat_id, text, reply_markup=receipt_keyboard(details),
+                                             parse_mode=parse_mode(text))
     async with deps.db.write() as conn:
         await repo.set_receipt(conn, booking_id, chat_id, message.message_id)
     await send_checkin_code(context, chat_id, details)
@@ -69,18 +71,15 @@ async def send_checkin_code(context: BotContext, chat_id: int, details: BookingD
 
 
 async def send_calendar(context: BotContext, chat_id: int, details: BookingDetails, caption: str) -> None:
-    """Send the booking's .ics file (at confirmation, and again after 改约 moved it)."""
+    """Send the booking's .ics file: at confirmation, after 改约 (same UID, higher SEQUENCE) and,
+    once the booking ended, a cancelling one (METHOD:CANCEL)."""
     deps = deps_of(context.application)
     b = details.booking
     spec = deps.bookings.session(b.session)
     if spec is None:
         return
-    data = booking_ics(
-        code=b.code, day=b.date, session=spec, summary=t.ics_summary(b.code),
-        location=deps.settings.bot_centre_address,
-        description=f"预约编号 {b.code}；{deps.settings.bot_centre_name}", stamp=deps.clock.now(),
-        arrival=details.arrival.promised if details.arrival else None,
-    )
+    data = details_ics(details, spec, address=deps.settings.bot_centre_address,
+                       centre_name=deps.settings.bot_centre_name, stamp=deps.clock.now())
     await context.bot.send_document(chat_id, io.BytesIO(data), filename=f"{b.code}.ics", caption=caption)
 
 
@@ -92,9 +91,10 @@ async def refresh_receipt(context: BotContext, booking_id: int) -> None:
     if b.receipt_chat_id is None or b.receipt_message_id is None:
         return
     try:
+        text = receipt_text(deps, details)
         await context.bot.edit_message_text(
-            receipt_text(deps, details), chat_id=b.receipt_chat_id, message_id=b.receipt_message_id,
-            reply_markup=receipt_keyboard(details),
+            text, chat_id=b.receipt_chat_id, message_id=b.receipt_message_id,
+            reply_markup=receipt_keyboard(details), parse_mode=parse_mode(text),
         )
     except BadRequest as err:
         if "not modified" not in str(err).lower():

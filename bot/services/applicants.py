@@ -125,6 +125,17 @@ class ApplicantService:
         count = sum(1 for i in items if i.business is item.business)
         return ItemView(booking, item, count, mismatch)
 
+    async def check_person(self, item_id: int, *, unit_id: int, id_number: str) -> None:
+        """Raise DuplicatePerson right after the number is typed if the person already holds
+        this item's business in an active booking of the unit (SPEC §6); saving checks again."""
+        async with self.db.read() as conn:
+            item = await repo.get_item(conn, item_id)
+            if item is None:
+                raise BookingRefused(texts.BOOKING_NOT_FOUND)
+            await self._owned(conn, item.booking_id, unit_id)
+            if await repo.person_has_active_item(conn, unit_id, id_number, item.business, except_item=item.id):
+                raise DuplicatePerson(texts.DUPLICATE_PERSON)
+
     # ---------------------------------------------------------------- writes
 
     async def save_item(

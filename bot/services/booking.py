@@ -294,11 +294,14 @@ class BookingService:
             unit = await repo.get_unit(conn, booking.unit_id)
             items = await repo.items_of(conn, booking.id)
             evaluation = await repo.get_evaluation(conn, booking.id)
+            mismatches = await repo.mismatches_of_booking(conn, booking.id)
+            revision = await repo.audit_count(conn, "booking", booking.id)
             arrival = await repo.arrival_of(conn, booking.id)
             cal = await self.calendar(conn)
         deadline = change_deadline(booking.date, cal)
         changeable = booking.state in ACTIVE_STATES and self.clock.now() < deadline
-        return BookingDetails(booking, unit.name if unit else "", items, deadline, changeable, evaluation, arrival)
+        return BookingDetails(booking, unit.name if unit else "", items, deadline, changeable, evaluation, arrival,
+                              mismatches, revision)
 
     async def items(self, booking_id: int) -> list[Item]:
         """A booking's items in display order."""

@@ -66,7 +66,12 @@ def already_booked(day: date, code: str) -> str:
 
 SESSION_FULL = "很抱歉，该时段的号源刚刚约满。请查看最新的可预约信息，重新选择。"
 SESSION_CLOSED = "该时段已停止预约，请选择其他时段。"
-CHANGE_DEADLINE_PASSED = "已超过修改/取消截止时间（办理日前1个工作日24:00），不能再修改或取消。如有特殊情况请联系中心。"
+CHANGE_DEADLINE_PASSED = "已超过修改/取消截止时间（办理日前1个工作日24:00），不能再修改或取消。"
+
+
+def centre_contact(phone: str) -> str:
+    """Where a clerk turns when the bot cannot help: the centre, with its phone."""
+    return f"如有特殊情况，请致电中心：{phone}。"
 BOOKING_NOT_FOUND = "未找到该预约，或该预约不属于本单位。"
 BOOKING_NOT_ACTIVE = "该预约已结束，不能再修改。"
 DUPLICATE_PERSON = "该申请人（证件号码）在本单位的有效预约中已有同类业务，不能重复预约。"

@@ -1,12 +1,14 @@
 """Texts of filling in the applicants of a booking (SPEC §5 step 6, §6).
 
-Identity and phone numbers are only ever shown masked here (110105********1234,
-138****8000): every render helper masks them itself, so a handler cannot forget.
+Saved identity and phone numbers are only ever shown masked here (110105********1234,
+138****8000): every render helper masks them itself, so a handler cannot forget. The
+one exception is the review before saving, which shows what the clerk has just typed
+in full (SPEC §6), so a typo can be seen before it is stored.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from bot.read_models import ApplicantPanel
 from bot.rules.applicant import (
@@ -143,13 +145,24 @@ def shown_value(field: str, value: str) -> str:
     return value
 
 
-def review(label: str, fields: Mapping[str, str], order: tuple[str, ...], *, problem: str = "") -> str:
-    """The review panel of one applicant before saving."""
+def review(label: str, fields: Mapping[str, str], order: tuple[str, ...], *, problem: str = "",
+           in_full: Collection[str] = ()) -> str:
+    """The review panel of one applicant before saving.
+
+    What the clerk has just typed (``in_full``) is shown in full, so a typo can be seen;
+    numbers loaded from a saved applicant stay masked (SPEC §6).
+    """
     lines = [f"⚠️ {problem}", ""] if problem else []
     lines.append(f"【{label}】请核对申请人信息：")
     for field in order:
         value = fields.get(field)
-        lines.append(f"{FIELD_LABELS[field]}：{shown_value(field, value) if value else '（未填写）'}")
+        if not value:
+            shown = "（未填写）"
+        elif field in in_full and field != "id_type":
+            shown = value
+        else:
+            shown = shown_value(field, value)
+        lines.append(f"{FIELD_LABELS[field]}：{shown}")
     lines += ["", f"核对无误请点击「{SAVE_LABEL}」。"]
     return "\n".join(lines)
 

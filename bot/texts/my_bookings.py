@@ -9,10 +9,14 @@ from bot.read_models import BookingDetails, MoveOption
 from bot.rules.applicant import mask_phone
 from bot.rules.basket import MAX_MINUTES, BusinessType
 from bot.rules.capacity import Availability, SessionSpec
+from bot.rules.states import BookingState
 from bot.storage.models import Booking, Item
-from bot.texts import CHANGE_DEADLINE_PASSED, fmt_date, fmt_full_date, fmt_instant
+from bot.texts import CHANGE_DEADLINE_PASSED, centre_contact, fmt_date, fmt_full_date, fmt_instant
+from bot.texts.applicants import item_result
 from bot.texts.arrival import receipt_arrival
-from bot.texts.booking import count_items, items_line, session_line
+from bot.texts.booking import NEXT_STEP_LABEL, code_line, count_items, items_line, session_line
+from bot.texts.counts import count_lines
+from bot.texts.html import Html, html_lines
 
 # Button labels quoted in the SPEC / brief: contracts, verbatim.
 EDIT_LABEL = "修改信息"
@@ -36,26 +40,40 @@ def list_header(count: int) -> str:
     return f"我的预约（待办理预约）：共{count}个。\n截止时间前可修改信息、改约或取消预约。"
 
 
-def booking_card(details: BookingDetails, spec: SessionSpec | None) -> str:
-    """One active booking as 我的预约 shows it; says why nothing can change after the deadline."""
+def booking_card(details: BookingDetails, spec: SessionSpec | None, phone: str) -> Html:
+    """One active booking as 我的预约 shows it (HTML: the code is tap-to-copy).
+
+    Each item's review result is shown (SPEC §8: ✅ 通过 / ⚠️ 材料不符 / ❌ 不通过, a filled
+    but unreviewed item is not ✅); after the deadline it says why nothing can change and
+    how to reach the centre.
+    """
     b = details.booking
     filled = sum(1 for i in details.items if i.filled)
+    counts = count_items(i.business for i in details.items)
     lines = [
-        f"预约编号：{b.code}",
+        code_line(b.code, b.date),
         f"状态：{b.state.label}",
         f"办理日期：{fmt_full_date(b.date)}",
         f"时段：{session_line(spec, b.session)}",
         *receipt_arrival(b.state, details.arrival),
-        f"办理业务：{items_line(count_items(i.business for i in details.items))}（共{b.minutes}分钟）",
+        f"办理业务：{items_line(counts)}（共{b.minutes}分钟）",
         f"申请人信息：已完善 {filled}/{len(details.items)}",
+    ]
+    for item in details.items:
+        name = f" {item.applicant_name}" if item.filled else ""
+        result = item_result(item, details.mismatches.get(item.id))
+        lines.append(f"· {item.business.label} {item.ordinal}/{counts[item.business]}{name}　{result}")
+    lines += [
         f"经办人：{b.contact_name} {mask_phone(b.contact_phone)}",
         f"修改/取消截止：{fmt_instant(details.deadline)}",
     ]
     if not b.state.is_active:
         lines += ["", f"该预约状态为「{b.state.label}」，不能再修改。"]
     elif not details.changeable:
-        lines += ["", CHANGE_DEADLINE_PASSED]
-    return "\n".join(lines)
+        lines += ["", CHANGE_DEADLINE_PASSED, centre_contact(phone)]
+    elif b.state is BookingState.INCOMPLETE:
+        lines += ["", f"请点击「{NEXT_STEP_LABEL}」完善申请人信息；截止时仍未完善的预约将被自动释放。"]
+    return html_lines(lines, marked=[b.code])
 
 
 def edit_menu(code: str) -> str:
@@ -90,23 +108,17 @@ CONTACT_DRAFT_LOST = "修改已中断，请在「我的预约」中重新操作�
 def counts_editor(code: str, before: Mapping[BusinessType, int], before_minutes: int,
                   now: Mapping[BusinessType, int], now_minutes: int) -> str:
     """The +/− editor of the item counts."""
-    return (
-        f"修改办理数量（预约编号 {code}）\n"
-        f"原：{items_line(before)}（共{before_minutes}分钟）\n"
-        f"现：{items_line(now)}（共{now_minutes}分钟）\n\n"
-        f"预约总时长不超过{MAX_MINUTES}分钟；增加的时长须在本时段剩余号源之内。\n"
-        "点击「＋」「－」调整数量，完成后点击「确定」。"
-    )
-
-
-def plus_label(business: BusinessType) -> str:
-    """The + button of one business type."""
-    return f"＋ {business.label}"
-
-
-def minus_label(business: BusinessType) -> str:
-    """The − button of one business type."""
-    return f"－ {business.label}"
+    return "\n".join([
+        f"修改办理数量（预约编号 {code}）",
+        f"原：{items_line(before)}（共{before_minutes}分钟）",
+        f"现：{items_line(now)}（共{now_minutes}分钟）",
+        "",
+        *count_lines(now),
+        f"合计：{now_minutes}分钟 / {MAX_MINUTES}分钟",
+        "",
+        f"预约总时长不超过{MAX_MINUTES}分钟；增加的时长须在本时段剩余号源之内。",
+        "点击「＋」「－」调整数量，完成后点击「确定」。",
+    ])
 
 
 def over_limit(business: BusinessType, minutes: int) -> str:
@@ -204,9 +216,12 @@ def confirm_move(booking: Booking, old: SessionSpec | None, day: date, new: Sess
     )
 
 
-def moved(booking: Booking, spec: SessionSpec | None) -> str:
-    """The move was made."""
-    return f"改约成功：预约 {booking.code} 已改至{fmt_full_date(booking.date)} {session_line(spec, booking.session)}。"
+def moved(booking: Booking, spec: SessionSpec | None) -> Html:
+    """The move was made; the code stays and the calendar file follows."""
+    return html_lines([
+        f"改约成功：预约 {booking.code} 已改至{fmt_full_date(booking.date)} {session_line(spec, booking.session)}。",
+        "预约编号不变；回执已更新，新的日历文件随后发送，打开即可更新手机日历中的日程。",
+    ], marked=[booking.code])
 
 
 def move_failed(reason: str) -> str:

@@ -96,7 +96,7 @@ async def test_complete_both_items_end_to_end(harness: Harness) -> None:
     assert "手机号码" in reply.text
     review = await user.send(PHONE_A)
     assert "姓名：张三" in review.text and "证件类型：居民身份证" in review.text
-    assert "证件号码：110105********1239" in review.text and "手机号码：139****9000" in review.text
+    assert "证件号码：" + ID_A in review.text and "手机号码：139****9000" not in review.text and "手机号码：13900139000" in review.text
     assert "确认保存" in review.labels and "修改姓名" in review.labels and "修改证件" in review.labels
     panel = await user.press("确认保存")
     assert panel.message_id == review.message_id  # the review turned into the list panel
@@ -113,7 +113,7 @@ async def test_complete_both_items_end_to_end(harness: Harness) -> None:
     reply = await user.send(PHONE_B)
     assert "工作居住证编号" in reply.text
     review = await user.send("bj 2020 123456")
-    assert "工作居住证编号：BJ2020123456" in review.text and "证件号码：E1*****78" in review.text
+    assert "工作居住证编号：BJ2020123456" in review.text and "证件号码：E12345678" in review.text
     panel = await user.press("确认保存")
     assert "已完善 2/2" in panel.text and "待办理" in panel.text
     assert panel.labels == ["📝 新办 1/1", "📝 续办 1/1", "返回"]
@@ -128,9 +128,13 @@ async def test_complete_both_items_end_to_end(harness: Harness) -> None:
     receipt = harness.api.messages[stored.receipt_message_id]
     assert "状态：待办理" in receipt.text and receipt.edits >= 2
     assert "下一步，即将完成预约" not in receipt.labels
+    # numbers in full only on the review before saving (SPEC §6); once saved, masked everywhere
     for text in bot_texts(harness):
         for raw in RAW:
-            assert raw not in text
+            assert raw not in text or "请核对申请人信息" in text
+    for message in harness.user(1001).bot_messages():
+        for raw in RAW:
+            assert raw not in (message.text or message.caption or "")
     async with harness.deps.db.read() as conn:
         audit = await repo.history(conn, "booking", booking.id)
     assert [a.action for a in audit] == ["book", "applicant", "applicant", "complete"]
@@ -172,7 +176,7 @@ async def test_every_bad_answer_is_refused_and_nothing_is_lost(harness: Harness)
     reply = await user.send_photo()
     assert "请直接输入文字回答" in reply.text and "请简要说明变更内容" in reply.text
     review = await user.send("户口迁入北京，姓名不变")
-    for shown in ("姓名：张三", "证件类型：居民身份证", "证件号码：110105********1239", "手机号码：139****9000",
+    for shown in ("姓名：张三", "证件类型：居民身份证", "证件号码：" + ID_A, "手机号码：13900139000",
                   "工作居住证编号：BJ2020123456", "变更内容说明：户口迁入北京，姓名不变"):
         assert shown in review.text
     await user.press("确认保存")
@@ -190,8 +194,8 @@ async def test_correcting_fields_from_the_review(harness: Harness) -> None:
     reply = await user.press("修改手机号码")
     assert "请输入申请人的手机号码" in reply.text
     review = await user.send(PHONE_B)
-    assert "手机号码：137****7000" in review.text and "姓名：张三" in review.text
-    assert "证件号码：110105********1239" in review.text
+    assert "手机号码：13700137000" in review.text and "姓名：张三" in review.text
+    assert "证件号码：" + ID_A in review.text
     # 证件: the type, then a number checked against that type; 返回 keeps the old pair
     await user.press("修改证件")
     reply = await user.press("返回")
@@ -199,8 +203,8 @@ async def test_correcting_fields_from_the_review(harness: Harness) -> None:
     await user.press("修改证件")
     await user.press("护照")
     review = await user.send(PASSPORT)
-    assert "证件类型：护照" in review.text and "证件号码：E1*****78" in review.text
-    assert "手机号码：137****7000" in review.text
+    assert "证件类型：护照" in review.text and "证件号码：E12345678" in review.text
+    assert "手机号码：13700137000" in review.text
     await user.press("确认保存")
     [item] = await items_of(harness, booking.id)
     assert (item.id_type, item.id_number, item.phone, item.applicant_name) == ("passport", PASSPORT, PHONE_B, "张三")
@@ -228,15 +232,17 @@ async def test_same_person_same_business_twice_is_refused(harness: Harness) -> N
     second = await booked(harness, {B.NEW: 1, B.RENEW: 1}, unit_id=unit_id, day=THU)
     await user.press("下一步，即将完成预约")
     await user.press("新办 1/1")
-    await fill_new(user, name="张三")
-    review = await user.press("确认保存")
-    assert DUPLICATE_PERSON in review.text and "确认保存" in review.labels
+    await user.send("张三")
+    await user.press("居民身份证")
+    # refused right after the number, not four answers later at 「确认保存」
+    reply = await user.send(ID_A)
+    assert DUPLICATE_PERSON in reply.text and "证件号码" in reply.text and "返回" in reply.labels
     items = await items_of(harness, second.id)
     assert not any(i.filled for i in items)
-    # the same person may hold another business type
-    await user.press("修改证件")
-    await user.press("居民身份证")
+    # another person is accepted at once, the name kept
     await user.send(ID_B)
+    review = await user.send(PHONE_A)
+    assert "姓名：张三" in review.text and "证件号码：" + ID_B in review.text
     panel = await user.press("确认保存")
     assert "已完善 1/2" in panel.text
     await user.press("续办 1/1")
@@ -305,7 +311,7 @@ async def test_restart_mid_entry_continues_at_the_same_question(harness: Harness
     await harness.restart()
     await user.send(PHONE_A)
     review = await user.send("BJ2020123456")
-    assert "【续办 2/2】" in review.text and "姓名：王五" in review.text and "310115********4561" in review.text
+    assert "【续办 2/2】" in review.text and "姓名：王五" in review.text and ID_B in review.text
     panel = await user.press("确认保存")
     assert panel.labels == ["续办 1/2", "📝 续办 2/2", "返回"]
     items = await items_of(harness, booking.id)
@@ -366,8 +372,8 @@ async def test_back_from_the_review_of_a_new_applicant_then_save(harness: Harnes
     reply = await user.press("返回")
     assert "请输入申请人的手机号码" in reply.text
     review = await user.send(PHONE_B)
-    assert "姓名：张三" in review.text and "证件号码：110105********1239" in review.text
-    assert "手机号码：137****7000" in review.text
+    assert "姓名：张三" in review.text and "证件号码：" + ID_A in review.text
+    assert "手机号码：13700137000" in review.text
     panel = await user.press("确认保存")
     assert "待办理" in panel.text
     [item] = await items_of(harness, booking.id)

@@ -51,7 +51,7 @@ async def to_basket(user: FakeUser, *, accept: bool = True, name: str = "李雷"
     return panel
 
 
-async def to_confirm(user: FakeUser, cell: str = "12月2日（周三）上午", **kwargs: object) -> FakeMessage:
+async def to_confirm(user: FakeUser, cell: str = "12/2 上午", **kwargs: object) -> FakeMessage:
     """To the confirmation dialogue with the basket 新办1 续办2 (35 minutes)."""
     await to_basket(user, **kwargs)  # type: ignore[arg-type]
     await tap(user, "add", NEW)
@@ -86,7 +86,7 @@ async def test_full_booking_from_start_to_receipt(harness: Harness) -> None:
     assert "请输入经办人手机号码" in (await user.send("李雷")).text
     panel = await user.send("138 0013 8000")
     assert "合计：0分钟 / 60分钟" in panel.text
-    assert panel.labels[:4] == ["新办（15分钟/个）", "−", "0", "+"]
+    assert panel.labels[:4] == ["－ 新办", "＋ 新办", "－ 续办", "＋ 续办"]
     assert panel.labels[-2:] == ["查询可预约信息", "返回"]
 
     await tap(user, "add", NEW)
@@ -95,13 +95,15 @@ async def test_full_booking_from_start_to_receipt(harness: Harness) -> None:
     assert "合计：35分钟 / 60分钟" in panel.text
 
     panel = await user.press("查询可预约信息")
-    cells = [label for label in panel.labels if "可预约 余" in label]
+    cells = [label for label in panel.labels if label.endswith("可预约")]
     assert len(cells) == 10
-    assert cells[0] == "12月2日（周三）上午 可预约 余540分钟"
-    assert cells[1] == "12月2日（周三）下午 可预约 余630分钟"
-    assert [c.split("上午")[0] for c in cells[::2]] == WINDOW
+    assert cells[0] == "12/2 上午 可预约"
+    assert cells[1] == "12/2 下午 可预约"
+    assert [c.split(" 上午")[0] for c in cells[::2]] == ["12/2", "12/3", "12/4", "12/7", "12/8"]
+    for day in WINDOW:
+        assert f"{day}：上午 可预约｜下午 可预约" in panel.text
 
-    panel = await user.press("12月2日（周三）上午")
+    panel = await user.press("12/2 上午")
     for part in ("2026年12月2日（周三）", "上午 09:00–12:00", "新办 ×1、续办 ×2", "合计：35分钟", "经办人：李雷 138****8000"):
         assert part in panel.text
     assert panel.labels == ["确定", "返回"]
@@ -171,11 +173,9 @@ async def test_sixty_minute_cap_is_enforced_as_the_clerk_taps(harness: Harness) 
     await tap(user, "sub", NEW)
     await tap(user, "add", RENEW)
     panel = await tap(user, "add", BusinessType.PERSON_CHANGE)
-    assert "合计：60分钟 / 60分钟" in panel.text
+    assert "合计：60分钟 / 60分钟" in panel.text and "新办：申请工作居住证" in panel.text
     await tap(user, "sub", BusinessType.EMPLOYER_CHANGE)
     assert "数量已为0" in user.answer_of_last_press().get("text", "")
-    await user.press("新办（15分钟/个）")
-    assert "申请工作居住证" in user.answer_of_last_press().get("text", "")
 
 
 async def test_before_nine_the_basket_is_prepared_and_books_at_nine(harness: Harness) -> None:
@@ -197,8 +197,8 @@ async def test_before_nine_the_basket_is_prepared_and_books_at_nine(harness: Har
 
     harness.clock.set(at("2026-12-01 09:00"))  # type: ignore[attr-defined]
     panel = await user.press("查询可预约信息")
-    assert "12月2日（周三）上午 可预约 余540分钟" in panel.labels
-    await user.press("12月2日（周三）上午")
+    assert "12/2 上午 可预约" in panel.labels
+    await user.press("12/2 上午")
     await user.press("确定", exact=True)
     (receipt,) = receipts(user)
     assert "CY20261202-001" in receipt.text and "韩梅梅 139****9000" in receipt.text
@@ -214,8 +214,8 @@ async def test_release_button_opens_availability_with_the_prepared_basket(harnes
     harness.clock.set(at("2026-12-01 09:00"))  # type: ignore[attr-defined]
     panel = await user.press_data(OPEN_DATA)
     assert "续办 ×1（共10分钟）" in panel.text
-    assert "12月2日（周三）上午 可预约 余540分钟" in panel.labels
-    await user.press("12月3日（周四）下午")
+    assert "12/2 上午 可预约" in panel.labels
+    await user.press("12/3 下午")
     await user.press("确定", exact=True)
     assert "CY20261203-001" in receipts(user)[0].text
     # without a prepared basket the same button starts the flow, as a new panel
@@ -270,12 +270,22 @@ async def test_unit_already_booked_that_date(harness: Harness) -> None:
     await harness.deps.bookings.book(unit_id=unit_id, user_id=1001, day=DEC2, session="am", counts={NEW: 1},
                                      contact_name="李雷", contact_phone="13800138000")
     user = harness.user(1001)
-    await to_confirm(user, "12月2日（周三）下午")
+    await to_basket(user)
+    await tap(user, "add", NEW)
+    panel = await user.press("查询可预约信息")
+    # the held date is marked before anything is pressed, not refused after 「确定」
+    assert "12月2日（周三）：本单位已约（CY20261202-001）" in panel.text
+    assert "12/2 本单位已约" in panel.labels and "12/2 下午 可预约" not in panel.labels
+    await user.press("12/2 本单位已约")
+    assert user.answer_of_last_press()["show_alert"] is True
+    assert "同一日期只能保留一个预约" in user.answer_of_last_press()["text"]
+    # a forged press on the held date still meets the service's refusal at 「确定」
+    await user.press_data("bk:slot:20261202:pm", panel)
     panel = await user.press("确定", exact=True)
     assert "同一日期只能保留一个预约" in panel.text and "CY20261202-001" in panel.text
     assert panel.labels == ["返回", "我的预约"]
     panel = await user.press("返回")
-    await user.press("12月3日（周四）上午")
+    await user.press("12/3 上午")
     await user.press("确定", exact=True)
     assert "CY20261203-001" in receipts(user)[0].text
 
@@ -290,17 +300,17 @@ async def test_session_filled_while_choosing(harness: Harness) -> None:
     await tap(user, "add", NEW)
     await tap(user, "add", RENEW, 2)
     panel = await user.press("查询可预约信息")
-    assert "12月2日（周三）上午 可预约 余40分钟" in panel.labels
-    await user.press("12月2日（周三）上午")
+    assert "12/2 上午 可预约" in panel.labels
+    await user.press("12/2 上午")
     await harness.deps.bookings.book(unit_id=other, user_id=1002, day=DEC2, session="am", counts={RENEW: 1},
                                      contact_name="王芳", contact_phone="13700137000")
     panel = await user.press("确定", exact=True)
     assert "刚刚约满" in panel.text
-    assert "12月2日（周三）上午 已满" in panel.labels
-    await user.press("12月2日（周三）上午 已满")
+    assert "12/2 上午 已满" in panel.labels
+    await user.press("12/2 上午 已满")
     assert user.answer_of_last_press().get("show_alert")
     assert "请核对" not in user.last.text
-    await user.press("12月2日（周三）下午")
+    await user.press("12/2 下午")
     await user.press("确定", exact=True)
     assert "CY20261202-002" in receipts(user)[0].text
 
@@ -319,7 +329,7 @@ async def test_two_clerks_race_for_the_last_minutes(harness: Harness) -> None:
     assert len(won) == 1 and len(lost) == 1
     assert len(receipts(won[0])) == 1
     loser_panel = lost[0].last
-    assert "刚刚约满" in loser_panel.text and "12月2日（周三）上午 已满" in loser_panel.labels
+    assert "刚刚约满" in loser_panel.text and "12/2 上午 已满" in loser_panel.labels
     async with harness.deps.db.read() as conn:
         usage = await repo.slot_usage(conn, [DEC2])
         booked = await repo.bookings_on(conn, DEC2)
@@ -368,7 +378,7 @@ async def test_all_full_offers_watch_requests(harness: Harness) -> None:
     await tap(user, "add", NEW, 2)
     panel = await user.press("查询可预约信息")
     assert "已全部约满" in panel.text
-    assert [label for label in panel.labels if "已满" in label][0] == "12月2日（周三）上午 已满"
+    assert [label for label in panel.labels if "已满" in label][0] == "12/2 上午 已满"
     assert [label for label in panel.labels if label.startswith("有号提醒")] == [
         "有号提醒 12月2日", "有号提醒 12月3日", "有号提醒 12月4日", "有号提醒 12月7日", "有号提醒 12月8日"]
     panel = await user.press("有号提醒 12月2日")
@@ -395,13 +405,13 @@ async def test_forged_and_stale_buttons(harness: Harness) -> None:
     popup = user.answer_of_last_press()
     assert popup.get("show_alert") and "该日期不在可预约范围内" in popup["text"]
     assert "该日期不在可预约范围内" in panel.text
-    assert "12月2日（周三）上午 可预约 余540分钟" in panel.labels
+    assert "12/2 上午 可预约" in panel.labels
     panel = await user.press_data(pack("bk", "slot", DEC2, "night"))
     assert "请核对" not in panel.text
     await user.press_data("bk:add:bogus")  # not a basket step now: stale
     assert "已失效" in user.answer_of_last_press().get("text", "")
 
-    await user.press("12月2日（周三）上午")
+    await user.press("12/2 上午")
     await user.press("确定", exact=True)
     assert receipts(user)
     await user.press_data(pack("bk", "add", "new"))
@@ -427,7 +437,7 @@ async def test_restart_mid_flow_keeps_the_basket(harness: Harness) -> None:
     panel = await user.press("返回")
     assert "新办（15分钟/个）：1" in panel.text and "合计：35分钟 / 60分钟" in panel.text
     await user.press("查询可预约信息")
-    await user.press("12月4日（周五）下午")
+    await user.press("12/4 下午")
     await user.press("确定", exact=True)
     (receipt,) = receipts(user)
     assert "CY20261204-001" in receipt.text
@@ -451,7 +461,7 @@ async def test_basket_prepared_at_eight_survives_the_idle_timeout_until_nine(har
     harness.clock.set(at("2026-12-01 09:00"))  # type: ignore[attr-defined]
     panel = await user.press_data(OPEN_DATA)
     assert "续办 ×1" in panel.text or any("可预约" in label for label in panel.labels)
-    await user.press("12月2日（周三）上午")
+    await user.press("12/2 上午")
     confirm = user.last
     assert "续办" in confirm.text and "10分钟" in confirm.text
     await user.press("确定", exact=True)
@@ -506,9 +516,9 @@ async def test_back_goes_one_step_at_every_step(harness: Harness) -> None:
     panel = await user.press("返回")  # slots → basket
     assert "续办（10分钟/个）：1" in panel.text
     await user.press("查询可预约信息")
-    await user.press("12月3日（周四）上午")
+    await user.press("12/3 上午")
     panel = await user.press("返回")  # confirm → slots, the choice dropped
-    assert "12月3日（周四）上午 可预约 余540分钟" in panel.labels
+    assert "12/3 上午 可预约" in panel.labels
     assert harness.app.user_data[1001][DRAFT].day is None
     async with harness.deps.db.read() as conn:
         assert await repo.bookings_on(conn, date(2026, 12, 3)) == []

@@ -42,7 +42,7 @@ async def test_from_start_to_pending_and_cancel(harness: Harness) -> None:
     await tap(clerk, "add", BusinessType.NEW)
     panel = await clerk.press("查询可预约信息")
     assert sum("可预约" in label for label in panel.labels) == 10
-    await clerk.press("12月3日（周四）下午")
+    await clerk.press("12/3 下午")
     await clerk.press("确定", exact=True)
     (receipt,) = receipts(clerk)
     assert "CY20261203-001" in receipt.text and "待完善信息" in receipt.text

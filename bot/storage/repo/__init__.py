@@ -26,6 +26,7 @@ from bot.storage.repo.arrivals import (
 )
 from bot.storage.repo.audit import (
     audit,
+    audit_count,
     history,
 )
 from bot.storage.repo.bookings import (
@@ -179,6 +180,7 @@ __all__ = [
     "arrival_of",
     "arrivals_of",
     "audit",
+    "audit_count",
     "bind_user",
     "booking_totals_between",
     "bookings_between",

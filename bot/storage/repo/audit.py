@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.storage.models import Actor, AuditEntry
-from bot.storage.repo._common import Conn, all_rows, iso
+from bot.storage.repo._common import Conn, all_rows, iso, one
 
 
 async def audit(
@@ -38,3 +38,9 @@ async def history(conn: Conn, entity: str, entity_id: str | int) -> list[AuditEn
     )
     return [AuditEntry.from_row(r) for r in rows]
 
+
+
+async def audit_count(conn: Conn, entity: str, entity_id: str | int) -> int:
+    """How many audit lines one entity has: its revision, growing with every change."""
+    row = await one(conn, "SELECT COUNT(*) FROM audit_log WHERE entity = ? AND entity_id = ?", (entity, str(entity_id)))
+    return int(row[0]) if row else 0
