@@ -39,7 +39,7 @@ from bot.handlers.common import (
     show,
 )
 from bot.handlers.flow import ask, conversation, reask, text_of, text_step
-from bot.handlers.receipt import refresh_receipt, send_calendar
+from bot.handlers.receipt import refresh_receipt, send_calendar, send_checkin_code
 from bot.jobs.watchers import on_minutes_freed
 from bot.persistence import persisted_model
 from bot.read_models import BookingDetails, Freed, MoveStatus
@@ -47,6 +47,7 @@ from bot.rules.applicant import mask_phone, parse_mobile, parse_name
 from bot.rules.basket import BusinessType, basket_minutes, can_add, raw_minutes
 from bot.rules.states import BookingState
 from bot.services.changes import ChangeService, counts_of, items_to_remove
+from bot.texts import arrival as arrival_texts
 from bot.texts import booking as booking_texts
 from bot.texts import counts as counts_texts
 from bot.texts import my_bookings as t
@@ -116,6 +117,8 @@ def _card_keyboard(details: BookingDetails) -> Any:
                      button(t.CANCEL_LABEL, "my", "cancel", b.id)])
     elif b.state.is_active and any(i.filled for i in details.items):
         rows.append(button(t.APPLICANTS_LABEL, "ap", "list", b.id))
+    if b.state.is_active and details.arrival is not None and details.arrival.checked_in_at is None:
+        rows.append(button(arrival_texts.QR_LABEL, "my", "qr", b.id))  # shown at the counter (SPEC §4)
     rows.append(_list_row())
     return keyboard(*rows)
 
@@ -433,6 +436,18 @@ async def _ics(update: Update, context: BotContext, clerk: Clerk, cb: Callback) 
     return END
 
 
+async def _qr(update: Update, context: BotContext, clerk: Clerk, cb: Callback) -> int:
+    """签到码: the receipt's check-in QR code again, to show at the counter."""
+    details = await context.deps.bookings.details(_id(cb), unit_id=clerk.unit_id)
+    if not details.booking.state.is_active:
+        return await _refuse(update, context, texts.BOOKING_NOT_ACTIVE)
+    await answer(update)
+    chat = update.effective_chat
+    assert chat is not None
+    await send_checkin_code(context, chat.id, details)
+    return END
+
+
 # ---------------------------------------------------------------- 取消预约
 
 
@@ -484,6 +499,7 @@ ACTIONS = {
     "cancel": _cancel,
     "canceldo": _do_cancel,
     "ics": _ics,
+    "qr": _qr,
 }
 
 
