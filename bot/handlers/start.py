@@ -33,7 +33,6 @@ from bot.handlers.common import (
 )
 from bot.handlers.flow import current_flows
 from bot.services.roles import Role, role_of
-from bot.storage import repo
 
 App = Application[Any, Any, Any, Any, Any, Any]
 
@@ -43,11 +42,7 @@ async def private_only(update: Update, context: BotContext) -> None:
     chat = update.effective_chat
     if chat is None or chat.type == chat.PRIVATE:
         return
-    deps = context.deps
-    async with deps.db.write() as conn:
-        first = await repo.claim_notification(conn, f"private_only:{chat.id}", "private_only", chat.id,
-                                              deps.clock.now())
-    if first:
+    if await context.deps.users.first_word_in_chat(chat.id):
         await context.bot.send_message(chat.id, texts.PRIVATE_ONLY)
     if update.callback_query is not None:
         await answer(update, texts.PRIVATE_ONLY, alert=True)
@@ -59,8 +54,7 @@ async def start(update: Update, context: BotContext) -> None:
     user = update.effective_user
     assert user is not None
     deps = context.deps
-    async with deps.db.write() as conn:
-        await repo.touch_tg_user(conn, user.id, user.first_name or "", deps.clock.now())
+    await deps.users.touch(user.id, user.first_name or "")
     if not context.args and await role_of(deps.db, deps.settings, user.id) is not Role.NONE:
         # Staff land on their console (SPEC §11). Imported here: the staff handlers import
         # this module (their refusals read exactly like ``unknown``).
