@@ -21,7 +21,6 @@ from bot.config import Settings
 from bot.deps import BotContext, Deps, deps_of
 from bot.handlers import register_all
 from bot.handlers.common import on_error
-from bot.jobs.reminders import CATCH_UP_KEY
 from bot.lean_request import LeanReplies
 from bot.persistence import SqlitePersistence
 from bot.processing import PerUserProcessor
@@ -78,8 +77,8 @@ def build_application(
     if request is not None:
         builder = builder.get_updates_request(request)
     application = builder.build()
+    deps.runtime.ready = ready
     application.bot_data["deps"] = deps
-    application.bot_data["ready"] = ready
     register_all(application)
     application.add_error_handler(on_error)
     return application
@@ -87,7 +86,7 @@ def build_application(
 
 async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """After initialize: the database is ready; command menus and jobs are set up."""
-    await application.bot_data["ready"]()
+    await deps_of(application).runtime.ready()
     from bot.handlers.menus import publish_commands
 
     await publish_commands(application)
@@ -101,8 +100,8 @@ async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any])
 
     A catch-up stopped mid-send leaves at most one claim unfinished; the next start resumes it.
     """
-    task = application.bot_data.get(CATCH_UP_KEY)
-    if isinstance(task, asyncio.Task) and not task.done():
+    task = deps_of(application).runtime.catch_up
+    if task is not None and not task.done():
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task

@@ -66,6 +66,7 @@ from bot.handlers.flow import (
     text_step,
 )
 from bot.handlers.receipt import send_receipt
+from bot.handlers.user_data import Slot
 from bot.notice import (
     ACCEPT_LABEL,
     FULL_TEXT_LABEL,
@@ -84,13 +85,10 @@ from bot.rules.basket import (
 )
 from bot.services.watch import request_watch
 from bot.services.window import window_for
-from bot.storage import repo
-from bot.storage.models import actor_of
 from bot.texts import booking as t
 from bot.texts import counts as counts_texts
 
 NOTICE, CONTACT, NAME, PHONE, BASKET, SLOTS, CONFIRM = range(7)
-DRAFT = "draft_booking"
 OPEN_DATA = pack("bk", "open")
 
 App = Application[Any, Any, Any, Any, Any, Any]
@@ -128,13 +126,15 @@ class BookingDraft(BaseModel):
         return self.model_copy(update={"day": None, "session": None})
 
 
+DRAFT = Slot("draft_booking", BookingDraft)
+
+
 def _draft(context: BotContext) -> BookingDraft:
     """The user's draft, created empty if there is none."""
-    assert context.user_data is not None
-    draft = context.user_data.get(DRAFT)
-    if not isinstance(draft, BookingDraft):
+    draft = DRAFT.get(context)
+    if draft is None:
         draft = BookingDraft()
-        context.user_data[DRAFT] = draft
+        DRAFT.put(context, draft)
     return draft
 
 
@@ -181,9 +181,7 @@ async def _refusal(context: BotContext, clerk: Clerk) -> View | None:
 
 
 async def _notice_needed(context: BotContext, user_id: int) -> bool:
-    async with context.deps.db.read() as conn:
-        tg_user = await repo.get_tg_user(conn, user_id)
-    return tg_user is None or tg_user.notice_version != NOTICE_VERSION
+    return await context.deps.users.notice_needed(user_id, NOTICE_VERSION)
 
 
 def _notice_view() -> View:
@@ -197,8 +195,7 @@ async def _contact_view(context: BotContext, clerk: Clerk) -> View:
     deps = context.deps
     draft = _draft(context)
     if not draft.has_contact:
-        async with deps.db.read() as conn:
-            last = await repo.last_contact_of_unit(conn, clerk.unit_id)
+        last = await deps.bookings.last_contact(clerk.unit_id)
         if last is not None:
             draft.contact_name, draft.contact_phone = last
     is_open, why = await deps.bookings.opening_state()
@@ -351,12 +348,7 @@ async def accept_notice(update: Update, context: BotContext) -> int:
     clerk = await current_clerk(update, context)
     if clerk is None:
         return END
-    deps = context.deps
-    now = deps.clock.now()
-    async with deps.db.write() as conn:
-        await repo.set_notice_version(conn, clerk.user_id, NOTICE_VERSION, now)
-        await repo.audit(conn, actor=actor_of(clerk.user_id), entity="tg_user", entity_id=clerk.user_id,
-                         action="accept_notice", now=now, after={"notice_version": NOTICE_VERSION})
+    await context.deps.users.accept_notice(clerk.user_id, NOTICE_VERSION)
     return await _to_contact(update, context, clerk)
 
 
@@ -370,7 +362,7 @@ async def full_notice(update: Update, context: BotContext) -> int:
 async def cancel_booking(update: Update, context: BotContext) -> int:
     """「取消」 on the first panels: drop the draft, back to the main menu."""
     await answer(update)
-    (context.user_data or {}).pop(DRAFT, None)
+    DRAFT.pop(context)
     await show(update, context, t.BOOKING_CANCELLED, main_menu_keyboard())
     return END
 
@@ -477,8 +469,7 @@ async def held_date(update: Update, context: BotContext) -> int | None:
     clerk = await current_clerk(update, context)
     if clerk is None:
         return END
-    async with context.deps.db.read() as conn:
-        held = await repo.active_booking_on(conn, clerk.unit_id, day) if day else None
+    held = await context.deps.bookings.held_on(clerk.unit_id, day) if day else None
     if held is None:
         await answer(update)
         return await _to_slots(update, context, clerk)
@@ -577,7 +568,7 @@ async def confirm(update: Update, context: BotContext) -> int | None:
         await show(update, context, err.message, keyboard(_back("slots")))
         return CONFIRM
     await answer(update)
-    (context.user_data or {}).pop(DRAFT, None)
+    DRAFT.pop(context)
     details = await deps.bookings.details(booking.id)
     await show(update, context, t.booked_prompt(booking.code, details.deadline))
     chat = update.effective_chat

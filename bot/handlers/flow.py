@@ -43,7 +43,6 @@ from bot.services.roles import Role, role_of
 
 log = logging.getLogger(__name__)
 
-REGISTRY_KEY = "conversations"
 LAST_SEEN = "last_seen"
 PROMPT = "prompt"
 PROMPT_MARKUP = "prompt_markup"
@@ -76,7 +75,7 @@ def conversation(
             persistent=True,
             allow_reentry=True,
         )
-    application.bot_data.setdefault(REGISTRY_KEY, []).append(handler)
+    deps_of(application).runtime.flows.append(handler)
     return handler
 
 
@@ -108,7 +107,7 @@ class _Conversation(ConversationHandler[Any]):
 
 
 def _registry(application: App) -> list[ConversationHandler[Any]]:
-    return application.bot_data.get(REGISTRY_KEY, [])
+    return deps_of(application).runtime.flows
 
 
 def current_flows(application: App, user_id: int, chat_id: int) -> list[str]:

@@ -8,7 +8,7 @@ Password messages are deleted from the chat as soon as they arrive — before an
 check, whatever they look like (a password may start with "/" or be too long), see
 ``secret_step``. While the new
 password waits for its confirmation, only a salted hash of it is kept, in memory
-(bot_data is not persisted): a password never reaches the database except as an
+(``Deps.runtime``, never persisted): a password never reaches the database except as an
 argon2 hash, and an abandoned confirmation leaves no plaintext behind.
 """
 
@@ -44,13 +44,14 @@ from bot.handlers.flow import (
     text_step,
 )
 from bot.handlers.menus import refresh_menu
+from bot.handlers.user_data import Slot
 from bot.services.accounts import password_problem, username_problem
 from bot.texts import login as t
 
 USERNAME, PASSWORD, NEW_PASSWORD, CONFIRM_PASSWORD = range(4)
+LOGIN_USERNAME = Slot("login_username", str)  # the username typed, until its password arrives
 LINK_PREFIX = "login_"  # /start login_<username>: the deep link on the centre's account letter
 LOGIN_LINK = filters.Regex(rf"^/start(@\w+)? {LINK_PREFIX}")
-PENDING = "pending_passwords"  # bot_data: user id -> (salt, digest) of the new password awaiting confirmation
 
 
 def _fingerprint(password: str, salt: bytes) -> bytes:
@@ -133,7 +134,7 @@ def _retype_keyboard() -> Any:
 
 
 async def _ask_password(update: Update, context: BotContext, username: str, prompt: str = t.ASK_PASSWORD) -> int:
-    context.user_data["login_username"] = username  # type: ignore[index]
+    LOGIN_USERNAME.put(context, username)
     await ask(update, context, prompt, _retype_keyboard())
     return PASSWORD
 
@@ -152,7 +153,7 @@ async def got_password(update: Update, context: BotContext) -> int | None:
     message, user = update.message, update.effective_user
     assert message is not None and user is not None
     password = message.text or ""
-    username = context.user_data.get("login_username", "")  # type: ignore[union-attr]
+    username = LOGIN_USERNAME.get(context) or ""
     phone = context.deps.settings.bot_centre_phone
     try:
         result = await context.deps.accounts.login(user.id, user.first_name or "", username, password)
@@ -164,7 +165,7 @@ async def got_password(update: Update, context: BotContext) -> int | None:
     except DomainError as err:
         await reask(update, context, f"{err.message}\n{t.forgot_password(phone)}")
         return None
-    context.user_data.pop("login_username", None)  # type: ignore[union-attr]
+    LOGIN_USERNAME.pop(context)
     await refresh_menu(context.application, user.id)
     if result.must_set_password:
         await send(update, context, t.logged_in(result.unit.name))
@@ -193,7 +194,7 @@ async def got_new_password(update: Update, context: BotContext) -> int | None:
         await reask(update, context, problem)
         return None
     salt = secrets.token_bytes(16)
-    context.bot_data.setdefault(PENDING, {})[user.id] = (salt, _fingerprint(password, salt))
+    context.deps.runtime.pending_passwords[user.id] = (salt, _fingerprint(password, salt))
     await ask(update, context, t.ASK_CONFIRM_PASSWORD)
     return CONFIRM_PASSWORD
 
@@ -202,7 +203,7 @@ async def got_confirmation(update: Update, context: BotContext) -> int | None:
     """On a match store the unit's own password (the message is already deleted)."""
     message, user = update.message, update.effective_user
     assert message is not None and user is not None
-    pending = context.bot_data.setdefault(PENDING, {}).pop(user.id, None)
+    pending = context.deps.runtime.pending_passwords.pop(user.id, None)
     typed = message.text or ""
     if pending is None or not hmac.compare_digest(pending[1], _fingerprint(typed, pending[0])):
         await ask(update, context, t.PASSWORDS_DIFFER if pending is not None else t.ASK_NEW_PASSWORD)

@@ -39,7 +39,8 @@ from bot.handlers.common import (
     show,
 )
 from bot.handlers.flow import ask, conversation, reask, text_of, text_step
-from bot.handlers.receipt import refresh_receipt, send_calendar
+from bot.handlers.receipt import refresh_receipt, send_calendar, send_checkin_code
+from bot.handlers.user_data import Slot
 from bot.jobs.watchers import on_minutes_freed
 from bot.persistence import persisted_model
 from bot.read_models import BookingDetails, Freed, MoveStatus
@@ -47,6 +48,7 @@ from bot.rules.applicant import mask_phone, parse_mobile, parse_name
 from bot.rules.basket import BusinessType, basket_minutes, can_add, raw_minutes
 from bot.rules.states import BookingState
 from bot.services.changes import ChangeService, counts_of, items_to_remove
+from bot.texts import arrival as arrival_texts
 from bot.texts import booking as booking_texts
 from bot.texts import counts as counts_texts
 from bot.texts import my_bookings as t
@@ -54,7 +56,6 @@ from bot.texts import my_bookings as t
 log = logging.getLogger(__name__)
 
 CONTACT_NAME, CONTACT_PHONE = range(2)
-DRAFT = "draft_contact"
 MAX_COUNT = 12  # 60 minutes of 5-minute items: anything larger is forged
 
 App = Application[Any, Any, Any, Any, Any, Any]
@@ -68,6 +69,9 @@ class ContactDraft(BaseModel):
 
     booking_id: int
     name: str | None = None
+
+
+DRAFT = Slot("draft_contact", ContactDraft)
 
 
 def _changes(context: BotContext) -> ChangeService:
@@ -116,6 +120,8 @@ def _card_keyboard(details: BookingDetails) -> Any:
                      button(t.CANCEL_LABEL, "my", "cancel", b.id)])
     elif b.state.is_active and any(i.filled for i in details.items):
         rows.append(button(t.APPLICANTS_LABEL, "ap", "list", b.id))
+    if b.state.is_active and details.arrival is not None and details.arrival.checked_in_at is None:
+        rows.append(button(arrival_texts.QR_LABEL, "my", "qr", b.id))  # shown at the counter (SPEC §4)
     rows.append(_list_row())
     return keyboard(*rows)
 
@@ -123,7 +129,7 @@ def _card_keyboard(details: BookingDetails) -> Any:
 async def my_bookings(update: Update, context: BotContext) -> int:
     """/my and 我的预约: one card per active booking, or how to book."""
     await answer(update)
-    context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
+    DRAFT.pop(context)
     clerk = await current_clerk(update, context)
     if clerk is None:
         return END
@@ -180,7 +186,7 @@ async def _contact(update: Update, context: BotContext, clerk: Clerk, cb: Callba
     """Start the contact edit: ask for the name."""
     details = await _changes(context).changeable(_id(cb), clerk.unit_id)
     b = details.booking
-    context.user_data[DRAFT] = ContactDraft(booking_id=b.id)  # type: ignore[index]
+    DRAFT.put(context, ContactDraft(booking_id=b.id))
     await answer(update)
     await ask(update, context, t.ask_contact_name(b.contact_name),
               keyboard([button(t.KEEP_NAME_LABEL, "my", "keepname", b.id), button(texts.BACK, "my", "edit", b.id)]))
@@ -189,8 +195,8 @@ async def _contact(update: Update, context: BotContext, clerk: Clerk, cb: Callba
 
 async def _keep_name(update: Update, context: BotContext, clerk: Clerk, cb: Callback) -> int:
     """姓名不变: go on to the phone with the current name."""
-    draft = context.user_data.get(DRAFT)  # type: ignore[union-attr]
-    if not isinstance(draft, ContactDraft) or draft.booking_id != _id(cb):
+    draft = DRAFT.get(context)
+    if draft is None or draft.booking_id != _id(cb):
         return await _refuse(update, context, texts.STALE_BUTTON)
     details = await _changes(context).changeable(draft.booking_id, clerk.unit_id)
     draft.name = details.booking.contact_name
@@ -207,8 +213,8 @@ async def _ask_phone(update: Update, context: BotContext, details: BookingDetail
 
 async def got_contact_name(update: Update, context: BotContext) -> int | None:
     """Check the name; ask for the phone."""
-    draft = context.user_data.get(DRAFT)  # type: ignore[union-attr]
-    if not isinstance(draft, ContactDraft):
+    draft = DRAFT.get(context)
+    if draft is None:
         await send(update, context, t.CONTACT_DRAFT_LOST, keyboard(_list_row()))
         return END
     try:
@@ -222,7 +228,7 @@ async def got_contact_name(update: Update, context: BotContext) -> int | None:
     try:
         details = await _changes(context).changeable(draft.booking_id, clerk.unit_id)
     except DomainError as err:
-        context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
+        DRAFT.pop(context)
         await send(update, context, err.message, keyboard(_list_row()))
         return END
     await _ask_phone(update, context, details)
@@ -231,8 +237,8 @@ async def got_contact_name(update: Update, context: BotContext) -> int | None:
 
 async def got_contact_phone(update: Update, context: BotContext) -> int | None:
     """Check the phone; save name and phone; refresh the receipt."""
-    draft = context.user_data.get(DRAFT)  # type: ignore[union-attr]
-    if not isinstance(draft, ContactDraft) or draft.name is None:
+    draft = DRAFT.get(context)
+    if draft is None or draft.name is None:
         await send(update, context, t.CONTACT_DRAFT_LOST, keyboard(_list_row()))
         return END
     try:
@@ -243,7 +249,7 @@ async def got_contact_phone(update: Update, context: BotContext) -> int | None:
     clerk = await current_clerk(update, context)
     if clerk is None:
         return END
-    context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
+    DRAFT.pop(context)
     try:
         booking = await _changes(context).change_contact(
             draft.booking_id, unit_id=clerk.unit_id, user_id=clerk.user_id, name=draft.name, phone=phone)
@@ -446,6 +452,18 @@ async def _ics(update: Update, context: BotContext, clerk: Clerk, cb: Callback) 
     return END
 
 
+async def _qr(update: Update, context: BotContext, clerk: Clerk, cb: Callback) -> int:
+    """签到码: the receipt's check-in QR code again, to show at the counter."""
+    details = await context.deps.bookings.details(_id(cb), unit_id=clerk.unit_id)
+    if not details.booking.state.is_active:
+        return await _refuse(update, context, texts.BOOKING_NOT_ACTIVE)
+    await answer(update)
+    chat = update.effective_chat
+    assert chat is not None
+    await send_checkin_code(context, chat.id, details)
+    return END
+
+
 # ---------------------------------------------------------------- 取消预约
 
 
@@ -497,6 +515,7 @@ ACTIONS = {
     "cancel": _cancel,
     "canceldo": _do_cancel,
     "ics": _ics,
+    "qr": _qr,
 }
 
 
@@ -509,7 +528,7 @@ async def on_button(update: Update, context: BotContext) -> int:
         await answer(update, texts.STALE_BUTTON, alert=True)
         return END
     if cb.action not in ("contact", "keepname"):
-        context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
+        DRAFT.pop(context)
     clerk = await current_clerk(update, context)
     if clerk is None:
         return END

@@ -37,7 +37,6 @@ from bot.handlers.login import LOGIN_LINK
 from bot.handlers.menus import refresh_menu
 from bot.handlers.my_bookings import open_by_code
 from bot.services.roles import Role, role_of
-from bot.storage import repo
 
 App = Application[Any, Any, Any, Any, Any, Any]
 
@@ -47,11 +46,7 @@ async def private_only(update: Update, context: BotContext) -> None:
     chat = update.effective_chat
     if chat is None or chat.type == chat.PRIVATE:
         return
-    deps = context.deps
-    async with deps.db.write() as conn:
-        first = await repo.claim_notification(conn, f"private_only:{chat.id}", "private_only", chat.id,
-                                              deps.clock.now())
-    if first:
+    if await context.deps.users.first_word_in_chat(chat.id):
         await context.bot.send_message(chat.id, texts.PRIVATE_ONLY)
     if update.callback_query is not None:
         await answer(update, texts.PRIVATE_ONLY, alert=True)
@@ -71,8 +66,7 @@ async def start(update: Update, context: BotContext) -> None:
     user = update.effective_user
     assert user is not None
     deps = context.deps
-    async with deps.db.write() as conn:
-        await repo.touch_tg_user(conn, user.id, user.first_name or "", deps.clock.now())
+    await deps.users.touch(user.id, user.first_name or "")
     await refresh_menu(context.application, user.id)
     payload = (context.args or [""])[0]
     if BOOKING_CODE.fullmatch(payload) and await deps.accounts.unit_of_user(user.id) is not None:

@@ -80,7 +80,6 @@ log = logging.getLogger(__name__)
 App = Any  # telegram.ext.Application with this bot's context types
 TICK_JOB: Final = "reminders-tick"
 TICK_SECONDS: Final = 60
-_LOCK_KEY: Final = "reminders_lock"
 # Clerks are told about an auto-release for a day after it, which covers any
 # restart delay; the notification log keeps it to one message each.
 _RELEASE_TELL_WINDOW: Final = timedelta(days=1)
@@ -102,7 +101,6 @@ def reminder_times(settings: Settings) -> ReminderTimes:
 # ---------------------------------------------------------------- scheduling
 
 
-CATCH_UP_KEY: Final = "reminders_catch_up"
 
 
 async def start_reminders(application: App) -> None:
@@ -114,13 +112,13 @@ async def start_reminders(application: App) -> None:
     """
     notifier_of(application)
     schedule_tick(application)
-    application.bot_data[CATCH_UP_KEY] = asyncio.create_task(run_due(application), name="reminders-catch-up")
+    deps_of(application).runtime.catch_up = asyncio.create_task(run_due(application), name="reminders-catch-up")
 
 
 async def catch_up_done(application: App) -> None:
     """Wait until the start-up catch-up has finished (if one was started)."""
-    task = application.bot_data.get(CATCH_UP_KEY)
-    if isinstance(task, asyncio.Task):
+    task = deps_of(application).runtime.catch_up
+    if task is not None:
         await task
 
 
@@ -146,10 +144,7 @@ async def _tick(context: BotContext) -> None:
 
 
 def _lock(application: App) -> asyncio.Lock:
-    lock = application.bot_data.get(_LOCK_KEY)
-    if lock is None:
-        lock = application.bot_data[_LOCK_KEY] = asyncio.Lock()
-    return lock  # type: ignore[no-any-return]
+    return deps_of(application).runtime.reminders_lock
 
 
 async def run_due(application: App) -> dict[str, int]:

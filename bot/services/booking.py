@@ -303,6 +303,16 @@ class BookingService:
         return BookingDetails(booking, unit.name if unit else "", items, deadline, changeable, evaluation, arrival,
                               mismatches, revision)
 
+    async def held_on(self, unit_id: int, day: date) -> Booking | None:
+        """The unit's active booking on ``day`` (one per unit per date), or None."""
+        async with self.db.read() as conn:
+            return await repo.active_booking_on(conn, unit_id, day)
+
+    async def last_contact(self, unit_id: int) -> tuple[str, str] | None:
+        """The contact (name, phone) of the unit's latest booking, to pre-fill the next one."""
+        async with self.db.read() as conn:
+            return await repo.last_contact_of_unit(conn, unit_id)
+
     async def items(self, booking_id: int) -> list[Item]:
         """A booking's items in display order."""
         async with self.db.read() as conn:
