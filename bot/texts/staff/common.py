@@ -124,20 +124,27 @@ def day_kind_text(info: DayInfo) -> str:
 
 
 
-MESSAGE_LIMIT = 4000  # Telegram allows 4096 UTF-16 code units per message
+MESSAGE_LIMIT = 4000  # Telegram allows 4096 UTF-16 units per message
+
+
+def utf16_units(text: str) -> int:
+    """The length of ``text`` as Telegram counts it (UTF-16 code units: an emoji is two)."""
+    return utf16_len(text)
 
 
 def fit_message(text: str, tail: str) -> str:
-    """Cut an over-long screen at a line break and say where the rest is (lengths in UTF-16 units)."""
-    if utf16_len(text) <= MESSAGE_LIMIT:
+    """Cut an over-long screen at a line break and say where the rest is (UTF-16 units counted)."""
+    if utf16_units(text) <= MESSAGE_LIMIT:
         return text
+    room = MESSAGE_LIMIT - utf16_units(tail) - 1
     kept: list[str] = []
-    room = MESSAGE_LIMIT - utf16_len(tail) - 1
+    used = 0
     for line in text.split("\n"):
-        room -= utf16_len(line) + 1
-        if room < 0:
+        cost = utf16_units(line) + (1 if kept else 0)
+        if used + cost > room:
             break
         kept.append(line)
+        used += cost
     return "\n".join([*kept, tail])
 
 
