@@ -12,8 +12,8 @@ import contextlib
 import logging
 from typing import Any
 
-from telegram import Update
-from telegram.ext import AIORateLimiter, Application, ContextTypes
+from telegram import LinkPreviewOptions, Update
+from telegram.ext import AIORateLimiter, Application, ContextTypes, Defaults
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.clock import Clock, SystemClock
@@ -64,6 +64,8 @@ def build_application(
         .base_url(settings.bot_api_base_url)
         .base_file_url(settings.bot_api_file_url)
         .context_types(ContextTypes(context=BotContext))
+        # No link previews unless a message asks for one: the notice's URLs must not unfurl.
+        .defaults(Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .persistence(SqlitePersistence(db, ready, persistence_interval))
         .concurrent_updates(PerUserProcessor())
         .rate_limiter(AIORateLimiter(overall_max_rate=settings.bot_api_max_rate, max_retries=3))

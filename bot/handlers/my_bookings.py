@@ -144,6 +144,19 @@ async def my_bookings(update: Update, context: BotContext) -> int:
     return END
 
 
+async def open_by_code(update: Update, context: BotContext, code: str) -> None:
+    """/start <booking code>: that booking's card, if it is the clerk's unit's (a new message)."""
+    clerk = await current_clerk(update, context)
+    if clerk is None:
+        return
+    try:
+        details = await _changes(context).by_code(code, clerk.unit_id)
+    except DomainError as err:
+        await send(update, context, err.message, keyboard(_list_row()))
+        return
+    await send(update, context, _card(context, details), _card_keyboard(details))
+
+
 async def _show_card(update: Update, context: BotContext, clerk: Clerk, cb: Callback) -> int:
     """返回 to one booking's card."""
     details = await context.deps.bookings.details(_id(cb), unit_id=clerk.unit_id)
