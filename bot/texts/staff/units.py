@@ -13,7 +13,7 @@ from bot.texts import fmt_instant
 MENU = (
     "单位账户管理\n"
     "· 输入用户名或单位名称（的一部分）查找单位，可改名、重置密码、解绑经办人；\n"
-    "· 或点击下方按钮新建单位、从 CSV 文件导入单位。"
+    "· 或点击下方按钮新建单位、从表格（Excel 或 CSV）导入单位。"
 )
 NEW_LABEL = "新建单位"
 IMPORT_LABEL = "导入表格"
