@@ -270,6 +270,13 @@ async def test_no_staff_screen_shows_an_internal_key_for_a_booking_in_any_state(
     await staff.command("units", "unit1")
     screens.append(await staff.press("（unit1）"))
     screens.append(await staff.press("解绑经办人"))
+    screens.append(await staff.command("chart"))
+    screens.append(await staff.command("checkin"))
+    await staff.command("calendar")
+    screens.append(await staff.press("设置调整"))
+    screens.append(await staff.send("12月5日"))
+    screens.append(await staff.press("工作日"))
+    screens.append(await staff.send("调休上班"))
     allowed = ALLOWED_WORDS | {f"unit{n}" for n in range(len(units))}
     seen = [m for m in screens if m is not None]
     assert len(seen) > 40

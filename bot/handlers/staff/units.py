@@ -423,7 +423,7 @@ async def _show_clerks(update: Update, context: BotContext, unit_id: int, note: 
     await answer(update, note)
     unit, clerks = found
     rows: list[InlineKeyboardButton | None] = [
-        button(t.clerk_button(c), "st", "uunbind", unit.id, c.user_id) for c in clerks
+        button(t.clerk_button(n, c), "st", "uunbind", unit.id, c.user_id) for n, c in enumerate(clerks, 1)
     ]
     rows.append(button(t.BACK_TO_UNIT_LABEL, "st", "uview", unit.id))
     text = t.clerk_list(unit, len(clerks)) if clerks else t.NO_CLERKS

@@ -112,9 +112,9 @@ def clerk_list(unit: Unit, count: int) -> str:
     return f"{unit.name} 已绑定的经办人（{count}人），点击即解除该经办人的绑定："
 
 
-def clerk_button(clerk: TgUser) -> str:
-    """One bound clerk (Telegram name and id)."""
-    return f"解绑：{clerk.first_name or '经办人'}（ID {clerk.user_id}）"
+def clerk_button(n: int, clerk: TgUser) -> str:
+    """One bound clerk by name, numbered (two clerks may share a name)."""
+    return f"解绑 {n}：{clerk.first_name or '经办人'}"
 
 
 def ask_new_name(unit: Unit) -> str:
