@@ -1,16 +1,20 @@
 """What every handler and job needs, built once by the composition root.
 
 ``Deps`` lives in ``application.bot_data["deps"]`` (bot_data is not persisted) and is
-reached through ``BotContext.deps``, the bot's typed callback context.
+reached through ``BotContext.deps``, the bot's typed callback context. That is the one
+``bot_data`` key: whatever else the running application keeps in memory is a typed
+field of ``Deps.runtime``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from argon2 import PasswordHasher
-from telegram.ext import Application, CallbackContext, ExtBot
+from telegram.ext import Application, CallbackContext, ConversationHandler, ExtBot
 
 from bot.clock import Clock
 from bot.config import Settings
@@ -22,7 +26,28 @@ from bot.services.changes import ChangeService
 from bot.services.evaluation import EvaluationService
 from bot.services.mismatches import MismatchService
 from bot.services.staff import StaffService
+from bot.services.users import UserService
 from bot.storage.db import Database
+
+
+async def _nothing_to_prepare() -> None:
+    return None
+
+
+@dataclass
+class Runtime:
+    """What the running application keeps in memory only: never persisted, gone on restart."""
+
+    # opens and migrates the database, once (the composition root sets it)
+    ready: Callable[[], Awaitable[None]] = _nothing_to_prepare
+    # every persistent conversation, for "which flows is this user in" and ending them
+    flows: list[ConversationHandler[Any]] = field(default_factory=list)
+    # user id -> (salt, digest) of a new unit password typed once, awaiting its confirmation
+    pending_passwords: dict[int, tuple[bytes, bytes]] = field(default_factory=dict)
+    # held while reminders are sent: a minute tick that finds it held skips its turn
+    reminders_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # the start-up catch-up of missed reminders, running in the background
+    catch_up: asyncio.Task[Any] | None = None
 
 
 @dataclass
@@ -39,7 +64,9 @@ class Deps:
     evaluations: EvaluationService
     mismatches: MismatchService
     staff: StaffService
+    users: UserService
     arrivals: ArrivalService
+    runtime: Runtime = field(default_factory=Runtime)
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock, db: Database) -> Deps:
@@ -55,6 +82,7 @@ class Deps:
             evaluations=EvaluationService(db, clock),
             mismatches=MismatchService(db, settings, clock, bookings),
             staff=StaffService(db, settings, clock, bookings),
+            users=UserService(db, clock),
             arrivals=ArrivalService(db, settings, clock),
             accounts=AccountService(
                 db,

@@ -377,6 +377,14 @@ class LoginResult:
     must_set_password: bool
 
 
+@dataclass(frozen=True)
+class AccountOverview:
+    """What 我的账户 shows, read in one snapshot."""
+
+    clerks: list[tuple[str, bool]]  # (first name, is the asking user)
+    status: FreezeStatus
+    release_notice: bool
+
 # ---------------------------------------------------------------- arrival and check-in (SPEC §4)
 
 

@@ -12,7 +12,6 @@ an old button does no harm).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
@@ -20,11 +19,10 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import texts
 from bot.callbacks import pattern, unpack
-from bot.deps import BotContext, Deps
+from bot.deps import BotContext
 from bot.handlers.common import Clerk, answer, button, current_clerk, keyboard, show
 from bot.handlers.flow import end_flows
-from bot.rules.freeze import FreezeStatus, freeze_status, month_key
-from bot.storage import repo
+from bot.handlers.menus import refresh_menu
 from bot.texts import account as t
 from bot.texts import login as login_texts
 
@@ -32,36 +30,15 @@ App = Application[Any, Any, Any, Any, Any, Any]
 ME, SETTINGS = "me", "st"
 
 
-@dataclass(frozen=True)
-class Overview:
-    """What 我的账户 shows, read in one snapshot."""
-
-    clerks: list[tuple[str, bool]]  # (first name, is the asking user)
-    status: FreezeStatus
-    release_notice: bool
-
-
-async def _overview(deps: Deps, clerk: Clerk) -> Overview:
-    now = deps.clock.now()
-    async with deps.db.read() as conn:
-        clerks = await repo.clerks_of_unit(conn, clerk.unit_id)
-        mismatches = await repo.mismatch_times(conn, clerk.unit_id, month_key(now))
-        user = await repo.get_tg_user(conn, clerk.user_id)
-    return Overview(
-        [(c.first_name, c.user_id == clerk.user_id) for c in clerks],
-        freeze_status(mismatches, now),
-        user.release_notice if user is not None else True,
-    )
-
-
 async def _render(update: Update, context: BotContext, clerk: Clerk, view: str) -> None:
-    info = await _overview(context.deps, clerk)
+    info = await context.deps.users.overview(clerk.user_id, clerk.unit_id)
     at = context.deps.settings.bot_release_notice_time
     toggle = button(t.notice_label(info.release_notice, at), "ac", "notice", int(not info.release_notice), view)
     if view == SETTINGS:
         text = t.settings(info.release_notice, at)
     else:
-        text = t.account(clerk.unit.name, clerk.unit.username, info.clerks, info.status, info.release_notice, at)
+        text = t.account(clerk.unit.name, clerk.unit.username, info.clerks, info.status, info.release_notice, at,
+                         phone=context.deps.settings.bot_centre_phone)
     await show(update, context, text,
                keyboard(toggle, button(t.LOGOUT_LABEL, "ac", "logout"), button(texts.MENU, "m", "menu")))
 
@@ -92,9 +69,7 @@ async def switch_notice(update: Update, context: BotContext) -> None:
     clerk = await current_clerk(update, context)
     if clerk is None:
         return
-    deps = context.deps
-    async with deps.db.write() as conn:
-        await repo.set_release_notice(conn, clerk.user_id, bool(wanted), deps.clock.now())
+    await context.deps.users.set_release_notice(clerk.user_id, bool(wanted))
     await answer(update, t.notice_switched(bool(wanted), context.deps.settings.bot_release_notice_time))
     view = parsed.args[1] if parsed and len(parsed.args) > 1 else ME
     await _render(update, context, clerk, SETTINGS if view == SETTINGS else ME)
@@ -121,6 +96,7 @@ async def logout(update: Update, context: BotContext) -> None:
         context.user_data.clear()
     await show(update, context, login_texts.LOGGED_OUT if was_bound else login_texts.NOT_BOUND,
                keyboard(button(texts.MENU_LOGIN, "m", "login")))
+    await refresh_menu(context.application, user.id)
 
 
 def register(application: App) -> None:

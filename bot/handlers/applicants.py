@@ -42,6 +42,7 @@ from bot.errors import DomainError, DuplicatePerson, InvalidInput
 from bot.handlers.common import END, answer, button, current_clerk, keyboard, send, show
 from bot.handlers.flow import ask, conversation, reask, text_of, text_step
 from bot.handlers.receipt import refresh_receipt
+from bot.handlers.user_data import Slot
 from bot.jobs.mismatches import tell_staff_corrected
 from bot.persistence import persisted_model
 from bot.read_models import ApplicantPanel
@@ -62,7 +63,6 @@ from bot.texts import applicants as t
 from bot.texts import mismatch as mismatch_texts
 
 ASKING, ID_TYPE, REVIEW = range(3)
-DRAFT = "draft_applicant"
 REVIEW_STEP = "review"  # the 「返回」 of the review panel (ap:prev:<item id>:review)
 
 App = Application[Any, Any, Any, Any, Any, Any]
@@ -98,24 +98,25 @@ class ApplicantDraft(BaseModel):
     typed: list[str] = Field(default_factory=list)  # fields typed in this draft: shown in full (SPEC §6)
 
 
+DRAFT = Slot("draft_applicant", ApplicantDraft)
+
+
 def applicant_service(context: BotContext) -> ApplicantService:
     """The app's ApplicantService."""
     return context.deps.applicants
 
 
 def _draft(context: BotContext) -> ApplicantDraft | None:
-    found = (context.user_data or {}).get(DRAFT)
-    return found if isinstance(found, ApplicantDraft) else None
+    return DRAFT.get(context)
 
 
 def _keep(context: BotContext, draft: ApplicantDraft) -> ApplicantDraft:
-    context.user_data[DRAFT] = draft  # type: ignore[index]
+    DRAFT.put(context, draft)
     return draft
 
 
 def _drop(context: BotContext) -> None:
-    if context.user_data is not None:
-        context.user_data.pop(DRAFT, None)
+    DRAFT.pop(context)
 
 
 def _pressed(update: Update) -> Callback | None:

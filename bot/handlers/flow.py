@@ -43,7 +43,6 @@ from bot.services.roles import Role, role_of
 
 log = logging.getLogger(__name__)
 
-REGISTRY_KEY = "conversations"
 LAST_SEEN = "last_seen"
 PROMPT = "prompt"
 PROMPT_MARKUP = "prompt_markup"
@@ -76,7 +75,7 @@ def conversation(
             persistent=True,
             allow_reentry=True,
         )
-    application.bot_data.setdefault(REGISTRY_KEY, []).append(handler)
+    deps_of(application).runtime.flows.append(handler)
     return handler
 
 
@@ -108,7 +107,7 @@ class _Conversation(ConversationHandler[Any]):
 
 
 def _registry(application: App) -> list[ConversationHandler[Any]]:
-    return application.bot_data.get(REGISTRY_KEY, [])
+    return deps_of(application).runtime.flows
 
 
 def current_flows(application: App, user_id: int, chat_id: int) -> list[str]:
@@ -233,6 +232,25 @@ def discard_drafts(user_data: dict[str, Any]) -> bool:
     user_data.pop(PROMPT, None)
     user_data.pop(PROMPT_MARKUP, None)
     return kept_any
+
+
+SWEEP_JOB = "idle-sweep"
+SWEEP_SECONDS = 60
+
+
+def schedule_idle_sweep(application: App) -> None:
+    """(Re)schedule the one repeating ``idle-sweep`` job: a clerk who walked away is told
+    even if they never come back."""
+    job_queue = application.job_queue
+    if job_queue is None:
+        return
+    for job in job_queue.get_jobs_by_name(SWEEP_JOB):
+        job.schedule_removal()
+    job_queue.run_repeating(_sweep_job, interval=SWEEP_SECONDS, first=SWEEP_SECONDS, name=SWEEP_JOB)
+
+
+async def _sweep_job(context: BotContext) -> None:
+    await sweep_idle(context.application)
 
 
 async def sweep_idle(application: App) -> int:

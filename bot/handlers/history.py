@@ -23,12 +23,12 @@ from bot.deps import BotContext
 from bot.errors import DomainError
 from bot.handlers.common import END, answer, button, current_clerk, keyboard, send, show
 from bot.handlers.flow import ask, conversation, reask, text_of, text_step
+from bot.handlers.user_data import Slot
 from bot.persistence import persisted_model
 from bot.services.evaluation import EvaluationService, parse_comment
 from bot.texts import history as t
 
 COMMENT = 0
-DRAFT = "draft_evaluation"
 
 App = Application[Any, Any, Any, Any, Any, Any]
 
@@ -39,6 +39,9 @@ class EvaluationDraft(BaseModel):
 
     booking_id: int
     rating: int
+
+
+DRAFT = Slot("draft_evaluation", EvaluationDraft)
 
 
 def _service(context: BotContext) -> EvaluationService:
@@ -55,7 +58,7 @@ def _after_row() -> list[InlineKeyboardButton]:
 async def history(update: Update, context: BotContext) -> int:
     """/history, 已办理预约 and 上一页/下一页: one page of finished bookings."""
     await answer(update)
-    context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
+    DRAFT.pop(context)
     clerk = await current_clerk(update, context)
     if clerk is None:
         return END
@@ -84,7 +87,7 @@ async def history(update: Update, context: BotContext) -> int:
 
 
 async def _refuse(update: Update, context: BotContext, message: str) -> int:
-    context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
+    DRAFT.pop(context)
     await answer(update)
     await show(update, context, message, keyboard(_after_row()))
     return END
@@ -92,7 +95,7 @@ async def _refuse(update: Update, context: BotContext, message: str) -> int:
 
 async def rate(update: Update, context: BotContext) -> int:
     """满意度评价 / 去评价: the five ratings, if this booking may be rated."""
-    context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
+    DRAFT.pop(context)
     clerk = await current_clerk(update, context)
     if clerk is None:
         return END
@@ -121,7 +124,7 @@ async def star(update: Update, context: BotContext) -> int:
         booking = await _service(context).ratable(booking_id, clerk.unit_id)
     except DomainError as err:
         return await _refuse(update, context, err.message)
-    context.user_data[DRAFT] = EvaluationDraft(booking_id=booking.id, rating=rating)  # type: ignore[index]
+    DRAFT.put(context, EvaluationDraft(booking_id=booking.id, rating=rating))
     await answer(update)
     # 「返回」 (choose the rating again) stays on the rating panel, just above the question.
     await show(update, context, t.ask_rating(booking) + f"\n\n已选择：{t.RATINGS[rating]}",
@@ -142,9 +145,9 @@ async def got_comment(update: Update, context: BotContext) -> int | None:
 
 async def skip(update: Update, context: BotContext) -> int:
     """跳过: save the rating without a comment."""
-    draft = context.user_data.get(DRAFT)  # type: ignore[union-attr]
+    draft = DRAFT.get(context)
     parsed = unpack(update.callback_query.data if update.callback_query else None)
-    if not isinstance(draft, EvaluationDraft) or parsed is None or parsed.int_arg(0) != draft.booking_id:
+    if draft is None or parsed is None or parsed.int_arg(0) != draft.booking_id:
         return await _refuse(update, context, texts.STALE_BUTTON)
     await answer(update)
     return await _save(update, context, "")
@@ -152,8 +155,8 @@ async def skip(update: Update, context: BotContext) -> int:
 
 async def _save(update: Update, context: BotContext, comment: str) -> int:
     """Store the rating once; say whether booking is possible again."""
-    draft = context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
-    if not isinstance(draft, EvaluationDraft):
+    draft = DRAFT.pop(context)
+    if draft is None:
         await send(update, context, t.RATING_DRAFT_LOST, keyboard(_after_row()))
         return END
     clerk = await current_clerk(update, context)

@@ -26,12 +26,14 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import texts
 from bot.callbacks import Callback, pattern, unpack
+from bot.delivery.outbox import courier_of
 from bot.deps import BotContext
 from bot.errors import ChangeNotAllowed, DomainError
 from bot.handlers.common import (
     END,
     Clerk,
     answer,
+    best_effort,
     button,
     current_clerk,
     keyboard,
@@ -39,7 +41,8 @@ from bot.handlers.common import (
     show,
 )
 from bot.handlers.flow import ask, conversation, reask, text_of, text_step
-from bot.handlers.receipt import refresh_receipt, send_calendar
+from bot.handlers.receipt import refresh_receipt, send_calendar, send_checkin_code
+from bot.handlers.user_data import Slot
 from bot.jobs.watchers import on_minutes_freed
 from bot.persistence import persisted_model
 from bot.read_models import BookingDetails, Freed, MoveStatus
@@ -47,6 +50,7 @@ from bot.rules.applicant import mask_phone, parse_mobile, parse_name
 from bot.rules.basket import BusinessType, basket_minutes, can_add, raw_minutes
 from bot.rules.states import BookingState
 from bot.services.changes import ChangeService, counts_of, items_to_remove
+from bot.texts import arrival as arrival_texts
 from bot.texts import booking as booking_texts
 from bot.texts import counts as counts_texts
 from bot.texts import my_bookings as t
@@ -54,7 +58,6 @@ from bot.texts import my_bookings as t
 log = logging.getLogger(__name__)
 
 CONTACT_NAME, CONTACT_PHONE = range(2)
-DRAFT = "draft_contact"
 MAX_COUNT = 12  # 60 minutes of 5-minute items: anything larger is forged
 
 App = Application[Any, Any, Any, Any, Any, Any]
@@ -68,6 +71,9 @@ class ContactDraft(BaseModel):
 
     booking_id: int
     name: str | None = None
+
+
+DRAFT = Slot("draft_contact", ContactDraft)
 
 
 def _changes(context: BotContext) -> ChangeService:
@@ -116,6 +122,8 @@ def _card_keyboard(details: BookingDetails) -> Any:
                      button(t.CANCEL_LABEL, "my", "cancel", b.id)])
     elif b.state.is_active and any(i.filled for i in details.items):
         rows.append(button(t.APPLICANTS_LABEL, "ap", "list", b.id))
+    if b.state.is_active and details.arrival is not None and details.arrival.checked_in_at is None:
+        rows.append(button(arrival_texts.QR_LABEL, "my", "qr", b.id))  # shown at the counter (SPEC §4)
     rows.append(_list_row())
     return keyboard(*rows)
 
@@ -123,7 +131,7 @@ def _card_keyboard(details: BookingDetails) -> Any:
 async def my_bookings(update: Update, context: BotContext) -> int:
     """/my and 我的预约: one card per active booking, or how to book."""
     await answer(update)
-    context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
+    DRAFT.pop(context)
     clerk = await current_clerk(update, context)
     if clerk is None:
         return END
@@ -136,6 +144,19 @@ async def my_bookings(update: Update, context: BotContext) -> int:
     for details in found:
         await send(update, context, _card(context, details), _card_keyboard(details))
     return END
+
+
+async def open_by_code(update: Update, context: BotContext, code: str) -> None:
+    """/start <booking code>: that booking's card, if it is the clerk's unit's (a new message)."""
+    clerk = await current_clerk(update, context)
+    if clerk is None:
+        return
+    try:
+        details = await _changes(context).by_code(code, clerk.unit_id)
+    except DomainError as err:
+        await send(update, context, err.message, keyboard(_list_row()))
+        return
+    await send(update, context, _card(context, details), _card_keyboard(details))
 
 
 async def _show_card(update: Update, context: BotContext, clerk: Clerk, cb: Callback) -> int:
@@ -167,7 +188,7 @@ async def _contact(update: Update, context: BotContext, clerk: Clerk, cb: Callba
     """Start the contact edit: ask for the name."""
     details = await _changes(context).changeable(_id(cb), clerk.unit_id)
     b = details.booking
-    context.user_data[DRAFT] = ContactDraft(booking_id=b.id)  # type: ignore[index]
+    DRAFT.put(context, ContactDraft(booking_id=b.id))
     await answer(update)
     await ask(update, context, t.ask_contact_name(b.contact_name),
               keyboard([button(t.KEEP_NAME_LABEL, "my", "keepname", b.id), button(texts.BACK, "my", "edit", b.id)]))
@@ -176,8 +197,8 @@ async def _contact(update: Update, context: BotContext, clerk: Clerk, cb: Callba
 
 async def _keep_name(update: Update, context: BotContext, clerk: Clerk, cb: Callback) -> int:
     """姓名不变: go on to the phone with the current name."""
-    draft = context.user_data.get(DRAFT)  # type: ignore[union-attr]
-    if not isinstance(draft, ContactDraft) or draft.booking_id != _id(cb):
+    draft = DRAFT.get(context)
+    if draft is None or draft.booking_id != _id(cb):
         return await _refuse(update, context, texts.STALE_BUTTON)
     details = await _changes(context).changeable(draft.booking_id, clerk.unit_id)
     draft.name = details.booking.contact_name
@@ -194,8 +215,8 @@ async def _ask_phone(update: Update, context: BotContext, details: BookingDetail
 
 async def got_contact_name(update: Update, context: BotContext) -> int | None:
     """Check the name; ask for the phone."""
-    draft = context.user_data.get(DRAFT)  # type: ignore[union-attr]
-    if not isinstance(draft, ContactDraft):
+    draft = DRAFT.get(context)
+    if draft is None:
         await send(update, context, t.CONTACT_DRAFT_LOST, keyboard(_list_row()))
         return END
     try:
@@ -209,7 +230,7 @@ async def got_contact_name(update: Update, context: BotContext) -> int | None:
     try:
         details = await _changes(context).changeable(draft.booking_id, clerk.unit_id)
     except DomainError as err:
-        context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
+        DRAFT.pop(context)
         await send(update, context, err.message, keyboard(_list_row()))
         return END
     await _ask_phone(update, context, details)
@@ -218,8 +239,8 @@ async def got_contact_name(update: Update, context: BotContext) -> int | None:
 
 async def got_contact_phone(update: Update, context: BotContext) -> int | None:
     """Check the phone; save name and phone; refresh the receipt."""
-    draft = context.user_data.get(DRAFT)  # type: ignore[union-attr]
-    if not isinstance(draft, ContactDraft) or draft.name is None:
+    draft = DRAFT.get(context)
+    if draft is None or draft.name is None:
         await send(update, context, t.CONTACT_DRAFT_LOST, keyboard(_list_row()))
         return END
     try:
@@ -230,7 +251,7 @@ async def got_contact_phone(update: Update, context: BotContext) -> int | None:
     clerk = await current_clerk(update, context)
     if clerk is None:
         return END
-    context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
+    DRAFT.pop(context)
     try:
         booking = await _changes(context).change_contact(
             draft.booking_id, unit_id=clerk.unit_id, user_id=clerk.user_id, name=draft.name, phone=phone)
@@ -404,20 +425,14 @@ async def _do_move(update: Update, context: BotContext, clerk: Clerk, cb: Callba
         return await _refuse(update, context, err.message)
     except DomainError as err:
         return await _show_move(update, context, clerk, booking_id, prefix=t.move_failed(err.message))
-    await answer(update)
-    await show(update, context, t.moved(booking, context.deps.bookings.session(booking.session)),
-               keyboard(_list_row()))
-    await refresh_receipt(context, booking.id)
-    # The calendar entry follows by itself: same UID, higher SEQUENCE.
-    await _send_calendar(update, context, booking.id, booking_texts.ICS_MOVED_CAPTION)
+    await best_effort(answer(update))
+    await best_effort(show(update, context, t.moved(booking, context.deps.bookings.session(booking.session)),
+                           keyboard(_list_row())))
+    # Written with the move: the receipt's edit and the calendar file that updates the
+    # clerk's entry by itself (same UID, higher SEQUENCE).
+    await courier_of(context.application).deliver_booking(booking.id)
     await _minutes_freed(context, freed)
     return END
-
-
-async def _send_calendar(update: Update, context: BotContext, booking_id: int, caption: str) -> None:
-    chat = update.effective_chat
-    assert chat is not None
-    await send_calendar(context, chat.id, await context.deps.bookings.details(booking_id), caption)
 
 
 async def _ics(update: Update, context: BotContext, clerk: Clerk, cb: Callback) -> int:
@@ -430,6 +445,18 @@ async def _ics(update: Update, context: BotContext, clerk: Clerk, cb: Callback) 
     assert chat is not None
     await send_calendar(context, chat.id, details, booking_texts.ICS_MOVED_CAPTION)
     return END
+    return END
+
+
+async def _qr(update: Update, context: BotContext, clerk: Clerk, cb: Callback) -> int:
+    """签到码: the receipt's check-in QR code again, to show at the counter."""
+    details = await context.deps.bookings.details(_id(cb), unit_id=clerk.unit_id)
+    if not details.booking.state.is_active:
+        return await _refuse(update, context, texts.BOOKING_NOT_ACTIVE)
+    await answer(update)
+    chat = update.effective_chat
+    assert chat is not None
+    await send_checkin_code(context, chat.id, details)
     return END
 
 
@@ -450,11 +477,11 @@ async def _cancel(update: Update, context: BotContext, clerk: Clerk, cb: Callbac
 async def _do_cancel(update: Update, context: BotContext, clerk: Clerk, cb: Callback) -> int:
     """确认取消: cancel (re-checked in the transaction); minutes go back to the pool."""
     booking, freed = await context.deps.bookings.cancel(_id(cb), unit_id=clerk.unit_id, user_id=clerk.user_id)
-    await answer(update)
-    await show(update, context, t.cancelled(booking.code),
-               keyboard([button(t.BOOK_LABEL, "m", "book")], _list_row()))
-    await refresh_receipt(context, booking.id)
-    await _send_calendar(update, context, booking.id, booking_texts.ICS_CANCEL_CAPTION)
+    await best_effort(answer(update))
+    await best_effort(show(update, context, t.cancelled(booking.code),
+                           keyboard([button(t.BOOK_LABEL, "m", "book")], _list_row())))
+    # Written with the cancel: the receipt's edit and the calendar file that removes the entry.
+    await courier_of(context.application).deliver_booking(booking.id)
     await _minutes_freed(context, freed)
     return END
 
@@ -484,6 +511,7 @@ ACTIONS = {
     "cancel": _cancel,
     "canceldo": _do_cancel,
     "ics": _ics,
+    "qr": _qr,
 }
 
 
@@ -496,7 +524,7 @@ async def on_button(update: Update, context: BotContext) -> int:
         await answer(update, texts.STALE_BUTTON, alert=True)
         return END
     if cb.action not in ("contact", "keepname"):
-        context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
+        DRAFT.pop(context)
     clerk = await current_clerk(update, context)
     if clerk is None:
         return END

@@ -469,6 +469,19 @@ class AccountService:
         assert updated is not None
         return updated
 
+    async def unbind_clerk(self, unit_id: int, user_id: int, *, actor: Actor) -> bool:
+        """Staff unbind one clerk from a unit (audited); False if it was not bound to that unit."""
+        now = self.clock.now()
+        async with self.db.write() as conn:
+            user = await repo.get_tg_user(conn, user_id)
+            if user is None or user.unit_id != unit_id:
+                return False
+            await repo.unbind_user(conn, user_id, now)
+            await repo.audit(conn, actor=actor, entity="unit", entity_id=unit_id, action="unbind", now=now,
+                             before={"user_id": user_id, "unit_id": unit_id}, after={"user_id": user_id, "unit_id": None})
+        log.info("Telegram user %s unbound from unit %s by %s", user_id, unit_id, actor)
+        return True
+
     # ---------------------------------------------------------------- reads
 
     async def unit_of_user(self, user_id: int) -> tuple[TgUser, Unit] | None:
@@ -491,3 +504,16 @@ class AccountService:
         """The unit with this username (case-insensitive), or None."""
         async with self.db.read() as conn:
             return await repo.get_unit_by_username(conn, username)
+
+    async def unit_with_clerks(self, unit_id: int) -> tuple[Unit, list[TgUser]] | None:
+        """A unit and its bound clerks, or None when there is no such unit."""
+        async with self.db.read() as conn:
+            unit = await repo.get_unit(conn, unit_id)
+            if unit is None:
+                return None
+            return unit, await repo.clerks_of_unit(conn, unit_id)
+
+    async def search_units(self, text: str, limit: int) -> list[Unit]:
+        """Units whose username or name contains ``text`` (at most ``limit``)."""
+        async with self.db.read() as conn:
+            return await repo.search_units(conn, text, limit)

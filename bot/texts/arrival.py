@@ -61,6 +61,7 @@ CODE_UNKNOWN = "没有找到这个预约编号或签到码，请核对后重新�
 OFFER_CHANGED = "名单已有变化（有人签到、已办理或取消），请查看最新名单后再确认。"
 ASK_CODE = "请输入要签到的预约编号（如 CY20261203-007），或扫描回执上的签到码："
 CHECK_IN = "签到"
+QR_LABEL = "签到码"
 CHECK_IN_BY_CODE = "输入编号签到"
 MARK_ALL_NO_SHOW = "全部标记未到"
 NOT_NOW = "暂不处理"

@@ -369,3 +369,28 @@ async def test_my_bookings_the_reminder_and_the_calendar_file_carry_the_time(har
     await run_due(harness.app)
     (reminder,) = [m for m in clerk.bot_messages() if m.text and "今日办理提醒" in m.text]
     assert "建议到达：10:00前后" in reminder.text
+
+
+async def test_the_clerk_gets_the_code_again_from_my_bookings_until_checked_in(harness: Harness) -> None:
+    clerk, booking, link = await clerk_booked(harness)
+    await complete(harness, booking)
+    harness.clock.set(at("2026-12-02 08:30"))  # the appointment day: the receipt is far up the chat
+    await clerk.command("my")
+    card = clerk.last
+    assert card is not None and "签到码" in card.labels and "到达：建议10:00前后到达" in card.text
+    await clerk.press("签到码", card)
+    photo = clerk.last
+    assert photo is not None and photo.photo is not None and decode_qr(photo.photo) == link
+    assert "建议10:00前后到达" in (photo.caption or "")
+    # Another unit's booking cannot be asked for.
+    other = (await others_rows(harness))[0]
+    photos = len([m for m in clerk.bot_messages() if m.photo is not None])
+    await clerk.press_data(f"my:qr:{other.id}", card)
+    assert len([m for m in clerk.bot_messages() if m.photo is not None]) == photos
+    assert other.code not in "".join(clerk.texts())
+    # Once checked in, the card no longer offers it.
+    harness.clock.set(at("2026-12-02 09:58"))
+    await harness.user(STAFF).command("start", f"ci_{token_of(link)}")
+    await clerk.command("my")
+    card = clerk.last
+    assert card is not None and "签到码" not in card.labels and "到达：已签到 09:58" in card.text

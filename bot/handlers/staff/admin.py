@@ -59,6 +59,7 @@ from bot.handlers.staff.console import (
     stale,
 )
 from bot.handlers.staff.console import staff_id as actor_id
+from bot.handlers.staff.drafts import StaffAddDraft
 from bot.handlers.staff.units import DRAFT as UNIT_DRAFT
 from bot.texts import staff as t
 
@@ -101,7 +102,7 @@ async def add_begin(update: Update, context: BotContext) -> int:
     """「添加工作人员」: offer the user picker (or a forward, or the numeric id)."""
     leave_flows(update, context)
     await answer(update)
-    set_draft(context, "staff_add")
+    set_draft(context, StaffAddDraft())
     remember(context, t.ASK_STAFF_ID)
     await send(update, context, t.ASK_STAFF_ID, picker_keyboard())
     return STAFF_ID
@@ -140,8 +141,7 @@ def _parse_id(text: str) -> tuple[int, str] | None:
 @admin_only
 async def got_staff_id(update: Update, context: BotContext) -> int | None:
     """'123456789 张三': add them and refresh their command menu."""
-    pending = draft(context)
-    if pending is None or pending.kind != "staff_add":
+    if draft(context, StaffAddDraft) is None:
         await send(update, context, t.DRAFT_GONE)
         return END
     parsed = _parse_id(text_of(update) or "")
@@ -153,8 +153,7 @@ async def got_staff_id(update: Update, context: BotContext) -> int | None:
 
 async def _add(update: Update, context: BotContext, user_id: int, name: str) -> int | None:
     """Add them, take the picker away, refresh their command menu, show the list."""
-    pending = draft(context)
-    if pending is None or pending.kind != "staff_add":
+    if draft(context, StaffAddDraft) is None:
         await send(update, context, t.DRAFT_GONE, ReplyKeyboardRemove())
         return END
     try:

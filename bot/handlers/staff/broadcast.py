@@ -27,19 +27,21 @@ from telegram.ext import (
 )
 
 from bot.callbacks import pattern, unpack
+from bot.delivery.broadcasts import launch
 from bot.deps import BotContext
 from bot.errors import BroadcastError
 from bot.handlers.common import END, Keyboard, answer, button, keyboard, send, show
 from bot.handlers.flow import (
-    PROMPT,
     ask,
     conversation,
     end_flows,
     reask,
+    remember,
     text_of,
     text_step,
 )
 from bot.handlers.staff.common import staff_only
+from bot.handlers.user_data import Slot
 from bot.persistence import persisted_model
 from bot.rules.staff_dates import DateInputError, parse_date
 from bot.services import broadcast as service
@@ -48,7 +50,6 @@ from bot.texts import BACK
 from bot.texts import broadcast as t
 
 TEXT, AUDIENCE, DATE, PREVIEW = range(4)
-DRAFT = "draft_broadcast"
 
 App = Application[Any, Any, Any, Any, Any, Any]
 
@@ -62,9 +63,11 @@ class BroadcastDraft(BaseModel):
     day: date | None = None
 
 
+DRAFT = Slot("draft_broadcast", BroadcastDraft)
+
+
 def _draft(context: BotContext) -> BroadcastDraft | None:
-    draft = (context.user_data or {}).get(DRAFT)
-    return draft if isinstance(draft, BroadcastDraft) else None
+    return DRAFT.get(context)
 
 
 async def _stale(update: Update) -> int:
@@ -81,7 +84,7 @@ async def begin(update: Update, context: BotContext) -> int:
     user, chat = update.effective_user, update.effective_chat
     assert user is not None and chat is not None
     end_flows(context.application, user.id, chat.id)
-    context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
+    DRAFT.pop(context)
     await answer(update)
     await ask(update, context, t.ASK_TEXT)
     return TEXT
@@ -98,7 +101,7 @@ async def got_text(update: Update, context: BotContext) -> int | None:
     if problem is not None:
         await reask(update, context, problem)
         return None
-    context.user_data[DRAFT] = BroadcastDraft(text=text)  # type: ignore[index]
+    DRAFT.put(context, BroadcastDraft(text=text))
     await _show_audiences(update, context)
     return AUDIENCE
 
@@ -127,7 +130,7 @@ async def chose_audience(update: Update, context: BotContext) -> int:
         return await _preview(update, context, draft)
     dates = await service.audience_dates(context.deps.db, context.deps.bookings, context.deps.clock.now().date())
     rows = [button(t.date_label(day, count), "st", "bdate", day) for day, count in dates]
-    context.user_data[PROMPT] = t.ASK_DATE  # type: ignore[index]  # re-asked on bad input
+    remember(context, t.ASK_DATE)  # re-asked on bad input
     await show(update, context, t.ASK_DATE, keyboard(*rows, button(BACK, "st", "bback")))
     return DATE
 
@@ -204,9 +207,9 @@ async def confirm(update: Update, context: BotContext) -> int | None:
     except BroadcastError as err:
         await _show_audiences(update, context, err.message)
         return AUDIENCE
-    context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
+    DRAFT.pop(context)
     await show(update, context, t.progress(broadcast_id, 0, 0, 0, total))
-    service.launch(context.application, broadcast_id)
+    launch(context.application, broadcast_id)
     return END
 
 
@@ -214,7 +217,7 @@ async def confirm(update: Update, context: BotContext) -> int | None:
 async def cancel(update: Update, context: BotContext) -> int:
     """取消: drop the draft; nothing was sent."""
     await answer(update)
-    context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
+    DRAFT.pop(context)
     await show(update, context, t.CANCELLED)
     return END
 

@@ -36,6 +36,7 @@ from bot.handlers.staff.console import (
     staff_id,
     stale,
 )
+from bot.handlers.staff.drafts import CalendarDeleteDraft, CalendarSetDraft
 from bot.rules.staff_dates import DateInputError, parse_date
 from bot.services.roles import Role, role_of
 from bot.services.staff import CALENDAR_DAYS, DAY_KINDS, NOTE_MAX, check_reason, unconfirmed_years_ahead
@@ -95,7 +96,7 @@ async def confirm_year_button(update: Update, context: BotContext) -> None:
 async def set_begin(update: Update, context: BotContext) -> int:
     """「设置调整」: which date?"""
     await answer(update)
-    set_draft(context, "cal_set")
+    set_draft(context, CalendarSetDraft())
     await ask(update, context, t.ASK_DATE)
     return CAL_DATE
 
@@ -104,7 +105,7 @@ async def set_begin(update: Update, context: BotContext) -> int:
 async def delete_begin(update: Update, context: BotContext) -> int:
     """「删除调整」: which date?"""
     await answer(update)
-    set_draft(context, "cal_del")
+    set_draft(context, CalendarDeleteDraft())
     await ask(update, context, t.ASK_DATE)
     return CAL_DATE
 
@@ -112,8 +113,8 @@ async def delete_begin(update: Update, context: BotContext) -> int:
 @staff_only
 async def got_date(update: Update, context: BotContext) -> int | None:
     """A date from today on; then the kind (set) or the removal (delete)."""
-    pending = draft(context)
-    if pending is None or pending.kind not in ("cal_set", "cal_del"):
+    pending = draft(context, CalendarSetDraft) or draft(context, CalendarDeleteDraft)
+    if pending is None:
         await send(update, context, t.DRAFT_GONE)
         return END
     svc = service(context)
@@ -125,7 +126,7 @@ async def got_date(update: Update, context: BotContext) -> int | None:
     if day < svc.today():
         await reask(update, context, t.DATE_IN_PAST_CALENDAR)
         return None
-    if pending.kind == "cal_del":
+    if isinstance(pending, CalendarDeleteDraft):
         drop_draft(context)
         try:
             info = await svc.delete_override(staff_id(update), day)
@@ -134,7 +135,7 @@ async def got_date(update: Update, context: BotContext) -> int | None:
             return END
         await show_calendar(update, context, note=t.override_deleted(info))
         return END
-    set_draft(context, "cal_set", day.isoformat())
+    set_draft(context, CalendarSetDraft(day=day))
     info = (await svc.calendar_days(day, 1))[0].info
     await send(update, context, t.ask_kind(info),
                keyboard([button(t.KIND_LABELS[k], "st", "calkind", day, k) for k in DAY_KINDS]))
@@ -144,16 +145,15 @@ async def got_date(update: Update, context: BotContext) -> int | None:
 @staff_only
 async def got_kind(update: Update, context: BotContext) -> int:
     """st:calkind:<date>:<kind>: now the note."""
-    pending = draft(context)
+    pending = draft(context, CalendarSetDraft)
     parsed = callback(update)
     day = parsed.date_arg(0) if parsed else None
     kind = parsed.args[1] if parsed and len(parsed.args) > 1 else ""
-    if pending is None or pending.kind != "cal_set" or day is None or pending.target != day.isoformat() \
-            or kind not in DAY_KINDS:
+    if pending is None or day is None or pending.day != day or kind not in DAY_KINDS:
         await stale(update, t.DRAFT_GONE)
         return END
     await answer(update)
-    set_draft(context, "cal_set", day.isoformat(), kind)
+    set_draft(context, CalendarSetDraft(day=day, day_kind=kind))
     await ask(update, context, t.ASK_NOTE)
     return CAL_NOTE
 
@@ -161,15 +161,15 @@ async def got_kind(update: Update, context: BotContext) -> int:
 @staff_only
 async def got_note(update: Update, context: BotContext) -> int | None:
     """Save the override with its note (≤100 chars)."""
-    pending = draft(context)
-    if pending is None or pending.kind != "cal_set" or not pending.extra:
+    pending = draft(context, CalendarSetDraft)
+    if pending is None or pending.day is None or pending.day_kind is None:
         await send(update, context, t.DRAFT_GONE)
         return END
     try:
         note = check_reason(text_of(update) or "", NOTE_MAX)
         svc = service(context)
-        day = date.fromisoformat(pending.target)
-        info = await svc.set_override(staff_id(update), day, pending.extra, note)
+        day = pending.day
+        info = await svc.set_override(staff_id(update), day, pending.day_kind, note)
     except BadInput as err:
         await reask(update, context, err.message)
         return None

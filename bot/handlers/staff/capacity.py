@@ -26,11 +26,12 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import texts
 from bot.callbacks import pattern
+from bot.delivery.outbox import courier_of
 from bot.deps import BotContext
 from bot.errors import BadInput, DomainError, SessionHasBookings
 from bot.handlers.common import END, answer, button, current_clerk, keyboard, notice_button, send, show
 from bot.handlers.flow import ask, conversation, reask, text_of, text_step
-from bot.handlers.receipt import refresh_receipt, send_receipt
+from bot.handlers.receipt import refresh_receipt
 from bot.handlers.staff.common import staff_only
 from bot.handlers.staff.console import (
     args_text,
@@ -47,6 +48,7 @@ from bot.handlers.staff.console import (
     staff_id,
     stale,
 )
+from bot.handlers.staff.drafts import CapacityDraft, CloseDateDraft, CloseSessionDraft
 from bot.read_models import Closure, Freed, RebookOption
 from bot.rules.staff_dates import DateInputError, parse_date
 from bot.services.staff import NOTE_MAX, check_reason
@@ -124,7 +126,7 @@ async def session_closed_button(update: Update, context: BotContext) -> int:
         spec = context.deps.bookings.session(session)
         assert spec is not None  # the service checked it
         await answer(update)
-        set_draft(context, "close_session", f"{day.isoformat()} {session}")
+        set_draft(context, CloseSessionDraft(day=day, session=session))
         await ask(update, context, t.ask_close_session_reason(day, spec, err.active))
         return SESSION_REASON
     except DomainError as err:
@@ -139,20 +141,13 @@ async def session_closed_button(update: Update, context: BotContext) -> int:
     return END
 
 
-def _session_draft(context: BotContext) -> tuple[date, str, str] | None:
-    """(date, session, reason) of a pending session closure."""
-    pending = draft(context)
-    if pending is None or pending.kind != "close_session":
-        return None
-    day, _, session = pending.target.partition(" ")
-    return date.fromisoformat(day), session, pending.extra
 
 
 @staff_only
 async def got_session_reason(update: Update, context: BotContext) -> int | None:
     """Check the reason, then ask for confirmation (it cancels bookings)."""
-    pending = _session_draft(context)
-    spec = context.deps.bookings.session(pending[1]) if pending else None
+    pending = draft(context, CloseSessionDraft)
+    spec = context.deps.bookings.session(pending.session) if pending else None
     if pending is None or spec is None:
         await send(update, context, t.DRAFT_GONE)
         return END
@@ -161,8 +156,8 @@ async def got_session_reason(update: Update, context: BotContext) -> int | None:
     except BadInput as err:
         await reask(update, context, err.message)
         return None
-    day, session, _ = pending
-    set_draft(context, "close_session", f"{day.isoformat()} {session}", reason)
+    day, session = pending.day, pending.session
+    set_draft(context, pending.model_copy(update={"reason": reason}))
     active = await service(context).active_in_session(day, session)
     await send(update, context, t.confirm_close_session(day, spec, reason, active),
                keyboard([button(t.CONFIRM_CLOSE, "st", "scloseok", day, session), button(t.BACK, "st", "cap", day)]))
@@ -172,16 +167,16 @@ async def got_session_reason(update: Update, context: BotContext) -> int | None:
 @staff_only
 async def session_close_confirmed(update: Update, context: BotContext) -> int:
     """「确认关闭」: close the session, cancel its bookings, tell their clerks with rebook buttons."""
-    pending = _session_draft(context)
+    pending = draft(context, CloseSessionDraft)
     parsed = callback(update)
     day = parsed.date_arg(0) if parsed else None
     session = parsed.args[1] if parsed and len(parsed.args) > 1 else ""
-    if pending is None or not pending[2] or (day, session) != pending[:2] or day is None:
+    if pending is None or not pending.reason or (day, session) != (pending.day, pending.session) or day is None:
         await stale(update, t.DRAFT_GONE)
         return END
     drop_draft(context)
     try:
-        closure = await service(context).close_session(staff_id(update), day, session, pending[2])
+        closure = await service(context).close_session(staff_id(update), day, session, pending.reason)
     except DomainError as err:
         await stale(update, err.message)
         return END
@@ -233,7 +228,7 @@ async def capacity_set_begin(update: Update, context: BotContext) -> int:
         await stale(update)
         return END
     await answer(update)
-    set_draft(context, "capacity", day.isoformat(), session)
+    set_draft(context, CapacityDraft(day=day, session=session))
     await ask(update, context, t.ask_capacity(day, cells[0]))
     return CAP_MINUTES
 
@@ -241,8 +236,8 @@ async def capacity_set_begin(update: Update, context: BotContext) -> int:
 @staff_only
 async def got_capacity(update: Update, context: BotContext) -> int | None:
     """A whole number of minutes ≥ 0; anything else is asked again."""
-    pending = draft(context)
-    if pending is None or pending.kind != "capacity":
+    pending = draft(context, CapacityDraft)
+    if pending is None:
         await send(update, context, t.DRAFT_GONE)
         return END
     raw = (text_of(update) or "").replace("分钟", "").strip()
@@ -251,9 +246,9 @@ async def got_capacity(update: Update, context: BotContext) -> int | None:
     except ValueError:
         await reask(update, context, t.CAPACITY_BAD)
         return None
-    day = date.fromisoformat(pending.target)
+    day = pending.day
     try:
-        cell = await service(context).set_capacity(staff_id(update), day, pending.extra, minutes)
+        cell = await service(context).set_capacity(staff_id(update), day, pending.session, minutes)
     except BadInput as err:
         await reask(update, context, err.message)
         return None
@@ -262,7 +257,7 @@ async def got_capacity(update: Update, context: BotContext) -> int | None:
         await send(update, context, err.message)
         return END
     drop_draft(context)
-    await minutes_freed(context, Freed(day, pending.extra, 0))
+    await minutes_freed(context, Freed(day, pending.session, 0))
     await show_capacity(update, context, day, t.capacity_set(day, cell))
     return END
 
@@ -286,7 +281,7 @@ async def close_begin(update: Update, context: BotContext) -> int:
         await stale(update, t.DATE_ALREADY_CLOSED)
         return END
     await answer(update)
-    set_draft(context, "close", day.isoformat())
+    set_draft(context, CloseDateDraft(day=day))
     await ask(update, context, t.ask_close_reason(day))
     return CLOSE_REASON
 
@@ -294,8 +289,8 @@ async def close_begin(update: Update, context: BotContext) -> int:
 @staff_only
 async def got_close_reason(update: Update, context: BotContext) -> int | None:
     """Check the reason, then ask for confirmation (it cancels bookings)."""
-    pending = draft(context)
-    if pending is None or pending.kind != "close":
+    pending = draft(context, CloseDateDraft)
+    if pending is None:
         await send(update, context, t.DRAFT_GONE)
         return END
     try:
@@ -303,8 +298,8 @@ async def got_close_reason(update: Update, context: BotContext) -> int | None:
     except BadInput as err:
         await reask(update, context, err.message)
         return None
-    day = date.fromisoformat(pending.target)
-    set_draft(context, "close", day.isoformat(), reason)
+    day = pending.day
+    set_draft(context, CloseDateDraft(day=day, reason=reason))
     active = await service(context).bookings_held_on(day)
     await send(update, context, t.confirm_close(day, reason, active),
                keyboard([button(t.CONFIRM_CLOSE, "st", "dcloseok", day), button(t.BACK, "st", "cap", day)]))
@@ -314,15 +309,15 @@ async def got_close_reason(update: Update, context: BotContext) -> int | None:
 @staff_only
 async def close_confirmed(update: Update, context: BotContext) -> int:
     """「确认关闭」: close, cancel the date's bookings, tell their clerks with rebook buttons."""
-    pending = draft(context)
+    pending = draft(context, CloseDateDraft)
     parsed = callback(update)
     day = parsed.date_arg(0) if parsed else None
-    if pending is None or pending.kind != "close" or day is None or pending.target != day.isoformat():
+    if pending is None or day is None or pending.day != day:
         await stale(update, t.DRAFT_GONE)
         return END
     drop_draft(context)
     try:
-        closure = await service(context).close_date(staff_id(update), day, pending.extra)
+        closure = await service(context).close_date(staff_id(update), day, pending.reason)
     except DomainError as err:
         await stale(update, err.message)
         return END
@@ -362,10 +357,8 @@ async def rebook(update: Update, context: BotContext) -> None:
             await query.edit_message_reply_markup(None)
         except BadRequest:
             pass  # the notice is too old to edit: its buttons are refused anyway
-    chat = update.effective_chat
-    assert chat is not None
     await send(update, context, t.rebooked(done.booking.code, done.copied))
-    await send_receipt(context, chat.id, done.booking.id)
+    await courier_of(context.application).deliver_booking(done.booking.id)  # the receipt, written with the booking
 
 
 # ---------------------------------------------------------------- registration

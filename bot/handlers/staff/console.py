@@ -37,6 +37,8 @@ from bot.handlers.common import END, answer, button, keyboard, notice_button, se
 from bot.handlers.flow import ask, conversation, end_flows, reask, remember, text_of, text_step
 from bot.handlers.receipt import refresh_receipt
 from bot.handlers.staff.common import staff_only
+from bot.handlers.staff.drafts import DRAFT, RevokeDraft, StaffDraft
+from bot.handlers.user_data import Slot
 from bot.jobs.reminders import send_evaluation_request
 from bot.persistence import persisted_model
 from bot.read_models import BookingDetails, Freed, NoShowOffer, ReviewResult, UnitView
@@ -46,7 +48,6 @@ from bot.rules.staff_dates import DateInputError, parse_date
 from bot.rules.states import CAPACITY_STATES, allowed_events
 from bot.services.roles import Role, role_of
 from bot.services.staff import StaffService, check_reason, check_reviewable
-from bot.storage import repo
 from bot.storage.models import Booking, Item, Unit
 from bot.texts import arrival as ta
 from bot.texts import mismatch as mismatch_texts
@@ -56,19 +57,9 @@ log = logging.getLogger(__name__)
 
 App = Application[Any, Any, Any, Any, Any, Any]
 R = TypeVar("R")
+D = TypeVar("D", bound=BaseModel)
 FIND_TEXT, REVIEW_REASON, REVOKE_REASON = range(3)
-DRAFT = "draft_staff"
-REVIEW_DRAFT = "draft_review"
 SCHEDULE_LIMIT = 40  # bookings listed (and given a button) per schedule message
-
-
-@persisted_model
-class StaffDraft(BaseModel):
-    """What a staff member's pending free-text question is about."""
-
-    kind: str  # fail | revoke | capacity | close | close_session | cal_set | cal_del | staff_add
-    target: str = ""
-    extra: str = ""
 
 
 # ---------------------------------------------------------------- shared by the staff modules
@@ -91,9 +82,8 @@ def leave_flows(update: Update, context: BotContext) -> None:
     user, chat = update.effective_user, update.effective_chat
     if user is not None and chat is not None:
         end_flows(context.application, user.id, chat.id)
-    if context.user_data is not None:
-        context.user_data.pop(DRAFT, None)
-        context.user_data.pop(REVIEW_DRAFT, None)
+    DRAFT.pop(context)
+    REVIEW_DRAFT.pop(context)
 
 
 def screen(func: Callable[[Update, BotContext], Awaitable[R]]) -> Callable[[Update, BotContext], Awaitable[R | None]]:
@@ -122,21 +112,20 @@ def id_arg(update: Update, index: int = 0) -> int:
     return value
 
 
-def draft(context: BotContext) -> StaffDraft | None:
-    """The pending question's subject, if any."""
-    value = (context.user_data or {}).get(DRAFT)
-    return value if isinstance(value, StaffDraft) else None
+def draft(context: BotContext, expected: type[D]) -> D | None:
+    """The pending question's subject, if it is the ``expected`` kind of question."""
+    value = DRAFT.get(context)
+    return value if isinstance(value, expected) else None
 
 
-def set_draft(context: BotContext, kind: str, target: object = "", extra: str = "") -> None:
+def set_draft(context: BotContext, subject: StaffDraft) -> None:
     """Remember what the next typed answer is about."""
-    context.user_data[DRAFT] = StaffDraft(kind=kind, target=str(target), extra=extra)  # type: ignore[index]
+    DRAFT.put(context, subject)
 
 
 def drop_draft(context: BotContext) -> None:
     """The question was answered."""
-    if context.user_data is not None:
-        context.user_data.pop(DRAFT, None)
+    DRAFT.pop(context)
 
 
 def args_text(context: BotContext) -> str:
@@ -186,8 +175,7 @@ async def notify(context: BotContext, user_ids: Iterable[int], text: str,
             await context.bot.send_message(user_id, text, reply_markup=markup)
             told += 1
         except Forbidden:
-            async with deps.db.write() as conn:
-                await repo.mark_blocked(conn, user_id, deps.clock.now())
+            await deps.users.mark_blocked(user_id)
         except TelegramError as err:
             log.warning("could not notify user %s: %s", user_id, type(err).__name__)
     return told
@@ -451,10 +439,12 @@ class ReviewDraft(BaseModel):
     serial: int = 0
 
 
+REVIEW_DRAFT = Slot("draft_review", ReviewDraft)
+
+
 def review_draft(context: BotContext) -> ReviewDraft | None:
     """The review whose reason is being given, if any."""
-    value = (context.user_data or {}).get(REVIEW_DRAFT)
-    return value if isinstance(value, ReviewDraft) else None
+    return REVIEW_DRAFT.get(context)
 
 
 def reason_keyboard(item_id: int, result: str) -> InlineKeyboardMarkup:
@@ -477,7 +467,7 @@ async def review_button(update: Update, context: BotContext) -> int:
         if result in t.QUICK_REASONS:
             check_reviewable(booking, item)  # before the reason is given, not after
             await answer(update)
-            context.user_data[REVIEW_DRAFT] = ReviewDraft(item_id=item.id, result=result)  # type: ignore[index]
+            REVIEW_DRAFT.put(context, ReviewDraft(item_id=item.id, result=result))
             markup = reason_keyboard(item.id, result)
             remember(context, t.ask_review_reason(item, result), markup)
             await show(update, context, t.ask_review_reason(item, result), markup)
@@ -500,11 +490,11 @@ async def _confirm_screen(update: Update, context: BotContext, pending: ReviewDr
         await reask(update, context, err.message)
         return None
     except DomainError as err:
-        context.user_data.pop(REVIEW_DRAFT, None)  # type: ignore[union-attr]
+        REVIEW_DRAFT.pop(context)
         await send(update, context, err.message)
         return END
     pending = pending.model_copy(update={"reason": reason, "serial": pending.serial + 1})
-    context.user_data[REVIEW_DRAFT] = pending  # type: ignore[index]
+    REVIEW_DRAFT.put(context, pending)
     markup = keyboard([button(t.CONFIRM_REVIEW, "st", "rvok", pending.item_id, pending.serial),
                        button(t.CHANGE_REASON, "st", "rv", pending.item_id, pending.result)],
                       [button(t.BACK, "st", "rvx", pending.item_id)])
@@ -549,10 +539,10 @@ async def confirm_review_button(update: Update, context: BotContext) -> int | No
     try:
         outcome = await service(context).review(staff_id(update), pending.item_id, pending.result, pending.reason)
     except DomainError as err:
-        context.user_data.pop(REVIEW_DRAFT, None)  # type: ignore[union-attr]
+        REVIEW_DRAFT.pop(context)
         await stale(update, err.message)
         return END
-    context.user_data.pop(REVIEW_DRAFT, None)  # type: ignore[union-attr]
+    REVIEW_DRAFT.pop(context)
     await answer(update)
     await _after_review(update, context, outcome)
     return END
@@ -619,7 +609,7 @@ async def revoke_button(update: Update, context: BotContext) -> int:
         await stale(update, err.message)
         return END
     await answer(update)
-    set_draft(context, "revoke", booking.id)
+    set_draft(context, RevokeDraft(booking_id=booking.id))
     await ask(update, context, t.ask_revoke_reason(booking))
     return REVOKE_REASON
 
@@ -627,11 +617,11 @@ async def revoke_button(update: Update, context: BotContext) -> int:
 @staff_only
 async def got_revoke_reason(update: Update, context: BotContext) -> int | None:
     """Revoke with the typed reason; the clerks are told and the minutes freed."""
-    pending = draft(context)
-    if pending is None or pending.kind != "revoke":
+    pending = draft(context, RevokeDraft)
+    if pending is None:
         await send(update, context, t.DRAFT_GONE)
         return END
-    booking_id = int(pending.target)
+    booking_id = pending.booking_id
     try:
         change = await service(context).revoke(staff_id(update), booking_id, text_of(update) or "")
     except DomainError as err:

@@ -19,7 +19,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot.callbacks import pattern, unpack
 from bot.deps import BotContext
 from bot.handlers.common import END, answer, button, keyboard, show
-from bot.handlers.flow import PROMPT, conversation, end_flows, reask, text_of, text_step
+from bot.handlers.flow import conversation, end_flows, reask, remember, text_of, text_step
 from bot.handlers.staff.common import staff_only
 from bot.rules.staff_dates import DateInputError, parse_date_range
 from bot.rules.stats import month_range, previous_month_range, range_problem
@@ -38,7 +38,7 @@ async def _show(update: Update, context: BotContext, start: date, end: date) -> 
     this_month, last_month = month_range(today), previous_month_range(today)
     stats = await period_stats(context.deps.db, context.deps.bookings, start, end)
     arrival = await context.deps.arrivals.stats(start, end)
-    context.user_data[PROMPT] = t.ASK_RANGE  # type: ignore[index]
+    remember(context, t.ASK_RANGE)
     await show(update, context, t.stats(stats, ta.stats_block(arrival)), keyboard([
         button(t.LAST_MONTH_LABEL, "st", "srange", *last_month),
         button(t.THIS_MONTH_LABEL, "st", "srange", *this_month),
@@ -52,7 +52,7 @@ async def begin(update: Update, context: BotContext) -> int | None:
     assert user is not None and chat is not None
     end_flows(context.application, user.id, chat.id)
     await answer(update)
-    context.user_data[PROMPT] = t.ASK_RANGE  # type: ignore[index]
+    remember(context, t.ASK_RANGE)
     if context.args:
         return await _typed(update, context, " ".join(context.args))
     await _show(update, context, *month_range(context.deps.clock.now().date()))

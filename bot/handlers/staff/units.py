@@ -2,7 +2,7 @@
 
     /units [text] ──► SEARCH ──text──► matching units (st:uview:<id>)
       新建单位 st:unew ──► NEW_USERNAME ──► NEW_NAME ──► END   one-time password shown once
-      导入CSV st:uimp ──► IMPORT ──document──► END             generated passwords sent as a CSV file
+      导入表格 st:uimp ──► IMPORT ──.csv|.xlsx──► END            generated passwords sent as a CSV file
                                      └ bad lines: listed by line number, nothing imported, IMPORT again
       unit card st:uview:<id> ──► SEARCH
         改名 st:uren:<id> ──► RENAME ──text──► card                     clerks are told the new name
@@ -34,26 +34,26 @@ from telegram.ext import (
 )
 
 from bot.callbacks import pattern, unpack
-from bot.deps import BotContext, Deps
+from bot.deps import BotContext
 from bot.errors import CsvImportError, DomainError, SheetUnreadable
 from bot.exports import xlsx_as_csv
 from bot.handlers.common import END, answer, button, keyboard, send, show
 from bot.handlers.flow import (
-    PROMPT,
     ask,
     conversation,
     discard_drafts,
     end_flows,
     reask,
+    remember,
     text_of,
     text_step,
 )
 from bot.handlers.staff.common import actor, staff_only
 from bot.handlers.staff.console import staff_id
+from bot.handlers.user_data import Slot
 from bot.jobs.ephemeral import forget_later, forget_now
 from bot.persistence import persisted_model
 from bot.services.accounts import name_problem, username_problem
-from bot.storage import repo
 from bot.storage.models import TgUser, Unit
 from bot.texts import STALE_BUTTON
 from bot.texts.staff import units as t
@@ -61,7 +61,6 @@ from bot.texts.staff import units as t
 log = logging.getLogger(__name__)
 
 SEARCH, NEW_USERNAME, NEW_NAME, IMPORT, RENAME = range(5)
-DRAFT = "draft_unit"
 MAX_CSV_BYTES = 1_000_000
 MAX_RESULTS = 10
 
@@ -77,38 +76,7 @@ class UnitDraft(BaseModel):
     unit_id: int | None = None
 
 
-# ---------------------------------------------------------------- reads and the one use case of its own
-
-
-async def _unit_with_clerks(deps: Deps, unit_id: int) -> tuple[Unit, list[TgUser]] | None:
-    async with deps.db.read() as conn:
-        unit = await repo.get_unit(conn, unit_id)
-        if unit is None:
-            return None
-        return unit, await repo.clerks_of_unit(conn, unit_id)
-
-
-async def _search(deps: Deps, text: str) -> list[Unit]:
-    async with deps.db.read() as conn:
-        return await repo.search_units(conn, text, MAX_RESULTS)
-
-
-async def unbind_clerk(deps: Deps, unit_id: int, user_id: int, *, by: str) -> bool:
-    """Staff unbind one clerk from a unit (audited); False if it was not bound to that unit.
-
-    (AccountService has no such operation; it belongs there when that module is next opened.)
-    """
-    now = deps.clock.now()
-    async with deps.db.write() as conn:
-        user = await repo.get_tg_user(conn, user_id)
-        if user is None or user.unit_id != unit_id:
-            return False
-        await repo.unbind_user(conn, user_id, now)
-        await repo.audit(conn, actor=by, entity="unit", entity_id=unit_id, action="unbind", now=now,
-                         before={"user_id": user_id, "unit_id": unit_id}, after={"user_id": user_id, "unit_id": None})
-    log.info("Telegram user %s unbound from unit %s by %s", user_id, unit_id, by)
-    return True
-
+DRAFT = Slot("draft_unit", UnitDraft)
 
 # ---------------------------------------------------------------- helpers
 
@@ -135,7 +103,7 @@ def _card_keyboard(unit: Unit, clerks: list[TgUser]) -> InlineKeyboardMarkup:
 
 
 async def _show_card(update: Update, context: BotContext, unit_id: int) -> bool:
-    found = await _unit_with_clerks(context.deps, unit_id)
+    found = await context.deps.accounts.unit_with_clerks(unit_id)
     if found is None:
         await answer(update, STALE_BUTTON, alert=True)
         return False
@@ -192,7 +160,7 @@ async def begin(update: Update, context: BotContext) -> int:
     user, chat = update.effective_user, update.effective_chat
     assert user is not None and chat is not None
     end_flows(context.application, user.id, chat.id)
-    context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
+    DRAFT.pop(context)
     query = " ".join(context.args or []).strip()
     if query:
         return await _show_results(update, context, query)
@@ -204,8 +172,8 @@ async def begin(update: Update, context: BotContext) -> int:
 async def menu(update: Update, context: BotContext) -> int:
     """返回: the menu again."""
     await answer(update)
-    context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
-    context.user_data[PROMPT] = t.MENU  # type: ignore[index]
+    DRAFT.pop(context)
+    remember(context, t.MENU)
     await show(update, context, t.MENU, _menu_keyboard())
     return SEARCH
 
@@ -217,9 +185,9 @@ async def search(update: Update, context: BotContext) -> int:
 
 
 async def _show_results(update: Update, context: BotContext, query: str) -> int:
-    units = await _search(context.deps, query)
+    units = await context.deps.accounts.search_units(query, MAX_RESULTS)
     rows: list[Any] = [button(t.unit_button(u), "st", "uview", u.id) for u in units]
-    context.user_data[PROMPT] = t.MENU  # type: ignore[index]
+    remember(context, t.MENU)
     await send(update, context, t.search_results(query, len(units)), keyboard(*rows, _menu_row()))
     return SEARCH
 
@@ -241,7 +209,7 @@ async def view(update: Update, context: BotContext) -> int | None:
 async def new_unit(update: Update, context: BotContext) -> int:
     """新建单位: ask for the username."""
     await answer(update)
-    context.user_data[DRAFT] = UnitDraft()  # type: ignore[index]
+    DRAFT.put(context, UnitDraft())
     await ask(update, context, t.ASK_USERNAME)
     return NEW_USERNAME
 
@@ -256,7 +224,7 @@ async def got_username(update: Update, context: BotContext) -> int | None:
     if problem is not None:
         await reask(update, context, problem)
         return None
-    context.user_data[DRAFT] = UnitDraft(username=username)  # type: ignore[index]
+    DRAFT.put(context, UnitDraft(username=username))
     await ask(update, context, t.ASK_NAME)
     return NEW_NAME
 
@@ -269,8 +237,8 @@ async def got_name(update: Update, context: BotContext) -> int | None:
     if problem is not None:
         await reask(update, context, problem)
         return None
-    draft = context.user_data.get(DRAFT)  # type: ignore[union-attr]
-    if not isinstance(draft, UnitDraft) or draft.username is None:
+    draft = DRAFT.get(context)
+    if draft is None or draft.username is None:
         await ask(update, context, t.ASK_USERNAME)
         return NEW_USERNAME
     try:
@@ -279,7 +247,7 @@ async def got_name(update: Update, context: BotContext) -> int | None:
         # Someone took the username meanwhile: choose another.
         await ask(update, context, f"{err.message}\n\n{t.ASK_USERNAME}")
         return NEW_USERNAME
-    context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
+    DRAFT.pop(context)
     shown = await send(update, context, t.created(unit, password), _password_keyboard(unit.id))
     forget_later(context.application, staff_id(update), shown.chat_id, shown.message_id)
     return END
@@ -309,7 +277,7 @@ async def password_copied(update: Update, context: BotContext) -> None:
 
 @staff_only
 async def import_start(update: Update, context: BotContext) -> int:
-    """导入CSV: ask for the file."""
+    """导入表格: ask for the file (CSV or XLSX)."""
     await answer(update)
     await ask(update, context, t.ASK_CSV)
     return IMPORT
@@ -367,12 +335,12 @@ async def not_a_file(update: Update, context: BotContext) -> None:
 async def rename_start(update: Update, context: BotContext) -> int | None:
     """改名: ask for the new name."""
     unit_id = _arg(update)
-    found = await _unit_with_clerks(context.deps, unit_id) if unit_id is not None else None
+    found = await context.deps.accounts.unit_with_clerks(unit_id) if unit_id is not None else None
     if found is None:
         await answer(update, STALE_BUTTON, alert=True)
         return None
     await answer(update)
-    context.user_data[DRAFT] = UnitDraft(unit_id=found[0].id)  # type: ignore[index]
+    DRAFT.put(context, UnitDraft(unit_id=found[0].id))
     await ask(update, context, t.ask_new_name(found[0]))
     return RENAME
 
@@ -385,9 +353,9 @@ async def got_new_name(update: Update, context: BotContext) -> int | None:
     if problem is not None:
         await reask(update, context, problem)
         return None
-    draft = context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
-    unit_id = draft.unit_id if isinstance(draft, UnitDraft) else None
-    found = await _unit_with_clerks(context.deps, unit_id) if unit_id is not None else None
+    draft = DRAFT.pop(context)
+    unit_id = draft.unit_id if draft is not None else None
+    found = await context.deps.accounts.unit_with_clerks(unit_id) if unit_id is not None else None
     if found is None:
         await send(update, context, STALE_BUTTON)
         return END
@@ -397,7 +365,7 @@ async def got_new_name(update: Update, context: BotContext) -> int | None:
     except DomainError as err:
         await send(update, context, err.message)
         return END
-    found = await _unit_with_clerks(context.deps, unit.id)
+    found = await context.deps.accounts.unit_with_clerks(unit.id)
     clerks = found[1] if found else []
     await _tell(context, [c.user_id for c in clerks], t.rename_notice(old.name, unit.name))
     await send(update, context, t.renamed(unit) + "\n\n" + t.unit_card(unit, clerks), _card_keyboard(unit, clerks))
@@ -411,7 +379,7 @@ async def got_new_name(update: Update, context: BotContext) -> int | None:
 async def reset_ask(update: Update, context: BotContext) -> int | None:
     """重置密码: ask to confirm (every clerk of the unit will be logged out)."""
     unit_id = _arg(update)
-    found = await _unit_with_clerks(context.deps, unit_id) if unit_id is not None else None
+    found = await context.deps.accounts.unit_with_clerks(unit_id) if unit_id is not None else None
     if found is None:
         await answer(update, STALE_BUTTON, alert=True)
         return None
@@ -448,14 +416,14 @@ async def reset_confirmed(update: Update, context: BotContext) -> int | None:
 
 
 async def _show_clerks(update: Update, context: BotContext, unit_id: int, note: str | None = None) -> bool:
-    found = await _unit_with_clerks(context.deps, unit_id)
+    found = await context.deps.accounts.unit_with_clerks(unit_id)
     if found is None:
         await answer(update, STALE_BUTTON, alert=True)
         return False
     await answer(update, note)
     unit, clerks = found
     rows: list[InlineKeyboardButton | None] = [
-        button(t.clerk_button(c), "st", "uunbind", unit.id, c.user_id) for c in clerks
+        button(t.clerk_button(n, c), "st", "uunbind", unit.id, c.user_id) for n, c in enumerate(clerks, 1)
     ]
     rows.append(button(t.BACK_TO_UNIT_LABEL, "st", "uview", unit.id))
     text = t.clerk_list(unit, len(clerks)) if clerks else t.NO_CLERKS
@@ -481,11 +449,11 @@ async def unbind(update: Update, context: BotContext) -> int | None:
     if unit_id is None or user_id is None:
         await answer(update, STALE_BUTTON, alert=True)
         return None
-    if not await unbind_clerk(context.deps, unit_id, user_id, by=actor(update)):
+    if not await context.deps.accounts.unbind_clerk(unit_id, user_id, actor=actor(update)):
         await _show_clerks(update, context, unit_id, t.CLERK_GONE)
         return SEARCH
     _end_their_flows(context, [user_id])
-    found = await _unit_with_clerks(context.deps, unit_id)
+    found = await context.deps.accounts.unit_with_clerks(unit_id)
     await _show_clerks(update, context, unit_id, t.UNBOUND)
     if found is not None:
         await _tell(context, [user_id], t.unbind_notice(found[0].name))
