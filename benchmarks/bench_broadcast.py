@@ -3,7 +3,8 @@
 The fake Bot API answers every call after ``--latency`` and, like Telegram, refuses
 with 429 (``retry_after`` 1) any message beyond 30 in the last second. A broadcast
 to every clerk is stored and sent through the broadcast service's public interface
-(``create_broadcast`` then ``launch``), in the real Application. Measured: the
+(``bot.services.broadcast.create_broadcast``, then ``bot.delivery.broadcasts.launch``),
+in the real Application. Measured: the
 sustained rate of accepted messages (from the first to the last), how many 429s the
 bot provoked, and whether anybody got the text twice or not at all.
 
@@ -31,6 +32,7 @@ from _common import RUSH_AT, IndexedBotApi, settings_for  # noqa: E402
 from bot.clock import ManualClock  # noqa: E402
 from bot.fake_telegram import ApiError  # noqa: E402
 from bot.harness import Harness  # noqa: E402
+from bot.delivery.broadcasts import launch  # noqa: E402
 from bot.services import broadcast  # noqa: E402
 from bot.storage import repo  # noqa: E402
 
@@ -86,7 +88,7 @@ async def run(clerks: int, latency: float, **settings: Any) -> dict[str, Any]:
             h.deps.db, h.clock, created_by=1, text=TEXT, audience=broadcast.Audience.ALL, day=None,
             progress_chat_id=None, progress_message_id=None)
         started = time.monotonic()
-        broadcast.launch(h.app, broadcast_id)
+        launch(h.app, broadcast_id)
         while True:
             await asyncio.sleep(0.5)
             async with h.deps.db.read() as conn:

@@ -2,8 +2,9 @@
 
 A step that changes only the screen or the draft runs no write transaction (the
 draft and the conversation state are persisted with everyone else's, once a
-second); 「确定」 holds the booking in one transaction. The clerk still sees every
-panel, and the database holds the booking.
+second); 「确定」 holds the booking in one transaction, and the outbox then records
+the receipt's delivery. The clerk still sees every panel, and the database holds
+the booking.
 """
 
 from __future__ import annotations
@@ -49,9 +50,11 @@ async def test_screen_steps_write_nothing_and_confirm_writes_the_booking_once(ha
         assert seen.write_transactions == 0, name
 
     confirm = await _step(clerk, clerk.press("确定"))
-    # The booking (rules, capacity, items, audit, arrival time) in one transaction; the
-    # receipt's message id is recorded after the receipt is sent (it exists only then).
-    assert confirm.write_transactions == 2
+    # The booking (rules, capacity, items, audit, arrival time, the receipt in the outbox)
+    # in one transaction; then the outbox records each part of the receipt as Telegram
+    # accepts it (text with its message id, QR code, .ics closing the row): at least once,
+    # resumable part by part after a crash (bot.delivery.outbox).
+    assert confirm.write_transactions == 1 + 3
     async with h.deps.db.read() as conn:
         booked = await repo.bookings_on(conn, DEC2)
         used = (await repo.slot_usage(conn, [DEC2]))[(DEC2, "am")].used
