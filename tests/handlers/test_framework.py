@@ -10,7 +10,7 @@ from bot.clock import ManualClock
 from bot.handlers.flow import current_flows, sweep_idle
 from bot.harness import Harness
 from bot.processing import PerUserProcessor
-from tests.handlers.conftest import logged_in
+from tests.support.clerks import logged_in
 
 
 async def _drain(h: Harness, timeout: float = 5.0) -> None:
@@ -131,7 +131,7 @@ async def test_a_button_of_another_flow_leaves_the_current_one(harness: Harness)
     from bot.handlers.applicants import DRAFT as APPLICANT_DRAFT
     from bot.rules.basket import BusinessType
     from bot.storage import repo
-    from tests.handlers.test_applicants import ID_A, booked
+    from tests.support.applicants import ID_A, booked
 
     booking = await booked(harness, {BusinessType.NEW: 1})
     user = harness.user(1001)
@@ -154,7 +154,7 @@ async def test_a_button_of_another_flow_leaves_the_current_one(harness: Harness)
 
 
 async def test_a_wrong_answer_gets_the_question_with_its_buttons(harness: Harness) -> None:
-    from tests.handlers.test_booking import to_basket
+    from tests.support.booking import to_basket
 
     await logged_in(harness)
     user = harness.user(1001)
@@ -173,7 +173,7 @@ async def test_a_wrong_answer_gets_the_question_with_its_buttons(harness: Harnes
 
 
 async def test_files_and_voice_at_a_text_step_get_the_question_again(harness: Harness) -> None:
-    from tests.handlers.test_booking import to_basket
+    from tests.support.booking import to_basket
 
     await logged_in(harness)
     user = harness.user(1001)
@@ -191,7 +191,7 @@ async def test_files_and_voice_at_a_text_step_get_the_question_again(harness: Ha
 
 async def test_text_at_a_button_step_points_to_the_panel(harness: Harness) -> None:
     from bot import texts
-    from tests.handlers.test_booking import to_basket
+    from tests.support.booking import to_basket
 
     await logged_in(harness)
     user = harness.user(1001)
@@ -207,7 +207,7 @@ async def test_text_at_a_button_step_points_to_the_panel(harness: Harness) -> No
 async def test_an_edit_of_an_earlier_answer_is_ignored(harness: Harness) -> None:
     from telegram import Update
 
-    from tests.handlers.test_booking import to_basket
+    from tests.support.booking import to_basket
 
     await logged_in(harness)
     user = harness.user(1001)

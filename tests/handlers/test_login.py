@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.clock import ManualClock
 from bot.harness import Harness
 from bot.storage import repo
-from tests.handlers.conftest import logged_in, make_unit
+from tests.support.clerks import logged_in, make_unit
 
 
 async def test_start_shows_guest_welcome_and_commands_are_published(harness: Harness) -> None:

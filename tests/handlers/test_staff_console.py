@@ -22,8 +22,8 @@ from bot.rules.states import BookingState
 from bot.services.staff import unconfirmed_years_ahead
 from bot.storage import repo
 from bot.storage.models import Booking
-from tests.conftest import at
-from tests.handlers.conftest import logged_in, make_unit
+from tests.support import at
+from tests.support.clerks import logged_in, make_unit
 
 STAFF = 900001
 NEW = BusinessType.NEW

@@ -12,7 +12,7 @@ import pytest
 from bot.fake_telegram import FakeUser
 from bot.harness import Harness
 from bot.storage import repo
-from tests.handlers.conftest import logged_in, make_unit
+from tests.support.clerks import logged_in, make_unit
 
 ADMIN = 900001
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.harness import Harness
-from tests.handlers.conftest import logged_in
-from tests.storage.test_stats_service import seed
+from tests.support.clerks import logged_in
+from tests.support.stats import seed
 
 ADMIN = 900001
 

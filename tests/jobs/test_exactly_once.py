@@ -12,33 +12,11 @@ from bot.harness import Harness
 from bot.jobs.reminders import run_due
 from bot.services.notify import LEASE, MAX_ATTEMPTS, Delivery, Notifier
 from bot.storage import repo
-from tests.conftest import at
-from tests.handlers.conftest import harness, logged_in, settings  # noqa: F401  (fixtures)
+from tests.support import at
+from tests.support.reminders import clerks, is_release, release_notices, wait_for
 
 
-async def clerks(h: Harness, n: int, first_id: int = 3001) -> list[int]:
-    ids = []
-    for i in range(n):
-        await logged_in(h, first_id + i, f"unit{i:02d}", f"单位{i}")
-        ids.append(first_id + i)
-    return ids
-
-
-def release_notices(h: Harness, user_id: int) -> int:
-    return sum(1 for m in h.api.messages_in(user_id) if m.from_bot and (m.text or "").startswith("📢"))
-
-
-def is_release(method: str, params: dict[str, Any]) -> bool:
-    return method == "sendMessage" and str(params.get("text", "")).startswith("📢")
-
-
-async def wait_for(condition: Any, timeout: float = 5.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not await condition():
-            await asyncio.sleep(0.01)
-
-
-async def test_crash_half_way_through_the_release_notices(harness: Harness) -> None:  # noqa: F811
+async def test_crash_half_way_through_the_release_notices(harness: Harness) -> None:
     h = harness
     ids = await clerks(h, 8)
     h.clock.set(at("2026-12-02 09:00"))
@@ -80,7 +58,7 @@ async def test_crash_half_way_through_the_release_notices(harness: Harness) -> N
     assert sorted(r[1] for r in rows if r) == [1] * accepted + [2] * (len(ids) - accepted)
 
 
-async def test_restart_at_the_same_instant_resumes_the_crashed_claims(harness: Harness) -> None:  # noqa: F811
+async def test_restart_at_the_same_instant_resumes_the_crashed_claims(harness: Harness) -> None:
     """Even with a frozen clock (claim time == new start time) nothing is lost or doubled."""
     h = harness
     ids = await clerks(h, 3)
@@ -107,7 +85,7 @@ async def test_restart_at_the_same_instant_resumes_the_crashed_claims(harness: H
     assert [release_notices(h, c) for c in ids] == [1, 1, 1]
 
 
-async def test_two_instances_on_one_database_send_each_notice_once(harness: Harness) -> None:  # noqa: F811
+async def test_two_instances_on_one_database_send_each_notice_once(harness: Harness) -> None:
     h = harness
     ids = await clerks(h, 6)
     second = Harness(h.settings, h.clock, h.api)
@@ -124,7 +102,7 @@ async def test_two_instances_on_one_database_send_each_notice_once(harness: Harn
     assert len([c for c in h.api.sent("sendMessage") if is_release(c.method, c.params)]) == len(ids)
 
 
-async def test_transient_error_is_retried_by_the_next_run(harness: Harness) -> None:  # noqa: F811
+async def test_transient_error_is_retried_by_the_next_run(harness: Harness) -> None:
     h = harness
     [clerk] = await clerks(h, 1)
     h.clock.set(at("2026-12-02 09:00"))
@@ -140,7 +118,7 @@ async def test_transient_error_is_retried_by_the_next_run(harness: Harness) -> N
     assert release_notices(h, clerk) == 1
 
 
-async def test_flood_limit_waits_and_retries(harness: Harness) -> None:  # noqa: F811
+async def test_flood_limit_waits_and_retries(harness: Harness) -> None:
     h = harness
     [clerk] = await clerks(h, 1)
     h.clock.set(at("2026-12-02 09:00"))
@@ -152,7 +130,7 @@ async def test_flood_limit_waits_and_retries(harness: Harness) -> None:  # noqa:
 
 
 async def test_a_live_claim_of_another_process_is_left_alone_until_its_lease_runs_out(
-    harness: Harness,  # noqa: F811
+    harness: Harness,
 ) -> None:
     h = harness
     [clerk] = await clerks(h, 1)
@@ -167,7 +145,7 @@ async def test_a_live_claim_of_another_process_is_left_alone_until_its_lease_run
     assert [m.text for m in h.user(clerk).bot_messages()].count("测试消息一") == 1
 
 
-async def test_a_claim_that_keeps_failing_is_given_up(harness: Harness) -> None:  # noqa: F811
+async def test_a_claim_that_keeps_failing_is_given_up(harness: Harness) -> None:
     h = harness
     [clerk] = await clerks(h, 1)
     async with h.deps.db.write() as conn:
@@ -179,7 +157,7 @@ async def test_a_claim_that_keeps_failing_is_given_up(harness: Harness) -> None:
     assert "测试消息二" not in [m.text for m in h.user(clerk).bot_messages()]
 
 
-async def test_unreachable_chat_fails_for_good_and_is_not_retried(harness: Harness) -> None:  # noqa: F811
+async def test_unreachable_chat_fails_for_good_and_is_not_retried(harness: Harness) -> None:
     h = harness
     notifier = Notifier(h.deps.db, h.clock, h.app.bot)
     stranger = 4242  # never wrote to the bot: Telegram answers "chat not found"

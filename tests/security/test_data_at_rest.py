@@ -19,9 +19,9 @@ from bot.notice import ACCEPT_LABEL
 from bot.rules.applicant import mask_id_number, mask_phone
 from bot.rules.basket import BusinessType
 from bot.storage import repo
-from tests.handlers.conftest import logged_in
-from tests.handlers.test_booking import tap
-from tests.security.test_log_privacy import APPLICANT_PHONE, CONTACT_PHONE, ID_NUMBER, NEW_CONTACT_PHONE
+from tests.support.booking import tap
+from tests.support.clerks import logged_in
+from tests.support.personal import APPLICANT_PHONE, CONTACT_PHONE, ID_NUMBER, NEW_CONTACT_PHONE
 
 ALLOWED = {("booking_items", "id_number"), ("booking_items", "phone"), ("bookings", "contact_phone")}
 RAW = (ID_NUMBER, APPLICANT_PHONE, CONTACT_PHONE, NEW_CONTACT_PHONE)

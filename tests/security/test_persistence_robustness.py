@@ -12,8 +12,8 @@ import json
 from bot.handlers.booking import BookingDraft
 from bot.harness import Harness
 from bot.persistence import decode_user_data
-from tests.security.conftest import LogRecorder
-from tests.security.test_log_privacy import ID_NUMBER
+from tests.support.logs import LogRecorder
+from tests.support.personal import ID_NUMBER
 
 
 async def test_damaged_rows_are_dropped_and_the_bot_starts(harness: Harness, all_logs: LogRecorder) -> None:
