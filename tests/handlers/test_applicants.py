@@ -87,9 +87,9 @@ async def test_complete_both_items_end_to_end(harness: Harness) -> None:
     assert "状态：待办理" in receipt.text and receipt.edits >= 2
     assert "下一步，即将完成预约" not in receipt.labels
     # numbers in full only on the review before saving (SPEC §6); once saved, masked everywhere
-    for text in bot_texts(harness):
-        for raw in RAW:
-            assert raw not in text or "请核对申请人信息" in text
+    shown_in_full = [text for text in bot_texts(harness) if any(raw in text for raw in RAW)]
+    assert shown_in_full  # the review showed them …
+    assert all("请核对申请人信息" in text for text in shown_in_full)  # … and nothing else did
     for message in harness.user(1001).bot_messages():
         for raw in RAW:
             assert raw not in (message.text or message.caption or "")

@@ -415,7 +415,8 @@ async def test_basket_prepared_at_eight_survives_the_idle_timeout_until_nine(har
     assert "超过30分钟未操作" in user.last.text
     harness.clock.set(at("2026-12-01 09:00"))  # type: ignore[attr-defined]
     panel = await user.press_data(OPEN_DATA)
-    assert "续办 ×1" in panel.text or any("可预约" in label for label in panel.labels)
+    assert "办理业务：续办 ×1（共10分钟）" in panel.text  # the basket is kept: the window opens for it
+    assert "12/2 上午 可预约" in panel.labels
     await user.press("12/2 上午")
     confirm = user.last
     assert "续办" in confirm.text and "10分钟" in confirm.text
