@@ -1,4 +1,4 @@
-"""/stats through the real Application, on the seeded week of tests/storage/test_stats_service.py."""
+"""/stats through the real Application, on the seeded week of tests/support/stats.py."""
 
 from __future__ import annotations
 
