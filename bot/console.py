@@ -11,6 +11,8 @@ read from stdin is one action of the current user:
     \\as 2 | /as 2   act as user 2 (Telegram id 10002);  \\as admin  the first admin
     \\time [ISO]     show or set the clock;  \\advance 30m  move it (d h m s)
     \\tick           run the due reminders (bot.jobs.reminders.run_due), if present
+    \\share 2       pick user 2 with the bot's 「选择联系人」 keyboard button (users_shared)
+    \\forward 2 文字  forward a message of user 2 to the bot
     \\users  \\help  \\quit (or end of input)
 
 After every action the console prints what changed in the chats: new bot messages
@@ -24,6 +26,7 @@ import asyncio
 import logging
 import re
 import sys
+import threading
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -41,6 +44,7 @@ from bot.texts import fmt_instant
 USER_ID_BASE = 10000  # user n is Telegram id 10000 + n
 CONSOLE_ADMIN_ID = 99999  # the admin when BOT_ADMIN_IDS names none
 DEFAULT_FILES = Path("console-files")
+WATCH_SECONDS = 0.3  # how often the console looks for messages the bot sent on its own
 
 HELP = """控制台命令（反斜杠开头，不会发给机器人）：
   文字 / /命令 参数   以当前用户身份发送
@@ -50,6 +54,8 @@ HELP = """控制台命令（反斜杠开头，不会发给机器人）：
   \\time              显示时间；\\time 2026-12-01T09:30 设置时间
   \\advance 30m       时间前进（单位 d h m s，可组合如 1h30m，可为负）
   \\tick              运行到期的提醒检查
+  \\share 2           用输入框下方的「选择联系人」按钮选中用户2
+  \\forward 2 你好     把用户2的一条消息转发给机器人
   \\help  \\quit        帮助 / 退出（或输入结束）"""
 NO_UNITS = "还没有任何单位账户。先创建一个：python -m bot units create USERNAME NAME"
 ADMIN_ADDED = (f"未配置 BOT_ADMIN_IDS：本控制台把 {CONSOLE_ADMIN_ID} 作为管理员（只在控制台内），"
@@ -108,6 +114,7 @@ class Console:
         self.user_id = USER_ID_BASE + 1
         self._shown: dict[int, tuple[str, Any, bool]] = {}  # message id -> (shown, markup, deleted)
         self._calls_seen = 0
+        self._reply_keyboard: list[list[dict[str, Any]]] | None = None  # shown under the input field
         self._used: set[int] = set()
 
     # ---------------------------------------------------------------- output
@@ -133,6 +140,14 @@ class Console:
                 alert = str(call.params.get("show_alert")).lower() == "true"
                 self.say(f"{'⚠️ 提示框' if alert else '💬'} {text}")
         self._calls_seen = len(api.calls)
+        keys = api.reply_keyboards.get(self.user_id)
+        if keys != self._reply_keyboard:
+            self._reply_keyboard = keys
+            if keys:
+                self.say("⌨ 输入框下方的按钮：" + "  ".join(b["text"] for row in keys for b in row)
+                         + "（用 \\share N 选择用户N）")
+            else:
+                self.say("⌨ 输入框下方的按钮已收起")
         for msg in sorted(api.messages.values(), key=lambda m: m.message_id):
             state = (msg.shown, msg.reply_markup, msg.deleted)
             before = self._shown.get(msg.message_id)
@@ -227,7 +242,7 @@ class Console:
         """The backslash commands (and /as)."""
         commands: dict[str, Callable[[str], Awaitable[None]]] = {
             "as": self.switch, "users": self.users, "time": self.time, "advance": self.advance,
-            "tick": self.tick, "help": self.help,
+            "tick": self.tick, "help": self.help, "share": self.share, "forward": self.forward,
         }
         if name in ("quit", "q", "exit"):
             return False
@@ -236,6 +251,27 @@ class Console:
             return True
         await commands[name](arg)
         return True
+
+    async def share(self, arg: str) -> None:
+        """\\share N: pick user N with the reply keyboard's request_users button."""
+        keys = self.harness.api.reply_keyboards.get(self.user_id) or []
+        request = next((b["request_users"] for row in keys for b in row if "request_users" in b), None)
+        if request is None or not arg.isdigit():
+            self.say("没有「选择联系人」按钮，或用法不对：\\share 2")
+            return
+        picked = USER_ID_BASE + int(arg)
+        await self.user.share_user(request["request_id"], picked, self.name(picked))
+        self.report()
+
+    async def forward(self, arg: str) -> None:
+        """\\forward N text: forward user N's message to the bot."""
+        who, _, text = arg.partition(" ")
+        if not who.isdigit() or not text.strip():
+            self.say("用法：\\forward 2 你好")
+            return
+        sender = USER_ID_BASE + int(who)
+        await self.user.forward_from({"id": sender, "first_name": self.name(sender)}, text.strip())
+        self.report()
 
     async def help(self, arg: str) -> None:
         """\\help."""
@@ -308,33 +344,82 @@ class Console:
 
     def run(self, stdin: TextIO, admin_added: bool) -> int:
         """Read and act on lines until \\quit or the end of input."""
-        interactive = stdin.isatty()  # a terminal gets a prompt; a script gets its lines echoed
         with asyncio.Runner() as runner:
-            runner.run(self.harness.start())
             try:
-                runner.run(self.banner(admin_added))
-                self.report()  # what the start-up catch-up of reminders sent, if anything
-                while True:
-                    if interactive:
-                        self.out.write(f"{self.name(self.user_id)}> ")
-                        self.out.flush()
-                    line = stdin.readline()
-                    if not line:
-                        break
-                    if not interactive and line.strip():
-                        self.say(f"🧑{self.who(self.user_id)} › {line.strip()}")
-                    try:
-                        if not runner.run(self.handle(line)):
-                            break
-                    except Exception as err:  # noqa: BLE001 - the session goes on after a console bug
-                        logging.getLogger(__name__).exception("console error")
-                        self.say(f"控制台出错：{type(err).__name__}（详见日志）")
+                runner.run(self._session(stdin, admin_added))
             except KeyboardInterrupt:
                 self.say()
-            finally:
-                runner.run(self.harness.stop())
         self.say("已退出控制台。")
         return 0
+
+    async def _session(self, stdin: TextIO, admin_added: bool) -> None:
+        """The whole session in one running event loop.
+
+        Lines are read by a separate thread, so the loop keeps running while the
+        console waits for input: the reminders tick, broadcasts and the outbox go on,
+        and what they send is printed as it arrives.
+        """
+        interactive = stdin.isatty()  # a terminal gets a prompt; a script gets its lines echoed
+        await self.harness.start()
+        lines = _LineReader(stdin)
+        watcher = asyncio.create_task(self._watch(interactive), name="console-watch")
+        try:
+            await self.banner(admin_added)
+            self.report()  # what the start-up catch-up of reminders sent, if anything
+            while True:
+                if interactive:
+                    self._prompt()
+                line = await lines.next()
+                if not line:
+                    break
+                if not interactive and line.strip():
+                    self.say(f"🧑{self.who(self.user_id)} › {line.strip()}")
+                try:
+                    if not await self.handle(line):
+                        break
+                except Exception as err:  # noqa: BLE001 - the session goes on after a console bug
+                    logging.getLogger(__name__).exception("console error")
+                    self.say(f"控制台出错：{type(err).__name__}（详见日志）")
+        finally:
+            watcher.cancel()
+            await asyncio.gather(watcher, return_exceptions=True)
+            await self.harness.stop()
+
+    def _prompt(self) -> None:
+        self.out.write(f"{self.name(self.user_id)}> ")
+        self.out.flush()
+
+    async def _watch(self, interactive: bool) -> None:
+        """While waiting for input: print what the bot sent on its own (jobs, broadcasts, the outbox)."""
+        while True:
+            await asyncio.sleep(WATCH_SECONDS)
+            if len(self.harness.api.calls) != self._calls_seen:
+                if interactive:
+                    self.out.write("\n")
+                self.report()
+                if interactive:
+                    self._prompt()
+
+
+class _LineReader:
+    """Lines of a blocking stream, read by a daemon thread and handed to the event loop."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._queue: asyncio.Queue[str] = asyncio.Queue()
+        threading.Thread(target=self._read, args=(stream,), name="console-stdin", daemon=True).start()
+
+    def _read(self, stream: TextIO) -> None:
+        try:
+            for line in iter(stream.readline, ""):
+                self._loop.call_soon_threadsafe(self._queue.put_nowait, line)
+            self._loop.call_soon_threadsafe(self._queue.put_nowait, "")
+        except RuntimeError:  # the loop closed while we were reading: the session is over
+            return
+
+    async def next(self) -> str:
+        """The next line ('' at the end of input)."""
+        return await self._queue.get()
 
 
 def _replace_errors(stream: TextIO) -> TextIO:

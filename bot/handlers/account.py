@@ -22,6 +22,7 @@ from bot.callbacks import pattern, unpack
 from bot.deps import BotContext
 from bot.handlers.common import Clerk, answer, button, current_clerk, keyboard, show
 from bot.handlers.flow import end_flows
+from bot.handlers.menus import refresh_menu
 from bot.texts import account as t
 from bot.texts import login as login_texts
 
@@ -36,7 +37,8 @@ async def _render(update: Update, context: BotContext, clerk: Clerk, view: str) 
     if view == SETTINGS:
         text = t.settings(info.release_notice, at)
     else:
-        text = t.account(clerk.unit.name, clerk.unit.username, info.clerks, info.status, info.release_notice, at)
+        text = t.account(clerk.unit.name, clerk.unit.username, info.clerks, info.status, info.release_notice, at,
+                         phone=context.deps.settings.bot_centre_phone)
     await show(update, context, text,
                keyboard(toggle, button(t.LOGOUT_LABEL, "ac", "logout"), button(texts.MENU, "m", "menu")))
 
@@ -94,6 +96,7 @@ async def logout(update: Update, context: BotContext) -> None:
         context.user_data.clear()
     await show(update, context, login_texts.LOGGED_OUT if was_bound else login_texts.NOT_BOUND,
                keyboard(button(texts.MENU_LOGIN, "m", "login")))
+    await refresh_menu(context.application, user.id)
 
 
 def register(application: App) -> None:

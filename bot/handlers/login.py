@@ -1,9 +1,9 @@
 """Logging in, choosing the unit's own password, logging out (SPEC §9).
 
     /login ──► USERNAME ──text──► PASSWORD ──ok──► (one-time password?) NEW_PASSWORD
-                                     │ wrong: same question          │
-                                     └ locked: END                   ▼
-                                                               CONFIRM_PASSWORD ──► END
+    /start login_<username> ────────►   │ wrong: same question + 忘记密码 │
+                                        │ 重新输入用户名 ──► USERNAME     ▼
+                                        └ locked: END (phone, 「登录」)  CONFIRM_PASSWORD ──► END
 Password messages are deleted from the chat as soon as they arrive — before any
 check, whatever they look like (a password may start with "/" or be too long), see
 ``secret_step``. While the new
@@ -33,7 +33,7 @@ from bot import texts
 from bot.callbacks import pattern
 from bot.deps import BotContext
 from bot.errors import DomainError, LoginLocked
-from bot.handlers.common import END, answer, delete_quietly, main_menu_keyboard, send
+from bot.handlers.common import END, answer, button, delete_quietly, keyboard, main_menu_keyboard, send
 from bot.handlers.flow import (
     MAX_TEXT,
     ask,
@@ -43,12 +43,15 @@ from bot.handlers.flow import (
     text_of,
     text_step,
 )
+from bot.handlers.menus import refresh_menu
 from bot.handlers.user_data import Slot
 from bot.services.accounts import password_problem, username_problem
 from bot.texts import login as t
 
 USERNAME, PASSWORD, NEW_PASSWORD, CONFIRM_PASSWORD = range(4)
 LOGIN_USERNAME = Slot("login_username", str)  # the username typed, until its password arrives
+LINK_PREFIX = "login_"  # /start login_<username>: the deep link on the centre's account letter
+LOGIN_LINK = filters.Regex(rf"^/start(@\w+)? {LINK_PREFIX}")
 
 
 def _fingerprint(password: str, salt: bytes) -> bytes:
@@ -63,7 +66,8 @@ def secret_step(callback: Any) -> list[BaseHandler[Any, Any, Any]]:
 
     Unlike ``text_step`` every text is taken, even one that looks like a command
     (menu commands and /cancel have already ended the flow by then), so a password
-    never stays in the chat; a sticker or photo gets the question again; an earlier
+    never stays in the chat; anything else (a photo or document whose caption may be
+    the password, a sticker) is deleted too and gets the question again; an earlier
     message edited meanwhile is deleted and otherwise ignored.
     """
 
@@ -85,9 +89,17 @@ def secret_step(callback: Any) -> list[BaseHandler[Any, Any, Any]]:
     new = filters.UpdateType.MESSAGE
     return [
         MessageHandler(new & filters.TEXT, guarded),
-        MessageHandler(new & ~filters.TEXT & ~filters.StatusUpdate.ALL, not_text),
+        MessageHandler(new & ~filters.TEXT & ~filters.StatusUpdate.ALL, _delete_not_text),
         MessageHandler(filters.UpdateType.EDITED_MESSAGE, _delete_edit),
     ]
+
+
+async def _delete_not_text(update: Update, context: BotContext) -> None:
+    """A photo, document or sticker in a password step: deleted (a caption may hold the password), asked again."""
+    message = update.message
+    if message is not None:
+        await delete_quietly(context, message.chat_id, message.message_id)
+    await not_text(update, context)
 
 
 async def _delete_edit(update: Update, context: BotContext) -> None:
@@ -113,15 +125,36 @@ async def begin(update: Update, context: BotContext) -> int:
     return USERNAME
 
 
+async def from_link(update: Update, context: BotContext) -> int:
+    """/start login_<username> (the centre's account letter): the username is filled in, the password asked."""
+    user = update.effective_user
+    assert user is not None
+    if await context.deps.accounts.unit_of_user(user.id) is not None:
+        return await begin(update, context)
+    username = (context.args or [""])[0].removeprefix(LINK_PREFIX)
+    if username_problem(username) is not None:
+        await ask(update, context, t.ASK_USERNAME)
+        return USERNAME
+    return await _ask_password(update, context, username, t.ask_password_for(username))
+
+
+def _retype_keyboard() -> Any:
+    return keyboard(button(t.RETYPE_USERNAME_LABEL, "m", "login"))
+
+
+async def _ask_password(update: Update, context: BotContext, username: str, prompt: str = t.ASK_PASSWORD) -> int:
+    LOGIN_USERNAME.put(context, username)
+    await ask(update, context, prompt, _retype_keyboard())
+    return PASSWORD
+
+
 async def got_username(update: Update, context: BotContext) -> int | None:
-    """Keep the username; ask for the password."""
+    """Keep the username; ask for the password (with a way back to the username)."""
     username = text_of(update) or ""
     if username_problem(username) is not None:
         await reask(update, context, t.USERNAME_BAD)
         return None
-    LOGIN_USERNAME.put(context, username)
-    await ask(update, context, t.ASK_PASSWORD)
-    return PASSWORD
+    return await _ask_password(update, context, username)
 
 
 async def got_password(update: Update, context: BotContext) -> int | None:
@@ -130,15 +163,19 @@ async def got_password(update: Update, context: BotContext) -> int | None:
     assert message is not None and user is not None
     password = message.text or ""
     username = LOGIN_USERNAME.get(context) or ""
+    phone = context.deps.settings.bot_centre_phone
     try:
         result = await context.deps.accounts.login(user.id, user.first_name or "", username, password)
     except LoginLocked as err:
-        await send(update, context, err.message)
+        # Not a dead end: how to recover, and a button to try again once the lock is over.
+        await send(update, context, f"{err.message}\n{t.forgot_password(phone)}",
+                   keyboard(button(t.LOGIN_AGAIN_LABEL, "m", "login")))
         return END
     except DomainError as err:
-        await reask(update, context, err.message)
+        await reask(update, context, f"{err.message}\n{t.forgot_password(phone)}")
         return None
     LOGIN_USERNAME.pop(context)
+    await refresh_menu(context.application, user.id)
     if result.must_set_password:
         await send(update, context, t.logged_in(result.unit.name))
         return await _ask_new_password(update, context)
@@ -186,6 +223,7 @@ async def got_confirmation(update: Update, context: BotContext) -> int | None:
         await ask(update, context, f"{err.message}\n\n{t.ASK_NEW_PASSWORD}")
         return NEW_PASSWORD
     await send(update, context, t.PASSWORD_SET + "\n\n" + texts.welcome_clerk(unit.name), main_menu_keyboard())
+    await refresh_menu(context.application, user.id)
     return END
 
 
@@ -196,7 +234,10 @@ async def logout(update: Update, context: BotContext) -> None:
     was_bound = await context.deps.accounts.logout(user.id)
     if context.user_data is not None:
         context.user_data.clear()
-    await send(update, context, t.LOGGED_OUT if was_bound else t.NOT_BOUND)
+    # Never a dead end: the way back in is one press away.
+    await send(update, context, t.LOGGED_OUT if was_bound else t.NOT_BOUND,
+               keyboard(button(t.LOGIN_AGAIN_LABEL, "m", "login")))
+    await refresh_menu(context.application, user.id)
 
 
 def register(application: App) -> None:
@@ -207,11 +248,13 @@ def register(application: App) -> None:
             "login",
             entry_points=[
                 CommandHandler("login", begin),
+                CommandHandler("start", from_link, filters=LOGIN_LINK),
                 CallbackQueryHandler(begin, pattern=pattern("m", "login", "setpw")),
             ],
             states={
                 USERNAME: text_step(got_username),
-                PASSWORD: secret_step(got_password),
+                # 「重新输入用户名」 under the password question: back to the username
+                PASSWORD: [CallbackQueryHandler(begin, pattern=pattern("m", "login")), *secret_step(got_password)],
                 NEW_PASSWORD: secret_step(got_new_password),
                 CONFIRM_PASSWORD: secret_step(got_confirmation),
             },

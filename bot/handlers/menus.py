@@ -1,7 +1,17 @@
-"""Command menus: clerks see the clerk commands; staff also see theirs (per-chat scopes).
+"""Command menus, shown by state (issue 10 item 11): per-chat scopes over a guest default.
 
-Staff commands appear only in the command menus of staff members' private chats
-(BotCommandScopeChat) and are refreshed whenever staff are added or removed.
+=====================  =============================================================
+who                    menu
+=====================  =============================================================
+not logged in          the default of every private chat: /start, /login, /help
+logged-in clerk        their chat: the clerk commands with /logout, without /login
+staff / admin          their chat: the same by login state, plus the staff commands
+=====================  =============================================================
+
+A chat's menu is set when its state changes (login, the unit's own password set,
+logout, staff added or removed) and refreshed at /start, so a clerk never sees
+/login while logged in nor /logout while not. Staff commands appear only in staff
+members' own chats.
 """
 
 from __future__ import annotations
@@ -13,23 +23,32 @@ from telegram import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScope
 from telegram.error import TelegramError
 from telegram.ext import Application
 
+from bot import texts
 from bot.deps import deps_of
 from bot.services.roles import Role, role_of, staff_ids
 
 log = logging.getLogger(__name__)
 
-CLERK_COMMANDS = [
-    BotCommand("start", "开始 / 主菜单"),
+_START = BotCommand("start", "开始 / 主菜单")
+_LOGIN = BotCommand("login", "登录")
+_LOGOUT = BotCommand("logout", "退出登录")
+_HELP = BotCommand("help", "帮助")
+_CANCEL = BotCommand("cancel", "退出当前操作")
+
+GUEST_COMMANDS = [_START, _LOGIN, _HELP]
+LOGGED_IN_COMMANDS = [
+    _START,
     BotCommand("book", "业务预约"),
     BotCommand("my", "我的预约（修改、改约、取消）"),
     BotCommand("history", "已办理预约与满意度评价"),
     BotCommand("me", "我的账户"),
     BotCommand("settings", "提醒设置"),
-    BotCommand("login", "登录"),
-    BotCommand("logout", "退出登录"),
-    BotCommand("help", "帮助"),
-    BotCommand("cancel", "退出当前操作"),
+    _LOGOUT,
+    _HELP,
+    _CANCEL,
 ]
+# Every clerk command, whatever the menu shows: each starts (or leaves) a flow.
+CLERK_COMMANDS = [*LOGGED_IN_COMMANDS[:-3], _LOGIN, *LOGGED_IN_COMMANDS[-3:]]
 
 STAFF_COMMANDS = [
     BotCommand("staff", "工作台（工作人员）"),
@@ -51,25 +70,42 @@ ADMIN_COMMANDS = [
 
 
 async def publish_commands(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Clerk menu for all private chats; staff and admin menus per staff chat."""
-    await application.bot.set_my_commands(CLERK_COMMANDS, scope=BotCommandScopeAllPrivateChats())
-    await application.bot.set_my_commands(CLERK_COMMANDS)
+    """The guest menu for every private chat; staff chats get theirs by role and login state."""
+    await application.bot.set_my_commands(GUEST_COMMANDS, scope=BotCommandScopeAllPrivateChats())
+    await application.bot.set_my_commands(GUEST_COMMANDS)
+    # What an empty chat shows before START, and the bot's profile line.
+    await application.bot.set_my_description(texts.BOT_DESCRIPTION)
+    await application.bot.set_my_short_description(texts.BOT_SHORT_DESCRIPTION)
     deps = deps_of(application)
     for user_id in sorted(await staff_ids(deps.db, deps.settings)):
-        await refresh_staff_menu(application, user_id)
+        await refresh_menu(application, user_id)
 
 
-async def refresh_staff_menu(application: Application[Any, Any, Any, Any, Any, Any], user_id: int) -> None:
-    """Set (or, for someone no longer staff, remove) the staff menu of one user's chat."""
+def commands_for(role: Role, logged_in: bool) -> list[BotCommand] | None:
+    """A chat's menu; None: the guest default (no menu of its own)."""
+    base = LOGGED_IN_COMMANDS if logged_in else GUEST_COMMANDS
+    if role is Role.NONE:
+        return base if logged_in else None
+    extra = ADMIN_COMMANDS if role is Role.ADMIN else []
+    return [*base, *STAFF_COMMANDS, *extra]
+
+
+async def refresh_menu(application: Application[Any, Any, Any, Any, Any, Any], user_id: int) -> None:
+    """Set (or remove, back to the guest default) one user's chat menu for their role and login state."""
     deps = deps_of(application)
     role = await role_of(deps.db, deps.settings, user_id)
+    found = await deps.accounts.unit_of_user(user_id)
+    commands = commands_for(role, found is not None and not found[0].must_set_password)
     scope = BotCommandScopeChat(user_id)
     try:
-        if role is Role.NONE:
+        if commands is None:
             await application.bot.delete_my_commands(scope=scope)
         else:
-            extra = ADMIN_COMMANDS if role is Role.ADMIN else []
-            await application.bot.set_my_commands([*CLERK_COMMANDS, *STAFF_COMMANDS, *extra], scope=scope)
+            await application.bot.set_my_commands(commands, scope=scope)
     except TelegramError:
-        # A staff member who never opened the bot has no chat yet: the menu comes at /start.
-        log.info("could not set the staff menu of a chat yet")
+        # Someone who never opened the bot has no chat yet: the menu comes at /start.
+        log.info("could not set the menu of a chat yet")
+
+
+# Staff membership changes refresh the same menu.
+refresh_staff_menu = refresh_menu

@@ -6,6 +6,7 @@ flow took gets a short help, and a button no handler took is answered as stale.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from telegram import Update
@@ -32,6 +33,9 @@ from bot.handlers.common import (
     show,
 )
 from bot.handlers.flow import current_flows
+from bot.handlers.login import LOGIN_LINK
+from bot.handlers.menus import refresh_menu
+from bot.handlers.my_bookings import open_by_code
 from bot.services.roles import Role, role_of
 
 App = Application[Any, Any, Any, Any, Any, Any]
@@ -49,12 +53,25 @@ async def private_only(update: Update, context: BotContext) -> None:
     raise ApplicationHandlerStop
 
 
+BOOKING_CODE = re.compile(r"CY\d{8}-\d{3,}", re.IGNORECASE)
+
+
 async def start(update: Update, context: BotContext) -> None:
-    """Welcome: the 工作台 for staff, the main menu for a clerk, how to log in for anyone else."""
+    """Welcome: the 工作台 for staff, the main menu for a clerk, how to log in for anyone else.
+
+    ``/start <booking code>`` (a deep link) opens that booking's card for its unit's
+    clerk; ``/start login_<username>`` is taken by the login conversation. The chat's
+    command menu is brought up to date with the login state.
+    """
     user = update.effective_user
     assert user is not None
     deps = context.deps
     await deps.users.touch(user.id, user.first_name or "")
+    await refresh_menu(context.application, user.id)
+    payload = (context.args or [""])[0]
+    if BOOKING_CODE.fullmatch(payload) and await deps.accounts.unit_of_user(user.id) is not None:
+        await open_by_code(update, context, payload.upper())
+        return
     if not context.args and await role_of(deps.db, deps.settings, user.id) is not Role.NONE:
         # Staff land on their console (SPEC §11). Imported here: the staff handlers import
         # this module (their refusals read exactly like ``unknown``).
@@ -74,7 +91,8 @@ async def main_menu(update: Update, context: BotContext) -> None:
         if found is not None and found[0].must_set_password:
             await current_clerk(update, context)  # says: set the password first
             return
-        await show(update, context, texts.welcome_guest(), keyboard(button(texts.MENU_LOGIN, "m", "login")))
+        await show(update, context, texts.welcome_guest(context.deps.settings.bot_centre_phone),
+                   keyboard(button(texts.MENU_LOGIN, "m", "login")))
         return
     await show(update, context, texts.welcome_clerk(clerk.unit.name), main_menu_keyboard())
 
@@ -113,7 +131,8 @@ async def unknown(update: Update, context: BotContext) -> None:
 def register(application: App) -> None:
     """The guard, /start, /help and the main-menu buttons that belong to no flow."""
     application.add_handler(TypeHandler(Update, private_only), group=-2)
-    application.add_handler(CommandHandler("start", start))
+    # /start login_<username> belongs to the login conversation (registered later).
+    application.add_handler(CommandHandler("start", start, filters=~LOGIN_LINK))
     application.add_handler(CommandHandler("help", help_command))
     application.add_handler(CallbackQueryHandler(main_menu, pattern=pattern("m", "menu")))
     application.add_handler(CallbackQueryHandler(help_command, pattern=pattern("m", "help")))

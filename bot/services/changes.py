@@ -66,6 +66,14 @@ class ChangeService:
             found = await repo.bookings_of_unit(conn, unit_id, ACTIVE_STATES)
         return [await self.bookings.details(b.id, unit_id=unit_id) for b in found]
 
+    async def by_code(self, code: str, unit_id: int) -> BookingDetails:
+        """The unit's booking with this code (/start <code>); BookingRefused for an unknown or foreign one."""
+        async with self.db.read() as conn:
+            found = await repo.get_booking_by_code(conn, code)
+        if found is None or found.unit_id != unit_id:
+            raise BookingRefused(texts.BOOKING_NOT_FOUND)
+        return await self.bookings.details(found.id, unit_id=unit_id)
+
     async def changeable(self, booking_id: int, unit_id: int) -> BookingDetails:
         """The unit's booking if it may still change, else BookingRefused saying why."""
         details = await self.bookings.details(booking_id, unit_id=unit_id)

@@ -17,6 +17,15 @@ from bot.rules.tz import TZ
 WEEKDAYS = "一二三四五六日"
 
 
+TELEGRAM_MAX_TEXT = 4096  # a message's text, in UTF-16 code units
+TELEGRAM_MAX_CAPTION = 1024
+
+
+def utf16_len(text: str) -> int:
+    """The length of a text as Telegram counts it: UTF-16 code units (an emoji is 2)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
 def fmt_date(day: date) -> str:
     """12月1日（周二）— the form dates take in every message."""
     return f"{day.month}月{day.day}日（周{WEEKDAYS[day.weekday()]}）"
@@ -105,15 +114,39 @@ MENU_HELP = "帮助"
 MENU_LOGIN = "登录"
 
 
-def welcome_guest() -> str:
+BOT_DESCRIPTION = (
+    "朝阳区人力资源公共服务中心 · 北京市工作居住证业务预约。\n\n"
+    "已在朝阳区开户的用人单位经办人，可在此预约新办、续办、个人信息变更、单位信息变更业务，"
+    "查看审核结果，修改、改约或取消预约，并进行满意度评价。\n\n"
+    "请点击「开始」，再用本单位的预约账户登录（账户由中心发放）。"
+)
+BOT_SHORT_DESCRIPTION = "朝阳区工作居住证业务预约：预约、审核结果、改约与取消。经办人用单位预约账户登录使用。"
+
+
+def recover_account(phone: str) -> str:
+    """How a unit gets back into its account: only the centre resets a password."""
+    return (f"忘记密码：请致电中心（{phone}）重置，新的一次性密码由中心当面发放；"
+            "重置后本单位所有经办人需重新登录。")
+
+
+def rename_unit(phone: str) -> str:
+    """How a unit's name is changed: by the centre."""
+    return f"单位名称变更：由中心办理，请致电中心（{phone}）；变更后立即显示新名称。"
+
+
+def welcome_guest(phone: str = "") -> str:
     """/start for someone not logged in."""
-    return (
-        f"您好！这里是{BOT_TITLE}。\n\n"
+    lines = [
+        f"您好！这里是{BOT_TITLE}。",
+        "",
         "已在朝阳区办理北京市工作居住证开户的用人单位经办人，可在此预约到朝阳区人力资源公共服务中心"
-        "办理新办、续办、个人信息变更、单位信息变更业务，查看和修改预约，并进行满意度评价。\n\n"
-        "请先使用本单位的预约账户登录：/login\n"
-        "（账户由中心现场发放；忘记密码请携带单位介绍信等材料到中心重置。）"
-    )
+        "办理新办、续办、个人信息变更、单位信息变更业务，查看和修改预约，并进行满意度评价。",
+        "",
+        "请先使用本单位的预约账户登录：/login（账户由中心现场发放）",
+    ]
+    if phone:
+        lines.append(recover_account(phone))
+    return "\n".join(lines)
 
 
 def welcome_clerk(unit_name: str) -> str:
@@ -132,6 +165,7 @@ def help_text(phone: str) -> str:
         "/settings 提醒设置\n"
         "/login 登录　/logout 退出登录\n"
         "/cancel 退出当前操作\n\n"
+        f"{rename_unit(phone)}\n{recover_account(phone)}\n\n"
         "说明：系统每日9:00开放（国家法定节假日除外），可预约次日起5个工作日内的号源；"
         "修改、取消须在办理日前1个工作日24:00前完成。\n"
         "工作居住证开户、单位跨区信息变更两项业务不需预约，请直接登录北京市工作居住证管理系统申报。\n"

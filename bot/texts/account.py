@@ -7,6 +7,7 @@ from datetime import time
 
 from bot.rules.freeze import FreezeStatus
 from bot.texts import mismatch as mismatch_texts
+from bot.texts import recover_account, rename_unit
 
 LOGOUT_LABEL = "退出登录"
 CONFIRM_LOGOUT_LABEL = "确认退出"
@@ -36,9 +37,14 @@ def freeze_lines(status: FreezeStatus) -> list[str]:
     return mismatch_texts.account_lines(status)
 
 
+def through_centre(phone: str) -> list[str]:
+    """What only the centre can do for a unit, and how to reach it."""
+    return [rename_unit(phone), recover_account(phone)]
+
+
 def account(unit_name: str, username: str, clerks: Iterable[tuple[str, bool]], status: FreezeStatus,
-            release_notice: bool, at: time = DEFAULT_RELEASE) -> str:
-    """我的账户."""
+            release_notice: bool, at: time = DEFAULT_RELEASE, *, phone: str = "") -> str:
+    """我的账户: the unit, its clerks, where it stands on 材料不符, the release notice, what the centre does."""
     return "\n".join([
         "我的账户",
         f"单位：{unit_name}",
@@ -46,6 +52,7 @@ def account(unit_name: str, username: str, clerks: Iterable[tuple[str, bool]], s
         clerks_line(clerks),
         *freeze_lines(status),
         notice_line(release_notice, at),
+        *(["", *through_centre(phone)] if phone else []),
     ])
 
 

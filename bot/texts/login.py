@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.rules.account import MAX_PASSWORD, MIN_PASSWORD
-from bot.texts import fmt_instant
+from bot.texts import fmt_instant, recover_account
 
 ASK_USERNAME = "请输入本单位预约账户的用户名："
 ASK_PASSWORD = "请输入密码（发送后您的密码消息会被立即删除）："
@@ -18,7 +18,19 @@ ASK_CONFIRM_PASSWORD = "请再次输入新密码以确认："
 PASSWORDS_DIFFER = "两次输入的密码不一致，请重新设置。\n请输入新密码："
 PASSWORD_SET = "新密码已设置。今后请使用新密码登录，并妥善保管。"
 LOGIN_CANCELLED = "已取消登录。"
-LOGGED_OUT = "已退出登录。本聊天不再绑定任何单位。"
+LOGGED_OUT = "已退出登录。本聊天不再绑定任何单位。如需再次使用，请点击「登录」。"
+RETYPE_USERNAME_LABEL = "重新输入用户名"
+LOGIN_AGAIN_LABEL = "登录"
+
+
+def forgot_password(phone: str) -> str:
+    """How to get back into an account: only the centre resets a password."""
+    return recover_account(phone)
+
+
+def ask_password_for(username: str) -> str:
+    """The password question when the username came with the link (/start login_<username>)."""
+    return f"用户名：{username}\n{ASK_PASSWORD}"
 NOT_BOUND = "您当前未登录任何单位。"
 
 

@@ -40,6 +40,7 @@ async def book(h: Harness, unit_id: int, day: date, session: str = "am",
         unit_id=unit_id, user_id=user_id, day=day, session=session, counts=counts or {NEW: 1},
         contact_name="李四", contact_phone="13800138000",
     )
+    await h.courier.deliver_booking(booking.id)  # its receipt, as after 「确定」
     if fill:
         now = h.clock.now()
         async with h.deps.db.write() as conn:
@@ -779,7 +780,7 @@ async def test_unbinding_a_clerk_is_audited_with_before_and_after(harness: Harne
     await staff.command("units", "acme")
     await staff.press("（acme）")
     await staff.press("解绑经办人（1）")
-    await staff.press("ID 1001")
+    await staff.press("解绑 1：经办人")
     async with harness.deps.db.read() as conn:
         line = (await repo.history(conn, "unit", unit_id))[-1]
     assert (line.action, line.actor) == ("unbind", f"tg:{STAFF}")
