@@ -38,7 +38,7 @@ FIX_LABELS: dict[str, str] = {
     "name": "修改姓名",
     "id_type": "修改证件",
     "phone": "修改手机号码",
-    "permit_number": "修改工作居住证编号",
+    "permit_number": "修改居住证编号",
     "change_description": "修改变更内容说明",
 }
 
