@@ -14,7 +14,6 @@ from typing import Any
 from bot.harness import Harness
 from bot.jobs.reminders import run_due
 from bot.notice import ACCEPT_LABEL
-from bot.rules.basket import BusinessType
 from bot.rules.states import BookingState
 from bot.storage import repo
 from bot.texts.width import MAX_PER_ROW, label_width, too_wide
