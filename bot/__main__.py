@@ -221,14 +221,20 @@ def _create_private(path: Path) -> int:
 
 
 def cmd_units_import(settings: Settings, args: argparse.Namespace) -> int:
-    """Import units from a CSV (username,name,password); all rows or none."""
-    from bot.errors import CsvImportError
+    """Import units from a CSV or XLSX (username,name,password or 用户名,单位名称,密码); all rows or none."""
+    from bot.errors import CsvImportError, SheetUnreadable
+    from bot.exports import xlsx_as_csv
     from bot.services.accounts import parse_units_csv
 
     try:
-        text = Path(args.file).read_text(encoding="utf-8")
+        if args.file.lower().endswith(".xlsx"):
+            text = xlsx_as_csv(Path(args.file).read_bytes())
+        else:
+            text = Path(args.file).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise CliError(f"{args.file}: no such file") from None
+    except SheetUnreadable:
+        raise CliError(f"{args.file} is not a readable .xlsx workbook") from None
     except UnicodeDecodeError:
         raise CliError(f"{args.file} is not UTF-8 text; save it as 'CSV UTF-8'") from None
 
@@ -338,8 +344,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     units = sub.add_parser("units", help="create, import or reset unit accounts")
     units_sub = units.add_subparsers(dest="units_command", metavar="ACTION", required=True)
-    p = units_sub.add_parser("import", help="import units from a CSV file (username,name,password)")
-    p.add_argument("file", metavar="FILE.csv", help="CSV with header username,name,password")
+    p = units_sub.add_parser("import", help="import units from a CSV or XLSX file (username,name,password)")
+    p.add_argument("file", metavar="FILE.csv|FILE.xlsx",
+                   help="CSV (UTF-8) or XLSX with header username,name,password or 用户名,单位名称,密码")
     p.add_argument("--out", metavar="FILE", help="write the passwords here (created with mode 0600)")
     p.set_defaults(func=cmd_units_import)
     p = units_sub.add_parser("create", help="create one unit and print its one-time password")

@@ -11,6 +11,8 @@ read from stdin is one action of the current user:
     \\as 2 | /as 2   act as user 2 (Telegram id 10002);  \\as admin  the first admin
     \\time [ISO]     show or set the clock;  \\advance 30m  move it (d h m s)
     \\tick           run the due reminders (bot.jobs.reminders.run_due), if present
+    \\share 2       pick user 2 with the bot's 「选择联系人」 keyboard button (users_shared)
+    \\forward 2 文字  forward a message of user 2 to the bot
     \\users  \\help  \\quit (or end of input)
 
 After every action the console prints what changed in the chats: new bot messages
@@ -50,6 +52,8 @@ HELP = """控制台命令（反斜杠开头，不会发给机器人）：
   \\time              显示时间；\\time 2026-12-01T09:30 设置时间
   \\advance 30m       时间前进（单位 d h m s，可组合如 1h30m，可为负）
   \\tick              运行到期的提醒检查
+  \\share 2           用输入框下方的「选择联系人」按钮选中用户2
+  \\forward 2 你好     把用户2的一条消息转发给机器人
   \\help  \\quit        帮助 / 退出（或输入结束）"""
 NO_UNITS = "还没有任何单位账户。先创建一个：python -m bot units create USERNAME NAME"
 ADMIN_ADDED = (f"未配置 BOT_ADMIN_IDS：本控制台把 {CONSOLE_ADMIN_ID} 作为管理员（只在控制台内），"
@@ -108,6 +112,7 @@ class Console:
         self.user_id = USER_ID_BASE + 1
         self._shown: dict[int, tuple[str, Any, bool]] = {}  # message id -> (shown, markup, deleted)
         self._calls_seen = 0
+        self._reply_keyboard: list[list[dict[str, Any]]] | None = None  # shown under the input field
         self._used: set[int] = set()
 
     # ---------------------------------------------------------------- output
@@ -133,6 +138,14 @@ class Console:
                 alert = str(call.params.get("show_alert")).lower() == "true"
                 self.say(f"{'⚠️ 提示框' if alert else '💬'} {text}")
         self._calls_seen = len(api.calls)
+        keys = api.reply_keyboards.get(self.user_id)
+        if keys != self._reply_keyboard:
+            self._reply_keyboard = keys
+            if keys:
+                self.say("⌨ 输入框下方的按钮：" + "  ".join(b["text"] for row in keys for b in row)
+                         + "（用 \\share N 选择用户N）")
+            else:
+                self.say("⌨ 输入框下方的按钮已收起")
         for msg in sorted(api.messages.values(), key=lambda m: m.message_id):
             state = (msg.shown, msg.reply_markup, msg.deleted)
             before = self._shown.get(msg.message_id)
@@ -227,7 +240,7 @@ class Console:
         """The backslash commands (and /as)."""
         commands: dict[str, Callable[[str], Awaitable[None]]] = {
             "as": self.switch, "users": self.users, "time": self.time, "advance": self.advance,
-            "tick": self.tick, "help": self.help,
+            "tick": self.tick, "help": self.help, "share": self.share, "forward": self.forward,
         }
         if name in ("quit", "q", "exit"):
             return False
@@ -236,6 +249,27 @@ class Console:
             return True
         await commands[name](arg)
         return True
+
+    async def share(self, arg: str) -> None:
+        """\\share N: pick user N with the reply keyboard's request_users button."""
+        keys = self.harness.api.reply_keyboards.get(self.user_id) or []
+        request = next((b["request_users"] for row in keys for b in row if "request_users" in b), None)
+        if request is None or not arg.isdigit():
+            self.say("没有「选择联系人」按钮，或用法不对：\\share 2")
+            return
+        picked = USER_ID_BASE + int(arg)
+        await self.user.share_user(request["request_id"], picked, self.name(picked))
+        self.report()
+
+    async def forward(self, arg: str) -> None:
+        """\\forward N text: forward user N's message to the bot."""
+        who, _, text = arg.partition(" ")
+        if not who.isdigit() or not text.strip():
+            self.say("用法：\\forward 2 你好")
+            return
+        sender = USER_ID_BASE + int(who)
+        await self.user.forward_from({"id": sender, "first_name": self.name(sender)}, text.strip())
+        self.report()
 
     async def help(self, arg: str) -> None:
         """\\help."""

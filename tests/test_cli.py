@@ -245,3 +245,23 @@ def test_the_log_formatter_redacts_what_libraries_put_in_messages() -> None:
     other = logging.LogRecord("telegram.ext", logging.ERROR, __file__, 1, "%s", (
         "The token `5555555555:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw_` was rejected",), None)
     assert "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw_" not in formatter.format(other)
+
+
+def test_units_import_reads_an_xlsx_with_chinese_headers(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["用户名", "单位名称", "密码"])
+    sheet.append(["delta", "丁公司", "Delta-pass-1"])
+    sheet.append(["epsilon", "戊公司", 12345678.0])  # Excel keeps an all-digit password as a number
+    source = tmp_path / "units.xlsx"
+    book.save(source)
+    result = cli(tmp_path, "units", "import", str(source))
+    assert result.returncode == 0, result.stderr
+    assert units_in(tmp_path / "bot.sqlite3") == [("delta", "丁公司"), ("epsilon", "戊公司")]
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"not a workbook")
+    refused = cli(tmp_path, "units", "import", str(broken))
+    assert refused.returncode != 0 and "not a readable .xlsx workbook" in refused.stderr

@@ -137,6 +137,16 @@ def test_console_commands(settings: Settings, tmp_path: Path) -> None:
     assert "python -m bot units create" in out  # no unit yet
 
 
+def test_console_picks_and_forwards_people_for_the_staff_admin(settings: Settings, tmp_path: Path) -> None:
+    out = session(settings, [
+        "\\as admin", "/staffadmin", "#1", "\\share 7", "#1", "\\forward 8 你好", "\\share 9",
+    ], tmp_path)
+    assert "⌨ 输入框下方的按钮：👤 选择联系人" in out and "⌨ 输入框下方的按钮已收起" in out
+    assert "已添加工作人员 用户7。" in out and "已添加工作人员 用户8。" in out
+    assert "· 用户7\n· 用户8" in out
+    assert "没有「选择联系人」按钮" in out  # \share with no picker on screen
+
+
 def test_console_presses_a_button_of_a_given_message(settings: Settings, tmp_path: Path) -> None:
     out = session(settings, ["/start", "/help", "#1001.1"], tmp_path)
     assert "🤖 #1001" in out

@@ -5,10 +5,9 @@ session's queue or how long they take (a booking made, ended, moved, resized, a
 capacity change): it recomputes the session's times with ``bot.rules.arrival`` and
 stores each booking's promise, flagging receipts that now show an older, later time.
 
-``ArrivalService`` holds the use cases around it: the arrival facts a receipt or card
-shows, check-in by the receipt's QR token, by the booking card or by the typed code,
-the day board of marks for the staff schedule, the end-of-session 未到 step, and the
-per-session statistics.
+``ArrivalService`` holds the use cases around it: the start-up reflow, the receipts to
+edit, check-in by the receipt's QR token, by the booking card or by the typed code,
+the end-of-session 未到 step, and the per-session statistics.
 """
 
 from __future__ import annotations
@@ -78,7 +77,7 @@ async def reflow_session(conn: repo.Conn, settings: Settings, day: date, session
 
 
 class ArrivalService:
-    """Arrival times, check-in and the day board over one database."""
+    """Arrival times, check-in, the end-of-session 未到 step and the arrival statistics."""
 
     def __init__(self, db: Database, settings: Settings, clock: Clock) -> None:
         self.db = db

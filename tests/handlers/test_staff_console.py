@@ -779,7 +779,7 @@ async def test_unbinding_a_clerk_is_audited_with_before_and_after(harness: Harne
     await staff.command("units", "acme")
     await staff.press("（acme）")
     await staff.press("解绑经办人（1）")
-    await staff.press("ID 1001")
+    await staff.press("解绑 1：经办人")
     async with harness.deps.db.read() as conn:
         line = (await repo.history(conn, "unit", unit_id))[-1]
     assert (line.action, line.actor) == ("unbind", f"tg:{STAFF}")

@@ -236,6 +236,12 @@ async def test_no_staff_screen_shows_an_internal_key_for_a_booking_in_any_state(
     await staff.press_data(fail)
     await staff.press("材料不齐全")
     await staff.press("确认", exact=True)
+    other = bookings[BookingState.SERVED]  # a mismatch given after the deadline (counted at once)
+    await staff.command("find", other.code)
+    await staff.press("材料不符", exact=True)
+    await staff.press("姓名不一致")
+    await staff.press("确认", exact=True)
+    await h.deps.arrivals.check_in(STAFF, pending.id)
     screens: list[FakeMessage | None] = []
     for b in bookings.values():
         card = await staff.command("find", b.code)
@@ -257,6 +263,20 @@ async def test_no_staff_screen_shows_an_internal_key_for_a_booking_in_any_state(
     screens += staff.new_messages()
     await staff.command("capacity", "12月3日")
     screens.append(await staff.press("关闭整日"))
+    screens.append(await staff.command("broadcast"))
+    screens.append(await staff.send("明天上午系统维护"))
+    screens.append(await staff.press("某日有预约的经办人"))
+    screens.append(await staff.press("12月3日"))
+    await staff.command("units", "unit1")
+    screens.append(await staff.press("（unit1）"))
+    screens.append(await staff.press("解绑经办人"))
+    screens.append(await staff.command("chart"))
+    screens.append(await staff.command("checkin"))
+    await staff.command("calendar")
+    screens.append(await staff.press("设置调整"))
+    screens.append(await staff.send("12月5日"))
+    screens.append(await staff.press("工作日"))
+    screens.append(await staff.send("调休上班"))
     allowed = ALLOWED_WORDS | {f"unit{n}" for n in range(len(units))}
     seen = [m for m in screens if m is not None]
     assert len(seen) > 40
@@ -264,6 +284,8 @@ async def test_no_staff_screen_shows_an_internal_key_for_a_booking_in_any_state(
     assert bad == {}
     # and what the history screens say, in words
     hist = "\n".join(m.shown for m in seen if "历史记录" in m.shown)
+    assert not re.search(r"\d\d:\d\d \S+ 操作", hist)  # every action of the audit log has a name
+    assert "王工 材料不符待更正〔新办1〕：材料不符：—→待更正；修改截止：2026年12月2日（周三）24:00" in hist and "王工 签到：方式：预约卡片" in hist
     assert "王工 审核〔单位信息变更1〕：审核：未审核→不通过；原因：—→材料不齐全" in hist
     assert "填写申请人〔新办1〕：业务：新办；序号：1；姓名：" in hist and "证件类型：居民身份证" in hist
     assert "满意度评价：评分：满意；留言：7字" in hist and "王工 已办理：状态：待办理→已办理" in hist
@@ -489,3 +511,13 @@ async def test_every_staff_command_reads_the_same_dates(harness: Harness) -> Non
     assert "2027年2月7日（周日） 当前为" in reply.text
     reply = await staff.command("export", "12月1日至11月30日")  # 2026-12-01 … 2027-11-30
     assert "导出范围最多62天" in reply.text
+
+
+def test_long_screens_are_cut_by_what_telegram_counts() -> None:
+    from bot.texts.staff.common import MESSAGE_LIMIT, fit_message, utf16_units
+
+    text = "\n".join(f"{n} 😀😀😀 北京示例科技有限公司" for n in range(400))  # emoji: two units each
+    cut = fit_message(text, "……其余请导出。")
+    assert utf16_units(cut) <= MESSAGE_LIMIT < 4096 and cut.endswith("……其余请导出。")
+    assert utf16_units(cut) > len(cut)  # counted in code points it would have been cut too late
+    assert fit_message("短", "尾") == "短"

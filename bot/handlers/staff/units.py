@@ -2,7 +2,7 @@
 
     /units [text] ──► SEARCH ──text──► matching units (st:uview:<id>)
       新建单位 st:unew ──► NEW_USERNAME ──► NEW_NAME ──► END   one-time password shown once
-      导入CSV st:uimp ──► IMPORT ──document──► END             generated passwords sent as a CSV file
+      导入表格 st:uimp ──► IMPORT ──.csv|.xlsx──► END            generated passwords sent as a CSV file
                                      └ bad lines: listed by line number, nothing imported, IMPORT again
       unit card st:uview:<id> ──► SEARCH
         改名 st:uren:<id> ──► RENAME ──text──► card                     clerks are told the new name
@@ -277,7 +277,7 @@ async def password_copied(update: Update, context: BotContext) -> None:
 
 @staff_only
 async def import_start(update: Update, context: BotContext) -> int:
-    """导入CSV: ask for the file."""
+    """导入表格: ask for the file (CSV or XLSX)."""
     await answer(update)
     await ask(update, context, t.ASK_CSV)
     return IMPORT
@@ -423,7 +423,7 @@ async def _show_clerks(update: Update, context: BotContext, unit_id: int, note: 
     await answer(update, note)
     unit, clerks = found
     rows: list[InlineKeyboardButton | None] = [
-        button(t.clerk_button(c), "st", "uunbind", unit.id, c.user_id) for c in clerks
+        button(t.clerk_button(n, c), "st", "uunbind", unit.id, c.user_id) for n, c in enumerate(clerks, 1)
     ]
     rows.append(button(t.BACK_TO_UNIT_LABEL, "st", "uview", unit.id))
     text = t.clerk_list(unit, len(clerks)) if clerks else t.NO_CLERKS

@@ -28,7 +28,8 @@ class ExportUseCases(StaffBase):
         rows: list[ExportRow] = []
         now = self.clock.now()
         units: dict[int, str] = {}
-        async with self.db.write() as conn:
+        # Read in a snapshot, then audit in a short write: a long range never holds the write lock.
+        async with self.db.read() as conn:
             for b in await repo.bookings_between(conn, start, end):
                 if b.unit_id not in units:
                     unit = await repo.get_unit(conn, b.unit_id)
@@ -40,6 +41,7 @@ class ExportUseCases(StaffBase):
                         item.ordinal, item.applicant_name or t.EXPORT_UNFILLED, t.review_label(item),
                         item.review_reason or "", b.state.label, b.contact_name, b.contact_phone, b.minutes,
                     ))
+        async with self.db.write() as conn:
             await repo.audit(
                 conn, actor=actor_of(staff_id), entity="staff", entity_id=staff_id, action="export", now=now,
                 after={"from": start.isoformat(), "to": end.isoformat(), "rows": len(rows)},

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 
 from bot.rules.applicant import IdType
 from bot.rules.basket import BusinessType
+from bot.rules.freeze import MismatchState
 from bot.rules.states import BookingState
 from bot.rules.tz import TZ
 from bot.storage.models import AuditEntry, Booking, Item
-from bot.texts import fmt_date
+from bot.texts import fmt_date, fmt_instant
 from bot.texts.arrival import CHECK_IN_WAYS
 from bot.texts.booking import items_line
 from bot.texts.staff.common import KIND_LABELS, RATINGS, REVIEW_LABELS, fit_message
@@ -30,9 +31,10 @@ ACTIONS = {
     "change_contact": "修改经办人", "change_counts": "修改业务数量", "evaluate": "满意度评价",
     "reveal_id": "查看证件号", "mismatch": "计入材料不符", "mismatch_withdrawn": "撤回材料不符",
     "freeze": "冻结预约权限", "arrive": "已到达", "check_in": "签到", "correct": "已更正",
-    "mismatch_corrected": "已更正，请复核", "mismatch_counted": "材料不符计入",
+    "mismatch_corrected": "已更正，请复核", "mismatch_counted": "材料不符计入", "mismatch_given": "材料不符待更正",
 }
 NOBODY = "—"
+UNKNOWN_ACTION = "操作"
 
 
 def _state(value: object) -> str:
@@ -83,6 +85,20 @@ def _plain(value: object) -> str:
     return str(value)
 
 
+def _mismatch(value: object) -> str:
+    try:
+        return MismatchState(str(value)).label
+    except ValueError:
+        return NOBODY
+
+
+def _instant(value: object) -> str:
+    try:
+        return fmt_instant(datetime.fromisoformat(str(value)))
+    except ValueError:
+        return NOBODY
+
+
 def _chars(value: object) -> str:
     return f"{value}字"
 
@@ -125,6 +141,8 @@ def _keys(sessions: Mapping[str, str], people: Mapping[int, str]) -> dict[str, t
         "note": ("说明", _plain),
         "staff": ("工作人员", _plain),
         "via": ("方式", lambda v: CHECK_IN_WAYS.get(str(v), NOBODY)),
+        "mismatch": ("材料不符", _mismatch),
+        "deadline": ("修改截止", _instant),
         "user_id": ("人员", lambda v: people.get(v, "用户") if isinstance(v, int) else NOBODY),
     }
 
@@ -178,7 +196,7 @@ def history(booking: Booking, entries: Sequence[AuditEntry], items: Sequence[Ite
         local = e.at.astimezone(TZ)
         change = _changes(e.before, e.after, keys)
         item = _item_of(e, labels)
-        lines.append(f"{local:%m-%d %H:%M} {actor_name(e.actor, people or {})} {ACTIONS.get(e.action, '操作')}"
+        lines.append(f"{local:%m-%d %H:%M} {actor_name(e.actor, people or {})} {ACTIONS.get(e.action, UNKNOWN_ACTION)}"
                      + (f"〔{item}〕" if item else "") + (f"：{change}" if change else ""))
     if len(entries) == 0:
         lines.append("（无记录）")

@@ -123,15 +123,28 @@ def day_kind_text(info: DayInfo) -> str:
 
 
 
-MESSAGE_LIMIT = 4000  # Telegram allows 4096 characters per message
+MESSAGE_LIMIT = 4000  # Telegram allows 4096 UTF-16 units per message
+
+
+def utf16_units(text: str) -> int:
+    """The length of ``text`` as Telegram counts it (UTF-16 code units: an emoji is two)."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 def fit_message(text: str, tail: str) -> str:
-    """Cut an over-long screen at a line break and say where the rest is."""
-    if len(text) <= MESSAGE_LIMIT:
+    """Cut an over-long screen at a line break and say where the rest is (UTF-16 units counted)."""
+    if utf16_units(text) <= MESSAGE_LIMIT:
         return text
-    cut = text.rfind("\n", 0, MESSAGE_LIMIT - len(tail) - 1)
-    return text[:cut] + "\n" + tail
+    room = MESSAGE_LIMIT - utf16_units(tail) - 1
+    kept: list[str] = []
+    used = 0
+    for line in text.split("\n"):
+        cost = utf16_units(line) + (1 if kept else 0)
+        if used + cost > room:
+            break
+        kept.append(line)
+        used += cost
+    return "\n".join([*kept, tail])
 
 
 

@@ -13,7 +13,7 @@ from bot.texts import fmt_instant
 MENU = (
     "单位账户管理\n"
     "· 输入用户名或单位名称（的一部分）查找单位，可改名、重置密码、解绑经办人；\n"
-    "· 或点击下方按钮新建单位、从 CSV 文件导入单位。"
+    "· 或点击下方按钮新建单位、从表格（Excel 或 CSV）导入单位。"
 )
 NEW_LABEL = "新建单位"
 IMPORT_LABEL = "导入表格"
@@ -112,9 +112,9 @@ def clerk_list(unit: Unit, count: int) -> str:
     return f"{unit.name} 已绑定的经办人（{count}人），点击即解除该经办人的绑定："
 
 
-def clerk_button(clerk: TgUser) -> str:
-    """One bound clerk (Telegram name and id)."""
-    return f"解绑：{clerk.first_name or '经办人'}（ID {clerk.user_id}）"
+def clerk_button(n: int, clerk: TgUser) -> str:
+    """One bound clerk by name, numbered (two clerks may share a name)."""
+    return f"解绑 {n}：{clerk.first_name or '经办人'}"
 
 
 def ask_new_name(unit: Unit) -> str:
