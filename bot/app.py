@@ -13,14 +13,20 @@ import logging
 from typing import Any
 
 from telegram import LinkPreviewOptions, Update
-from telegram.ext import AIORateLimiter, Application, ContextTypes, Defaults
+from telegram.ext import Application, ContextTypes, Defaults
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.delivery.limiter import PriorityRateLimiter
+from bot.delivery.outbox import COURIER_KEY, Courier, courier_of
+from bot.delivery.policy import DeliveryPolicy
 from bot.deps import BotContext, Deps, deps_of
 from bot.handlers import register_all
 from bot.handlers.common import on_error
+from bot.handlers.flow import schedule_idle_sweep
+from bot.handlers.menus import publish_commands
+from bot.jobs import start_jobs
 from bot.lean_request import LeanReplies
 from bot.persistence import SqlitePersistence
 from bot.processing import PerUserProcessor
@@ -52,8 +58,11 @@ def build_application(
     clock: Clock | None = None,
     request: BaseRequest | None = None,
     persistence_interval: float = 1.0,
+    delivery: DeliveryPolicy | None = None,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
-    """Build the bot's Application; ``request`` replaces the HTTP transport (tests, console)."""
+    """Build the bot's Application; ``request`` replaces the HTTP transport (tests, console);
+    ``delivery`` the numbers of the delivery policy (tests make the backoff short)."""
+    policy = delivery or DeliveryPolicy()
     db = Database(settings.bot_db_path)
     deps = Deps.build(settings, clock or SystemClock(), db)
     ready = _Ready(db)
@@ -68,7 +77,7 @@ def build_application(
         .defaults(Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .persistence(SqlitePersistence(db, ready, persistence_interval))
         .concurrent_updates(PerUserProcessor())
-        .rate_limiter(AIORateLimiter(overall_max_rate=settings.bot_api_max_rate, max_retries=3))
+        .rate_limiter(PriorityRateLimiter(settings.bot_api_max_rate, settings.bot_broadcast_rate, policy))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
@@ -79,6 +88,7 @@ def build_application(
     application = builder.build()
     deps.runtime.ready = ready
     application.bot_data["deps"] = deps
+    application.bot_data[COURIER_KEY] = Courier(application, policy)
     register_all(application)
     application.add_error_handler(on_error)
     return application
@@ -87,11 +97,8 @@ def build_application(
 async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """After initialize: the database is ready; command menus and jobs are set up."""
     await deps_of(application).runtime.ready()
-    from bot.handlers.menus import publish_commands
-
     await publish_commands(application)
-    from bot.jobs import start_jobs
-
+    schedule_idle_sweep(application)
     await start_jobs(application)
 
 
@@ -100,6 +107,7 @@ async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any])
 
     A catch-up stopped mid-send leaves at most one claim unfinished; the next start resumes it.
     """
+    await courier_of(application).stop()
     task = deps_of(application).runtime.catch_up
     if task is not None and not task.done():
         task.cancel()

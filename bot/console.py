@@ -26,6 +26,7 @@ import asyncio
 import logging
 import re
 import sys
+import threading
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -43,6 +44,7 @@ from bot.texts import fmt_instant
 USER_ID_BASE = 10000  # user n is Telegram id 10000 + n
 CONSOLE_ADMIN_ID = 99999  # the admin when BOT_ADMIN_IDS names none
 DEFAULT_FILES = Path("console-files")
+WATCH_SECONDS = 0.3  # how often the console looks for messages the bot sent on its own
 
 HELP = """控制台命令（反斜杠开头，不会发给机器人）：
   文字 / /命令 参数   以当前用户身份发送
@@ -342,33 +344,82 @@ class Console:
 
     def run(self, stdin: TextIO, admin_added: bool) -> int:
         """Read and act on lines until \\quit or the end of input."""
-        interactive = stdin.isatty()  # a terminal gets a prompt; a script gets its lines echoed
         with asyncio.Runner() as runner:
-            runner.run(self.harness.start())
             try:
-                runner.run(self.banner(admin_added))
-                self.report()  # what the start-up catch-up of reminders sent, if anything
-                while True:
-                    if interactive:
-                        self.out.write(f"{self.name(self.user_id)}> ")
-                        self.out.flush()
-                    line = stdin.readline()
-                    if not line:
-                        break
-                    if not interactive and line.strip():
-                        self.say(f"🧑{self.who(self.user_id)} › {line.strip()}")
-                    try:
-                        if not runner.run(self.handle(line)):
-                            break
-                    except Exception as err:  # noqa: BLE001 - the session goes on after a console bug
-                        logging.getLogger(__name__).exception("console error")
-                        self.say(f"控制台出错：{type(err).__name__}（详见日志）")
+                runner.run(self._session(stdin, admin_added))
             except KeyboardInterrupt:
                 self.say()
-            finally:
-                runner.run(self.harness.stop())
         self.say("已退出控制台。")
         return 0
+
+    async def _session(self, stdin: TextIO, admin_added: bool) -> None:
+        """The whole session in one running event loop.
+
+        Lines are read by a separate thread, so the loop keeps running while the
+        console waits for input: the reminders tick, broadcasts and the outbox go on,
+        and what they send is printed as it arrives.
+        """
+        interactive = stdin.isatty()  # a terminal gets a prompt; a script gets its lines echoed
+        await self.harness.start()
+        lines = _LineReader(stdin)
+        watcher = asyncio.create_task(self._watch(interactive), name="console-watch")
+        try:
+            await self.banner(admin_added)
+            self.report()  # what the start-up catch-up of reminders sent, if anything
+            while True:
+                if interactive:
+                    self._prompt()
+                line = await lines.next()
+                if not line:
+                    break
+                if not interactive and line.strip():
+                    self.say(f"🧑{self.who(self.user_id)} › {line.strip()}")
+                try:
+                    if not await self.handle(line):
+                        break
+                except Exception as err:  # noqa: BLE001 - the session goes on after a console bug
+                    logging.getLogger(__name__).exception("console error")
+                    self.say(f"控制台出错：{type(err).__name__}（详见日志）")
+        finally:
+            watcher.cancel()
+            await asyncio.gather(watcher, return_exceptions=True)
+            await self.harness.stop()
+
+    def _prompt(self) -> None:
+        self.out.write(f"{self.name(self.user_id)}> ")
+        self.out.flush()
+
+    async def _watch(self, interactive: bool) -> None:
+        """While waiting for input: print what the bot sent on its own (jobs, broadcasts, the outbox)."""
+        while True:
+            await asyncio.sleep(WATCH_SECONDS)
+            if len(self.harness.api.calls) != self._calls_seen:
+                if interactive:
+                    self.out.write("\n")
+                self.report()
+                if interactive:
+                    self._prompt()
+
+
+class _LineReader:
+    """Lines of a blocking stream, read by a daemon thread and handed to the event loop."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._queue: asyncio.Queue[str] = asyncio.Queue()
+        threading.Thread(target=self._read, args=(stream,), name="console-stdin", daemon=True).start()
+
+    def _read(self, stream: TextIO) -> None:
+        try:
+            for line in iter(stream.readline, ""):
+                self._loop.call_soon_threadsafe(self._queue.put_nowait, line)
+            self._loop.call_soon_threadsafe(self._queue.put_nowait, "")
+        except RuntimeError:  # the loop closed while we were reading: the session is over
+            return
+
+    async def next(self) -> str:
+        """The next line ('' at the end of input)."""
+        return await self._queue.get()
 
 
 def _replace_errors(stream: TextIO) -> TextIO:

@@ -9,7 +9,11 @@ feeds them to the application, then reads what that user's chat shows.
 
 Failure and latency can be injected per call (``FakeBotApi.behaviour``): answer
 with ``RetryAfter`` (429), ``Forbidden`` (403, the user blocked the bot) or wait
-before answering, which is how concurrency and broadcast tests are written.
+before answering, which is how concurrency and broadcast tests are written. A
+``Fault`` reproduces what the network does to a call (SPEC §13): a 5xx before the
+request reached Telegram, a 5xx or a timeout *after* Telegram performed it (the
+message is in the chat, the bot sees an error), a refused connection.
+``FaultScript`` scripts them per method, in order or at random.
 ``FakeBotApi.inside_transaction`` (set by the harness) tells whether the caller is
 inside a database transaction; such calls are listed in ``violations``.
 """
@@ -27,7 +31,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 from telegram import Update
+from telegram.error import NetworkError, TimedOut
 from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
@@ -35,8 +41,9 @@ BOT_ID = 123456
 BOT_USERNAME = "ChaoyangPermitBot"
 
 # A behaviour hook: given (method, params) return None to answer normally, a number
-# of seconds to wait first, or a (status, description, extra parameters) error.
-Behaviour = Callable[[str, dict[str, Any]], "None | float | ApiError | Awaitable[None | float | ApiError]"]
+# of seconds to wait first, a (status, description, extra parameters) error, or a Fault.
+Behaviour = Callable[[str, dict[str, Any]],
+                     "None | float | ApiError | Fault | Awaitable[None | float | ApiError | Fault]"]
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,95 @@ class ApiError:
     def blocked() -> ApiError:
         """403: the user blocked the bot."""
         return ApiError(403, "Forbidden: bot was blocked by the user")
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A network failure around one call: where it happens decides whether Telegram performed it.
+
+    ``when``: 'before' (the request never reached Telegram: an ``error`` answer from a
+    proxy, or a refused connection if ``error`` is None) or 'after' (Telegram performed
+    the call, then the answer is lost: an ``error`` answer, or a timeout if None).
+    """
+
+    when: str
+    error: ApiError | None = None
+
+    @staticmethod
+    def bad_gateway_before() -> Fault:
+        """502 from a proxy: the call never reached Telegram."""
+        return Fault("before", ApiError(502, "Bad Gateway"))
+
+    @staticmethod
+    def connection_refused() -> Fault:
+        """The connection failed: nothing was sent."""
+        return Fault("before")
+
+    @staticmethod
+    def bad_gateway_after() -> Fault:
+        """Telegram performed the call; the answer came back as a 502."""
+        return Fault("after", ApiError(502, "Bad Gateway"))
+
+    @staticmethod
+    def timeout_after() -> Fault:
+        """Telegram performed the call; the answer never came (a read timeout)."""
+        return Fault("after")
+
+    @staticmethod
+    def flood(seconds: int = 1) -> Fault:
+        """429 with retry_after: not performed."""
+        return Fault("before", ApiError.retry_after(seconds))
+
+
+FAULTS: dict[str, Callable[[], Fault]] = {
+    "5xx_before": Fault.bad_gateway_before,
+    "connection": Fault.connection_refused,
+    "5xx_after": Fault.bad_gateway_after,
+    "timeout_after": Fault.timeout_after,
+    "429": Fault.flood,
+}
+
+
+class FaultScript:
+    """A behaviour that fails chosen calls: scripted per method in order, or at random.
+
+    ``FaultScript({"sendMessage": [Fault.timeout_after(), None]})`` fails the first
+    sendMessage after delivery and lets the second through; methods not named, and
+    calls past the end of a list, succeed. ``FaultScript.random(rate, faults, seed)``
+    fails that share of the calls of ``methods`` (all but getUpdates by default).
+    """
+
+    def __init__(self, script: dict[str, list[Fault | None]] | None = None) -> None:
+        self.script = {m: list(faults) for m, faults in (script or {}).items()}
+        self.injected: list[tuple[str, Fault]] = []
+        self._random: tuple[float, list[Fault], set[str] | None, Any] | None = None
+
+    @classmethod
+    def random(cls, rate: float, faults: list[Fault], *, seed: int = 1,
+               methods: set[str] | None = None) -> FaultScript:
+        """Fail ``rate`` of the calls with one of ``faults``, reproducibly."""
+        import random
+
+        script = cls()
+        script._random = (rate, faults, methods, random.Random(seed))
+        return script
+
+    def stop(self) -> None:
+        """No more faults from now on."""
+        self.script.clear()
+        self._random = None
+
+    def __call__(self, method: str, params: dict[str, Any]) -> Fault | None:
+        fault: Fault | None = None
+        if method in self.script and self.script[method]:
+            fault = self.script[method].pop(0)
+        elif self._random is not None and method != "getUpdates":
+            rate, faults, methods, rng = self._random
+            if (methods is None or method in methods) and rng.random() < rate:
+                fault = rng.choice(faults)
+        if fault is not None:
+            self.injected.append((method, fault))
+        return fault
 
 
 @dataclass
@@ -216,14 +312,35 @@ class FakeBotApi(BaseRequest):
             outcome = self.behaviour(api_method, params)
             if asyncio.iscoroutine(outcome) or isinstance(outcome, Awaitable):
                 outcome = await outcome
+            if isinstance(outcome, Fault) and outcome.when == "before":
+                if outcome.error is None:
+                    call.error = ApiError(0, "connection refused")
+                    raise NetworkError("httpx.ConnectError: [Errno 111] Connection refused") from httpx.ConnectError(
+                        "[Errno 111] Connection refused")
+                outcome = outcome.error
             if isinstance(outcome, (int, float)) and not isinstance(outcome, bool):
                 await asyncio.sleep(outcome)
             elif isinstance(outcome, ApiError):
-                call.error = outcome
-                body = {"ok": False, "error_code": outcome.status, "description": outcome.description}
-                if outcome.parameters:
-                    body["parameters"] = outcome.parameters
-                return outcome.status, json.dumps(body).encode()
+                return self._error(call, outcome)
+            elif isinstance(outcome, Fault):  # after: performed, then the answer is lost
+                self._perform(call, api_method, params, files)
+                if outcome.error is None:
+                    call.error = ApiError(0, "timed out after delivery")
+                    raise TimedOut("Timed out") from httpx.ReadTimeout("timed out")
+                call.error = outcome.error
+                return self._error(call, outcome.error)
+        return self._perform(call, api_method, params, files)
+
+    def _error(self, call: ApiCall, error: ApiError) -> tuple[int, bytes]:
+        call.error = error
+        body: dict[str, Any] = {"ok": False, "error_code": error.status, "description": error.description}
+        if error.parameters:
+            body["parameters"] = error.parameters
+        return error.status, json.dumps(body).encode()
+
+    def _perform(self, call: ApiCall, api_method: str, params: dict[str, Any],
+                 files: dict[str, tuple[str, bytes]]) -> tuple[int, bytes]:
+        """Carry out the call on the in-memory chats."""
         handler = getattr(self, f"_api_{api_method.lower()}", None)
         if handler is None:
             return 400, json.dumps({"ok": False, "error_code": 400,
@@ -290,7 +407,7 @@ class FakeBotApi(BaseRequest):
 
     def _api_sendmessage(self, params: dict[str, Any], files: Any) -> Any:
         text, sent_html = _formatted(params, "text", "parse_mode")
-        if not text.strip() or len(text) > 4096:
+        if not text.strip() or len(text.encode("utf-16-le")) // 2 > 4096:  # Telegram counts UTF-16 units
             raise _BadRequest("message text is empty or too long")
         markup = params.get("reply_markup")
         _check_markup(markup)

@@ -21,6 +21,8 @@ from telegram.ext import Application
 from bot.app import build_application
 from bot.clock import Clock
 from bot.config import Settings
+from bot.delivery.outbox import Courier, courier_of
+from bot.delivery.policy import DeliveryPolicy
 from bot.deps import Deps, deps_of
 from bot.fake_telegram import FakeBotApi, FakeUser
 from bot.jobs.reminders import catch_up_done
@@ -30,17 +32,21 @@ class Harness:
     """One running application over a FakeBotApi, with users to act through."""
 
     def __init__(self, settings: Settings, clock: Clock, api: FakeBotApi | None = None, *,
-                 check_transactions: bool = True) -> None:
+                 check_transactions: bool = True, delivery: DeliveryPolicy | None = None) -> None:
         self.settings = settings
         self.clock = clock
         self.api = api or FakeBotApi()
         self.check_transactions = check_transactions
+        # Tests wait for retries in milliseconds, not seconds; and a row a test wrote by
+        # calling a service directly stays pending until the test delivers it (or restarts),
+        # instead of arriving at a moment the test did not choose.
+        self.delivery = delivery or DeliveryPolicy(backoff_first=0.01, backoff_max=0.05, poll_seconds=3600)
         self.app: Application[Any, Any, Any, Any, Any, Any] | None = None
         self._users: dict[int, FakeUser] = {}
 
     async def start(self) -> Harness:
         """Build, initialise and post-initialise the application (no polling)."""
-        self.app = build_application(self.settings, clock=self.clock, request=self.api)
+        self.app = build_application(self.settings, clock=self.clock, request=self.api, delivery=self.delivery)
         db = deps_of(self.app).db
         self.api.inside_transaction = lambda: db.writing() or db.reading()
         await self.app.initialize()
@@ -81,6 +87,7 @@ class Harness:
         if self.app is None:
             return
         app, self.app = self.app, None
+        courier_of(app).halt()
         if app.job_queue is not None and app.job_queue.scheduler.running:
             app.job_queue.scheduler.shutdown(wait=False)
         await deps_of(app).db.close()
@@ -90,6 +97,12 @@ class Harness:
         """The running application's services."""
         assert self.app is not None, "harness not started"
         return deps_of(self.app)
+
+    @property
+    def courier(self) -> Courier:
+        """The running application's outbox courier."""
+        assert self.app is not None, "harness not started"
+        return courier_of(self.app)
 
     def user(self, user_id: int, first_name: str = "经办人", **kwargs: Any) -> FakeUser:
         """The person with this Telegram id (created on first use)."""

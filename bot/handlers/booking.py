@@ -24,6 +24,7 @@ to availability with the prepared basket (or starts the flow if there is none).
 
 from __future__ import annotations
 
+import secrets
 from datetime import date
 from typing import Any
 
@@ -33,6 +34,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import texts
 from bot.callbacks import pack, pattern, unpack
+from bot.delivery.outbox import courier_of
 from bot.deps import BotContext
 from bot.errors import (
     AlreadyBookedThatDay,
@@ -49,6 +51,7 @@ from bot.handlers.common import (
     Clerk,
     answer,
     back_to_menu_row,
+    best_effort,
     button,
     current_clerk,
     keyboard,
@@ -65,7 +68,6 @@ from bot.handlers.flow import (
     text_of,
     text_step,
 )
-from bot.handlers.receipt import send_receipt
 from bot.handlers.user_data import Slot
 from bot.notice import (
     ACCEPT_LABEL,
@@ -104,6 +106,9 @@ class BookingDraft(BaseModel):
     contact_phone: str | None = None
     day: date | None = None
     session: str | None = None
+    # Names the confirmation dialogue on screen: its 「确定」 carries it, so a 「确定」
+    # from an earlier dialogue never books what a later one holds (SPEC §12).
+    dialogue: str | None = None
 
     @property
     def has_contact(self) -> bool:
@@ -117,13 +122,13 @@ class BookingDraft(BaseModel):
 
     def forget_slot(self) -> None:
         """Drop the chosen date and session (availability is chosen afresh)."""
-        self.day = self.session = None
+        self.day = self.session = self.dialogue = None
 
     def kept_after_idle(self) -> BookingDraft | None:
         """On idle timeout the prepared basket and contact stay; the slot choice goes."""
         if not self.counts:
             return None
-        return self.model_copy(update={"day": None, "session": None})
+        return self.model_copy(update={"day": None, "session": None, "dialogue": None})
 
 
 DRAFT = Slot("draft_booking", BookingDraft)
@@ -262,7 +267,8 @@ def _confirm_view(context: BotContext, draft: BookingDraft) -> View:
     spec = context.deps.bookings.session(draft.session)
     text = t.confirm_panel(draft.day, spec, draft.session, draft.counts, draft.minutes,
                            draft.contact_name, draft.contact_phone)
-    return text, keyboard([button(t.CONFIRM_LABEL, "bk", "confirm"), _back("slots")])
+    assert draft.dialogue is not None
+    return text, keyboard([button(t.CONFIRM_LABEL, "bk", "confirm", draft.dialogue), _back("slots")])
 
 
 async def _show(update: Update, context: BotContext, view: View) -> None:
@@ -527,25 +533,39 @@ async def choose_slot(update: Update, context: BotContext) -> int | None:
     if not draft.has_contact:
         return await _to_contact(update, context, clerk)
     draft.day, draft.session = cell.day, cell.session.key
+    draft.dialogue = secrets.token_hex(4)  # a new confirmation dialogue
     await _show(update, context, _confirm_view(context, draft))
     return CONFIRM
 
 
 async def confirm(update: Update, context: BotContext) -> int | None:
-    """「确定」: hold the booking in one transaction; then the prompt (图5) and the receipt."""
+    """「确定」: hold the booking in one transaction (its receipt goes to the outbox with it);
+    then the prompt (图5) and the receipt.
+
+    Only the dialogue on screen books: a 「确定」 from an earlier confirmation page books
+    nothing and says so. After the commit nothing that fails stops the receipt.
+    """
+    dialogue = next(iter(_args(update)), "")
+    clerk = await current_clerk(update, context)
+    if clerk is None:
+        return END
+    if await _booked_already(update, context, clerk, dialogue):
+        return END
     draft = _draft(context)
     if draft.day is None or draft.session is None or not draft.has_contact or draft.minutes == 0:
         await answer(update, texts.STALE_BUTTON, alert=True)
         return None
-    clerk = await current_clerk(update, context)
-    if clerk is None:
-        return END
+    if dialogue != draft.dialogue:
+        await answer(update, t.STALE_DIALOGUE, alert=True)
+        await best_effort(show(update, context, t.STALE_DIALOGUE))
+        return None
     assert draft.contact_name is not None and draft.contact_phone is not None
     deps = context.deps
     try:
         booking = await deps.bookings.book(
             unit_id=clerk.unit_id, user_id=clerk.user_id, day=draft.day, session=draft.session,
             counts=draft.counts, contact_name=draft.contact_name, contact_phone=draft.contact_phone,
+            dialogue=dialogue,
         )
     except BasketError as err:
         await answer(update, err.message, alert=True)
@@ -567,14 +587,37 @@ async def confirm(update: Update, context: BotContext) -> int | None:
         await answer(update)
         await show(update, context, err.message, keyboard(_back("slots")))
         return CONFIRM
-    await answer(update)
     DRAFT.pop(context)
-    details = await deps.bookings.details(booking.id)
-    await show(update, context, t.booked_prompt(booking.code, details.deadline))
-    chat = update.effective_chat
-    assert chat is not None
-    await send_receipt(context, chat.id, booking.id)
+    await _tell_booked(update, context, booking.id)
     return END
+
+
+async def _booked_already(update: Update, context: BotContext, clerk: Clerk, dialogue: str) -> bool:
+    """A 「确定」 whose dialogue already booked (the clerk never saw the answer): show that booking."""
+    if not dialogue:
+        return False
+    booking = await context.deps.bookings.booked_in(clerk.user_id, dialogue)
+    if booking is None:
+        return False
+    await _tell_booked(update, context, booking.id)
+    return True
+
+
+async def _tell_booked(update: Update, context: BotContext, booking_id: int) -> None:
+    """The prompt in the panel (best effort), then whatever of the receipt is still undelivered."""
+    await best_effort(answer(update))
+    details = await context.deps.bookings.details(booking_id)
+    await best_effort(show(update, context, t.booked_prompt(details.booking.code, details.deadline)))
+    await courier_of(context.application).deliver_booking(booking_id)
+
+
+async def confirm_again(update: Update, context: BotContext) -> None:
+    """A 「确定」 outside the dialogue (it ended with the booking): show the booking it made, or refuse."""
+    clerk = await current_clerk(update, context)
+    if clerk is None:
+        return
+    if not await _booked_already(update, context, clerk, next(iter(_args(update)), "")):
+        await answer(update, texts.STALE_BUTTON, alert=True)
 
 
 async def watch(update: Update, context: BotContext) -> int | None:
@@ -662,3 +705,4 @@ def register(application: App) -> None:
             },
         )
     )
+    application.add_handler(_on(confirm_again, "confirm"))

@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Awaitable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Conflict, Forbidden, TelegramError
 from telegram.ext import ConversationHandler
 
 from bot import texts
-from bot.callbacks import pack, unpack
+from bot.callbacks import unpack
 from bot.deps import BotContext, deps_of
+from bot.keyboards import button as button  # re-exported for the handlers
+from bot.keyboards import keyboard as keyboard
+from bot.keyboards import notice_button as notice_button
 from bot.processing import alongside
 from bot.storage.models import TgUser, Unit
 from bot.texts import booking as booking_texts
@@ -47,51 +50,6 @@ class Clerk:
     def unit_id(self) -> int:
         """The unit's id."""
         return self.unit.id
-
-
-@lru_cache(maxsize=8192)
-def button(label: str, ns: str, action: str, *args: Any) -> InlineKeyboardButton:
-    """One inline button with packed callback data.
-
-    Buttons are immutable, and the same ones are drawn on every panel of every
-    clerk: each is built once and shared (building one is costly in PTB).
-    """
-    return InlineKeyboardButton(label, callback_data=pack(ns, action, *args))
-
-
-def notice_button(label: str, ns: str, action: str, *args: Any) -> InlineKeyboardButton:
-    """A button for a message the bot sends on its own: its press opens a new panel (``show``)."""
-    return InlineKeyboardButton(label, callback_data=pack(ns, action, *args, notice=True))
-
-
-def keyboard(*rows: list[InlineKeyboardButton] | InlineKeyboardButton | None) -> InlineKeyboardMarkup:
-    """An inline keyboard from rows (a single button is a row of one; None rows are skipped).
-
-    The same panels are drawn for every clerk: each distinct keyboard is built, and
-    turned into Bot API JSON, once (``_Keyboard``).
-    """
-    return _keyboard(tuple((r,) if isinstance(r, InlineKeyboardButton) else tuple(r) for r in rows if r))
-
-
-class _Keyboard(InlineKeyboardMarkup):
-    """An inline keyboard that computes its Bot API form once (it is immutable)."""
-
-    __slots__ = ("_as_dict",)
-
-    def to_dict(self, recursive: bool = True) -> dict[str, Any]:
-        if not recursive:
-            return super().to_dict(recursive)
-        try:
-            return self._as_dict
-        except AttributeError:
-            with self._unfrozen():
-                self._as_dict: dict[str, Any] = super().to_dict()
-            return self._as_dict
-
-
-@lru_cache(maxsize=4096)
-def _keyboard(rows: tuple[tuple[InlineKeyboardButton, ...], ...]) -> InlineKeyboardMarkup:
-    return _Keyboard(rows)
 
 
 def main_menu_keyboard() -> InlineKeyboardMarkup:
@@ -158,6 +116,18 @@ async def _answer(query: CallbackQuery, text: str | None, alert: bool) -> None:
         log.debug("callback query already answered or too old")
 
 
+async def best_effort(call: Awaitable[object]) -> None:
+    """Await a reply whose failure must not undo what was just done (after a commit).
+
+    The change is in the database and what the clerk must learn of it is in the outbox;
+    a lost panel edit or callback answer is logged and forgotten.
+    """
+    try:
+        await call
+    except TelegramError as err:
+        log.info("best-effort reply not delivered (%s)", type(err).__name__)
+
+
 async def current_clerk(update: Update, context: BotContext, *, quiet: bool = False) -> Clerk | None:
     """The logged-in clerk behind this update, or None after telling the user why."""
     user = update.effective_user
@@ -206,16 +176,36 @@ def trace_without_messages(error: BaseException | None) -> str:
     return "\n\ncaused by, or raised while handling:\n".join(parts)
 
 
+CONFLICT_KEY = "conflict_reported"
+
+
+def report_conflict(application: Any) -> None:
+    """Another process polls Telegram with this token (409 Conflict): say so once, plainly.
+
+    Polling keeps retrying with PTB's back-off (up to 30 s between tries) and takes over
+    as soon as the other instance stops; a stream of tracebacks would say nothing more.
+    """
+    if application.bot_data.get(CONFLICT_KEY):
+        log.debug("still in conflict with another instance polling this token")
+        return
+    application.bot_data[CONFLICT_KEY] = True
+    log.error("another bot instance is polling Telegram with this token (409 Conflict): only one may run. "
+              "Stop the other one; this instance keeps retrying every 30 s and takes over when it is gone.")
+
+
 async def on_error(update: object, context: BotContext) -> None:
     """Log first (no personal data: the update id, the error type and frames), then apologise."""
+    if isinstance(context.error, Conflict):
+        report_conflict(context.application)
+        return
     kind = type(context.error).__name__
     update_id = update.update_id if isinstance(update, Update) else None
     log.error("error %s while handling update %s\n%s", kind, update_id, trace_without_messages(context.error))
     if isinstance(context.error, Forbidden):
         return
     if isinstance(update, Update) and update.effective_chat is not None:
+        await best_effort(answer(update))  # a failed answer must not stop the apology
         try:
-            await answer(update)
             phone = deps_of(context.application).settings.bot_centre_phone
             await context.bot.send_message(update.effective_chat.id, texts.SYSTEM_ERROR.format(phone=phone))
         except TelegramError:

@@ -234,6 +234,25 @@ def discard_drafts(user_data: dict[str, Any]) -> bool:
     return kept_any
 
 
+SWEEP_JOB = "idle-sweep"
+SWEEP_SECONDS = 60
+
+
+def schedule_idle_sweep(application: App) -> None:
+    """(Re)schedule the one repeating ``idle-sweep`` job: a clerk who walked away is told
+    even if they never come back."""
+    job_queue = application.job_queue
+    if job_queue is None:
+        return
+    for job in job_queue.get_jobs_by_name(SWEEP_JOB):
+        job.schedule_removal()
+    job_queue.run_repeating(_sweep_job, interval=SWEEP_SECONDS, first=SWEEP_SECONDS, name=SWEEP_JOB)
+
+
+async def _sweep_job(context: BotContext) -> None:
+    await sweep_idle(context.application)
+
+
 async def sweep_idle(application: App) -> int:
     """End idle flows of every user and tell them; returns how many were ended."""
     now = deps_of(application).clock.now()

@@ -66,7 +66,8 @@ def secret_step(callback: Any) -> list[BaseHandler[Any, Any, Any]]:
 
     Unlike ``text_step`` every text is taken, even one that looks like a command
     (menu commands and /cancel have already ended the flow by then), so a password
-    never stays in the chat; a sticker or photo gets the question again; an earlier
+    never stays in the chat; anything else (a photo or document whose caption may be
+    the password, a sticker) is deleted too and gets the question again; an earlier
     message edited meanwhile is deleted and otherwise ignored.
     """
 
@@ -88,9 +89,17 @@ def secret_step(callback: Any) -> list[BaseHandler[Any, Any, Any]]:
     new = filters.UpdateType.MESSAGE
     return [
         MessageHandler(new & filters.TEXT, guarded),
-        MessageHandler(new & ~filters.TEXT & ~filters.StatusUpdate.ALL, not_text),
+        MessageHandler(new & ~filters.TEXT & ~filters.StatusUpdate.ALL, _delete_not_text),
         MessageHandler(filters.UpdateType.EDITED_MESSAGE, _delete_edit),
     ]
+
+
+async def _delete_not_text(update: Update, context: BotContext) -> None:
+    """A photo, document or sticker in a password step: deleted (a caption may hold the password), asked again."""
+    message = update.message
+    if message is not None:
+        await delete_quietly(context, message.chat_id, message.message_id)
+    await not_text(update, context)
 
 
 async def _delete_edit(update: Update, context: BotContext) -> None:

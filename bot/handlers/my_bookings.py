@@ -26,12 +26,14 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import texts
 from bot.callbacks import Callback, pattern, unpack
+from bot.delivery.outbox import courier_of
 from bot.deps import BotContext
 from bot.errors import ChangeNotAllowed, DomainError
 from bot.handlers.common import (
     END,
     Clerk,
     answer,
+    best_effort,
     button,
     current_clerk,
     keyboard,
@@ -425,20 +427,14 @@ async def _do_move(update: Update, context: BotContext, clerk: Clerk, cb: Callba
         return await _refuse(update, context, err.message)
     except DomainError as err:
         return await _show_move(update, context, clerk, booking_id, prefix=t.move_failed(err.message))
-    await answer(update)
-    await show(update, context, t.moved(booking, context.deps.bookings.session(booking.session)),
-               keyboard(_list_row()))
-    await refresh_receipt(context, booking.id)
-    # The calendar entry follows by itself: same UID, higher SEQUENCE.
-    await _send_calendar(update, context, booking.id, booking_texts.ICS_MOVED_CAPTION)
+    await best_effort(answer(update))
+    await best_effort(show(update, context, t.moved(booking, context.deps.bookings.session(booking.session)),
+                           keyboard(_list_row())))
+    # Written with the move: the receipt's edit and the calendar file that updates the
+    # clerk's entry by itself (same UID, higher SEQUENCE).
+    await courier_of(context.application).deliver_booking(booking.id)
     await _minutes_freed(context, freed)
     return END
-
-
-async def _send_calendar(update: Update, context: BotContext, booking_id: int, caption: str) -> None:
-    chat = update.effective_chat
-    assert chat is not None
-    await send_calendar(context, chat.id, await context.deps.bookings.details(booking_id), caption)
 
 
 async def _ics(update: Update, context: BotContext, clerk: Clerk, cb: Callback) -> int:
@@ -483,11 +479,11 @@ async def _cancel(update: Update, context: BotContext, clerk: Clerk, cb: Callbac
 async def _do_cancel(update: Update, context: BotContext, clerk: Clerk, cb: Callback) -> int:
     """确认取消: cancel (re-checked in the transaction); minutes go back to the pool."""
     booking, freed = await context.deps.bookings.cancel(_id(cb), unit_id=clerk.unit_id, user_id=clerk.user_id)
-    await answer(update)
-    await show(update, context, t.cancelled(booking.code),
-               keyboard([button(t.BOOK_LABEL, "m", "book")], _list_row()))
-    await refresh_receipt(context, booking.id)
-    await _send_calendar(update, context, booking.id, booking_texts.ICS_CANCEL_CAPTION)
+    await best_effort(answer(update))
+    await best_effort(show(update, context, t.cancelled(booking.code),
+                           keyboard([button(t.BOOK_LABEL, "m", "book")], _list_row())))
+    # Written with the cancel: the receipt's edit and the calendar file that removes the entry.
+    await courier_of(context.application).deliver_booking(booking.id)
     await _minutes_freed(context, freed)
     return END
 

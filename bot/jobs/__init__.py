@@ -14,14 +14,14 @@ async def start_jobs(application: Application[Any, Any, Any, Any, Any, Any]) -> 
 
     Jobs take ids only and reload their state from the database when they run.
     """
-    # Imported here: the jobs import the handlers, which import this package.
+    # Imported here: the handlers (imported by the composition root first) use the jobs.
+    from bot.delivery.broadcasts import resume_broadcasts
+    from bot.delivery.outbox import courier_of
     from bot.jobs.arrival import schedule_receipt_edits
     from bot.jobs.ephemeral import reschedule_password_deletions
-    from bot.jobs.idle import schedule_idle_sweep
     from bot.jobs.reminders import start_reminders
-    from bot.services.broadcast import resume_broadcasts
 
-    schedule_idle_sweep(application)
+    courier_of(application).start()  # the outbox left undelivered by a stop or a crash goes out now
     reschedule_password_deletions(application)
     await deps_of(application).arrivals.reflow_upcoming()  # bookings made before arrival times existed
     schedule_receipt_edits(application)

@@ -14,9 +14,10 @@ from typing import Any, Final
 
 from telegram.error import BadRequest, Forbidden, TelegramError
 
+from bot.delivery.render import receipt_buttons, receipt_text
 from bot.deps import BotContext, deps_of
 from bot.errors import DomainError
-from bot.handlers.receipt import receipt_keyboard, receipt_text
+from bot.keyboards import markup
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,7 @@ async def edit_moved_receipts(application: App) -> int:
             try:
                 await application.bot.edit_message_text(
                     receipt_text(deps, details), chat_id=b.receipt_chat_id, message_id=b.receipt_message_id,
-                    reply_markup=receipt_keyboard(details),
+                    reply_markup=markup(receipt_buttons(details)),
                 )
             except BadRequest as err:
                 if "not modified" not in str(err).lower() and "not found" not in str(err).lower():

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.delivery.notifications import Delivery, Notification, notification_key, notifier_of
 from bot.deps import deps_of
-from bot.handlers.common import keyboard, notice_button
+from bot.keyboards import keyboard, notice_button
 from bot.services.mismatches import Correction
-from bot.services.notify import Delivery, Notification, notification_key, notifier_of
 from bot.texts import mismatch as t
 from bot.texts.reminders import MY_BOOKINGS_LABEL
 

@@ -10,7 +10,7 @@ Because every run plans from scratch, nothing is scheduled per booking and nothi
 needs rebuilding after a restart: a reminder missed while the bot was down is sent
 by the first run after it comes back, as long as it is still useful, and a claim a
 crash left half-done is resumed by the next run that plans the same key
-(see ``bot.services.notify``).
+(see ``bot.delivery.notifications``).
 
 Keys (one message per key, ever):
 
@@ -20,7 +20,7 @@ kind                   key                                          recipients
 release                ``release:<date>:<user>``                    clerks with the notice on,
                                                                     logged in by the release time
 deadline               ``deadline:<booking>:<deadline day>:<user>``  the booking's unit's clerks
-autorelease            ``autorelease:<booking>:<user>``             the booking's unit's clerks
+autorelease            (the outbox, written with the release)       the booking's unit's clerks
 appointment            ``appointment:<booking>:<date>:<user>``      the booking's unit's clerks
 eval (immediate)       ``eval:<booking>:<user>``                    the booking's unit's clerks
 evalfu (next day)      ``evalfu:<booking>:<user>``                  the booking's unit's clerks
@@ -41,19 +41,19 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Final
 
-from telegram.error import TelegramError
-
 from bot.config import Settings
+from bot.delivery import kinds
+from bot.delivery.notifications import Delivery, Notification, notification_key, notifier_of
+from bot.delivery.outbox import courier_of
 from bot.deps import BotContext, deps_of
 from bot.errors import DomainError
-from bot.handlers.common import keyboard, notice_button
-from bot.handlers.receipt import refresh_receipt
 from bot.jobs.mismatches import KIND as MISMATCH_KIND
 from bot.jobs.mismatches import count_and_tell as count_mismatches
 from bot.jobs.watchers import notify_watchers, on_minutes_freed
+from bot.keyboards import keyboard, notice_button
 from bot.rules.calendar import WorkCalendar
 from bot.rules.freeze import MISMATCH_LIMIT, freeze_status, month_key
 from bot.rules.reminders import (
@@ -67,9 +67,8 @@ from bot.rules.reminders import (
 )
 from bot.rules.states import ACTIVE_STATES, BookingState
 from bot.rules.window import booking_open, next_opening
-from bot.services.notify import Delivery, Notification, notification_key, notifier_of
 from bot.services.roles import staff_ids
-from bot.storage import repo
+from bot.storage import outbox, repo
 from bot.storage.models import Booking, TgUser
 from bot.texts import reminders as t
 from bot.texts.booking import NEXT_STEP_LABEL
@@ -80,9 +79,6 @@ log = logging.getLogger(__name__)
 App = Any  # telegram.ext.Application with this bot's context types
 TICK_JOB: Final = "reminders-tick"
 TICK_SECONDS: Final = 60
-# Clerks are told about an auto-release for a day after it, which covers any
-# restart delay; the notification log keeps it to one message each.
-_RELEASE_TELL_WINDOW: Final = timedelta(days=1)
 
 
 def reminder_times(settings: Settings) -> ReminderTimes:
@@ -221,29 +217,29 @@ async def _deadline(application: App, due: Due, now: datetime, cal: WorkCalendar
 
 
 async def _autorelease(application: App, due: Due, now: datetime, cal: WorkCalendar) -> int:
-    """At the deadline: release incomplete bookings, give the minutes back, tell the clerks."""
+    """At the deadline: release incomplete bookings, give the minutes back, tell the clerks.
+
+    The release writes the clerks' messages (and the receipt's edit) to the outbox in its
+    own transaction; they go out here, or from the courier if this fails or the process
+    dies first. Returns how many clerks were told now.
+    """
     deps = deps_of(application)
     async with deps.db.read() as conn:
         candidates = [b for b in await repo.incomplete_bookings(conn) if deadline_passed(now, b.date, cal)]
+    told = 0
     for booking in candidates:
         try:
             _, freed = await deps.bookings.release(booking.id)
         except DomainError:
             continue  # completed, cancelled or released meanwhile
         log.info("booking %s auto-released at its change deadline", booking.id)
-        await _refresh_receipt(application, booking.id)
+        courier = courier_of(application)
+        await courier.deliver_booking(booking.id)
+        async with deps.db.read() as conn:
+            told += sum(1 for r in await outbox.of_booking(conn, booking.id)
+                        if r.render == kinds.TEXT and r.status == "sent")
         await on_minutes_freed(application, freed)
-    # Told from the database, not from the loop above: a crash between the release
-    # and the message must not lose the message.
-    batch: list[Notification] = []
-    async with deps.db.read() as conn:
-        for b in await repo.released_bookings_since(conn, now - _RELEASE_TELL_WINDOW):
-            text = t.auto_released(b, deps.bookings.session(b.session))
-            markup = keyboard(notice_button(t.BOOK_AGAIN_LABEL, "m", "book"))
-            batch += [Notification(notification_key(Kind.AUTORELEASE, b.id, uid), Kind.AUTORELEASE, uid,
-                                   text, markup)
-                      for uid in _reachable(await repo.clerks_of_unit(conn, b.unit_id))]
-    return _sent(await notifier_of(application).deliver_many(batch))
+    return told
 
 
 async def _appointment(application: App, due: Due, now: datetime, cal: WorkCalendar) -> int:
@@ -371,11 +367,3 @@ async def send_evaluation_request(application: App, booking_id: int) -> int:
                      t.evaluation_request(booking), _rate_markup(booking))
         for uid in recipients
     ))
-
-
-async def _refresh_receipt(application: App, booking_id: int) -> None:
-    """The released booking's receipt shows its new state (a failure here is not fatal)."""
-    try:
-        await refresh_receipt(BotContext(application), booking_id)
-    except (TelegramError, DomainError):
-        log.info("receipt of booking %s not refreshed after auto-release", booking_id)

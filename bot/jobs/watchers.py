@@ -22,12 +22,12 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+from bot.delivery.notifications import Delivery, Guard, notification_key, notifier_of
 from bot.deps import deps_of
-from bot.handlers.common import keyboard, notice_button
+from bot.keyboards import keyboard, notice_button
 from bot.read_models import Freed
 from bot.rules.capacity import Availability
 from bot.rules.reminders import Kind
-from bot.services.notify import Delivery, Guard, notification_key, notifier_of
 from bot.storage import repo
 from bot.texts import reminders as t
 

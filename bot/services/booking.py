@@ -14,8 +14,10 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 
 from bot import texts
+from bot.callbacks import pack
 from bot.clock import Clock
 from bot.config import Settings
+from bot.delivery import kinds
 from bot.errors import (
     AlreadyBookedThatDay,
     BookingRefused,
@@ -37,10 +39,13 @@ from bot.rules.window import (
     change_deadline,
     next_opening,
 )
+from bot.services import tell
 from bot.services.arrival import reflow_session
-from bot.storage import repo
+from bot.storage import outbox, repo
 from bot.storage.db import Database
 from bot.storage.models import SYSTEM, Actor, Booking, Item, actor_of
+from bot.texts import booking as booking_texts
+from bot.texts import reminders as reminder_texts
 
 
 class BookingService:
@@ -150,8 +155,13 @@ class BookingService:
         counts: Mapping[BusinessType, int],
         contact_name: str,
         contact_phone: str,
+        dialogue: str | None = None,
     ) -> Booking:
-        """Hold a new booking: all rules and the capacity checked in one transaction."""
+        """Hold a new booking: all rules and the capacity checked in one transaction.
+
+        The clerk's receipt is written to the outbox in the same transaction (SPEC §13);
+        ``dialogue`` names the confirmation dialogue it was made from (``booked_in``).
+        """
         minutes = basket_minutes(counts)
         now = self.clock.now()
         async with self.db.write() as conn:
@@ -184,9 +194,18 @@ class BookingService:
                 after={"code": code, "date": day.isoformat(), "session": session, "minutes": minutes,
                        "items": {b.value: n for b, n in counts.items() if n}},
             )
+            if user_id is not None:
+                if dialogue is not None:
+                    await repo.set_dialogue(conn, booking_id, dialogue)
+                await outbox.enqueue(conn, kinds.RECEIPT, user_id, booking_id=booking_id, now=now)
             booking = await repo.get_booking(conn, booking_id)
         assert booking is not None
         return booking
+
+    async def booked_in(self, user_id: int, dialogue: str) -> Booking | None:
+        """The booking this clerk made from this confirmation dialogue (a 「确定」 pressed again)."""
+        async with self.db.read() as conn:
+            return await repo.booking_of_dialogue(conn, user_id, dialogue)
 
     async def owned_booking(self, conn: repo.Conn, booking_id: int, unit_id: int) -> Booking:
         """The unit's booking, or BookingRefused: a forged or foreign id reveals nothing."""
@@ -207,7 +226,10 @@ class BookingService:
         """The clerk cancels before the change deadline; minutes go back to the pool."""
         async with self.db.write() as conn:
             booking = await self._changeable(conn, booking_id, unit_id)
-            return await self._end(conn, booking, "cancel", actor_of(user_id), reason="经办人取消")
+            ended = await self._end(conn, booking, "cancel", actor_of(user_id), reason="经办人取消")
+            if user_id is not None:  # the calendar file that removes the entry from their phone
+                await tell.calendar(conn, booking.id, user_id, booking_texts.ICS_CANCEL_CAPTION, self.clock.now())
+            return ended
 
     async def release(self, booking_id: int, *, reason: str = "截止时仍未完善申请人信息，系统自动释放") -> tuple[Booking, Freed]:
         """Auto-release a booking still incomplete at its deadline (SPEC §7)."""
@@ -215,7 +237,13 @@ class BookingService:
             booking = await repo.get_booking(conn, booking_id)
             if booking is None:
                 raise BookingRefused(texts.BOOKING_NOT_FOUND)
-            return await self._end(conn, booking, "release", SYSTEM, reason=reason)
+            released, freed = await self._end(conn, booking, "release", SYSTEM, reason=reason)
+            # Its clerks are told with the release itself: a crash after the commit loses nothing.
+            text = reminder_texts.auto_released(released, self.session(released.session))
+            book_again = [(reminder_texts.BOOK_AGAIN_LABEL, pack("m", "book", notice=True))]
+            await tell.unit_clerks(conn, released.unit_id, text, [book_again], booking_id=released.id,
+                                   now=self.clock.now())
+            return released, freed
 
     async def revoke(self, booking_id: int, *, staff_id: int, reason: str) -> tuple[Booking, Freed]:
         """Staff revoke an active booking with a reason; minutes go back to the pool."""
@@ -239,6 +267,7 @@ class BookingService:
             conn, actor=actor, entity="booking", entity_id=booking.id, action=event, now=now,
             before={"state": booking.state.value}, after={"state": new_state.value, "reason": reason},
         )
+        await tell.receipt_changed(conn, booking.id, now)
         updated = await repo.get_booking(conn, booking.id)
         assert updated is not None
         return updated, Freed(booking.date, booking.session, booking.minutes)
@@ -274,7 +303,10 @@ class BookingService:
                 before={"date": booking.date.isoformat(), "session": booking.session},
                 after={"date": day.isoformat(), "session": session},
             )
-            updated = await repo.get_booking(conn, booking.id)
+            await tell.receipt_changed(conn, booking.id, now)
+            if user_id is not None:  # the calendar file that moves the entry (same UID, higher SEQUENCE)
+                await tell.calendar(conn, booking.id, user_id, booking_texts.ICS_MOVED_CAPTION, now)
+        updated = await repo.get_booking(conn, booking.id)
         assert updated is not None
         return updated, Freed(booking.date, booking.session, booking.minutes)
 

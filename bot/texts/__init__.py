@@ -17,6 +17,15 @@ from bot.rules.tz import TZ
 WEEKDAYS = "一二三四五六日"
 
 
+TELEGRAM_MAX_TEXT = 4096  # a message's text, in UTF-16 code units
+TELEGRAM_MAX_CAPTION = 1024
+
+
+def utf16_len(text: str) -> int:
+    """The length of a text as Telegram counts it: UTF-16 code units (an emoji is 2)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
 def fmt_date(day: date) -> str:
     """12月1日（周二）— the form dates take in every message."""
     return f"{day.month}月{day.day}日（周{WEEKDAYS[day.weekday()]}）"

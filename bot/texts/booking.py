@@ -272,6 +272,9 @@ def booked_prompt(code: str, deadline: datetime) -> Html:
     ], marked=[code])
 
 
+STALE_DIALOGUE = "这是较早的确认页，已被新的预约操作取代，未作任何预约。请在最新的确认页上操作。"
+
+
 def watch_added(day: date) -> str:
     """The 有号提醒 request is stored."""
     return f"已登记{day.month}月{day.day}日的有号提醒，有号时将通知您。"

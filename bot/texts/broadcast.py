@@ -22,7 +22,7 @@ DRAFT_GONE = "该群发草稿已失效，请重新发送 /broadcast。"
 
 
 def text_too_long(length: int) -> str:
-    """Refusal of an over-long broadcast text."""
+    """Refusal of an over-long broadcast text (``length`` as Telegram counts it: UTF-16 units)."""
     return f"通知内容共{length}字，超过{MAX_TEXT}字的上限，请精简后重新输入。"
 
 
@@ -55,21 +55,30 @@ def preview(text: str, day: date | None, count: int) -> str:
     )
 
 
-def progress(broadcast_id: int, sent: int, failed: int, blocked: int, total: int) -> str:
+def _counts(sent: int, failed: int, blocked: int, total: int, uncertain: int) -> str:
+    line = f"已发送 {sent} / 失败 {failed} / 已屏蔽 {blocked}"
+    if uncertain:
+        line += f" / 结果未知 {uncertain}"
+    return f"{line}，共 {total}"
+
+
+def progress(broadcast_id: int, sent: int, failed: int, blocked: int, total: int, uncertain: int = 0) -> str:
     """The live progress message."""
-    return f"群发 #{broadcast_id} 发送中…\n已发送 {sent} / 失败 {failed} / 已屏蔽 {blocked}，共 {total}"
+    return f"群发 #{broadcast_id} 发送中…\n{_counts(sent, failed, blocked, total, uncertain)}"
 
 
-def finished(broadcast_id: int, sent: int, failed: int, blocked: int, total: int) -> str:
+def finished(broadcast_id: int, sent: int, failed: int, blocked: int, total: int, uncertain: int = 0) -> str:
     """The progress message once everything was tried."""
-    return f"群发 #{broadcast_id} 已完成。\n已发送 {sent} / 失败 {failed} / 已屏蔽 {blocked}，共 {total}"
+    return f"群发 #{broadcast_id} 已完成。\n{_counts(sent, failed, blocked, total, uncertain)}"
 
 
-def report(broadcast_id: int, sent: int, failed: int, blocked: int, total: int) -> str:
+def report(broadcast_id: int, sent: int, failed: int, blocked: int, total: int, uncertain: int = 0) -> str:
     """The closing report sent to the staff member who started it."""
     lines = [f"群发 #{broadcast_id} 发送完毕：共{total}人，成功{sent}人。"]
     if blocked:
         lines.append(f"{blocked}人已屏蔽本机器人，已记录，今后的群发将跳过他们。")
     if failed:
         lines.append(f"{failed}人发送失败（多次重试后仍未成功）。")
+    if uncertain:
+        lines.append(f"{uncertain}人结果未知：Telegram 未确认是否送达，为免重复，不再重发。")
     return "\n".join(lines)

@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 from bot.callbacks import pack
-from bot.deps import BotContext
-from bot.handlers.receipt import send_receipt
 from bot.harness import Harness
 from bot.rules.applicant import resident_id_check_digit
 from bot.rules.basket import BusinessType as B
@@ -42,7 +40,7 @@ async def booked(h: Harness, counts: dict[B, int], *, unit_id: int | None = None
     booking = await h.deps.bookings.book(unit_id=unit_id, user_id=user_id, day=day, session="am", counts=counts,
                                          contact_name="李雷", contact_phone="13800138000")
     if user_id is not None:
-        await send_receipt(BotContext(h.app), user_id, booking.id)
+        await h.courier.deliver_booking(booking.id)  # the receipt the booking wrote to the outbox
     return booking
 
 

@@ -111,7 +111,7 @@ async def test_every_press_is_answered_even_forged(harness: Harness) -> None:
 
 
 async def test_idle_sweep_runs_as_a_named_job(harness: Harness, clock: ManualClock) -> None:
-    from bot.jobs.idle import SWEEP_JOB
+    from bot.handlers.flow import SWEEP_JOB
 
     (job,) = harness.app.job_queue.get_jobs_by_name(SWEEP_JOB)
     user = harness.user(3001)

@@ -22,9 +22,11 @@ THU = date(2026, 12, 3)
 
 async def held(h: Harness, unit_id: int, counts: dict[B, int] | None = None, day: date = WED) -> Booking:
     """A booking made now (book before marking others served: an unrated one blocks booking)."""
-    return await h.deps.bookings.book(unit_id=unit_id, user_id=1001, day=day, session="am",
-                                      counts=counts or {B.NEW: 1}, contact_name="李雷",
-                                      contact_phone="13800138000")
+    booking = await h.deps.bookings.book(unit_id=unit_id, user_id=1001, day=day, session="am",
+                                         counts=counts or {B.NEW: 1}, contact_name="李雷",
+                                         contact_phone="13800138000")
+    await h.courier.deliver_booking(booking.id)  # its receipt, as after 「确定」
+    return booking
 
 
 async def finish(h: Harness, booking: Booking, state: BookingState = BookingState.SERVED,

@@ -7,10 +7,12 @@ import contextlib
 from datetime import timedelta
 from typing import Any
 
-from bot.fake_telegram import ApiError
+import pytest
+
+from bot.delivery.notifications import LEASE, MAX_ATTEMPTS, Delivery, Notifier
+from bot.fake_telegram import ApiError, Fault
 from bot.harness import Harness
 from bot.jobs.reminders import run_due
-from bot.services.notify import LEASE, MAX_ATTEMPTS, Delivery, Notifier
 from bot.storage import repo
 from tests.conftest import at
 from tests.handlers.conftest import harness, logged_in, settings  # noqa: F401  (fixtures)
@@ -124,14 +126,16 @@ async def test_two_instances_on_one_database_send_each_notice_once(harness: Harn
     assert len([c for c in h.api.sent("sendMessage") if is_release(c.method, c.params)]) == len(ids)
 
 
-async def test_transient_error_is_retried_by_the_next_run(harness: Harness) -> None:  # noqa: F811
+async def test_a_send_known_undelivered_is_retried_by_the_next_run(harness: Harness) -> None:  # noqa: F811
+    """Connections refused more often than the rate limiter repeats them: nothing left, so the
+    claim stays for the next minute's run, which sends it once."""
     h = harness
     [clerk] = await clerks(h, 1)
     h.clock.set(at("2026-12-02 09:00"))
-    failures = [ApiError(500, "Internal Server Error")]
+    failures = [Fault.connection_refused()] * (1 + h.delivery.max_retries)
     h.api.behaviour = lambda method, params: failures.pop() if failures and is_release(method, params) else None
     assert (await run_due(h.app))["release"] == 0
-    assert release_notices(h, clerk) == 0
+    assert release_notices(h, clerk) == 0 and not failures
     async with h.deps.db.read() as conn:
         assert (await repo.get_notification(conn, f"release:2026-12-02:{clerk}"))[0] == "claimed"  # type: ignore[index]
     h.clock.set(at("2026-12-02 09:01"))
@@ -140,13 +144,49 @@ async def test_transient_error_is_retried_by_the_next_run(harness: Harness) -> N
     assert release_notices(h, clerk) == 1
 
 
-async def test_flood_limit_waits_and_retries(harness: Harness) -> None:  # noqa: F811
+@pytest.mark.parametrize("fault", [Fault.timeout_after(), Fault.bad_gateway_after()], ids=["timeout", "5xx"])
+async def test_a_release_notice_whose_answer_is_lost_is_never_sent_again(harness: Harness, fault: Fault) -> None:  # noqa: F811
+    """SPEC §13: delivered, but the answer timed out (or came back 5xx): recorded 'uncertain',
+    and neither the next tick, a restart nor a catch-up sends it again."""
+    h = harness
+    ids = await clerks(h, 3)
+    h.clock.set(at("2026-12-02 09:00"))
+    lost = [fault]
+    h.api.behaviour = lambda method, params: (
+        lost.pop() if lost and is_release(method, params) and int(params["chat_id"]) == ids[0] else None)
+    await run_due(h.app)
+    h.clock.set(at("2026-12-02 09:01"))
+    await run_due(h.app)
+    await h.restart()
+    await run_due(h.app)
+    assert [release_notices(h, c) for c in ids] == [1, 1, 1]
+    assert len([c for c in h.api.sent("sendMessage", chat_id=ids[0]) if is_release(c.method, c.params)]) == 1
+    async with h.deps.db.read() as conn:
+        assert (await repo.get_notification(conn, f"release:2026-12-02:{ids[0]}"))[0] == "uncertain"  # type: ignore[index]
+
+
+async def test_an_answered_429_is_waited_out_and_sent_exactly_once(harness: Harness) -> None:  # noqa: F811
     h = harness
     [clerk] = await clerks(h, 1)
     h.clock.set(at("2026-12-02 09:00"))
-    # more 429s than the rate limiter retries by itself: the notifier waits and tries again
+    failures = [ApiError(429, "Too Many Requests: retry after 0.01", {"retry_after": 0.01})]
+    h.api.behaviour = lambda method, params: failures.pop() if failures and is_release(method, params) else None
+    assert (await run_due(h.app))["release"] == 1
+    await run_due(h.app)
+    assert release_notices(h, clerk) == 1 and not failures
+    assert len([c for c in h.api.sent("sendMessage", chat_id=clerk) if is_release(c.method, c.params)]) == 2
+
+
+async def test_flood_limit_beyond_the_limiters_retries_is_left_for_the_next_run(harness: Harness) -> None:  # noqa: F811
+    h = harness
+    [clerk] = await clerks(h, 1)
+    h.clock.set(at("2026-12-02 09:00"))
+    # more 429s than the rate limiter repeats: not delivered, so the next run sends it once
     failures = [ApiError(429, "Too Many Requests: retry after 0.01", {"retry_after": 0.01})] * 5
     h.api.behaviour = lambda method, params: failures.pop() if failures and is_release(method, params) else None
+    assert (await run_due(h.app))["release"] == 0
+    assert len(failures) == 5 - (1 + h.delivery.max_retries)
+    h.clock.set(at("2026-12-02 09:01"))
     assert (await run_due(h.app))["release"] == 1
     assert release_notices(h, clerk) == 1 and not failures
 

@@ -17,9 +17,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bot.delivery.notifications import LEASE, Delivery, Notifier
 from bot.harness import Harness
 from bot.jobs.reminders import run_due
-from bot.services.notify import LEASE, Delivery, Notifier
 from bot.storage import repo
 from tests.conftest import at
 from tests.handlers.conftest import harness, logged_in, settings  # noqa: F401  (fixtures)
@@ -124,7 +124,7 @@ async def test_concurrent_runs_of_two_instances_started_at_the_release_instant(h
 _HOLDER = """
 import sys, time
 from pathlib import Path
-from bot.services.notify import announce_instance
+from bot.delivery.notifications import announce_instance
 announce_instance(Path(sys.argv[1]))
 print("ready", flush=True)
 time.sleep(120)
@@ -156,8 +156,8 @@ async def test_live_claim_of_another_process_is_not_resumed_until_it_is_gone(har
 
 
 async def test_claim_left_for_retry_and_taken_over_meanwhile_is_not_sent_again(harness: Harness) -> None:  # noqa: F811
-    """A leaves a claim after a transient error; B takes it over and is sending it: A hands off."""
-    from bot.fake_telegram import ApiError
+    """A leaves a claim after a send known undelivered; B takes it over and is sending it: A hands off."""
+    from bot.fake_telegram import Fault
 
     h = harness
     [clerk] = await clerks(h, 1)
@@ -172,14 +172,15 @@ async def test_claim_left_for_retry_and_taken_over_meanwhile_is_not_sent_again(h
         if method != "sendMessage":
             return None
         calls.append(1)
-        return ApiError(500, "Internal Server Error") if len(calls) == 1 else slow() if len(calls) == 2 else None
+        refused = 1 + h.delivery.max_retries  # every try of A's one send: refused connections
+        return Fault.connection_refused() if len(calls) <= refused else slow() if len(calls) == refused + 1 else None
 
     h.api.behaviour = behaviour
     assert (await run_due(h.app))["release"] == 0  # A: left claimed, for its own retry
     key = f"release:2026-12-02:{clerk}"
     other = Notifier(h.deps.db, h.clock, h.app.bot)  # B, started after A's claim
     taking_over = asyncio.create_task(other.deliver(key, "release", clerk, "📢 B 的放号提醒"))
-    await wait_for(lambda: asyncio.sleep(0, len(calls) == 2))
+    await wait_for(lambda: asyncio.sleep(0, len(calls) == 2 + h.delivery.max_retries))
     assert (await run_due(h.app))["release"] == 0  # A must not resume B's live take-over
     answers.set()
     assert await taking_over is Delivery.SENT

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from bot.delivery.notifications import Delivery, Notification, Notifier
 from bot.harness import Harness
-from bot.services.notify import Delivery, Notification, Notifier
 from bot.storage import repo
 from bot.storage.db import Database
 from tests.handlers.conftest import harness, settings  # noqa: F401  (fixtures)

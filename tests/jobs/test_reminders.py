@@ -70,6 +70,7 @@ async def book(h: Harness, unit_id: int, user_id: int, day: date, session: str =
     booking = await h.deps.bookings.book(unit_id=unit_id, user_id=user_id, day=day, session=session,
                                          counts=counts or {B.NEW: 1}, contact_name="李雷",
                                          contact_phone="13800138000")
+    await h.courier.deliver_booking(booking.id)  # its receipt, as after 「确定」
     return booking.id
 
 

@@ -27,6 +27,7 @@ from telegram.ext import (
 )
 
 from bot.callbacks import pattern, unpack
+from bot.delivery.broadcasts import launch
 from bot.deps import BotContext
 from bot.errors import BroadcastError
 from bot.handlers.common import END, Keyboard, answer, button, keyboard, send, show
@@ -208,7 +209,7 @@ async def confirm(update: Update, context: BotContext) -> int | None:
         return AUDIENCE
     DRAFT.pop(context)
     await show(update, context, t.progress(broadcast_id, 0, 0, 0, total))
-    service.launch(context.application, broadcast_id)
+    launch(context.application, broadcast_id)
     return END
 
 

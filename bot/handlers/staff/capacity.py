@@ -26,11 +26,12 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import texts
 from bot.callbacks import pattern
+from bot.delivery.outbox import courier_of
 from bot.deps import BotContext
 from bot.errors import BadInput, DomainError, SessionHasBookings
 from bot.handlers.common import END, answer, button, current_clerk, keyboard, notice_button, send, show
 from bot.handlers.flow import ask, conversation, reask, text_of, text_step
-from bot.handlers.receipt import refresh_receipt, send_receipt
+from bot.handlers.receipt import refresh_receipt
 from bot.handlers.staff.common import staff_only
 from bot.handlers.staff.console import (
     args_text,
@@ -356,10 +357,8 @@ async def rebook(update: Update, context: BotContext) -> None:
             await query.edit_message_reply_markup(None)
         except BadRequest:
             pass  # the notice is too old to edit: its buttons are refused anyway
-    chat = update.effective_chat
-    assert chat is not None
     await send(update, context, t.rebooked(done.booking.code, done.copied))
-    await send_receipt(context, chat.id, done.booking.id)
+    await courier_of(context.application).deliver_booking(done.booking.id)  # the receipt, written with the booking
 
 
 # ---------------------------------------------------------------- registration

@@ -133,6 +133,17 @@ async def set_receipt(conn: Conn, booking_id: int, chat_id: int, message_id: int
     )
 
 
+async def set_dialogue(conn: Conn, booking_id: int, dialogue: str) -> None:
+    """Remember the confirmation dialogue a booking was made from (migration 0004)."""
+    await conn.execute("UPDATE bookings SET dialogue = ? WHERE id = ?", (dialogue, booking_id))
+
+
+async def booking_of_dialogue(conn: Conn, user_id: int, dialogue: str) -> Booking | None:
+    """The booking this user made from this confirmation dialogue, if any."""
+    row = await one(conn, "SELECT * FROM bookings WHERE created_by = ? AND dialogue = ?", (user_id, dialogue))
+    return Booking.from_row(row) if row else None
+
+
 async def last_contact_of_unit(conn: Conn, unit_id: int) -> tuple[str, str] | None:
     """(name, phone) of the unit's most recent booking, to pre-fill the next one."""
     row = await one(

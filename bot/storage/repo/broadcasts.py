@@ -1,4 +1,4 @@
-"""Broadcasts (SPEC §11), their recipients, and the claim two instances share."""
+"""Broadcasts (SPEC §11) and their recipients (each also a notification: bot.delivery.broadcasts)."""
 
 from __future__ import annotations
 
@@ -67,6 +67,15 @@ async def set_broadcast_status(conn: Conn, broadcast_id: int, status: str, now: 
     )
 
 
+async def finish_broadcast(conn: Conn, broadcast_id: int, now: datetime) -> bool:
+    """Mark a broadcast 'done'; False if it was done already (another instance finished it)."""
+    cur = await conn.execute(
+        "UPDATE broadcasts SET status = 'done', finished_at = ? WHERE id = ? AND status != 'done'",
+        (iso(now), broadcast_id),
+    )
+    return cur.rowcount == 1
+
+
 async def pending_recipients(conn: Conn, broadcast_id: int) -> list[int]:
     """The recipients of a broadcast not yet sent to (nor given up), by user id."""
     rows = await all_rows(
@@ -104,42 +113,3 @@ async def broadcast_recipients(conn: Conn, broadcast_id: int) -> dict[int, tuple
         conn, "SELECT user_id, status, attempts FROM broadcast_recipients WHERE broadcast_id = ?", (broadcast_id,)
     )
     return {r[0]: (r[1], r[2]) for r in rows}
-
-
-async def broadcast_claim(conn: Conn, broadcast_id: int) -> tuple[str | None, float | None] | None:
-    """(claimed_by, lease_until) of an unfinished broadcast; None if it is done or gone."""
-    row = await one(
-        conn, "SELECT claimed_by, lease_until FROM broadcasts WHERE id = ? AND status != 'done'", (broadcast_id,)
-    )
-    return (row[0], row[1]) if row else None
-
-
-async def take_broadcast_claim(
-    conn: Conn, broadcast_id: int, owner: str, expected: str | None, lease_until: float
-) -> bool:
-    """Claim an unfinished broadcast for ``owner`` if its claim is still ``expected``; it is 'sending' then."""
-    cur = await conn.execute(
-        "UPDATE broadcasts SET claimed_by = ?, lease_until = ?,"
-        " status = CASE WHEN status = 'queued' THEN 'sending' ELSE status END"
-        " WHERE id = ? AND status != 'done' AND claimed_by IS ?",
-        (owner, lease_until, broadcast_id, expected),
-    )
-    return cur.rowcount == 1
-
-
-async def renew_broadcast_claim(conn: Conn, broadcast_id: int, owner: str, lease_until: float) -> bool:
-    """Extend ``owner``'s claim on a broadcast; False if it no longer holds it."""
-    cur = await conn.execute(
-        "UPDATE broadcasts SET lease_until = ? WHERE id = ? AND claimed_by = ? AND status != 'done'",
-        (lease_until, broadcast_id, owner),
-    )
-    return cur.rowcount == 1
-
-
-async def release_broadcast_claim(conn: Conn, broadcast_id: int, owner: str) -> None:
-    """Give up ``owner``'s claim on a broadcast (another instance may take it at once)."""
-    await conn.execute(
-        "UPDATE broadcasts SET claimed_by = NULL, lease_until = NULL WHERE id = ? AND claimed_by = ?",
-        (broadcast_id, owner),
-    )
-

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from bot.rules.applicant import mask_phone
 from bot.rules.calendar import DayInfo
 from bot.storage.models import Booking
+from bot.texts import utf16_len
 
 # ---------------------------------------------------------------- labels (buttons)
 
@@ -128,7 +129,7 @@ MESSAGE_LIMIT = 4000  # Telegram allows 4096 UTF-16 units per message
 
 def utf16_units(text: str) -> int:
     """The length of ``text`` as Telegram counts it (UTF-16 code units: an emoji is two)."""
-    return len(text.encode("utf-16-le")) // 2
+    return utf16_len(text)
 
 
 def fit_message(text: str, tail: str) -> str:

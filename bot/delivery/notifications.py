@@ -1,4 +1,4 @@
-"""Exactly-once delivery of notifications through the notification log.
+"""At-most-once delivery of reminders and broadcasts through the notification log.
 
 Every notification has a unique key (``kind:target…``, e.g. ``release:2026-10-08:1001``).
 ``Notifier.deliver`` sends it at most once per key, whatever the number of restarts,
@@ -6,13 +6,16 @@ catch-ups or bot instances on the same database:
 
 1. **Claim** the key in a write transaction (``repo.claim_notification``). A key that
    is already sent (or given up) is skipped; so is a user who blocked the bot.
-2. **Send** it — outside any transaction — through the application's bot, so the
-   installed rate limiter paces bulk sends.
-3. **Finish** right after Telegram accepted it: ``'sent'``. A ``Forbidden`` answer
-   finishes it ``'blocked'`` and marks the user blocked (skipped from then on until
-   they write again); a ``BadRequest`` (chat not found, …) cannot succeed on retry and
-   finishes it ``'failed'``; ``RetryAfter`` waits and tries again a bounded number of
-   times; any other error (network, timeout) leaves the claim in place for a retry.
+2. **Send** it — outside any transaction — through the application's bot as a bulk
+   send: the rate limiter paces it behind interactive replies, and is the only place
+   that repeats the call (a 429 waited out, a refused connection; ``bot.delivery``).
+3. **Finish** right after Telegram answered (the policy table of ``bot.delivery``):
+   accepted → ``'sent'``; ``Forbidden`` → ``'blocked'`` and the user marked blocked
+   (skipped from then on until they write again); ``BadRequest`` (chat not found, …)
+   → ``'failed'``; an **uncertain** answer (a timeout or 5xx: Telegram may have
+   delivered it) → ``'uncertain'``, never sent again. Only a failure known not to
+   have been delivered (the limiter gave up on 429s or refused connections) leaves
+   the claim in place for the next run.
    If the outcome cannot be written (the database stayed locked), the process keeps
    it and only writes it when the key is planned again — it never sends it again.
    One failing notification of a batch (``deliver_many``) does not stop the others.
@@ -60,7 +63,6 @@ import glob
 import logging
 import os
 import secrets
-import warnings
 import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
@@ -70,9 +72,11 @@ from pathlib import Path
 from typing import Any, Final
 
 from telegram import InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import TelegramError
 
 from bot.clock import Clock
+from bot.delivery.limiter import BULK
+from bot.delivery.policy import Verdict, classify
 from bot.deps import deps_of
 from bot.storage import repo
 from bot.storage.db import Database
@@ -86,8 +90,6 @@ log = logging.getLogger(__name__)
 
 LEASE: Final = timedelta(minutes=10)
 MAX_ATTEMPTS: Final = 5
-RETRY_AFTER_TRIES: Final = 3
-MAX_RETRY_WAIT: Final = 60.0
 BULK_CONCURRENCY: Final = 16
 
 
@@ -99,13 +101,14 @@ class Delivery(StrEnum):
     BUSY = "busy"  # another live sender holds the claim
     BLOCKED = "blocked"  # the user blocked the bot (now or before)
     FAILED = "failed"  # Telegram refused it for good
-    RETRY = "retry"  # a transient error: left claimed, a later run tries again
+    UNCERTAIN = "uncertain"  # maybe delivered (timeout, 5xx): recorded, never sent again
+    RETRY = "retry"  # certainly not delivered: left claimed, a later run tries again
     SKIPPED = "skipped"  # the guard said it is no longer wanted
 
     @property
     def finished(self) -> bool:
         """Whether the key needs no more work (sent, refused for good, or blocked)."""
-        return self in (Delivery.SENT, Delivery.DONE, Delivery.BLOCKED, Delivery.FAILED)
+        return self in (Delivery.SENT, Delivery.DONE, Delivery.BLOCKED, Delivery.FAILED, Delivery.UNCERTAIN)
 
 
 Guard = Callable[[repo.Conn], Awaitable[bool]]
@@ -154,11 +157,14 @@ class Notifier:
         markup: InlineKeyboardMarkup | None = None,
         *,
         guard: Guard | None = None,
+        retry_later: bool = True,
     ) -> Delivery:
-        """Send ``text`` to ``user_id`` unless the key was sent already (exactly once).
+        """Send ``text`` to ``user_id`` unless the key was sent (or tried) already: at most once.
 
         ``guard``, if given, is asked inside the claim transaction whether the message
         is still wanted (e.g. the 有号提醒 request is still open); False skips it.
+        ``retry_later=False`` (broadcasts): a send known undelivered after the limiter's
+        retries is given up (``FAILED``) instead of left claimed for a later run.
         """
         if key in self._in_flight:
             return Delivery.BUSY
@@ -170,6 +176,8 @@ class Notifier:
             if claimed is not None:
                 return claimed
             outcome = await self._send(key, user_id, text, markup)
+            if outcome is Delivery.RETRY and not retry_later:
+                outcome = Delivery.FAILED
             if outcome is Delivery.RETRY:
                 self._left_for_retry[key] = attempts
                 return outcome
@@ -254,26 +262,25 @@ class Notifier:
         return not other_process_alive(self.db.path)
 
     async def _send(self, key: str, user_id: int, text: str, markup: InlineKeyboardMarkup | None) -> Delivery:
-        """One send with bounded RetryAfter waits; never raises a TelegramError."""
-        for attempt in range(1, RETRY_AFTER_TRIES + 1):
-            try:
-                await self.bot.send_message(user_id, text, reply_markup=markup)
-                return Delivery.SENT
-            except RetryAfter as err:
-                if attempt == RETRY_AFTER_TRIES:
-                    break
-                await asyncio.sleep(min(retry_seconds(err), MAX_RETRY_WAIT))
-            except Forbidden:
-                log.info("user %s blocked the bot; recorded", user_id)
-                return Delivery.BLOCKED
-            except BadRequest as err:
-                log.warning("notification %s to user %s refused: %s", key.split(":", 1)[0], user_id, err.message)
-                return Delivery.FAILED
-            except TelegramError as err:
-                log.warning("notification %s to user %s not sent (%s); will retry",
-                            key.split(":", 1)[0], user_id, type(err).__name__)
-                return Delivery.RETRY
-        log.warning("notification %s to user %s still flood-limited; will retry", key.split(":", 1)[0], user_id)
+        """One bulk send (the limiter repeats what is safe to repeat); never raises a TelegramError."""
+        kind = key.split(":", 1)[0]
+        try:
+            await self.bot.send_message(user_id, text, reply_markup=markup, rate_limit_args=BULK)
+            return Delivery.SENT
+        except TelegramError as failure:
+            err, verdict = failure, classify(failure)
+        if verdict is Verdict.BLOCKED:
+            log.info("user %s blocked the bot; recorded", user_id)
+            return Delivery.BLOCKED
+        if verdict is Verdict.REFUSED:
+            log.warning("notification %s to user %s refused: %s", kind, user_id, type(err).__name__)
+            return Delivery.FAILED
+        if verdict is Verdict.UNCERTAIN:
+            log.warning("notification %s to user %s: answer lost (%s); maybe delivered, not resent",
+                        kind, user_id, type(err).__name__)
+            return Delivery.UNCERTAIN
+        log.warning("notification %s to user %s not sent (%s); the next run tries again", kind, user_id,
+                    type(err).__name__)
         return Delivery.RETRY
 
 
@@ -287,14 +294,6 @@ def notifier_of(application: Any) -> Notifier:
         notifier = Notifier(deps.db, deps.clock, application.bot)
         application.bot_data[NOTIFIER_KEY] = notifier
     return notifier  # type: ignore[no-any-return]
-
-
-def retry_seconds(err: RetryAfter) -> float:
-    """How long Telegram asked us to wait (int or timedelta, depending on PTB's setting)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        value = err.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
 # ---------------------------------------------------------------- other live instances
