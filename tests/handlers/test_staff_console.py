@@ -351,7 +351,7 @@ async def test_no_show(harness: Harness) -> None:
     assert "已办理" not in staff.last.labels  # incomplete bookings cannot be served
     reply = await staff.press("未到")
     assert "标记为「未到」" in reply.text
-    assert "已被标记为“未到”" in harness.user(1001).last.text
+    assert "已被标记为「未到」" in harness.user(1001).last.text
     assert (await booking_row(harness, booking.id)).state is BookingState.NO_SHOW
 
 

@@ -184,9 +184,11 @@ async def test_release_notice_shows_dates_and_opens_availability(harness: Harnes
     sent = await run_due(h.app)
     assert sent["release"] == 1
     notice = h.user(clerk).last
-    assert notice is not None and notice.text.startswith("📢 12月2日（周三）号源已开放预约。")
-    # tomorrow onwards, five working days, minutes left per session
-    assert "12月3日（周四）：上午 剩余540分钟；下午 剩余630分钟" in notice.text
+    # today's release, and every date it opened (not as if only today had opened)
+    assert notice is not None and notice.text.startswith("📢 今日（12月2日）号源已开放预约。")
+    assert "本次可预约5个工作日：12月3日、12月4日、12月7日、12月8日、12月9日。" in notice.text
+    # tomorrow onwards, five working days, each session 可预约 / 紧张 / 已满 (no counter totals)
+    assert "12月3日（周四）：上午 可预约｜下午 可预约" in notice.text and "剩余" not in notice.text
     assert "12月9日（周三）" in notice.text and "12月2日（周三）：" not in notice.text
     assert notice.buttons == [("查看可预约信息", "bk:open:_n")]
     await run_due(h.app)

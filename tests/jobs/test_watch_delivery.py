@@ -80,7 +80,7 @@ async def test_reschedule_away_tells_the_waiting_clerk(harness: Harness) -> None
     holder = h.user(1001)
     await holder.command("my")
     await holder.press("改约")
-    await holder.press("12月3日（周四） 上午")
+    await holder.press("12/3 上午")
     await holder.press("确定", exact=True)
     reply = next(m for m in reversed(holder.bot_messages()) if m.text is not None)
     assert "改约成功" in reply.text
@@ -134,7 +134,7 @@ async def test_release_notice_button_opens_availability_with_the_basket_prepared
     h.clock.set(at("2026-12-02 09:00"))
     await run_due(h.app)
     notice = clerk.last
-    assert notice is not None and notice.text.startswith("📢 12月2日（周三）号源已开放预约。")
+    assert notice is not None and notice.text.startswith("📢 今日（12月2日）号源已开放预约。")
     panel = await clerk.press("查看可预约信息", notice)
     assert panel is not None and panel is not notice
     assert "续办 ×1（共10分钟）" in panel.text
@@ -162,4 +162,4 @@ async def test_release_notice_turned_off_and_on_in_settings(harness: Harness) ->
     h.clock.set(at("2026-12-03 09:00"))
     await run_due(h.app)
     assert [m.split("号源")[0] for m in reminders_in(h, 1001) if m.startswith("📢")] == [
-        "📢 12月2日（周三）", "📢 12月3日（周四）"]
+        "📢 今日（12月2日）", "📢 今日（12月3日）"]
