@@ -38,7 +38,7 @@ FIX_LABELS: dict[str, str] = {
     "name": "修改姓名",
     "id_type": "修改证件",
     "phone": "修改手机号码",
-    "permit_number": "修改工作居住证编号",
+    "permit_number": "修改居住证编号",
     "change_description": "修改变更内容说明",
 }
 
@@ -102,8 +102,8 @@ def panel_text(panel: ApplicantPanel, spec: SessionSpec | None, *, note: str = "
     lines.append("")
     if panel.to_correct:
         lines.append(
-            f"⚠️ 标记“材料不符”的申请人：请点击该项目修改信息，再点击「{mismatch_texts.CORRECTED_LABEL}」通知中心复核；"
-            f"{fmt_instant(panel.deadline)}前未更正的，计入本单位本月“材料不符”次数。"
+            f"⚠️ 标记「材料不符」的申请人：请点击该项目修改信息，再点击「{mismatch_texts.CORRECTED_LABEL}」通知中心复核；"
+            f"{fmt_instant(panel.deadline)}前未更正的，计入本单位本月「材料不符」次数。"
         )
     if panel.problem is not None:
         lines.append(panel.problem)
