@@ -34,9 +34,8 @@ from bot.storage import repo
 from bot.storage.db import Database
 from bot.storage.models import CLI
 from bot.texts import booking as tb
-from tests.e2e.conftest import E2E
 from tests.e2e.fault_proxy import FaultProxy
-from tests.e2e.test_e2e_bot import prepare_basket, press
+from tests.support.e2e import E2E, prepare_basket, press
 
 pytestmark = pytest.mark.e2e
 

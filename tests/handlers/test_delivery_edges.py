@@ -176,7 +176,7 @@ async def test_a_row_its_writer_never_sent_is_adopted_by_the_courier(settings, c
 
 async def test_a_review_result_is_told_even_when_telegram_fails_after_the_commit(harness: Harness) -> None:
     """SPEC §13: the review and its notice are one transaction; the notice is retried until accepted."""
-    from tests.handlers.conftest import filled_booking
+    from tests.support.clerks import filled_booking
 
     unit = await logged_in(harness)
     booking = await filled_booking(harness, unit, WED)
