@@ -18,11 +18,9 @@ from bot.storage.repo.arrivals import (
     arrival_of,
     arrivals_of,
     check_in,
-    clear_stale_arrival,
     session_queue,
     sessions_with_bookings_from,
     set_promised_arrival,
-    stale_arrival_receipts,
 )
 from bot.storage.repo.audit import (
     audit,
@@ -193,7 +191,6 @@ __all__ = [
     "claim_notification",
     "clear_login_failures",
     "clear_must_set_password",
-    "clear_stale_arrival",
     "clerk_ids_with_bookings_on",
     "clerks_of_unit",
     "close_date",
@@ -276,7 +273,6 @@ __all__ = [
     "set_slot_closed",
     "set_unit_password",
     "slot_usage",
-    "stale_arrival_receipts",
     "take_minutes",
     "touch_tg_user",
     "unbind_unit",
