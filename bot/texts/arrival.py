@@ -29,10 +29,10 @@ def receipt_arrival(state: BookingState, row: ArrivalRow | None) -> list[str]:
     if row is None:
         return []
     if row.checked_in_at is not None:
-        return [f"到达：已签到 {hhmm(row.checked_in_at)}"]
+        return [f"到达时间：已签到 {hhmm(row.checked_in_at)}"]
     if row.promised is None or state not in ACTIVE_STATES:
         return []
-    return [f"到达：{suggested(row.promised)}（按预约先后排定，免长时间排队）"]
+    return [f"到达时间：{suggested(row.promised)}（按预约先后排定，免长时间排队）"]
 
 
 def card_arrival(row: ArrivalRow | None) -> list[str]:

@@ -80,7 +80,7 @@ def test_staff_scanning_the_receipts_qr_code_checks_the_booking_in(e2e: E2E) -> 
         card = staff.wait_for_text("已签到")
         assert card.text.startswith(f"✅ {code} 已签到") and f"预约 {code}" in card.text
         assert checked_in_at(e2e, code) is not None
-        receipt = clerk.wait_for_text("到达：已签到")
+        receipt = clerk.wait_for_text("到达时间：已签到")
         assert "📋 预约回执" in receipt.text and code in receipt.text
 
         staff.send_command("start", payload)  # scanned again: refused, unchanged

@@ -115,7 +115,7 @@ async def test_receipt_carries_the_time_and_a_decodable_qr_of_the_check_in_link(
     clerk, booking, link = await clerk_booked(harness)
     receipt = receipt_of(clerk)
     # Three 60-minute bookings ahead over three counters: one hour after 09:00.
-    assert "到达：建议10:00前后到达" in receipt.text
+    assert "到达时间：建议10:00前后到达" in receipt.text
     row = await arrival_of(harness, booking.id)
     assert row.promised is not None and f"{row.promised:%H:%M}" == "10:00"
     assert link == f"https://t.me/{BOT_USERNAME}?start=ci_{row.token}"
@@ -141,7 +141,7 @@ async def test_staff_opening_the_link_checks_in_and_sees_the_card(harness: Harne
     assert row.checked_in_at == at("2026-12-02 09:52") and row.checked_in_by == STAFF
     async with harness.deps.db.read() as conn:
         assert "check_in" in [e.action for e in await repo.history(conn, "booking", booking.id)]
-    assert "到达：已签到 09:52" in receipt_of(clerk).text
+    assert "到达时间：已签到 09:52" in receipt_of(clerk).text
     assert "建议10:00前后到达" not in receipt_of(clerk).text
     history = await staff.press("历史记录", card)
     assert history is not None and "签到：方式：扫描签到码" in history.text
@@ -230,7 +230,7 @@ async def test_staff_check_in_from_the_card_and_by_typing_the_code(harness: Harn
     assert card is not None and card.text.startswith(f"✅ {second.code} 已签到 09:05")
     card = await staff.command("checkin", booking.code)
     assert card is not None and card.text.startswith(f"✅ {booking.code} 已签到 09:05")
-    assert "到达：已签到 09:05" in receipt_of(clerk).text
+    assert "到达时间：已签到 09:05" in receipt_of(clerk).text
     # Not staff: /checkin does not exist for a clerk.
     reply = await clerk.command("checkin", first.code)
     assert reply is not None and "签到" not in reply.text
@@ -253,12 +253,12 @@ async def test_a_leaving_booking_moves_later_receipts_earlier_and_capacity_never
     # The receipt's edit was written to the outbox by the revoke's transaction (the courier's
     # loop adopts it within poll_seconds; the harness leaves that to the test).
     await harness.courier.deliver_booking(booking.id)
-    assert "到达：建议09:30前后到达" in receipt_of(clerk).text
+    assert "到达时间：建议09:30前后到达" in receipt_of(clerk).text
     # Staff cut the session to one counter: the computed time would be 11:00, the promise holds.
     await harness.deps.staff.set_capacity(STAFF, DEC2, "am", 180)
     assert f"{(await arrival_of(harness, booking.id)).promised:%H:%M}" == "09:30"
     await harness.courier.deliver_booking(booking.id)
-    assert "到达：建议09:30前后到达" in receipt_of(clerk).text
+    assert "到达时间：建议09:30前后到达" in receipt_of(clerk).text
 
 
 # ---------------------------------------------------------------- the day
@@ -359,7 +359,7 @@ async def test_my_bookings_the_reminder_and_the_calendar_file_carry_the_time(har
     assert panel is not None
     if "到达" not in panel.text:
         panel = await clerk.press(booking.code)
-    assert panel is not None and "到达：建议10:00前后到达" in panel.text, clerk.transcript()
+    assert panel is not None and "到达时间：建议10:00前后到达" in panel.text, clerk.transcript()
     await complete(harness, booking)
     harness.clock.set(at("2026-12-02 08:00"))
     await run_due(harness.app)
@@ -373,7 +373,7 @@ async def test_the_clerk_gets_the_code_again_from_my_bookings_until_checked_in(h
     harness.clock.set(at("2026-12-02 08:30"))  # the appointment day: the receipt is far up the chat
     await clerk.command("my")
     card = clerk.last
-    assert card is not None and "签到码" in card.labels and "到达：建议10:00前后到达" in card.text
+    assert card is not None and "签到码" in card.labels and "到达时间：建议10:00前后到达" in card.text
     await clerk.press("签到码", card)
     photo = clerk.last
     assert photo is not None and photo.photo is not None and decode_qr(photo.photo) == link
@@ -389,4 +389,4 @@ async def test_the_clerk_gets_the_code_again_from_my_bookings_until_checked_in(h
     await harness.user(STAFF).command("start", f"ci_{token_of(link)}")
     await clerk.command("my")
     card = clerk.last
-    assert card is not None and "签到码" not in card.labels and "到达：已签到 09:58" in card.text
+    assert card is not None and "签到码" not in card.labels and "到达时间：已签到 09:58" in card.text
