@@ -305,7 +305,7 @@ class FakeBotApi(BaseRequest):
         if request_data and request_data.contains_files:
             for name, part in (request_data.multipart_data or {}).items():
                 if isinstance(part, tuple):
-                    files[name] = (part[0], part[1] if isinstance(part[1], bytes) else bytes(part[1]))
+                    files[name] = (part[0], part[1] if isinstance(part[1], bytes) else part[1].read())
         call = ApiCall(api_method, params, files, time.monotonic())
         self.calls.append(call)
         if self.behaviour is not None:
@@ -539,7 +539,7 @@ class FakeUser:
 
     _update_ids = itertools.count(1)
 
-    def __init__(self, app: Application, api: FakeBotApi, user_id: int, first_name: str = "经办人",
+    def __init__(self, app: Application[Any, Any, Any, Any, Any, Any], api: FakeBotApi, user_id: int, first_name: str = "经办人",
                  *, chat_id: int | None = None, chat_type: str = "private") -> None:
         self.app = app
         self.api = api

@@ -169,7 +169,8 @@ def launch(application: App, broadcast_id: int) -> bool:
 
 async def _resume_job(context: BotContext) -> None:
     """Job: start the senders of the broadcasts left unfinished (the app is running now)."""
-    for broadcast_id in context.job.data if context.job else []:  # type: ignore[union-attr]
+    ids: list[int] = context.job.data if context.job is not None and isinstance(context.job.data, list) else []
+    for broadcast_id in ids:
         launch(context.application, broadcast_id)
 
 

@@ -167,6 +167,7 @@ class Courier:
             if row is None or row.status != "pending":
                 self._due.pop(row_id, None)
                 return
+            failure: Exception
             try:
                 await self._send_row(row)
                 self._due.pop(row_id, None)

@@ -27,6 +27,7 @@ masked and never logged.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -140,10 +141,8 @@ async def _drop_buttons(update: Update) -> None:
     """Remove the keyboard of the pressed message (its question has been answered)."""
     query = update.callback_query
     if query is not None and query.message is not None:
-        try:
+        with contextlib.suppress(BadRequest):  # already without buttons, or gone: nothing to remove
             await query.edit_message_reply_markup(None)
-        except BadRequest:
-            pass  # already without buttons, or gone: nothing to remove
 
 
 # ---------------------------------------------------------------- list panel
@@ -322,9 +321,11 @@ async def got_answer(update: Update, context: BotContext) -> int | None:
     field, text = draft.asking, text_of(update) or ""
     if field == "id_number" and draft.id_type is None:
         return await _ask(update, context, draft, "id_type")
+    id_type = draft.id_type
     try:
         if field == "id_number":
-            value = parse_id_number(draft.id_type, text, today=context.deps.clock.now().date())
+            assert id_type is not None  # asked above when still missing
+            value = parse_id_number(id_type, text, today=context.deps.clock.now().date())
             clerk = await current_clerk(update, context)
             if clerk is None:
                 return END
@@ -343,7 +344,8 @@ async def got_answer(update: Update, context: BotContext) -> int | None:
     typed = sorted({*draft.typed, field, *(["id_type"] if field == "id_number" else [])})
     changes: dict[str, Any] = {"fields": fields, "typed": typed}
     if field == "id_number":
-        fields["id_type"] = IdType(draft.id_type).value
+        assert id_type is not None
+        fields["id_type"] = IdType(id_type).value
         changes["id_type"] = None
     draft = _keep(context, draft.model_copy(update=changes))
     following = _following(draft, field)

@@ -13,7 +13,15 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
 from telegram.error import BadRequest, Conflict, Forbidden, TelegramError
 from telegram.ext import ConversationHandler
 
@@ -32,6 +40,8 @@ log = logging.getLogger(__name__)
 
 END = ConversationHandler.END
 Keyboard = InlineKeyboardMarkup | None
+# what a new message may carry: inline buttons, or a reply keyboard (or its removal)
+ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
 
 
 @dataclass(frozen=True)
@@ -66,7 +76,7 @@ def back_to_menu_row() -> list[InlineKeyboardButton]:
     return [button(texts.MENU, "m", "menu")]
 
 
-async def send(update: Update, context: BotContext, text: str, markup: Keyboard = None) -> Message:
+async def send(update: Update, context: BotContext, text: str, markup: ReplyMarkup = None) -> Message:
     """Send a new message to the update's chat."""
     chat = update.effective_chat
     assert chat is not None

@@ -91,7 +91,7 @@ class _Conversation(ConversationHandler[Any]):
 
     _checked: tuple[object, object] | None = None
 
-    def check_update(self, update: object) -> object:
+    def check_update(self, update: object) -> Any:
         checked = self._checked
         if checked is not None and checked[0] is update:
             self._checked = None
@@ -189,7 +189,7 @@ def _owner(application: App, update: Update) -> ConversationHandler[Any] | None:
     for handler in application.handlers.get(0, []):
         check = handler.remember_check(update) if isinstance(handler, _Conversation) else handler.check_update(update)
         if check is not None and check is not False:
-            return handler if handler in registry else None  # type: ignore[return-value]
+            return handler if handler in registry else None
     return None
 
 

@@ -276,7 +276,7 @@ def _counts_from(cb: Callback) -> Counts | None:
     values = [cb.int_arg(i) for i in range(1, len(TYPES) + 1)]
     if any(v is None or not 0 <= v <= MAX_COUNT for v in values):
         return None
-    return {b: v for b, v in zip(TYPES, values, strict=True) if v}  # type: ignore[misc]
+    return {b: v for b, v in zip(TYPES, values, strict=True) if v}
 
 
 async def _editor(update: Update, context: BotContext, details: BookingDetails, counts: Counts) -> int:

@@ -34,9 +34,11 @@ def job_name(chat_id: int, message_id: int) -> str:
 def _pending(application: App, user_id: int) -> list[list[Any]]:
     data = application.user_data[user_id]
     value = data.get(KEY)
-    if not isinstance(value, list):
-        value = data[KEY] = []
-    return value
+    if isinstance(value, list):
+        return value
+    fresh: list[list[Any]] = []
+    data[KEY] = fresh
+    return fresh
 
 
 def _schedule(application: App, user_id: int, chat_id: int, message_id: int, due: datetime) -> None:
@@ -86,5 +88,6 @@ def reschedule_password_deletions(application: App) -> None:
 async def _due(context: BotContext) -> None:
     job = context.job
     assert job is not None
-    user_id, chat_id, message_id = job.data  # type: ignore[misc]
+    data: tuple[int, int, int] = job.data  # type: ignore[assignment]  # set by _schedule
+    user_id, chat_id, message_id = data
     await forget_now(context.application, user_id, chat_id, message_id)

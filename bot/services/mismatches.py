@@ -40,12 +40,11 @@ from datetime import datetime
 from bot.callbacks import pack
 from bot.clock import Clock
 from bot.config import Settings
-from bot.errors import DomainError
+from bot.errors import DomainError, MismatchError
 from bot.rules.calendar import WorkCalendar
 from bot.rules.freeze import (
     FreezeStatus,
     MismatchChange,
-    MismatchError,
     MismatchState,
     correct,
     counted_at,

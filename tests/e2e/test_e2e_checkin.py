@@ -20,8 +20,7 @@ from PIL import Image
 
 from bot.rules.tz import TZ
 from bot.texts import arrival as ta
-from tests.e2e.conftest import E2E
-from tests.e2e.test_e2e_bot import UNIT_NAME, book_first_free_slot, log_in, prepare_basket
+from tests.support.e2e import E2E, UNIT_NAME, book_first_free_slot, log_in, prepare_basket
 
 pytestmark = pytest.mark.e2e
 

@@ -17,8 +17,8 @@ from bot.notice import ACCEPT_LABEL
 from bot.rules.states import BookingState
 from bot.storage import repo
 from bot.texts.width import MAX_PER_ROW, label_width, too_wide
-from tests.conftest import at
-from tests.handlers.conftest import filled_booking, logged_in, make_unit
+from tests.support import at
+from tests.support.clerks import filled_booking, logged_in, make_unit
 
 CLERK = 1001
 STAFF = 900001

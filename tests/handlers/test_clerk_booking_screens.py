@@ -9,7 +9,7 @@ from bot.harness import Harness
 from bot.notice import ACCEPT_LABEL
 from bot.rules.basket import BusinessType
 from bot.storage import repo
-from tests.handlers.conftest import filled_booking, logged_in
+from tests.support.clerks import filled_booking, logged_in
 
 NEW = BusinessType.NEW
 

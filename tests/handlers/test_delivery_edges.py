@@ -19,7 +19,7 @@ from bot.rules.states import BookingState
 from bot.services import broadcast as broadcast_service
 from bot.storage import outbox, repo
 from bot.texts import utf16_len
-from tests.handlers.conftest import logged_in, make_unit
+from tests.support.clerks import logged_in, make_unit
 
 WED = date(2026, 12, 2)
 
@@ -110,7 +110,7 @@ async def test_cancel_edits_the_receipt_through_the_outbox_even_when_the_panel_f
 
 async def test_auto_release_tells_the_clerks_from_the_outbox_after_a_crash(harness: Harness) -> None:
     """The release and its message are one transaction: a crash right after the commit loses nothing."""
-    from tests.conftest import at
+    from tests.support import at
 
     unit = await logged_in(harness)
     booking = await harness.deps.bookings.book(unit_id=unit, user_id=1001, day=date(2026, 12, 3), session="am",

@@ -9,7 +9,7 @@ from bot.harness import Harness
 from bot.notice import ACCEPT_LABEL
 from bot.storage import repo
 from bot.texts.html import Html, html_lines, plain
-from tests.handlers.conftest import logged_in
+from tests.support.clerks import logged_in
 
 HOSTILE = "<b>&"
 

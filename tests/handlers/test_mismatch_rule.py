@@ -13,8 +13,8 @@ from bot.rules.basket import BusinessType
 from bot.rules.freeze import MismatchState
 from bot.storage import repo
 from bot.storage.models import Booking
-from tests.conftest import at
-from tests.handlers.conftest import filled_booking, logged_in
+from tests.support import at
+from tests.support.clerks import filled_booking, logged_in
 
 STAFF = 900001
 NEW = BusinessType.NEW

@@ -15,9 +15,9 @@ from bot.rules.states import BookingState
 from bot.rules.tz import TZ
 from bot.storage import repo
 from bot.storage.models import Booking
-from tests.conftest import at
-from tests.handlers.conftest import logged_in, make_unit
-from tests.handlers.test_applicants import ID_B, PHONE_B
+from tests.support import at
+from tests.support.applicants import ID_B, PHONE_B
+from tests.support.clerks import logged_in, make_unit
 
 WED = date(2026, 12, 2)
 THU = date(2026, 12, 3)
@@ -408,7 +408,7 @@ async def test_contact_edit_back_steps(harness: Harness) -> None:
 
 
 async def test_the_receipt_is_edited_in_place_on_every_change(harness: Harness) -> None:
-    from tests.handlers.test_applicants import booked, fill_new
+    from tests.support.applicants import booked, fill_new
 
     b = await booked(harness, {B.NEW: 1})
     user = harness.user(1001)
@@ -487,7 +487,7 @@ async def test_the_receipt_is_edited_in_place_on_every_change(harness: Harness) 
     await user.press_data(pack("my", "ics", b.id))
     assert texts.BOOKING_NOT_ACTIVE in user.last.text
     # masked everywhere after entry: receipt, cards, review panels, confirmations
-    from tests.handlers.test_applicants import ID_A, PHONE_A, bot_texts
+    from tests.support.applicants import ID_A, PHONE_A, bot_texts
 
     shown_texts = "\n".join(t for t in bot_texts(harness) if "请核对申请人信息" not in t)
     for raw in (ID_A, ID_B, PHONE_A, PHONE_B, "13912345678", "13800138000"):
@@ -583,7 +583,7 @@ async def test_an_idle_contact_edit_ends_and_its_answer_is_not_taken(harness: Ha
 
 
 async def test_my_bookings_from_the_receipt_leaves_the_receipt_intact(harness: Harness) -> None:
-    from tests.handlers.test_applicants import booked
+    from tests.support.applicants import booked
 
     b = await booked(harness, {B.NEW: 1})
     user = harness.user(1001)
@@ -599,7 +599,7 @@ async def test_my_bookings_from_the_receipt_leaves_the_receipt_intact(harness: H
 
 async def test_a_failed_receipt_edit_does_not_undo_the_confirmation(harness: Harness) -> None:
     from bot.fake_telegram import ApiError
-    from tests.handlers.test_applicants import booked
+    from tests.support.applicants import booked
 
     b = await booked(harness, {B.NEW: 1})
     receipt_id = (await booking_row(harness, b.id)).receipt_message_id

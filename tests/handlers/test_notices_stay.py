@@ -8,8 +8,8 @@ from datetime import date
 from bot.callbacks import pack, unpack
 from bot.harness import Harness
 from bot.jobs.reminders import run_due
-from tests.conftest import at
-from tests.handlers.conftest import filled_booking, logged_in
+from tests.support import at
+from tests.support.clerks import filled_booking, logged_in
 
 
 def test_the_notice_marker_is_stripped_for_handlers() -> None:

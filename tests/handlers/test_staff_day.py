@@ -23,8 +23,8 @@ from bot.rules.basket import BusinessType
 from bot.rules.states import BookingState
 from bot.storage import repo
 from bot.storage.models import Booking
-from tests.conftest import at
-from tests.handlers.conftest import logged_in, make_unit
+from tests.support import at
+from tests.support.clerks import logged_in, make_unit
 
 ADMIN = 900001
 STAFF = 900002

@@ -17,6 +17,7 @@ the cancelled booking's items again on that date and sends the new receipt.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date, timedelta
 from typing import Any
 
@@ -28,7 +29,7 @@ from bot import texts
 from bot.callbacks import pattern
 from bot.delivery.outbox import courier_of
 from bot.deps import BotContext
-from bot.errors import BadInput, DomainError, SessionHasBookings
+from bot.errors import BadInput, DateInputError, DomainError, SessionHasBookings
 from bot.handlers.common import END, answer, button, current_clerk, keyboard, notice_button, send, show
 from bot.handlers.flow import ask, conversation, reask, text_of, text_step
 from bot.handlers.receipt import refresh_receipt
@@ -50,7 +51,7 @@ from bot.handlers.staff.console import (
 )
 from bot.handlers.staff.drafts import CapacityDraft, CloseDateDraft, CloseSessionDraft
 from bot.read_models import Closure, Freed, RebookOption
-from bot.rules.staff_dates import DateInputError, parse_date
+from bot.rules.staff_dates import parse_date
 from bot.services.staff import NOTE_MAX, check_reason
 from bot.texts import staff as t
 
@@ -353,10 +354,8 @@ async def rebook(update: Update, context: BotContext) -> None:
     await answer(update)
     query = update.callback_query
     if query is not None:
-        try:
+        with contextlib.suppress(BadRequest):  # the notice is too old to edit: its buttons are refused anyway
             await query.edit_message_reply_markup(None)
-        except BadRequest:
-            pass  # the notice is too old to edit: its buttons are refused anyway
     await send(update, context, t.rebooked(done.booking.code, done.copied))
     await courier_of(context.application).deliver_booking(done.booking.id)  # the receipt, written with the booking
 

@@ -18,7 +18,7 @@ taken as the answer to an old question.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from datetime import date, timedelta
 from functools import wraps
 from typing import Any, TypeVar
@@ -31,7 +31,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot import texts
 from bot.callbacks import Callback, pattern, unpack
 from bot.deps import BotContext
-from bot.errors import BadInput, DomainError
+from bot.errors import BadInput, DateInputError, DomainError
 from bot.handlers import menus
 from bot.handlers.common import END, answer, button, keyboard, notice_button, send, show
 from bot.handlers.flow import ask, conversation, end_flows, reask, remember, text_of, text_step
@@ -44,7 +44,7 @@ from bot.persistence import persisted_model
 from bot.read_models import BookingDetails, Freed, NoShowOffer, ReviewResult, UnitView
 from bot.rules.arrival import can_check_in
 from bot.rules.freeze import MismatchState
-from bot.rules.staff_dates import DateInputError, parse_date
+from bot.rules.staff_dates import parse_date
 from bot.rules.states import CAPACITY_STATES, allowed_events
 from bot.services.roles import Role, role_of
 from bot.services.staff import StaffService, check_reason, check_reviewable
@@ -86,7 +86,9 @@ def leave_flows(update: Update, context: BotContext) -> None:
     REVIEW_DRAFT.pop(context)
 
 
-def screen(func: Callable[[Update, BotContext], Awaitable[R]]) -> Callable[[Update, BotContext], Awaitable[R | None]]:
+def screen(
+    func: Callable[[Update, BotContext], Coroutine[Any, Any, R]],
+) -> Callable[[Update, BotContext], Coroutine[Any, Any, R | int]]:
     """staff_only, and leave any other flow first (a staff screen is a flow entry)."""
 
     @wraps(func)
@@ -144,7 +146,7 @@ async def stale(update: Update, message: str = texts.STALE_BUTTON) -> None:
 
 
 def date_page(render: Callable[[Update, BotContext, date], Awaitable[object]], doc: str
-              ) -> Callable[[Update, BotContext], Awaitable[None]]:
+              ) -> Callable[[Update, BotContext], Coroutine[Any, Any, int | None]]:
     """A staff screen for buttons ``st:<action>:<YYYYMMDD>`` that renders that date."""
 
     async def page(update: Update, context: BotContext) -> None:

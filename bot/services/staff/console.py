@@ -171,10 +171,8 @@ class ConsoleUseCases(StaffBase):
         """
         if review not in REVIEWS:
             raise StaffRefused(texts.STALE_BUTTON)
-        if review in REASONED:
-            reason = check_reason(reason or "")  # 不通过 and 材料不符 are never saved without one
-        else:
-            reason = None
+        # 不通过 and 材料不符 are never saved without a reason; 通过 keeps none
+        reason = check_reason(reason or "") if review in REASONED else None
         now = self.clock.now()
         async with self.db.write() as conn:
             item = await repo.get_item(conn, item_id)
@@ -197,7 +195,7 @@ class ConsoleUseCases(StaffBase):
             clerks = await self._clerk_ids(conn, booking.unit_id)
         assert updated is not None
         log.info("item %s of booking %s reviewed: %s", item_id, booking.id, review)
-        return ReviewResult(booking, updated, review, reason, clerks, change)  # type: ignore[arg-type]
+        return ReviewResult(booking, updated, review, reason, clerks, change)
 
     # ---------------------------------------------------------------- outcome
 

@@ -16,7 +16,7 @@ from bot.services.changes import ChangeService
 from bot.services.staff import StaffService
 from bot.storage import repo
 from bot.storage.db import MIGRATIONS_DIR, Database
-from tests.conftest import at
+from tests.support import at
 
 WED = date(2026, 12, 2)
 THU = date(2026, 12, 3)

@@ -1,36 +1,15 @@
-"""Handler tests drive the real Application through the recording fake Bot API."""
+"""Units, logged-in clerks and filled bookings, made through the real application."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from datetime import date
 
-import pytest
-
-from bot.clock import ManualClock
-from bot.config import Settings
 from bot.harness import Harness
 from bot.rules.basket import BusinessType
 from bot.rules.states import BookingState
 from bot.storage import repo
 from bot.storage.models import Booking
-
-
-@pytest.fixture
-def settings(settings: Settings) -> Settings:
-    """No Bot API rate limit in handler tests (the broadcast tests set their own)."""
-    return settings.model_copy(update={"bot_api_max_rate": 10_000.0})
-
-
-@pytest.fixture
-async def harness(settings: Settings, clock: ManualClock) -> AsyncIterator[Harness]:
-    """A started application over a fresh database and a fake Bot API."""
-    h = Harness(settings, clock)
-    await h.start()
-    try:
-        yield h
-    finally:
-        await h.stop()
 
 
 async def make_unit(h: Harness, username: str = "acme", name: str = "北京示例科技有限公司",
