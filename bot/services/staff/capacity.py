@@ -134,6 +134,7 @@ class CapacityUseCases(ConsoleUseCases):
                 before={"state": booking.state.value},
                 after={"state": new_state.value, "reason": ended_reason},
             )
+            await tell.calendar_removed(conn, booking.id, now)  # the calendar entry goes (METHOD:CANCEL)
         return await self._booking(conn, booking.id)
 
     async def close_date(self, staff_id: int, day: date, reason: str) -> Closure:
@@ -165,6 +166,7 @@ class CapacityUseCases(ConsoleUseCases):
                     before={"state": booking.state.value},
                     after={"state": new_state.value, "reason": ended_reason},
                 )
+                await tell.calendar_removed(conn, booking.id, now)  # the calendar entry goes (METHOD:CANCEL)
                 updated = await self._booking(conn, booking.id)
                 # Its clerks are told with the closure itself (SPEC §13).
                 clerks = await tell.closure(conn, booking.id, booking.unit_id, reason, None, now=now)
