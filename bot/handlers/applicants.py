@@ -38,13 +38,13 @@ from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filt
 
 from bot import texts
 from bot.callbacks import Callback, pattern, unpack
+from bot.delivery.outbox import courier_of
 from bot.deps import BotContext
 from bot.errors import DomainError, DuplicatePerson, InvalidInput
 from bot.handlers.common import END, answer, button, current_clerk, keyboard, send, show
 from bot.handlers.flow import ask, conversation, reask, text_of, text_step
 from bot.handlers.receipt import refresh_receipt
 from bot.handlers.user_data import Slot
-from bot.jobs.mismatches import tell_staff_corrected
 from bot.persistence import persisted_model
 from bot.read_models import ApplicantPanel
 from bot.rules.applicant import (
@@ -502,7 +502,7 @@ async def corrected(update: Update, context: BotContext) -> int | None:
         await answer(update, err.message, alert=True)
         return None
     await answer(update, "已通知中心复核")
-    await tell_staff_corrected(context.application, done)
+    await courier_of(context.application).deliver_booking(done.booking.id)  # staff told with the correction
     note = mismatch_texts.corrected_ok(await context.deps.mismatches.deadline(done.booking))
     if _draft(context) is not None:
         await _drop_buttons(update)

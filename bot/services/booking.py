@@ -226,10 +226,7 @@ class BookingService:
         """The clerk cancels before the change deadline; minutes go back to the pool."""
         async with self.db.write() as conn:
             booking = await self._changeable(conn, booking_id, unit_id)
-            ended = await self._end(conn, booking, "cancel", actor_of(user_id), reason="经办人取消")
-            if user_id is not None:  # the calendar file that removes the entry from their phone
-                await tell.calendar(conn, booking.id, user_id, booking_texts.ICS_CANCEL_CAPTION, self.clock.now())
-            return ended
+            return await self._end(conn, booking, "cancel", actor_of(user_id), reason="经办人取消")
 
     async def release(self, booking_id: int, *, reason: str = "截止时仍未完善申请人信息，系统自动释放") -> tuple[Booking, Freed]:
         """Auto-release a booking still incomplete at its deadline (SPEC §7)."""
@@ -268,6 +265,8 @@ class BookingService:
             before={"state": booking.state.value}, after={"state": new_state.value, "reason": reason},
         )
         await tell.receipt_changed(conn, booking.id, now)
+        # Cancelled, released or revoked: the calendar entry goes too (METHOD:CANCEL).
+        await tell.calendar_removed(conn, booking.id, now)
         updated = await repo.get_booking(conn, booking.id)
         assert updated is not None
         return updated, Freed(booking.date, booking.session, booking.minutes)

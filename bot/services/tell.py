@@ -12,6 +12,7 @@ from datetime import datetime
 
 from bot.delivery import kinds
 from bot.storage import outbox, repo
+from bot.texts import booking as booking_texts
 from bot.texts.html import parse_mode
 
 Buttons = Sequence[Sequence[tuple[str, str]]]
@@ -48,3 +49,14 @@ async def receipt_changed(conn: repo.Conn, booking_id: int, now: datetime) -> No
     chat_id = booking.receipt_chat_id or booking.created_by
     assert chat_id is not None
     await outbox.enqueue(conn, kinds.RECEIPT_EDIT, chat_id, booking_id=booking_id, now=now)
+
+
+async def calendar_removed(conn: repo.Conn, booking_id: int, now: datetime) -> None:
+    """The booking ended (cancelled, released, revoked, its date closed): the calendar file that
+    removes its entry (METHOD:CANCEL) goes to the chat that got the receipt and its first .ics."""
+    booking = await repo.get_booking(conn, booking_id)
+    if booking is None:
+        return
+    chat_id = booking.receipt_chat_id or booking.created_by
+    if chat_id is not None:
+        await calendar(conn, booking_id, chat_id, booking_texts.ICS_CANCEL_CAPTION, now)

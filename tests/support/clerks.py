@@ -53,4 +53,5 @@ async def filled_booking(h: Harness, unit_id: int, day: date, counts: Mapping[Bu
         await repo.set_booking_state(conn, booking.id, BookingState.INCOMPLETE, BookingState.PENDING, now)
         found = await repo.get_booking(conn, booking.id)
     assert found is not None
+    await h.courier.deliver_booking(booking.id)  # its receipt, as 「确定」 would have sent it
     return found

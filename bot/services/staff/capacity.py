@@ -12,6 +12,7 @@ from bot.rules.basket import BusinessType
 from bot.rules.capacity import Availability, availability
 from bot.rules.states import ACTIVE_STATES, BookingState, transition
 from bot.rules.window import bookable_dates, next_opening
+from bot.services import tell
 from bot.services.arrival import reflow_session
 from bot.services.staff.common import (
     CAPACITY_MAX,
@@ -131,6 +132,7 @@ class CapacityUseCases(ConsoleUseCases):
                 before={"state": booking.state.value},
                 after={"state": new_state.value, "reason": ended_reason},
             )
+            await tell.calendar_removed(conn, booking.id, now)  # the calendar entry goes (METHOD:CANCEL)
         return await self._booking(conn, booking.id)
 
     async def close_date(self, staff_id: int, day: date, reason: str) -> Closure:
@@ -162,6 +164,7 @@ class CapacityUseCases(ConsoleUseCases):
                     before={"state": booking.state.value},
                     after={"state": new_state.value, "reason": ended_reason},
                 )
+                await tell.calendar_removed(conn, booking.id, now)  # the calendar entry goes (METHOD:CANCEL)
                 updated = await self._booking(conn, booking.id)
                 cancelled.append((updated, await self._clerk_ids(conn, booking.unit_id)))
         log.info("date %s closed; %s bookings cancelled", day, len(cancelled))
