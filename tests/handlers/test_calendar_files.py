@@ -14,7 +14,7 @@ from bot.ics import event_uid
 from bot.jobs.reminders import run_due
 from bot.rules.basket import BusinessType
 from tests.conftest import at
-from tests.handlers.conftest import filled_booking, logged_in
+from tests.support.clerks import filled_booking, logged_in
 
 STAFF = 900001
 
