@@ -40,7 +40,6 @@ from bot.storage import outbox, repo
 
 log = logging.getLogger(__name__)
 
-COURIER_KEY: Final = "courier"
 _CONCURRENCY: Final = 8
 
 
@@ -257,4 +256,6 @@ class Courier:
 
 def courier_of(application: Any) -> Courier:
     """The application's courier (created by ``build_application``)."""
-    return application.bot_data[COURIER_KEY]  # type: ignore[no-any-return]
+    courier = deps_of(application).runtime.part(Courier)
+    assert courier is not None, "build_application attaches the courier"
+    return courier

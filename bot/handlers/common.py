@@ -186,19 +186,17 @@ def trace_without_messages(error: BaseException | None) -> str:
     return "\n\ncaused by, or raised while handling:\n".join(parts)
 
 
-CONFLICT_KEY = "conflict_reported"
-
-
 def report_conflict(application: Any) -> None:
     """Another process polls Telegram with this token (409 Conflict): say so once, plainly.
 
     Polling keeps retrying with PTB's back-off (up to 30 s between tries) and takes over
     as soon as the other instance stops; a stream of tracebacks would say nothing more.
     """
-    if application.bot_data.get(CONFLICT_KEY):
+    runtime = deps_of(application).runtime
+    if runtime.conflict_reported:
         log.debug("still in conflict with another instance polling this token")
         return
-    application.bot_data[CONFLICT_KEY] = True
+    runtime.conflict_reported = True
     log.error("another bot instance is polling Telegram with this token (409 Conflict): only one may run. "
               "Stop the other one; this instance keeps retrying every 30 s and takes over when it is gone.")
 

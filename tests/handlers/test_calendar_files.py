@@ -13,7 +13,7 @@ from bot.harness import Harness
 from bot.ics import event_uid
 from bot.jobs.reminders import run_due
 from bot.rules.basket import BusinessType
-from tests.conftest import at
+from tests.support import at
 from tests.support.clerks import filled_booking, logged_in
 
 STAFF = 900001
