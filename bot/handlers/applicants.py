@@ -161,7 +161,8 @@ def _panel_keyboard(panel: ApplicantPanel) -> Any:
 async def _show_panel(update: Update, context: BotContext, panel: ApplicantPanel, *, note: str = "") -> None:
     """Show the list panel: a new message under the receipt, else in place of the pressed one."""
     spec = context.deps.bookings.session(panel.booking.session)
-    text, markup = t.panel_text(panel, spec, note=note), _panel_keyboard(panel)
+    text = t.panel_text(panel, spec, note=note, phone=context.deps.settings.bot_centre_phone)
+    markup = _panel_keyboard(panel)
     query = update.callback_query
     on_receipt = (
         query is not None and query.message is not None

@@ -22,7 +22,7 @@ from bot.rules.applicant import (
 from bot.rules.basket import BusinessType
 from bot.rules.capacity import SessionSpec
 from bot.storage.models import Item, Mismatch
-from bot.texts import fmt_full_date, fmt_instant
+from bot.texts import CHANGE_DEADLINE_PASSED, centre_contact, fmt_full_date, fmt_instant
 from bot.texts import mismatch as mismatch_texts
 
 DONE_MARK = "📝"  # saved, not reviewed yet: never ✅ (that is 通过)
@@ -83,8 +83,9 @@ def correct_label(panel: ApplicantPanel, item: Item) -> str:
     return f"{mismatch_texts.CORRECTED_LABEL}·{item.business.label}{item.ordinal}"
 
 
-def panel_text(panel: ApplicantPanel, spec: SessionSpec | None, *, note: str = "") -> str:
-    """The list panel: code, date, state, progress, and why nothing can change (if so)."""
+def panel_text(panel: ApplicantPanel, spec: SessionSpec | None, *, note: str = "", phone: str = "") -> str:
+    """The list panel: code, date, state, progress, each item's result, and why nothing can
+    change (if so) with the centre's phone."""
     b = panel.booking
     session = f"{spec.label} {spec.hours}" if spec else b.session
     lines = [note, ""] if note else []
@@ -107,6 +108,8 @@ def panel_text(panel: ApplicantPanel, spec: SessionSpec | None, *, note: str = "
         )
     if panel.problem is not None:
         lines.append(panel.problem)
+        if phone and panel.problem == CHANGE_DEADLINE_PASSED:
+            lines.append(centre_contact(phone))
     else:
         lines.append(f"修改截止：{fmt_instant(panel.deadline)}")
         if panel.filled < len(panel.items):

@@ -242,6 +242,7 @@ async def test_after_the_deadline_nothing_can_be_saved(harness: Harness) -> None
     panel = await user.press("确认保存")
     assert user.answer_of_last_press()["text"] == CHANGE_DEADLINE_PASSED
     assert CHANGE_DEADLINE_PASSED in panel.text and panel.labels == ["返回"]
+    assert f"如有特殊情况，请致电中心：{harness.settings.bot_centre_phone}" in panel.text  # no dead end
     assert not (await items_of(harness, booking.id))[0].filled
     panel = await user.press("下一步，即将完成预约")
     assert CHANGE_DEADLINE_PASSED in panel.text and panel.labels == ["返回"]
