@@ -122,4 +122,6 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
 
 def deps_of(application: Application[Any, Any, Any, Any, Any, Any]) -> Deps:
     """The Deps of an application built by ``build_application``."""
-    return application.bot_data["deps"]  # type: ignore[no-any-return]
+    deps = application.bot_data["deps"]
+    assert isinstance(deps, Deps), "build_application stores the Deps"
+    return deps

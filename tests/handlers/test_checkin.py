@@ -319,3 +319,17 @@ async def test_the_clerk_gets_the_code_again_from_my_bookings_until_checked_in(h
     await clerk.command("my")
     card = clerk.last
     assert card is not None and "签到码" not in card.labels and "到达时间：已签到 09:58" in card.text
+
+
+def test_a_long_no_show_list_is_never_cut_off() -> None:
+    from bot.read_models import NoShowOffer
+    from bot.rules.capacity import DEFAULT_SESSIONS
+    from bot.texts.staff.common import MESSAGE_LIMIT, utf16_units
+
+    bookings = [Booking(i, f"CY20261202-{i:03d}", i, DEC2, "am", 5, BookingState.PENDING, "李雷", "13800138000",
+                        None, at("2026-12-01 10:00"), at("2026-12-01 10:00"), None, None, None)
+                for i in range(1, 109)]  # a morning of 5-minute bookings
+    names = {b.unit_id: "北京示例科技有限公司朝阳分公司人力资源部" for b in bookings}
+    text = ta.no_show_offer(NoShowOffer(DEC2, DEFAULT_SESSIONS[0], bookings, names))
+    assert utf16_units(text) <= MESSAGE_LIMIT
+    assert all(b.code in text for b in bookings)
