@@ -30,9 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import RUSH_AT, IndexedBotApi, settings_for  # noqa: E402
 
 from bot.clock import ManualClock  # noqa: E402
+from bot.delivery.broadcasts import launch  # noqa: E402
 from bot.fake_telegram import ApiError  # noqa: E402
 from bot.harness import Harness  # noqa: E402
-from bot.delivery.broadcasts import launch  # noqa: E402
 from bot.services import broadcast  # noqa: E402
 from bot.storage import repo  # noqa: E402
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import random
 import sqlite3
@@ -94,14 +95,14 @@ def _generate(path: Path, units: int, bookings: int) -> None:
         conn.executemany(
             "INSERT INTO evaluations (booking_id, rating, comment, rated_by, rated_at) VALUES (?,?,?,?,?)", rating_rows)
         # What PTB's persistence keeps: every clerk was seen; one in ten left a draft and a flow open.
-        draft = ('{"last_seen": "%s", "draft_booking": {"__model__": "BookingDraft", "v": {"counts": {"new": 1},'
-                 ' "contact_name": "张三", "contact_phone": "13800138000"}}}' % stamp)
-        seen_only = '{"last_seen": "%s"}' % stamp
+        draft = json.dumps({"last_seen": stamp, "draft_booking": {"__model__": "BookingDraft", "v": {
+            "counts": {"new": 1}, "contact_name": "张三", "contact_phone": "13800138000"}}}, ensure_ascii=False)
+        seen_only = json.dumps({"last_seen": stamp})
         clerks = units * CLERKS_PER_UNIT
         conn.executemany("INSERT INTO user_data (user_id, data) VALUES (?, ?)",
                          ((10_000 + c, draft if c % 10 == 0 else seen_only) for c in range(clerks)))
         conn.executemany("INSERT INTO conversations (name, key, state) VALUES ('booking', ?, '4')",
-                         (("[%d, %d]" % (10_000 + c, 10_000 + c),) for c in range(0, clerks, 10)))
+                         ((json.dumps([10_000 + c, 10_000 + c]),) for c in range(0, clerks, 10)))
         conn.execute("COMMIT")
         conn.execute("ANALYZE")
     finally:

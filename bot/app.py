@@ -19,7 +19,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.delivery.limiter import PriorityRateLimiter
-from bot.delivery.outbox import COURIER_KEY, Courier, courier_of
+from bot.delivery.outbox import Courier, courier_of
 from bot.delivery.policy import DeliveryPolicy
 from bot.deps import BotContext, Deps, deps_of
 from bot.handlers import register_all
@@ -88,7 +88,7 @@ def build_application(
     application = builder.build()
     deps.runtime.ready = ready
     application.bot_data["deps"] = deps
-    application.bot_data[COURIER_KEY] = Courier(application, policy)
+    deps.runtime.attach(Courier(application, policy))
     register_all(application)
     application.add_error_handler(on_error)
     return application
@@ -116,8 +116,8 @@ async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any])
     await deps_of(application).db.close()
 
 
-def run_polling(settings: Settings) -> None:
-    """Run the bot until SIGINT/SIGTERM, long-polling the Bot API."""
-    application = build_application(settings)
+def run_polling(settings: Settings, *, clock: Clock | None = None) -> None:
+    """Run the bot until SIGINT/SIGTERM, long-polling the Bot API (``clock``: end-to-end tests)."""
+    application = build_application(settings, clock=clock)
     log.info("starting bot; database %s", settings.bot_db_path)
     application.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from telegram.ext import Application, CallbackContext, ConversationHandler, ExtBot
@@ -28,6 +28,8 @@ from bot.services.mismatches import MismatchService
 from bot.services.staff import StaffService
 from bot.services.users import UserService
 from bot.storage.db import Database
+
+T = TypeVar("T")
 
 
 async def _nothing_to_prepare() -> None:
@@ -48,6 +50,21 @@ class Runtime:
     reminders_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # the start-up catch-up of missed reminders, running in the background
     catch_up: asyncio.Task[Any] | None = None
+    # ids of the broadcasts whose sender task is alive in this process
+    broadcasts_running: set[int] = field(default_factory=set)
+    # a 409 Conflict (another instance polling) has been logged once
+    conflict_reported: bool = False
+    # the outbound path's objects (bot.delivery: the courier, the notifier), one of each type
+    _parts: dict[type[Any], object] = field(default_factory=dict)
+
+    def part(self, kind: type[T]) -> T | None:
+        """The running application's one ``kind`` object, if it has one."""
+        found = self._parts.get(kind)
+        return found if isinstance(found, kind) else None
+
+    def attach(self, part: object) -> None:
+        """Keep ``part`` as the running application's one object of its type."""
+        self._parts[type(part)] = part
 
 
 @dataclass
@@ -105,4 +122,6 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
 
 def deps_of(application: Application[Any, Any, Any, Any, Any, Any]) -> Deps:
     """The Deps of an application built by ``build_application``."""
-    return application.bot_data["deps"]  # type: ignore[no-any-return]
+    deps = application.bot_data["deps"]
+    assert isinstance(deps, Deps), "build_application stores the Deps"
+    return deps

@@ -18,7 +18,7 @@ is one (SPEC §4), else at the session's start.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from icalendar import Alarm, Calendar, Event, Timezone, TimezoneStandard
 
@@ -70,7 +70,7 @@ def booking_ics(*, code: str, day: date, session: SessionSpec, summary: str, loc
     event = Event()
     event.add("uid", event_uid(code))
     event.add("sequence", seq)
-    event.add("dtstamp", stamp.astimezone(timezone.utc))
+    event.add("dtstamp", stamp.astimezone(UTC))
     event.add("dtstart", start)
     event.add("dtend", end)
     event.add("summary", summary)
@@ -84,7 +84,7 @@ def booking_ics(*, code: str, day: date, session: SessionSpec, summary: str, loc
         alarm.add("description", summary)
         event.add_component(alarm)
     calendar.add_component(event)
-    return calendar.to_ical()
+    return bytes(calendar.to_ical())
 
 
 def details_ics(details: BookingDetails, spec: SessionSpec, *, address: str, centre_name: str,

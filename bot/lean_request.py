@@ -54,7 +54,8 @@ class LeanReplies(BaseRequest):
                                            write_timeout=write_timeout, connect_timeout=connect_timeout,
                                            pool_timeout=pool_timeout)
 
-    async def post(self, url: str, request_data: RequestData | None = None,
+    async def post(  # type: ignore[misc]  # PTB marks it final; this wrapper must see every answer
+            self, url: str, request_data: RequestData | None = None,
                    read_timeout: Timeout = DEFAULT_NONE,
                    write_timeout: Timeout = DEFAULT_NONE,
                    connect_timeout: Timeout = DEFAULT_NONE,

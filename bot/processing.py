@@ -63,7 +63,8 @@ class PerUserProcessor(BaseUpdateProcessor):
         self._locks: dict[object, asyncio.Lock] = {}
         self._waiting: dict[object, int] = {}
 
-    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+    async def process_update(  # type: ignore[misc]  # PTB marks it final; per-user order needs the wait first
+            self, update: object, coroutine: Awaitable[Any]) -> None:
         """Wait for this user's earlier updates, then for a free slot, then run."""
         key = ordering_key(update)
         if key is None:

@@ -11,7 +11,7 @@
 -- checked_in_at  when staff checked the clerk in at the counter (once)
 -- served_at      when the booking became 已办理 (trigger below), for the average wait
 -- receipt_stale  1 when the time moved earlier and the clerk's receipt still shows
---                the old one (bot.jobs.arrival edits it, then clears the flag)
+--                the old one (dropped by 0017: the outbox edits the receipt now)
 
 CREATE TABLE booking_arrivals (
     booking_id    INTEGER PRIMARY KEY REFERENCES bookings(id) ON DELETE CASCADE,

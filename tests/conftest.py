@@ -1,24 +1,21 @@
-"""Shared fixtures: a migrated SQLite file, settings without a network, a manual clock."""
+"""Fixtures every tier shares: a manual clock, settings without a network, a migrated
+SQLite file, and the real application over the recording fake Bot API (``harness``).
+
+Helpers that are not fixtures live in ``tests/support``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from bot.clock import ManualClock
 from bot.config import Settings
-from bot.rules.tz import TZ
+from bot.harness import Harness
 from bot.storage.db import Database
-
-TEST_TOKEN = "123456:TEST-TOKEN"
-
-
-def at(text: str) -> datetime:
-    """An Asia/Shanghai instant from '2026-12-01 09:30'."""
-    return datetime.fromisoformat(text).replace(tzinfo=TZ)
+from tests.support import TEST_TOKEN, at
 
 
 @pytest.fixture
@@ -29,7 +26,10 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    """Settings that read no .env and point at a database in tmp_path."""
+    """Settings that read no .env and point at a database in tmp_path.
+
+    The fake Bot API is not throttled (the broadcast tests set their own rate).
+    """
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
         bot_token=TEST_TOKEN,
@@ -38,6 +38,7 @@ def settings(tmp_path: Path) -> Settings:
         # cheap hashes keep the suite fast; production uses the argon2 defaults
         bot_argon2_memory_kib=1024,
         bot_argon2_time_cost=1,
+        bot_api_max_rate=10_000.0,
     )
 
 
@@ -51,3 +52,14 @@ async def db(settings: Settings) -> AsyncIterator[Database]:
         yield database
     finally:
         await database.close()
+
+
+@pytest.fixture
+async def harness(settings: Settings, clock: ManualClock) -> AsyncIterator[Harness]:
+    """A started application over a fresh database and a fake Bot API."""
+    h = Harness(settings, clock)
+    await h.start()
+    try:
+        yield h
+    finally:
+        await h.stop()

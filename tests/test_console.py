@@ -19,7 +19,7 @@ import pytest
 
 from bot.config import Settings
 from bot.console import CONSOLE_ADMIN_ID, main, parse_duration, parse_instant
-from tests.conftest import at
+from tests.support import at
 
 REPO = Path(__file__).resolve().parent.parent
 OWN_PASSWORD = "Own-Password-9"

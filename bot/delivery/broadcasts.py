@@ -42,7 +42,6 @@ App = Any  # telegram.ext.Application with this bot's context types
 KIND: Final = "broadcast"
 PROGRESS_EVERY: Final = 20
 PROGRESS_SECONDS: Final = 1.0
-RUNNING_KEY: Final = "broadcasts_running"  # bot_data: ids whose sender task is alive
 
 # What the notification log's answer means for the recipient's row (None: not finished here).
 _RECIPIENT_STATUS: dict[Delivery, RecipientStatus | None] = {
@@ -152,7 +151,7 @@ async def run_broadcast(application: App, broadcast_id: int) -> None:
 
 def launch(application: App, broadcast_id: int) -> bool:
     """Start the sender of a stored broadcast as a background task; False if it already runs."""
-    running: set[int] = application.bot_data.setdefault(RUNNING_KEY, set())
+    running = deps_of(application).runtime.broadcasts_running
     if broadcast_id in running:
         return False
     running.add(broadcast_id)
@@ -169,7 +168,8 @@ def launch(application: App, broadcast_id: int) -> bool:
 
 async def _resume_job(context: BotContext) -> None:
     """Job: start the senders of the broadcasts left unfinished (the app is running now)."""
-    for broadcast_id in context.job.data if context.job else []:  # type: ignore[union-attr]
+    ids: list[int] = context.job.data if context.job is not None and isinstance(context.job.data, list) else []
+    for broadcast_id in ids:
         launch(context.application, broadcast_id)
 
 

@@ -284,16 +284,14 @@ class Notifier:
         return Delivery.RETRY
 
 
-NOTIFIER_KEY: Final = "notifier"
-
 def notifier_of(application: Any) -> Notifier:
     """The application's one Notifier, created on first use (its start marks this process's start)."""
-    notifier = application.bot_data.get(NOTIFIER_KEY)
+    deps = deps_of(application)
+    notifier = deps.runtime.part(Notifier)
     if notifier is None:
-        deps = deps_of(application)
         notifier = Notifier(deps.db, deps.clock, application.bot)
-        application.bot_data[NOTIFIER_KEY] = notifier
-    return notifier  # type: ignore[no-any-return]
+        deps.runtime.attach(notifier)
+    return notifier
 
 
 # ---------------------------------------------------------------- other live instances

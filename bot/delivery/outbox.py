@@ -32,6 +32,7 @@ from typing import Any, Final
 
 from telegram.error import BadRequest, RetryAfter, TelegramError
 
+from bot.delivery import kinds
 from bot.delivery.policy import DeliveryPolicy, Verdict, classify, is_not_modified, retry_seconds
 from bot.delivery.render import RENDERERS, Document, EditReceipt, Part, Photo, Sender, Text
 from bot.deps import deps_of
@@ -40,7 +41,6 @@ from bot.storage import outbox, repo
 
 log = logging.getLogger(__name__)
 
-COURIER_KEY: Final = "courier"
 _CONCURRENCY: Final = 8
 
 
@@ -143,6 +143,13 @@ class Courier:
             ids = await outbox.pending_ids(conn, booking_id=booking_id)
         await self.deliver_ids(ids)
 
+    async def told(self, booking_id: int, chat_ids: Iterable[int]) -> int:
+        """How many of these chats have the booking's newest notice delivered (for staff's 「已通知N位」)."""
+        async with deps_of(self.application).db.read() as conn:
+            rows = await outbox.of_booking(conn, booking_id)
+        newest = {r.chat_id: r for r in rows if r.render in kinds.NOTICES}
+        return sum(1 for chat in set(chat_ids) if chat in newest and newest[chat].status == "sent")
+
     async def deliver_chat(self, chat_id: int) -> None:
         """Send the pending rows to one chat now."""
         async with deps_of(self.application).db.read() as conn:
@@ -167,6 +174,7 @@ class Courier:
             if row is None or row.status != "pending":
                 self._due.pop(row_id, None)
                 return
+            failure: Exception
             try:
                 await self._send_row(row)
                 self._due.pop(row_id, None)
@@ -259,4 +267,6 @@ class Courier:
 
 def courier_of(application: Any) -> Courier:
     """The application's courier (created by ``build_application``)."""
-    return application.bot_data[COURIER_KEY]  # type: ignore[no-any-return]
+    courier = deps_of(application).runtime.part(Courier)
+    assert courier is not None, "build_application attaches the courier"
+    return courier

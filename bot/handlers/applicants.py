@@ -27,6 +27,7 @@ masked and never logged.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -37,13 +38,12 @@ from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filt
 
 from bot import texts
 from bot.callbacks import Callback, pattern, unpack
+from bot.delivery.outbox import courier_of
 from bot.deps import BotContext
 from bot.errors import DomainError, DuplicatePerson, InvalidInput
 from bot.handlers.common import END, answer, button, current_clerk, keyboard, send, show
 from bot.handlers.flow import ask, conversation, reask, text_of, text_step
 from bot.handlers.receipt import refresh_receipt
-from bot.handlers.user_data import Slot
-from bot.jobs.mismatches import tell_staff_corrected
 from bot.persistence import persisted_model
 from bot.read_models import ApplicantPanel
 from bot.rules.applicant import (
@@ -61,6 +61,7 @@ from bot.rules.freeze import MismatchState
 from bot.services.applicants import ApplicantService
 from bot.texts import applicants as t
 from bot.texts import mismatch as mismatch_texts
+from bot.user_data import Slot
 
 ASKING, ID_TYPE, REVIEW = range(3)
 REVIEW_STEP = "review"  # the 「返回」 of the review panel (ap:prev:<item id>:review)
@@ -140,10 +141,8 @@ async def _drop_buttons(update: Update) -> None:
     """Remove the keyboard of the pressed message (its question has been answered)."""
     query = update.callback_query
     if query is not None and query.message is not None:
-        try:
+        with contextlib.suppress(BadRequest):  # already without buttons, or gone: nothing to remove
             await query.edit_message_reply_markup(None)
-        except BadRequest:
-            pass  # already without buttons, or gone: nothing to remove
 
 
 # ---------------------------------------------------------------- list panel
@@ -162,7 +161,8 @@ def _panel_keyboard(panel: ApplicantPanel) -> Any:
 async def _show_panel(update: Update, context: BotContext, panel: ApplicantPanel, *, note: str = "") -> None:
     """Show the list panel: a new message under the receipt, else in place of the pressed one."""
     spec = context.deps.bookings.session(panel.booking.session)
-    text, markup = t.panel_text(panel, spec, note=note), _panel_keyboard(panel)
+    text = t.panel_text(panel, spec, note=note, phone=context.deps.settings.bot_centre_phone)
+    markup = _panel_keyboard(panel)
     query = update.callback_query
     on_receipt = (
         query is not None and query.message is not None
@@ -322,9 +322,11 @@ async def got_answer(update: Update, context: BotContext) -> int | None:
     field, text = draft.asking, text_of(update) or ""
     if field == "id_number" and draft.id_type is None:
         return await _ask(update, context, draft, "id_type")
+    id_type = draft.id_type
     try:
         if field == "id_number":
-            value = parse_id_number(draft.id_type, text, today=context.deps.clock.now().date())
+            assert id_type is not None  # asked above when still missing
+            value = parse_id_number(id_type, text, today=context.deps.clock.now().date())
             clerk = await current_clerk(update, context)
             if clerk is None:
                 return END
@@ -343,7 +345,8 @@ async def got_answer(update: Update, context: BotContext) -> int | None:
     typed = sorted({*draft.typed, field, *(["id_type"] if field == "id_number" else [])})
     changes: dict[str, Any] = {"fields": fields, "typed": typed}
     if field == "id_number":
-        fields["id_type"] = IdType(draft.id_type).value
+        assert id_type is not None
+        fields["id_type"] = IdType(id_type).value
         changes["id_type"] = None
     draft = _keep(context, draft.model_copy(update=changes))
     following = _following(draft, field)
@@ -500,7 +503,7 @@ async def corrected(update: Update, context: BotContext) -> int | None:
         await answer(update, err.message, alert=True)
         return None
     await answer(update, "已通知中心复核")
-    await tell_staff_corrected(context.application, done)
+    await courier_of(context.application).deliver_booking(done.booking.id)  # staff told with the correction
     note = mismatch_texts.corrected_ok(await context.deps.mismatches.deadline(done.booking))
     if _draft(context) is not None:
         await _drop_buttons(update)

@@ -13,7 +13,15 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
 from telegram.error import BadRequest, Conflict, Forbidden, TelegramError
 from telegram.ext import ConversationHandler
 
@@ -32,6 +40,8 @@ log = logging.getLogger(__name__)
 
 END = ConversationHandler.END
 Keyboard = InlineKeyboardMarkup | None
+# what a new message may carry: inline buttons, or a reply keyboard (or its removal)
+ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
 
 
 @dataclass(frozen=True)
@@ -66,7 +76,7 @@ def back_to_menu_row() -> list[InlineKeyboardButton]:
     return [button(texts.MENU, "m", "menu")]
 
 
-async def send(update: Update, context: BotContext, text: str, markup: Keyboard = None) -> Message:
+async def send(update: Update, context: BotContext, text: str, markup: ReplyMarkup = None) -> Message:
     """Send a new message to the update's chat."""
     chat = update.effective_chat
     assert chat is not None
@@ -176,19 +186,17 @@ def trace_without_messages(error: BaseException | None) -> str:
     return "\n\ncaused by, or raised while handling:\n".join(parts)
 
 
-CONFLICT_KEY = "conflict_reported"
-
-
 def report_conflict(application: Any) -> None:
     """Another process polls Telegram with this token (409 Conflict): say so once, plainly.
 
     Polling keeps retrying with PTB's back-off (up to 30 s between tries) and takes over
     as soon as the other instance stops; a stream of tracebacks would say nothing more.
     """
-    if application.bot_data.get(CONFLICT_KEY):
+    runtime = deps_of(application).runtime
+    if runtime.conflict_reported:
         log.debug("still in conflict with another instance polling this token")
         return
-    application.bot_data[CONFLICT_KEY] = True
+    runtime.conflict_reported = True
     log.error("another bot instance is polling Telegram with this token (409 Conflict): only one may run. "
               "Stop the other one; this instance keeps retrying every 30 s and takes over when it is gone.")
 

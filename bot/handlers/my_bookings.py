@@ -42,7 +42,6 @@ from bot.handlers.common import (
 )
 from bot.handlers.flow import ask, conversation, reask, text_of, text_step
 from bot.handlers.receipt import refresh_receipt, send_calendar, send_checkin_code
-from bot.handlers.user_data import Slot
 from bot.jobs.watchers import on_minutes_freed
 from bot.persistence import persisted_model
 from bot.read_models import BookingDetails, Freed, MoveStatus
@@ -54,6 +53,7 @@ from bot.texts import arrival as arrival_texts
 from bot.texts import booking as booking_texts
 from bot.texts import counts as counts_texts
 from bot.texts import my_bookings as t
+from bot.user_data import Slot
 
 log = logging.getLogger(__name__)
 
@@ -276,7 +276,7 @@ def _counts_from(cb: Callback) -> Counts | None:
     values = [cb.int_arg(i) for i in range(1, len(TYPES) + 1)]
     if any(v is None or not 0 <= v <= MAX_COUNT for v in values):
         return None
-    return {b: v for b, v in zip(TYPES, values, strict=True) if v}  # type: ignore[misc]
+    return {b: v for b, v in zip(TYPES, values, strict=True) if v}
 
 
 async def _editor(update: Update, context: BotContext, details: BookingDetails, counts: Counts) -> int:
@@ -382,10 +382,12 @@ async def _show_move(update: Update, context: BotContext, clerk: Clerk, booking_
     details, options = await _changes(context).move_options(booking_id, clerk.unit_id)
     b = details.booking
     spec = context.deps.bookings.session(b.session)
-    rows: list[Any] = [
-        button(t.move_button(o.cell), "my", "pick", b.id, o.cell.day, o.cell.session.key)
-        for o in options if o.status is MoveStatus.FREE
-    ]
+    by_day: dict[Any, list[Any]] = {}
+    for o in options:
+        if o.status is MoveStatus.FREE:
+            by_day.setdefault(o.cell.day, []).append(
+                button(t.move_button(o, b.minutes), "my", "pick", b.id, o.cell.day, o.cell.session.key))
+    rows: list[Any] = list(by_day.values())
     rows.append(button(texts.BACK, "my", "card", b.id))
     await answer(update)
     await show(update, context, prefix + t.move_options(b, spec, options), keyboard(*rows))

@@ -87,7 +87,8 @@ async def main_menu(update: Update, context: BotContext) -> None:
     await answer(update)
     clerk = await current_clerk(update, context, quiet=True)
     if clerk is None:
-        found = await context.deps.accounts.unit_of_user(update.effective_user.id)  # type: ignore[union-attr]
+        user = update.effective_user
+        found = await context.deps.accounts.unit_of_user(user.id) if user is not None else None
         if found is not None and found[0].must_set_password:
             await current_clerk(update, context)  # says: set the password first
             return

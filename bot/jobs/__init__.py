@@ -17,13 +17,11 @@ async def start_jobs(application: Application[Any, Any, Any, Any, Any, Any]) -> 
     # Imported here: the handlers (imported by the composition root first) use the jobs.
     from bot.delivery.broadcasts import resume_broadcasts
     from bot.delivery.outbox import courier_of
-    from bot.jobs.arrival import schedule_receipt_edits
     from bot.jobs.ephemeral import reschedule_password_deletions
     from bot.jobs.reminders import start_reminders
 
     courier_of(application).start()  # the outbox left undelivered by a stop or a crash goes out now
     reschedule_password_deletions(application)
     await deps_of(application).arrivals.reflow_upcoming()  # bookings made before arrival times existed
-    schedule_receipt_edits(application)
     await start_reminders(application)
     await resume_broadcasts(application)  # broadcasts a stop left unfinished

@@ -18,12 +18,13 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.deps import BotContext, deps_of
+from bot.user_data import Slot
 
 log = logging.getLogger(__name__)
 
 App = Application[Any, Any, Any, Any, Any, Any]
 PASSWORD_SHOWN = timedelta(minutes=5)
-KEY = "otp_messages"  # user_data: [[chat_id, message_id, due ISO instant], …]
+KEY = Slot("otp_messages", list)  # [[chat_id, message_id, due ISO instant], …]
 
 
 def job_name(chat_id: int, message_id: int) -> str:
@@ -33,9 +34,10 @@ def job_name(chat_id: int, message_id: int) -> str:
 
 def _pending(application: App, user_id: int) -> list[list[Any]]:
     data = application.user_data[user_id]
-    value = data.get(KEY)
-    if not isinstance(value, list):
-        value = data[KEY] = []
+    value = KEY.read(data)
+    if value is None:
+        value = []
+        KEY.write(data, value)
     return value
 
 
@@ -79,12 +81,13 @@ async def forget_now(application: App, user_id: int, chat_id: int, message_id: i
 def reschedule_password_deletions(application: App) -> None:
     """At start: every pending deletion of every staff member gets its job again."""
     for user_id, data in application.user_data.items():
-        for chat_id, message_id, due in list(data.get(KEY) or []):
+        for chat_id, message_id, due in list(KEY.read(data) or []):
             _schedule(application, user_id, chat_id, message_id, datetime.fromisoformat(due))
 
 
 async def _due(context: BotContext) -> None:
     job = context.job
     assert job is not None
-    user_id, chat_id, message_id = job.data  # type: ignore[misc]
+    data: tuple[int, int, int] = job.data  # type: ignore[assignment]  # set by _schedule
+    user_id, chat_id, message_id = data
     await forget_now(context.application, user_id, chat_id, message_id)

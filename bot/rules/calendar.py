@@ -190,7 +190,7 @@ class WorkCalendar:
 
     def year_covered(self, year: int) -> bool:
         """Return whether ``chinese-calendar`` has official data for ``year``."""
-        return _COVERED_FIRST_YEAR <= year <= _COVERED_LAST_YEAR
+        return bool(_COVERED_FIRST_YEAR <= year <= _COVERED_LAST_YEAR)
 
     def needs_confirmation(self, year: int) -> bool:
         """Return whether ``year`` still needs an admin to confirm its calendar.

@@ -2,17 +2,18 @@
 
 ``reflow_session`` runs inside every write transaction that changes who is in a
 session's queue or how long they take (a booking made, ended, moved, resized, a
-capacity change): it recomputes the session's times with ``bot.rules.arrival`` and
-stores each booking's promise, flagging receipts that now show an older, later time.
+capacity change): it recomputes the session's times with ``bot.rules.arrival``, stores
+each booking's promise and, for a time that moved earlier, writes the edit of that
+clerk's receipt to the outbox in the same transaction (``bot.services.tell``).
 
-``ArrivalService`` holds the use cases around it: the start-up reflow, the receipts to
-edit, check-in by the receipt's QR token, by the booking card or by the typed code,
-the end-of-session 未到 step, and the per-session statistics.
+``ArrivalService`` holds the use cases around it: the start-up reflow, check-in by the
+receipt's QR token, by the booking card or by the typed code, the end-of-session 未到
+step, and the per-session statistics.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 from bot.clock import Clock
 from bot.config import Settings
@@ -29,10 +30,12 @@ from bot.rules.arrival import (
 )
 from bot.rules.capacity import SessionSpec
 from bot.rules.states import ACTIVE_STATES, BookingState, transition
+from bot.services import tell
 from bot.storage import repo
 from bot.storage.db import Database
 from bot.storage.models import Booking, actor_of
 from bot.texts import arrival as t
+from bot.texts import staff as staff_texts
 
 TOKEN_PREFIX = "ci_"
 
@@ -50,7 +53,7 @@ async def reflow_session(conn: repo.Conn, settings: Settings, day: date, session
     """Recompute one session's arrival times inside the caller's transaction.
 
     Stores each booking's time as its promise; returns the bookings whose time moved
-    earlier than what their clerk was told (their receipts are flagged for an edit).
+    earlier than what their clerk was told (their receipts are edited, through the outbox).
     """
     spec = _spec(settings, session)
     if spec is None:
@@ -69,10 +72,11 @@ async def reflow_session(conn: repo.Conn, settings: Settings, day: date, session
         new = times[booking_id]
         if new == promised:
             continue
-        earlier = promised is not None
-        await repo.set_promised_arrival(conn, booking_id, new, stale=earlier and state in ACTIVE_STATES)
-        if earlier:
+        await repo.set_promised_arrival(conn, booking_id, new)
+        if promised is not None:  # it moved earlier: the clerk's receipt says so
             moved.append(booking_id)
+            if state in ACTIVE_STATES:
+                await tell.receipt_changed(conn, booking_id, now)
     return moved
 
 
@@ -98,16 +102,6 @@ class ArrivalService:
             for day, session in await repo.sessions_with_bookings_from(conn, now.date()):
                 moved += len(await reflow_session(conn, self.settings, day, session, now))
         return moved
-
-    async def stale_receipts(self) -> list[int]:
-        """Bookings whose receipt shows a time that has since moved earlier."""
-        async with self.db.read() as conn:
-            return await repo.stale_arrival_receipts(conn)
-
-    async def receipt_updated(self, booking_id: int, shown: time | None) -> None:
-        """The receipt now shows ``shown``."""
-        async with self.db.write() as conn:
-            await repo.clear_stale_arrival(conn, booking_id, shown)
 
     # ---------------------------------------------------------------- check-in
 
@@ -204,7 +198,11 @@ class ArrivalService:
                                  after={"state": new_state.value, "via": "session_end"})
                 updated = await repo.get_booking(conn, current.id)
                 assert updated is not None
-                marked.append((updated, [c.user_id for c in await repo.clerks_of_unit(conn, updated.unit_id)]))
+                # Its clerks are told with the change itself (SPEC §13).
+                notice = staff_texts.no_show_notice(updated, self.settings.bot_centre_phone)
+                told = await tell.unit_clerks(conn, updated.unit_id, notice, booking_id=updated.id, now=now)
+                await tell.receipt_changed(conn, updated.id, now)
+                marked.append((updated, told))
         return marked
 
     # ---------------------------------------------------------------- statistics

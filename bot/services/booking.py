@@ -10,7 +10,7 @@ is returned to the caller.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import date, timedelta
 
 from bot import texts
@@ -226,10 +226,7 @@ class BookingService:
         """The clerk cancels before the change deadline; minutes go back to the pool."""
         async with self.db.write() as conn:
             booking = await self._changeable(conn, booking_id, unit_id)
-            ended = await self._end(conn, booking, "cancel", actor_of(user_id), reason="经办人取消")
-            if user_id is not None:  # the calendar file that removes the entry from their phone
-                await tell.calendar(conn, booking.id, user_id, booking_texts.ICS_CANCEL_CAPTION, self.clock.now())
-            return ended
+            return await self._end(conn, booking, "cancel", actor_of(user_id), reason="经办人取消")
 
     async def release(self, booking_id: int, *, reason: str = "截止时仍未完善申请人信息，系统自动释放") -> tuple[Booking, Freed]:
         """Auto-release a booking still incomplete at its deadline (SPEC §7)."""
@@ -245,13 +242,19 @@ class BookingService:
                                    now=self.clock.now())
             return released, freed
 
-    async def revoke(self, booking_id: int, *, staff_id: int, reason: str) -> tuple[Booking, Freed]:
-        """Staff revoke an active booking with a reason; minutes go back to the pool."""
+    async def revoke(self, booking_id: int, *, staff_id: int, reason: str,
+                     told: Callable[[repo.Conn, Booking], Awaitable[list[int]]] | None = None,
+                     ) -> tuple[Booking, list[int]]:
+        """Staff revoke an active booking with a reason; minutes go back to the pool.
+
+        ``told`` writes the clerks' notice in the same transaction; returns the booking and who is told.
+        """
         async with self.db.write() as conn:
             booking = await repo.get_booking(conn, booking_id)
             if booking is None:
                 raise BookingRefused(texts.BOOKING_NOT_FOUND)
-            return await self._end(conn, booking, "revoke", actor_of(staff_id), reason=reason)
+            revoked, _ = await self._end(conn, booking, "revoke", actor_of(staff_id), reason=reason)
+            return revoked, (await told(conn, revoked) if told is not None else [])
 
     async def _end(
         self, conn: repo.Conn, booking: Booking, event: str, actor: Actor, *, reason: str
@@ -268,6 +271,8 @@ class BookingService:
             before={"state": booking.state.value}, after={"state": new_state.value, "reason": reason},
         )
         await tell.receipt_changed(conn, booking.id, now)
+        # Cancelled, released or revoked: the calendar entry goes too (METHOD:CANCEL).
+        await tell.calendar_removed(conn, booking.id, now)
         updated = await repo.get_booking(conn, booking.id)
         assert updated is not None
         return updated, Freed(booking.date, booking.session, booking.minutes)

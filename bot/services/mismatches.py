@@ -14,16 +14,17 @@ The rule and its state table are in ``bot.rules.freeze``; the SQL in
 
 ``MismatchService.correct(user_id, item_id)``
     The clerk's 「已更正，请复核」: the clerk must be bound to the booking's unit, the
-    booking active, the mismatch pending and the deadline not passed. Returns a
-    :class:`Correction` naming the staff to tell (the caller sends them the notice with
-    a button to the booking, ``st:bk:<booking id>``, after the commit).
+    booking active, the mismatch pending and the deadline not passed. Every staff member
+    is told in the same transaction (the outbox, ``bot.services.tell``), with a button to
+    the booking (``st:bk:<booking id>``); returns a :class:`Correction` naming them.
 
 ``MismatchService.count_due()``
     The deadline sweep (run by the reminders tick, ``bot.jobs.mismatches``): every
     pending mismatch whose booking's change deadline has passed becomes counted, in
-    the month of that deadline; a pending or corrected one on a booking the clerk
-    cancelled is withdrawn. Idempotent; each mismatch is moved by a conditional UPDATE,
-    so two instances never count one twice.
+    the month of that deadline, and the unit's clerks are told in the same transaction
+    (「本月已计N次；再有M次将冻结本月预约权限」); a pending or corrected one on a booking the
+    clerk cancelled is withdrawn. Idempotent; each mismatch is moved by a conditional
+    UPDATE, so two instances never count one twice.
 
 ``MismatchService.standing(unit_id)`` / ``of_booking(booking_id)``
     The unit's :class:`~bot.rules.freeze.FreezeStatus` now (「本月已计N次；再有M次将冻结本月
@@ -34,16 +35,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
+from bot.callbacks import pack
 from bot.clock import Clock
 from bot.config import Settings
-from bot.errors import DomainError
+from bot.errors import DomainError, MismatchError
 from bot.rules.calendar import WorkCalendar
 from bot.rules.freeze import (
     FreezeStatus,
     MismatchChange,
-    MismatchError,
     MismatchState,
     correct,
     counted_at,
@@ -55,18 +56,15 @@ from bot.rules.freeze import (
 )
 from bot.rules.states import ACTIVE_STATES, BookingState
 from bot.rules.window import change_deadline
+from bot.services import tell
 from bot.services.booking import BookingService
-from bot.services.roles import staff_ids
 from bot.storage import repo
 from bot.storage.db import Database
 from bot.storage.models import SYSTEM, Actor, Booking, Item, Mismatch, actor_of
+from bot.texts import mismatch as t
+from bot.texts import reminders as reminder_texts
 
 log = logging.getLogger(__name__)
-
-# Clerks are told of a mismatch counted at the deadline for a day after it, which
-# covers any restart delay; the notification log keeps it to one message each.
-TELL_WINDOW = timedelta(days=1)
-
 
 @dataclass(frozen=True)
 class Correction:
@@ -77,17 +75,6 @@ class Correction:
     mismatch: Mismatch
     unit_name: str
     staff_ids: list[int]
-
-
-@dataclass(frozen=True)
-class CountedNotice:
-    """A mismatch counted at the deadline, to tell the unit's clerks about."""
-
-    mismatch: Mismatch
-    booking: Booking
-    item: Item
-    freeze: FreezeStatus  # the unit's standing at the instant it counted
-    clerk_ids: list[int]
 
 
 async def _standing(conn: repo.Conn, unit_id: int, now: datetime) -> FreezeStatus:
@@ -200,9 +187,18 @@ class MismatchService:
             )
             updated = await repo.mismatch_of_item(conn, item.id)
             unit = await repo.get_unit(conn, booking.unit_id)
+            told = sorted(await self._staff(conn))
+            # Staff are told with the correction itself (the outbox), with a button to the booking.
+            text = t.staff_corrected(booking, item, unit.name if unit else "")
+            open_booking = [(t.OPEN_BOOKING_LABEL, pack("st", "bk", booking.id, notice=True))]
+            for staff_id in told:
+                await tell.notice(conn, staff_id, text, [open_booking], booking_id=booking.id, now=now)
         assert updated is not None
         log.info("mismatch %s of booking %s marked corrected by its clerk", mismatch.id, booking.id)
-        return Correction(booking, item, updated, unit.name if unit else "", sorted(await staff_ids(self.db, self.settings)))
+        return Correction(booking, item, updated, unit.name if unit else "", told)
+
+    async def _staff(self, conn: repo.Conn) -> set[int]:
+        return {user_id for user_id, _ in await repo.list_staff(conn)} | set(self.settings.bot_admin_ids)
 
     async def count_due(self) -> list[Mismatch]:
         """Count every pending mismatch whose deadline passed; returns those counted now."""
@@ -234,31 +230,15 @@ class MismatchService:
                     conn, m, counted_at(m.given_at, deadline), now, SYSTEM, booking.code
                 ):
                     counted.append(m)
+                    # The clerks are told with the count itself (the outbox): nothing lost in a crash.
+                    item = await repo.get_item(conn, m.item_id) if m.item_id else None
+                    if item is not None:
+                        text = t.counted_notice(booking, item, await _standing(conn, m.unit_id, now))
+                        my = [(reminder_texts.MY_BOOKINGS_LABEL, pack("m", "my", notice=True))]
+                        await tell.unit_clerks(conn, m.unit_id, text, [my], booking_id=booking.id, now=now)
         if counted:
             log.info("%d mismatch(es) counted at their change deadline", len(counted))
         return counted
-
-    async def counted_to_tell(self) -> list[CountedNotice]:
-        """Mismatches counted at their deadline within :data:`TELL_WINDOW`, with the clerks to tell.
-
-        Read from the database, not from ``count_due``'s answer: a crash between the
-        count and the message must not lose the message (the notification log keeps
-        it to one per clerk).
-        """
-        now = self.clock.now()
-        notices: list[CountedNotice] = []
-        async with self.db.read() as conn:
-            for m in await repo.mismatches_counted_since(conn, now - TELL_WINDOW):
-                if m.item_id is None or m.booking_id is None or m.counted_at is None or m.counted_at <= m.given_at:
-                    continue  # a late 材料不符 is told by the review notice itself
-                booking = await repo.get_booking(conn, m.booking_id)
-                item = await repo.get_item(conn, m.item_id)
-                if booking is None or item is None:
-                    continue
-                standing = await _standing(conn, m.unit_id, now)
-                clerks = [c.user_id for c in await repo.clerks_of_unit(conn, m.unit_id) if c.blocked_at is None]
-                notices.append(CountedNotice(m, booking, item, standing, clerks))
-        return notices
 
 
 _STALE = "该按钮已失效，请重新打开预约。"

@@ -8,7 +8,10 @@ would be refused, and never drop a closed date without a word.
 
 from __future__ import annotations
 
+from datetime import date
+
 from bot.read_models import WindowDay, WindowView
+from bot.rules.capacity import Availability
 from bot.rules.states import ACTIVE_STATES
 from bot.rules.window import bookable_dates
 from bot.services.booking import BookingService
@@ -25,7 +28,7 @@ async def window_for(bookings: BookingService, unit_id: int) -> WindowView:
             return WindowView([])
         closed = await repo.closed_dates(conn, days[0], days[-1])
         held = {b.date: b.code for b in await repo.bookings_of_unit(conn, unit_id, ACTIVE_STATES)}
-    by_day: dict = {}
+    by_day: dict[date, list[Availability]] = {}
     for cell in await bookings.availability():
         by_day.setdefault(cell.day, []).append(cell)
     return WindowView([

@@ -271,7 +271,7 @@ class _Connection(aiosqlite.Connection):
 
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         record(self.stats, "hops")
-        return await super()._execute(fn, *args, **kwargs)
+        return await super()._execute(fn, *args, **kwargs)  # type: ignore[no-untyped-call]  # aiosqlite's own
 
     def _run(self, begin: str | None, sql: str, parameters: Any, many: bool) -> tuple[Any, ...]:
         """The pending BEGIN, the statement, all its rows, the cursor closed; and the CPU and wall time it took.
@@ -348,6 +348,13 @@ class _Connection(aiosqlite.Connection):
             self._connection.rollback()
 
 
+async def _connect(path: Path | str, stats: DbStats) -> _Connection:
+    """A started connection (its thread running, the file open)."""
+    conn = _Connection(path, stats)
+    await conn
+    return conn
+
+
 class Database:
     """The bot's SQLite database file; open it, migrate it, run transactions on it."""
 
@@ -377,12 +384,12 @@ class Database:
             # a failed aiosqlite.connect leaves its worker thread racing the closing loop.
             await asyncio.to_thread(_probe, self.path)
         # isolation_level=None: we issue BEGIN/COMMIT ourselves, sqlite3 adds none.
-        self._writer = await _Connection(self.path, self.stats)
+        self._writer = await _connect(self.path, self.stats)
         try:
             await self._writer.execute("PRAGMA journal_mode = WAL")
             await _configure(self._writer)
             for _ in range(self._reader_count):
-                reader = await _Connection(self.path, self.stats)
+                reader = await _connect(self.path, self.stats)
                 reader.quick = self.quick
                 self._readers.append(reader)
                 await _configure(reader)

@@ -59,7 +59,7 @@ async def get(conn: Conn, row_id: int) -> OutboxRow | None:
 
 async def pending_ids(conn: Conn, *, booking_id: int | None = None, chat_id: int | None = None) -> list[int]:
     """Rows not yet delivered, oldest first (optionally of one booking or one chat)."""
-    sql, params = "SELECT id FROM outbox WHERE status = 'pending'", []
+    sql, params = "SELECT id FROM outbox WHERE status = 'pending'", list[int]()
     if booking_id is not None:
         sql, params = sql + " AND booking_id = ?", [*params, booking_id]
     if chat_id is not None:

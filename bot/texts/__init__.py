@@ -60,7 +60,7 @@ DATE_NOT_BOOKABLE = "该日期不在可预约范围内（可预约次日起5个�
 def unit_frozen(count: int) -> str:
     """Refusal while the unit is frozen for mismatches (until the 1st of next month)."""
     return (
-        f"本单位本月“材料与预约信息不符”已计{count}次，本月预约权限已冻结，次月1日起可再次预约。"
+        f"本单位本月「材料与预约信息不符」已计{count}次，本月预约权限已冻结，次月1日起可再次预约。"
         "已有的预约不受影响。"
     )
 
@@ -70,7 +70,7 @@ UNRATED_SERVED = "请先完成上次已办理预约的满意度评价，再进�
 
 def already_booked(day: date, code: str) -> str:
     """Refusal of a second active booking on the same date."""
-    return f"本单位在{fmt_date(day)}已有预约（{code}），同一日期只能保留一个预约。如需调整，请在“我的预约”中修改。"
+    return f"本单位在{fmt_date(day)}已有预约（{code}），同一日期只能保留一个预约。如需调整，请在「我的预约」中修改。"
 
 
 SESSION_FULL = "很抱歉，该时段的号源刚刚约满。请查看最新的可预约信息，重新选择。"

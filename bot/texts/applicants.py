@@ -22,7 +22,7 @@ from bot.rules.applicant import (
 from bot.rules.basket import BusinessType
 from bot.rules.capacity import SessionSpec
 from bot.storage.models import Item, Mismatch
-from bot.texts import fmt_full_date, fmt_instant
+from bot.texts import CHANGE_DEADLINE_PASSED, centre_contact, fmt_full_date, fmt_instant
 from bot.texts import mismatch as mismatch_texts
 
 DONE_MARK = "📝"  # saved, not reviewed yet: never ✅ (that is 通过)
@@ -38,7 +38,7 @@ FIX_LABELS: dict[str, str] = {
     "name": "修改姓名",
     "id_type": "修改证件",
     "phone": "修改手机号码",
-    "permit_number": "修改工作居住证编号",
+    "permit_number": "修改居住证编号",
     "change_description": "修改变更内容说明",
 }
 
@@ -83,8 +83,9 @@ def correct_label(panel: ApplicantPanel, item: Item) -> str:
     return f"{mismatch_texts.CORRECTED_LABEL}·{item.business.label}{item.ordinal}"
 
 
-def panel_text(panel: ApplicantPanel, spec: SessionSpec | None, *, note: str = "") -> str:
-    """The list panel: code, date, state, progress, and why nothing can change (if so)."""
+def panel_text(panel: ApplicantPanel, spec: SessionSpec | None, *, note: str = "", phone: str = "") -> str:
+    """The list panel: code, date, state, progress, each item's result, and why nothing can
+    change (if so) with the centre's phone."""
     b = panel.booking
     session = f"{spec.label} {spec.hours}" if spec else b.session
     lines = [note, ""] if note else []
@@ -102,11 +103,13 @@ def panel_text(panel: ApplicantPanel, spec: SessionSpec | None, *, note: str = "
     lines.append("")
     if panel.to_correct:
         lines.append(
-            f"⚠️ 标记“材料不符”的申请人：请点击该项目修改信息，再点击「{mismatch_texts.CORRECTED_LABEL}」通知中心复核；"
-            f"{fmt_instant(panel.deadline)}前未更正的，计入本单位本月“材料不符”次数。"
+            f"⚠️ 标记「材料不符」的申请人：请点击该项目修改信息，再点击「{mismatch_texts.CORRECTED_LABEL}」通知中心复核；"
+            f"{fmt_instant(panel.deadline)}前未更正的，计入本单位本月「材料不符」次数。"
         )
     if panel.problem is not None:
         lines.append(panel.problem)
+        if phone and panel.problem == CHANGE_DEADLINE_PASSED:
+            lines.append(centre_contact(phone))
     else:
         lines.append(f"修改截止：{fmt_instant(panel.deadline)}")
         if panel.filled < len(panel.items):

@@ -11,7 +11,7 @@ from bot.rules.capacity import SessionSpec
 from bot.rules.states import ACTIVE_STATES, BookingState
 from bot.rules.tz import TZ
 from bot.storage.models import ArrivalRow, Booking
-from bot.texts import fmt_date
+from bot.texts import fmt_date, utf16_len
 
 
 def hhmm(at: datetime) -> str:
@@ -29,10 +29,10 @@ def receipt_arrival(state: BookingState, row: ArrivalRow | None) -> list[str]:
     if row is None:
         return []
     if row.checked_in_at is not None:
-        return [f"到达：已签到 {hhmm(row.checked_in_at)}"]
+        return [f"到达时间：已签到 {hhmm(row.checked_in_at)}"]
     if row.promised is None or state not in ACTIVE_STATES:
         return []
-    return [f"到达：{suggested(row.promised)}（按预约先后排定，免长时间排队）"]
+    return [f"到达时间：{suggested(row.promised)}（按预约先后排定，免长时间排队）"]
 
 
 def card_arrival(row: ArrivalRow | None) -> list[str]:
@@ -43,6 +43,7 @@ def card_arrival(row: ArrivalRow | None) -> list[str]:
     return [f"建议到达：{row.promised:%H:%M}{checked}"]
 
 
+MESSAGE_LIMIT = 4000  # Telegram allows 4096 UTF-16 units per message
 QR_FILENAME = "checkin.png"
 
 
@@ -111,9 +112,12 @@ def no_show_offer(offer: NoShowOffer) -> str:
         f"{fmt_date(offer.day)}{offer.spec.label}（{offer.spec.hours}）已结束，"
         f"以下{len(offer.bookings)}个预约未签到：",
     ]
-    lines += [f"• {b.code} {offer.unit_names.get(b.unit_id, '')}" for b in offer.bookings]
-    lines += ["", "确认后全部标记为「未到」，并通知各单位经办人。如有人已到达，请先签到再确认。"]
-    return "\n".join(lines)
+    tail = ["", "确认后全部标记为「未到」，并通知各单位经办人。如有人已到达，请先签到再确认。"]
+    full = "\n".join([*lines, *(f"• {b.code} {offer.unit_names.get(b.unit_id, '')}" for b in offer.bookings), *tail])
+    if utf16_len(full) <= MESSAGE_LIMIT:
+        return full
+    # The button marks every booking listed, so none may be cut off: codes only, then.
+    return "\n".join([*lines, "、".join(b.code for b in offer.bookings), *tail])
 
 
 def no_shows_marked(count: int, told: int) -> str:

@@ -21,7 +21,7 @@ TERM = "材料与预约信息不符"
 
 def standing(status: FreezeStatus) -> str:
     """「本月已计N次；再有M次将冻结本月预约权限」, or the freeze and when booking is possible again."""
-    return f"“{TERM}”{status.display}。"
+    return f"「{TERM}」{status.display}。"
 
 
 def account_lines(status: FreezeStatus) -> list[str]:
@@ -46,12 +46,12 @@ def review_lines(state: MismatchState | None, status: FreezeStatus, deadline: da
     """The mismatch part of the clerks' review notice."""
     if state is MismatchState.PENDING:
         lines = [
-            f"请在{fmt_instant(deadline)}（修改截止时间）前修改该申请人的预约信息（“修改信息”），"
+            f"请在{fmt_instant(deadline)}（修改截止时间）前修改该申请人的预约信息（「修改信息」），"
             f"再点击「{CORRECTED_LABEL}」通知中心复核。",
-            "逾期仍未更正的，计入本单位本月“材料不符”次数。",
+            "逾期仍未更正的，计入本单位本月「材料不符」次数。",
         ]
     elif state is MismatchState.COUNTED:
-        lines = ["已过修改截止时间，本次“材料不符”已计入本单位本月次数。"]
+        lines = ["已过修改截止时间，本次「材料不符」已计入本单位本月次数。"]
     else:
         lines = []
     lines.append(standing(status))
@@ -62,19 +62,19 @@ def review_lines(state: MismatchState | None, status: FreezeStatus, deadline: da
 
 def withdrawn_line(status: FreezeStatus) -> str:
     """A 材料不符 replaced by another result: it no longer counts."""
-    return f"此前的“材料不符”结果已撤销，不计入次数。{standing(status)}"
+    return f"此前的「材料不符」结果已撤销，不计入次数。{standing(status)}"
 
 
 def corrected_ok(deadline: datetime) -> str:
     """The clerk's confirmation after 「已更正，请复核」."""
     return (f"已通知中心复核。复核通过前请勿再次修改；在{fmt_instant(deadline)}前已更正的，"
-            "不计入“材料不符”次数。")
+            "不计入「材料不符」次数。")
 
 
 def staff_corrected(booking: Booking, item: Item, unit_name: str) -> str:
     """What staff are told when a clerk reports a correction."""
     return "\n".join([
-        "【待复核】经办人已更正“材料不符”",
+        "【待复核】经办人已更正「材料不符」",
         f"单位：{unit_name}",
         f"预约编号：{booking.code}（{fmt_date(booking.date)}）",
         f"申请人：{item.applicant_name or '（未填写）'}（{item.business.label} {item.ordinal}）",
@@ -88,7 +88,7 @@ def counted_notice(booking: Booking, item: Item, status: FreezeStatus) -> str:
         "【材料不符已计入】",
         f"预约编号：{booking.code}（{fmt_date(booking.date)}）",
         f"申请人：{item.applicant_name or '（未填写）'}（{item.business.label}）",
-        "该“材料不符”未在修改截止时间前更正，已计入本单位本月次数。",
+        "该「材料不符」未在修改截止时间前更正，已计入本单位本月次数。",
         standing(status),
     ]
     if status.frozen:

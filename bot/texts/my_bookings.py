@@ -7,14 +7,15 @@ from datetime import date
 
 from bot.read_models import BookingDetails, MoveOption
 from bot.rules.applicant import mask_phone
+from bot.rules.availability import LEVEL_LABELS, level
 from bot.rules.basket import MAX_MINUTES, BusinessType
-from bot.rules.capacity import Availability, SessionSpec
+from bot.rules.capacity import SessionSpec
 from bot.rules.states import BookingState
 from bot.storage.models import Booking, Item
 from bot.texts import CHANGE_DEADLINE_PASSED, centre_contact, fmt_date, fmt_full_date, fmt_instant
 from bot.texts.applicants import item_result
 from bot.texts.arrival import receipt_arrival
-from bot.texts.booking import NEXT_STEP_LABEL, code_line, count_items, items_line, session_line
+from bot.texts.booking import NEXT_STEP_LABEL, code_line, count_items, items_line, session_line, short_date
 from bot.texts.counts import count_lines
 from bot.texts.html import Html, html_lines
 
@@ -176,22 +177,22 @@ def counts_changed(code: str, counts: Mapping[BusinessType, int], minutes: int, 
 # ---------------------------------------------------------------- 改约
 
 
+_MOVE_STATES = {"current": "当前预约", "full": "已满", "held": "本单位已约"}
+
+
 def move_options(booking: Booking, spec: SessionSpec | None, options: list[MoveOption]) -> str:
-    """The bookable window for a move: 可预约 with minutes left, 已满, or why not."""
+    """The bookable window for a move, one line per date: each session 可预约 / 紧张 / 已满, or why not."""
     lines = [
         f"改约：预约 {booking.code}（{fmt_date(booking.date)} {session_line(spec, booking.session)}，"
         f"共{booking.minutes}分钟）",
-        "可预约的日期和时段：",
+        "可改约的日期和时段：",
     ]
+    by_day: dict[date, list[MoveOption]] = {}
     for option in options:
-        cell = option.cell
-        state = {
-            "current": "当前预约",
-            "free": f"可预约（剩余{cell.left}分钟）",
-            "full": "已满",
-            "held": "本单位当日已有预约",
-        }[option.status]
-        lines.append(f"{fmt_date(cell.day)} {cell.session.label}：{state}")
+        by_day.setdefault(option.cell.day, []).append(option)
+    for day, found in by_day.items():
+        cells = "｜".join(f"{o.cell.session.label} {move_state(o, booking.minutes)}" for o in found)
+        lines.append(f"{fmt_date(day)}：{cells}")
     if any(o.status == "free" for o in options):
         lines += ["", "请选择新的日期和时段："]
     else:
@@ -199,9 +200,17 @@ def move_options(booking: Booking, spec: SessionSpec | None, options: list[MoveO
     return "\n".join(lines)
 
 
-def move_button(cell: Availability) -> str:
-    """One bookable cell of the move list."""
-    return f"{fmt_date(cell.day)} {cell.session.label}（剩余{cell.left}分钟）"
+def move_state(option: MoveOption, minutes: int) -> str:
+    """当前预约, 可预约 / 紧张, 已满 or 本单位已约."""
+    if option.status == "free":
+        return LEVEL_LABELS[level(option.cell, minutes)]
+    return _MOVE_STATES[option.status]
+
+
+def move_button(option: MoveOption, minutes: int) -> str:
+    """One bookable cell of the move list: 「12/3 上午 可预约」."""
+    cell = option.cell
+    return f"{short_date(cell.day)} {cell.session.label} {move_state(option, minutes)}"
 
 
 def confirm_move(booking: Booking, old: SessionSpec | None, day: date, new: SessionSpec | None,

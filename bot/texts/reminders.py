@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
 from itertools import groupby
 
+from bot.rules.availability import LEVEL_LABELS, level
 from bot.rules.basket import BusinessType
 from bot.rules.capacity import Availability, SessionSpec
 from bot.rules.states import BookingState
@@ -36,11 +37,20 @@ def availability_lines(cells: Iterable[Availability]) -> list[str]:
             for day, group in groupby(cells, key=lambda c: c.day)]
 
 
+def level_lines(cells: Iterable[Availability]) -> list[str]:
+    """One line per date: 12月3日（周四）：上午 可预约｜下午 紧张 (for the smallest item)."""
+    smallest = min(b.minutes for b in BusinessType)
+    return [f"{fmt_date(day)}：" + "｜".join(f"{c.session.label} {LEVEL_LABELS[level(c, smallest)]}" for c in group)
+            for day, group in groupby(cells, key=lambda c: c.day)]
+
+
 def release_notice(today: date, cells: Sequence[Availability]) -> str:
-    """The 09:00 release notice: today's bookable dates with the minutes left."""
-    lines = [f"📢 {fmt_date(today)}号源已开放预约。"]
+    """The 09:00 release notice: today's release, and every date it opened (not only today's)."""
+    lines = [f"📢 今日（{today.month}月{today.day}日）号源已开放预约。"]
     if cells:
-        lines += ["可预约日期及剩余时长：", *availability_lines(cells),
+        days = list(dict.fromkeys(c.day for c in cells))
+        lines += [f"本次可预约{len(days)}个工作日：{'、'.join(f'{d.month}月{d.day}日' for d in days)}。",
+                  *level_lines(cells),
                   "", "号源有限，先到先得。点击下方按钮查看并预约（已准备的业务数量将直接带入）。"]
     else:
         lines.append("目前没有可预约的日期。")
@@ -117,7 +127,7 @@ def evaluation_followup(booking: Booking) -> str:
 
 def unfrozen(opens: datetime | None) -> str:
     """09:00 on the 1st: the freeze of last month has ended."""
-    text = "🔓 本单位上月因“材料与预约信息不符”超过3次而冻结的预约权限已恢复，现在可以再次预约。"
+    text = "🔓 本单位上月因「材料与预约信息不符」超过3次而冻结的预约权限已恢复，现在可以再次预约。"
     if opens is not None:
         text += f"\n预约系统将于{fmt_instant(opens)}开放。"
     return text

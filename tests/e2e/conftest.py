@@ -24,29 +24,17 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 import pytest
+
+from tests.support.e2e import CACHE, E2E, INSTALLED, REPO, TOKEN, unavailable
 
 try:
     import fcntl
 except ImportError:  # Windows: the driver needs POSIX anyway, see node_modules()
     fcntl = None  # type: ignore[assignment]
-
-REPO = Path(__file__).resolve().parents[2]
-CACHE = REPO / ".cache"
-TOKEN = "123456:E2E-Secret-Token-xyz"  # digits:secret, as @BotFather issues them
-INSTALLED = "telegram-test-api"
-
-
-def unavailable(reason: str) -> None:
-    """Skip, or under CI=true fail: the e2e tier may not silently vanish from CI."""
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{reason} (CI=true: the e2e tests must run)", pytrace=False)
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
@@ -103,60 +91,6 @@ def tgemu(tgemu_dir: Path, node_modules: Path) -> ModuleType:
     sys.modules[spec.name] = module  # dataclasses look their module up here
     spec.loader.exec_module(module)
     return module
-
-
-@dataclass
-class E2E:
-    """One emulator, one database in tmp_path, and ways to run ``python -m bot`` on it."""
-
-    tgemu: ModuleType
-    emu: Any  # tgemu_driver.EmulatorServer
-    tmp_path: Path
-    settings: dict[str, str] = field(default_factory=dict)  # extra BOT_* settings of the bot process
-
-    @property
-    def db_path(self) -> Path:
-        """The bot's SQLite file."""
-        return self.tmp_path / "bot.sqlite3"
-
-    @property
-    def log_path(self) -> Path:
-        """Every run of the bot appends its output here."""
-        return self.tmp_path / "bot.log"
-
-    def env(self) -> dict[str, str]:
-        """The process environment: none of the developer's BOT_* settings."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith("BOT_")}
-        env.update(self.emu.bot_env())  # BOT_TOKEN, BOT_API_BASE_URL, BOT_API_FILE_URL
-        env.update({
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
-            "PYTHONIOENCODING": "utf-8",
-            "BOT_DB_PATH": str(self.db_path),
-            "BOT_LOG_LEVEL": "INFO",
-            # cheap hashes keep the test fast; production uses the argon2 defaults
-            "BOT_ARGON2_MEMORY_KIB": "1024",
-            "BOT_ARGON2_TIME_COST": "1",
-        })
-        env.update(self.settings)
-        return env
-
-    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
-        """Run ``python -m bot ARGS`` on the same database; fails the test on an error."""
-        result = subprocess.run([sys.executable, "-m", "bot", *args], cwd=self.tmp_path, env=self.env(),
-                                capture_output=True, text=True, encoding="utf-8", timeout=60)
-        assert result.returncode == 0, result.stderr
-        return result
-
-    def create_unit(self, username: str, name: str) -> str:
-        """Create a unit with the operator's command; returns its one-time password."""
-        out = self.cli("units", "create", username, name).stdout
-        return out.split("one-time password:", 1)[1].strip()
-
-    def start_bot(self) -> Any:
-        """Start ``python -m bot`` and wait until it long-polls the emulator."""
-        process = self.tgemu.BotProcess([sys.executable, "-m", "bot"], env=self.env(), cwd=str(self.tmp_path),
-                                        log_path=self.log_path, inherit_env=False)
-        return process.start(self.emu, ready_timeout=30)
 
 
 @pytest.fixture

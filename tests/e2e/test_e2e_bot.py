@@ -19,77 +19,11 @@ from typing import Any
 
 import pytest
 
-from bot.notice import ACCEPT_LABEL
 from bot.texts import MENU_BOOK, MENU_MY
 from bot.texts import booking as tb
-from bot.texts import login as tl
-from tests.e2e.conftest import E2E, TOKEN
+from tests.support.e2e import E2E, OWN_PASSWORD, TOKEN, UNIT_NAME, book_first_free_slot, log_in, prepare_basket, press
 
 pytestmark = pytest.mark.e2e
-
-UNIT_NAME = "北京示例科技有限公司"
-OWN_PASSWORD = "Own-Password-9"
-
-
-def log_in(clerk: Any, one_time_password: str) -> None:
-    """/login with the one-time password, then choose the unit's own password; all deleted."""
-    clerk.send_command("login")
-    clerk.wait_for_text(tl.ASK_USERNAME)
-    clerk.send_text("acme")
-    clerk.wait_for_text(tl.ASK_PASSWORD)
-    secret_ids = [clerk.send_text(one_time_password)]
-    clerk.wait_for_text(tl.ASK_NEW_PASSWORD)
-    secret_ids.append(clerk.send_text(OWN_PASSWORD))
-    clerk.wait_for_text(tl.ASK_CONFIRM_PASSWORD)
-    secret_ids.append(clerk.send_text(OWN_PASSWORD))
-    done = clerk.wait_for_text(tl.PASSWORD_SET)
-    assert MENU_BOOK in done.button_texts
-
-    everything = {m.message_id: m for m in clerk.messages(include_deleted=True)}
-    assert all(everything[i].deleted for i in secret_ids), "a password message is still in the chat"
-    shown = [m.content for m in clerk.messages()]
-    assert not any(one_time_password in t or OWN_PASSWORD in t for t in shown)
-
-
-def press(clerk: Any, label_or_data: str, message: Any = None) -> Any:
-    """Press a button whose step edits its panel; the panel as the chat shows it afterwards."""
-    done = clerk.press_button(label_or_data, message=message)
-    if done.message is None:  # the edit came after the quiet period (a slow machine)
-        clerk.wait_for_events(until=lambda events: any(
-            e.type == "edit" and e.message.message_id == done.message_id for e in events))
-    return clerk.find_message(done.message_id)
-
-
-def shown_or_awaited(clerk: Any, text: str) -> Any:
-    """The bot message containing ``text``: already in the chat, or the next to arrive."""
-    found = [m for m in clerk.bot_messages() if text in m.content]
-    return found[-1] if found else clerk.wait_for_text(text)
-
-
-def prepare_basket(clerk: Any) -> Any:
-    """/book → accept the notice → contact → one 新办 → 查询可预约信息; the panel message."""
-    clerk.send_command("book")
-    clerk.wait_for_text(tb.NOTICE_PROMPT)
-    press(clerk, ACCEPT_LABEL)
-    press(clerk, tb.FILL_CONTACT_LABEL)
-    clerk.send_text("李雷")
-    clerk.wait_for_text(tb.ASK_CONTACT_PHONE)
-    clerk.send_text("13800138000")
-    clerk.wait_for_text("合计：0分钟")
-    basket = press(clerk, "bk:add:new")  # the 新办 row's「+」(every row has one)
-    assert "合计：15分钟" in basket.text
-    return press(clerk, tb.QUERY_LABEL)
-
-
-def book_first_free_slot(clerk: Any, panel: Any) -> str:
-    """Press the first 可预约 cell, then 确定; the booking code from the receipt."""
-    cell = next(b for b in panel.buttons if "可预约" in b.text)
-    assert tb.CONFIRM_PROMPT in press(clerk, cell.callback_data, message=panel).text
-    press(clerk, tb.CONFIRM_LABEL)
-    receipt = shown_or_awaited(clerk, "📋 预约回执")
-    code = receipt.text.split("预约编号：", 1)[1].split("\n", 1)[0]
-    assert code.startswith("CY")
-    return code
 
 
 def calendar_file(clerk: Any, name: str) -> Any:

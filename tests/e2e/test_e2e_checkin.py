@@ -20,8 +20,7 @@ from PIL import Image
 
 from bot.rules.tz import TZ
 from bot.texts import arrival as ta
-from tests.e2e.conftest import E2E
-from tests.e2e.test_e2e_bot import UNIT_NAME, book_first_free_slot, log_in, prepare_basket
+from tests.support.e2e import E2E, UNIT_NAME, book_first_free_slot, log_in, prepare_basket
 
 pytestmark = pytest.mark.e2e
 
@@ -80,7 +79,7 @@ def test_staff_scanning_the_receipts_qr_code_checks_the_booking_in(e2e: E2E) -> 
         card = staff.wait_for_text("已签到")
         assert card.text.startswith(f"✅ {code} 已签到") and f"预约 {code}" in card.text
         assert checked_in_at(e2e, code) is not None
-        receipt = clerk.wait_for_text("到达：已签到")
+        receipt = clerk.wait_for_text("到达时间：已签到")
         assert "📋 预约回执" in receipt.text and code in receipt.text
 
         staff.send_command("start", payload)  # scanned again: refused, unchanged

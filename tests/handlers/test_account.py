@@ -6,7 +6,7 @@ from bot import texts
 from bot.harness import Harness
 from bot.rules.freeze import month_key
 from bot.storage import repo
-from tests.handlers.conftest import logged_in
+from tests.support.clerks import logged_in
 
 
 async def add_mismatches(h: Harness, unit_id: int, n: int) -> None:
@@ -95,7 +95,7 @@ async def test_not_logged_in_is_refused(harness: Harness) -> None:
 
 async def test_an_old_logout_button_pressed_mid_flow_ends_the_flow(harness: Harness) -> None:
     from bot.handlers.flow import current_flows
-    from tests.handlers.test_booking import to_basket
+    from tests.support.booking import to_basket
 
     await logged_in(harness)
     user = harness.user(1001)
@@ -118,7 +118,7 @@ async def test_release_notice_label_follows_the_configured_time(settings, clock)
     from datetime import time
 
     from bot.harness import Harness
-    from tests.handlers.conftest import logged_in
+    from tests.support.clerks import logged_in
 
     h = await Harness(settings.model_copy(update={"bot_release_notice_time": time(9, 5)}), clock).start()
     try:

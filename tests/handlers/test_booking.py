@@ -6,64 +6,19 @@ import asyncio
 from datetime import date
 
 from bot.callbacks import pack
-from bot.fake_telegram import FakeMessage, FakeUser
 from bot.handlers.booking import DRAFT, OPEN_DATA, BookingDraft
 from bot.harness import Harness
 from bot.notice import ACCEPT_LABEL, FULL_TEXT_LABEL, NOTICE_VERSION, digest
 from bot.rules.basket import BusinessType
 from bot.rules.states import BookingState
 from bot.storage import repo
-from tests.conftest import at
-from tests.handlers.conftest import logged_in
+from tests.support import at
+from tests.support.booking import receipts, tap, to_basket, to_confirm
+from tests.support.clerks import logged_in
 
 DEC2 = date(2026, 12, 2)
 WINDOW = ["12月2日（周三）", "12月3日（周四）", "12月4日（周五）", "12月7日（周一）", "12月8日（周二）"]
 NEW, RENEW = BusinessType.NEW, BusinessType.RENEW
-
-
-async def tap(user: FakeUser, action: str, business: BusinessType, times: int = 1) -> FakeMessage:
-    """Press the 「+」/「−」 of a basket row (the button must be on the panel)."""
-    for _ in range(times):
-        panel = user.last
-        assert panel is not None
-        data = pack("bk", action, business.value)
-        assert data in [d for _, d in panel.buttons], panel.labels
-        await user.press_data(data, panel)
-    assert user.last is not None
-    return user.last
-
-
-async def to_basket(user: FakeUser, *, accept: bool = True, name: str = "李雷",
-                    phone: str = "13800138000") -> FakeMessage:
-    """/book through the notice and the contact step to the basket panel."""
-    await user.command("book")
-    if accept:
-        await user.press(ACCEPT_LABEL)
-    assert user.last is not None
-    if "填写经办人信息" in user.last.labels:
-        await user.press("填写经办人信息")
-        await user.send(name)
-        await user.send(phone)
-    else:
-        await user.press("使用以上信息")
-    panel = user.last
-    assert panel is not None and "合计：" in panel.text
-    return panel
-
-
-async def to_confirm(user: FakeUser, cell: str = "12/2 上午", **kwargs: object) -> FakeMessage:
-    """To the confirmation dialogue with the basket 新办1 续办2 (35 minutes)."""
-    await to_basket(user, **kwargs)  # type: ignore[arg-type]
-    await tap(user, "add", NEW)
-    await tap(user, "add", RENEW, 2)
-    await user.press("查询可预约信息")
-    panel = await user.press(cell)
-    assert panel is not None and "请核对以下预约信息" in panel.text, user.transcript()
-    return panel
-
-
-def receipts(user: FakeUser) -> list[FakeMessage]:
-    return [m for m in user.bot_messages() if m.text and "预约回执" in m.text]
 
 
 async def test_full_booking_from_start_to_receipt(harness: Harness) -> None:
@@ -460,7 +415,8 @@ async def test_basket_prepared_at_eight_survives_the_idle_timeout_until_nine(har
     assert "超过30分钟未操作" in user.last.text
     harness.clock.set(at("2026-12-01 09:00"))  # type: ignore[attr-defined]
     panel = await user.press_data(OPEN_DATA)
-    assert "续办 ×1" in panel.text or any("可预约" in label for label in panel.labels)
+    assert "办理业务：续办 ×1（共10分钟）" in panel.text  # the basket is kept: the window opens for it
+    assert "12/2 上午 可预约" in panel.labels
     await user.press("12/2 上午")
     confirm = user.last
     assert "续办" in confirm.text and "10分钟" in confirm.text

@@ -15,7 +15,7 @@ from bot.fake_telegram import ApiError
 from bot.harness import Harness
 from bot.rules.states import BookingState
 from bot.storage import repo
-from tests.handlers.conftest import make_unit
+from tests.support.clerks import make_unit
 
 ADMIN = 900001
 TEXT = "【通知】12月5日（周六）系统维护，暂停预约一天。"

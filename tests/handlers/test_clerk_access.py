@@ -7,7 +7,7 @@ from datetime import date
 
 from bot.harness import Harness
 from bot.storage import repo
-from tests.handlers.conftest import filled_booking, logged_in, make_unit
+from tests.support.clerks import filled_booking, logged_in, make_unit
 
 PHONE_LINE = "请致电中心（"
 

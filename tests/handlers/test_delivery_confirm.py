@@ -19,8 +19,8 @@ from bot.rules.states import BookingState
 from bot.storage import outbox, repo
 from bot.storage.models import Booking
 from bot.texts import booking as booking_texts
-from tests.handlers.conftest import logged_in
-from tests.handlers.test_booking import receipts, to_basket, to_confirm
+from tests.support.booking import receipts, to_basket, to_confirm
+from tests.support.clerks import logged_in
 
 CONFIRM_CALLS = ["answerCallbackQuery", "editMessageText", "sendMessage", "sendDocument"]
 # Faults a retry inside the rate limiter cannot get past (more than its max_retries) or

@@ -7,10 +7,13 @@ import time
 from typing import Any
 
 from bot.clock import ManualClock
+from bot.delivery.notifications import Notifier
+from bot.delivery.outbox import Courier
 from bot.handlers.flow import current_flows, sweep_idle
 from bot.harness import Harness
+from bot.jobs.reminders import run_due
 from bot.processing import PerUserProcessor
-from tests.handlers.conftest import logged_in
+from tests.support.clerks import logged_in
 
 
 async def _drain(h: Harness, timeout: float = 5.0) -> None:
@@ -21,23 +24,28 @@ async def _drain(h: Harness, timeout: float = 5.0) -> None:
 async def test_slow_reply_to_one_user_does_not_delay_another(harness: Harness) -> None:
     slow, fast = harness.user(2001), harness.user(2002)
     assert isinstance(harness.app.update_processor, PerUserProcessor)
-    sent_at: dict[int, float] = {}
+    fast_through = asyncio.Event()
+    events: list[str] = []
 
     async def behaviour(method: str, params: dict[str, Any]) -> None:
-        if method == "sendMessage" and int(params["chat_id"]) == 2001:
-            await asyncio.sleep(0.5)
-        if method == "sendMessage":
-            sent_at.setdefault(int(params["chat_id"]), time.monotonic())
+        if method != "sendMessage":
+            return
+        if int(params["chat_id"]) == 2001:
+            events.append("slow: sending")
+            # the slow reply is held until the fast one got through: one after the other would never get there
+            await asyncio.wait_for(fast_through.wait(), 5)
+            events.append("slow: sent")
+        else:
+            events.append("fast: sent")
+            fast_through.set()
 
     harness.api.behaviour = behaviour
-    start = time.monotonic()
     await harness.app.update_queue.put(slow.update_for(text="/help", entities=[
         {"type": "bot_command", "offset": 0, "length": 5}]))
     await harness.app.update_queue.put(fast.update_for(text="/help", entities=[
         {"type": "bot_command", "offset": 0, "length": 5}]))
     await _drain(harness)
-    assert sent_at[2002] - start < 0.3, "the fast user waited for the slow one"
-    assert sent_at[2001] > sent_at[2002]
+    assert events.index("fast: sent") < events.index("slow: sent"), "the fast user waited for the slow one"
     assert "可用命令" in fast.last.text and "可用命令" in slow.last.text
 
 
@@ -131,7 +139,7 @@ async def test_a_button_of_another_flow_leaves_the_current_one(harness: Harness)
     from bot.handlers.applicants import DRAFT as APPLICANT_DRAFT
     from bot.rules.basket import BusinessType
     from bot.storage import repo
-    from tests.handlers.test_applicants import ID_A, booked
+    from tests.support.applicants import ID_A, booked
 
     booking = await booked(harness, {BusinessType.NEW: 1})
     user = harness.user(1001)
@@ -154,7 +162,7 @@ async def test_a_button_of_another_flow_leaves_the_current_one(harness: Harness)
 
 
 async def test_a_wrong_answer_gets_the_question_with_its_buttons(harness: Harness) -> None:
-    from tests.handlers.test_booking import to_basket
+    from tests.support.booking import to_basket
 
     await logged_in(harness)
     user = harness.user(1001)
@@ -173,7 +181,7 @@ async def test_a_wrong_answer_gets_the_question_with_its_buttons(harness: Harnes
 
 
 async def test_files_and_voice_at_a_text_step_get_the_question_again(harness: Harness) -> None:
-    from tests.handlers.test_booking import to_basket
+    from tests.support.booking import to_basket
 
     await logged_in(harness)
     user = harness.user(1001)
@@ -191,7 +199,7 @@ async def test_files_and_voice_at_a_text_step_get_the_question_again(harness: Ha
 
 async def test_text_at_a_button_step_points_to_the_panel(harness: Harness) -> None:
     from bot import texts
-    from tests.handlers.test_booking import to_basket
+    from tests.support.booking import to_basket
 
     await logged_in(harness)
     user = harness.user(1001)
@@ -207,7 +215,7 @@ async def test_text_at_a_button_step_points_to_the_panel(harness: Harness) -> No
 async def test_an_edit_of_an_earlier_answer_is_ignored(harness: Harness) -> None:
     from telegram import Update
 
-    from tests.handlers.test_booking import to_basket
+    from tests.support.booking import to_basket
 
     await logged_in(harness)
     user = harness.user(1001)
@@ -224,3 +232,18 @@ async def test_an_edit_of_an_earlier_answer_is_ignored(harness: Harness) -> None
     reply = await user.send("13900139000")
     assert "合计：" in reply.text
     assert harness.app.user_data[1001]["draft_booking"].contact_name == "韩梅梅"
+
+
+async def test_bot_data_holds_only_deps_the_runtime_state_is_typed(harness: Harness) -> None:
+    """Whatever the running application keeps is a typed field of Deps.runtime, not a bot_data key."""
+    await logged_in(harness)
+    user = harness.user(1001)
+    await user.command("me")
+    await user.command("book")
+    await run_due(harness.app)
+    assert list(harness.app.bot_data) == ["deps"]
+    runtime = harness.deps.runtime
+    assert "booking" in [flow.name for flow in runtime.flows]
+    assert runtime.catch_up is not None
+    assert runtime.part(Courier) is not None
+    assert runtime.part(Notifier) is not None

@@ -14,7 +14,7 @@ from bot.rules.basket import BusinessType as B
 from bot.rules.states import BookingState
 from bot.storage import repo
 from bot.storage.models import Booking
-from tests.handlers.conftest import logged_in, make_unit
+from tests.support.clerks import logged_in, make_unit
 
 WED = date(2026, 12, 2)
 THU = date(2026, 12, 3)

@@ -8,8 +8,8 @@ from bot.rules.applicant import resident_id_check_digit
 from bot.rules.basket import BusinessType
 from bot.rules.states import BookingState
 from bot.storage import repo
-from tests.handlers.conftest import make_unit
-from tests.handlers.test_booking import receipts, tap
+from tests.support.booking import receipts, tap
+from tests.support.clerks import make_unit
 
 ID_BODY = "11010519850315123"
 ID_NUMBER = ID_BODY + resident_id_check_digit(ID_BODY)

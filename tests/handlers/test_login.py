@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.clock import ManualClock
 from bot.harness import Harness
 from bot.storage import repo
-from tests.handlers.conftest import logged_in, make_unit
+from tests.support.clerks import logged_in, make_unit
 
 
 async def test_start_shows_guest_welcome_and_commands_are_published(harness: Harness) -> None:
@@ -186,7 +186,7 @@ async def test_the_lock_covers_the_username_and_the_telegram_user(harness: Harne
     reply = await clerk.send("Start-Pass-1")
     assert "登录已暂停15分钟" in reply.text
     async with harness.deps.db.read() as conn:
-        assert (await repo.get_tg_user(conn, 1001)) is None or (await repo.get_tg_user(conn, 1001)).unit_id is None
+        assert await repo.get_tg_user(conn, 1001) is None  # the guesser was never bound to anything
     # another username for that other user is not locked
     await clerk.command("login")
     await clerk.send("beta")

@@ -13,8 +13,8 @@ from bot.rules.basket import BusinessType
 from bot.rules.freeze import MismatchState
 from bot.storage import repo
 from bot.storage.models import Booking
-from tests.conftest import at
-from tests.handlers.conftest import filled_booking, logged_in
+from tests.support import at
+from tests.support.clerks import filled_booking, logged_in
 
 STAFF = 900001
 NEW = BusinessType.NEW
@@ -69,7 +69,7 @@ async def test_a_corrected_mismatch_that_staff_pass_does_not_count(harness: Harn
     assert "已更正，请复核" not in panel.labels  # type: ignore[union-attr]
     assert await states(harness, booking.id) == [MismatchState.CORRECTED]
     [told] = staff.new_messages()
-    assert "经办人已更正“材料不符”" in told.text and booking.code in told.text and "北京示例科技有限公司" in told.text
+    assert "经办人已更正「材料不符」" in told.text and booking.code in told.text and "北京示例科技有限公司" in told.text
     card = await staff.press("查看预约", told)
     assert card is not None and f"预约 {booking.code}" in card.text
     assert "材料不符（证件号码不一致）·已更正，待复核" in card.text  # where the mismatch stands

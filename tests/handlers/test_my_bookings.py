@@ -15,9 +15,9 @@ from bot.rules.states import BookingState
 from bot.rules.tz import TZ
 from bot.storage import repo
 from bot.storage.models import Booking
-from tests.conftest import at
-from tests.handlers.conftest import logged_in, make_unit
-from tests.handlers.test_applicants import ID_B, PHONE_B
+from tests.support import at
+from tests.support.applicants import ID_B, PHONE_B
+from tests.support.clerks import logged_in, make_unit
 
 WED = date(2026, 12, 2)
 THU = date(2026, 12, 3)
@@ -168,10 +168,10 @@ async def test_reschedule_to_another_date(harness: Harness) -> None:
     user = harness.user(1001)
     await user.command("my")
     reply = await user.press("改约")
-    assert "12月2日（周三） 上午：当前预约" in reply.text
-    assert "12月3日（周四） 上午：可预约（剩余540分钟）" in reply.text
-    assert not any("12月2日（周三） 上午" in label for label in reply.labels)
-    reply = await user.press("12月3日（周四） 上午")
+    assert "12月2日（周三）：上午 当前预约｜下午 可预约" in reply.text
+    assert "12月3日（周四）：上午 可预约｜下午 可预约" in reply.text and "剩余" not in reply.text
+    assert not any(label.startswith("12/2 上午") for label in reply.labels)
+    reply = await user.press("12/3 上午")
     assert "确认改约" in reply.text and "新：2026年12月3日（周四） 上午" in reply.text
     reply = await press_text(user, "确定", exact=True)
     assert "改约成功" in reply.text and "2026年12月3日（周四）" in reply.text
@@ -189,12 +189,12 @@ async def test_reschedule_to_a_slot_that_fills_meanwhile_leaves_the_booking(harn
     user = harness.user(1001)
     await user.command("my")
     await user.press("改约")
-    await user.press("12月3日（周四） 上午")
+    await user.press("12/3 上午")
     await book(harness, other, {B.NEW: 1}, day=THU, user_id=2001)  # someone else takes it first
     reply = await press_text(user, "确定", exact=True)
     assert texts.SESSION_FULL in reply.text and "原预约保持不变" in reply.text
-    assert "12月3日（周四） 上午：已满" in reply.text
-    assert not any("12月3日（周四） 上午" in label for label in reply.labels)
+    assert "12月3日（周四）：上午 已满" in reply.text
+    assert not any(label.startswith("12/3 上午") for label in reply.labels)
     row = await booking_row(harness, b.id)
     assert (row.date, row.session) == (WED, "am")
     assert await used(harness, WED) == 15 and await used(harness, THU) == 15
@@ -408,7 +408,7 @@ async def test_contact_edit_back_steps(harness: Harness) -> None:
 
 
 async def test_the_receipt_is_edited_in_place_on_every_change(harness: Harness) -> None:
-    from tests.handlers.test_applicants import booked, fill_new
+    from tests.support.applicants import booked, fill_new
 
     b = await booked(harness, {B.NEW: 1})
     user = harness.user(1001)
@@ -455,7 +455,7 @@ async def test_the_receipt_is_edited_in_place_on_every_change(harness: Harness) 
     # 改约, and the calendar file of the new date on request
     await user.command("my")
     await user.press("改约")
-    await user.press("12月3日（周四） 上午")
+    await user.press("12/3 上午")
     await user.press("确定", exact=True)
     reply, ics = user.bot_messages()[-2:]
     assert "改约成功" in reply.text and reply.labels == ["我的预约", "主菜单"]
@@ -487,7 +487,7 @@ async def test_the_receipt_is_edited_in_place_on_every_change(harness: Harness) 
     await user.press_data(pack("my", "ics", b.id))
     assert texts.BOOKING_NOT_ACTIVE in user.last.text
     # masked everywhere after entry: receipt, cards, review panels, confirmations
-    from tests.handlers.test_applicants import ID_A, PHONE_A, bot_texts
+    from tests.support.applicants import ID_A, PHONE_A, bot_texts
 
     shown_texts = "\n".join(t for t in bot_texts(harness) if "请核对申请人信息" not in t)
     for raw in (ID_A, ID_B, PHONE_A, PHONE_B, "13912345678", "13800138000"):
@@ -501,7 +501,7 @@ async def test_a_restart_in_the_middle_of_a_reschedule(harness: Harness) -> None
     user = harness.user(1001)
     await user.command("my")
     await user.press("改约")
-    confirm = await user.press("12月7日（周一） 下午")
+    confirm = await user.press("12/7 下午")
     assert "确认改约" in confirm.text
     await harness.restart()
     reply = await press_text(user, "确定", confirm, exact=True)
@@ -525,7 +525,7 @@ async def test_a_move_to_a_date_the_unit_already_holds_is_refused(harness: Harne
     assert b.code in card.text
     await user.press("改约", card)
     reply = card  # edited in place into the move options
-    assert "12月3日（周四） 上午：本单位当日已有预约" in reply.text
+    assert "12月3日（周四）：上午 本单位已约" in reply.text
     assert not any("12月3日" in label for label in reply.labels)
     reply = await user.press_data(pack("my", "movedo", b.id, THU, "pm"))  # forged
     assert "同一日期只能保留一个预约" in reply.text and held.code in reply.text and "原预约保持不变" in reply.text
@@ -583,7 +583,7 @@ async def test_an_idle_contact_edit_ends_and_its_answer_is_not_taken(harness: Ha
 
 
 async def test_my_bookings_from_the_receipt_leaves_the_receipt_intact(harness: Harness) -> None:
-    from tests.handlers.test_applicants import booked
+    from tests.support.applicants import booked
 
     b = await booked(harness, {B.NEW: 1})
     user = harness.user(1001)
@@ -599,7 +599,7 @@ async def test_my_bookings_from_the_receipt_leaves_the_receipt_intact(harness: H
 
 async def test_a_failed_receipt_edit_does_not_undo_the_confirmation(harness: Harness) -> None:
     from bot.fake_telegram import ApiError
-    from tests.handlers.test_applicants import booked
+    from tests.support.applicants import booked
 
     b = await booked(harness, {B.NEW: 1})
     receipt_id = (await booking_row(harness, b.id)).receipt_message_id

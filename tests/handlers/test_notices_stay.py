@@ -8,8 +8,8 @@ from datetime import date
 from bot.callbacks import pack, unpack
 from bot.harness import Harness
 from bot.jobs.reminders import run_due
-from tests.conftest import at
-from tests.handlers.conftest import filled_booking, logged_in
+from tests.support import at
+from tests.support.clerks import filled_booking, logged_in
 
 
 def test_the_notice_marker_is_stripped_for_handlers() -> None:
@@ -27,7 +27,7 @@ async def test_the_appointment_reminder_survives_a_press_on_its_button(harness: 
     clerk = harness.user(1001)
     harness.clock.set(at("2026-12-02 08:00"))
     await run_due(harness.app)
-    reminder = next(m for m in clerk.new_messages() if m.text.startswith("📅"))
+    reminder = next(m for m in clerk.new_messages() if (m.text or "").startswith("📅"))
     assert harness.settings.bot_centre_address in reminder.text
     panel = await clerk.press("我的预约", reminder)
     assert panel is not None and panel.message_id != reminder.message_id and "CY20261202-001" in panel.text

@@ -18,7 +18,7 @@ from bot.notice import ACCEPT_LABEL
 from bot.rules.states import BookingState
 from bot.storage import repo
 from bot.storage.dbstats import DbStats, counting
-from tests.handlers.conftest import logged_in
+from tests.support.clerks import logged_in
 
 DEC2 = date(2026, 12, 2)
 

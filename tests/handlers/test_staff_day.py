@@ -23,8 +23,8 @@ from bot.rules.basket import BusinessType
 from bot.rules.states import BookingState
 from bot.storage import repo
 from bot.storage.models import Booking
-from tests.conftest import at
-from tests.handlers.conftest import logged_in, make_unit
+from tests.support import at
+from tests.support.clerks import logged_in, make_unit
 
 ADMIN = 900001
 STAFF = 900002
@@ -40,6 +40,7 @@ async def book(h: Harness, unit_id: int, day: date, session: str = "am",
         unit_id=unit_id, user_id=user_id, day=day, session=session, counts=counts or {NEW: 1},
         contact_name="李四", contact_phone="13800138000",
     )
+    await h.courier.deliver_booking(booking.id)  # its receipt, as after 「确定」
     if fill:
         now = h.clock.now()
         async with h.deps.db.write() as conn:

@@ -10,7 +10,7 @@ from bot.handlers import menus
 from bot.harness import Harness
 from bot.rules.basket import BusinessType
 from bot.storage import repo
-from tests.handlers.conftest import logged_in
+from tests.support.clerks import logged_in
 
 ADMIN = 900001
 STAFF = 900002
@@ -285,7 +285,7 @@ async def test_every_registered_staff_button_and_command_is_refused_to_a_clerk(h
 async def test_a_clerk_typing_a_staff_command_keeps_their_flow(harness) -> None:
     """To a clerk /schedule is just unknown: same reply as /foo, and the booking flow goes on."""
     from bot.handlers.flow import current_flows
-    from tests.handlers.conftest import logged_in
+    from tests.support.clerks import logged_in
 
     await logged_in(harness)
     clerk = harness.user(1001)

@@ -12,7 +12,7 @@ import pytest
 from bot.fake_telegram import FakeUser
 from bot.harness import Harness
 from bot.storage import repo
-from tests.handlers.conftest import logged_in, make_unit
+from tests.support.clerks import logged_in, make_unit
 
 ADMIN = 900001
 
@@ -197,7 +197,7 @@ async def test_unbind_one_clerk(harness: Harness) -> None:
     assert (history[-1].action, history[-1].actor) == ("unbind", f"tg:{ADMIN}")
     assert "请先使用本单位的预约账户登录" in (await second.command("start")).text
     # the same button again (an old message): nothing happens, the staff member is told
-    await staff.press_data("st:uunbind:%d:1002" % unit_id, old_list)
+    await staff.press_data(f"st:uunbind:{unit_id}:1002", old_list)
     assert "不再绑定" in staff.answer_of_last_press().get("text", "")
 
 

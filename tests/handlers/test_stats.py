@@ -1,10 +1,10 @@
-"""/stats through the real Application, on the seeded week of tests/storage/test_stats_service.py."""
+"""/stats through the real Application, on the seeded week of tests/support/stats.py."""
 
 from __future__ import annotations
 
 from bot.harness import Harness
-from tests.handlers.conftest import logged_in
-from tests.storage.test_stats_service import seed
+from tests.support.clerks import logged_in
+from tests.support.stats import seed
 
 ADMIN = 900001
 

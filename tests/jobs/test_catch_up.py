@@ -14,9 +14,9 @@ from bot.jobs.reminders import TICK_JOB, run_due
 from bot.rules.basket import BusinessType as B
 from bot.rules.states import BookingState
 from bot.storage import repo
-from tests.conftest import at
-from tests.handlers.conftest import harness, logged_in, settings  # noqa: F401  (fixtures)
-from tests.jobs.test_reminders import ADMIN, Recorder, book, booking_state, complete, kind_of, reminders_in
+from tests.support import at
+from tests.support.clerks import logged_in
+from tests.support.reminders import ADMIN, Recorder, book, booking_state, complete, kind_of, reminders_in
 
 THU = date(2026, 12, 3)
 
@@ -28,7 +28,7 @@ def kinds_in(h: Harness, user_id: int) -> list[str | None]:
 # ---------------------------------------------------------------- catch-up after downtime
 
 
-async def test_start_after_a_missed_deadline_releases_before_reminding(harness: Harness) -> None:  # noqa: F811
+async def test_start_after_a_missed_deadline_releases_before_reminding(harness: Harness) -> None:
     """Down from 23:00 to 08:45: the incomplete booking is released first — its clerk gets no
     appointment reminder for it and the staff digest does not list it."""
     h = harness
@@ -54,7 +54,7 @@ async def test_start_after_a_missed_deadline_releases_before_reminding(harness: 
     assert "未完善公司" not in digest[0] and "· 已完善公司｜新办 ×1｜待办理" in digest[0]
 
 
-async def test_late_digest_lists_every_booking_that_holds_minutes(harness: Harness) -> None:  # noqa: F811
+async def test_late_digest_lists_every_booking_that_holds_minutes(harness: Harness) -> None:
     """A digest caught up at 10:30 still lists the booking already served; never a cancelled one."""
     h = harness
     units = [await logged_in(h, 1001 + i, f"unit{i}", f"单位{i}") for i in range(3)]
@@ -74,7 +74,7 @@ async def test_late_digest_lists_every_booking_that_holds_minutes(harness: Harne
     assert "单位1" not in digest
 
 
-async def test_appointment_reminder_caught_up_only_until_its_session_starts(harness: Harness) -> None:  # noqa: F811
+async def test_appointment_reminder_caught_up_only_until_its_session_starts(harness: Harness) -> None:
     h = harness
     morning = await logged_in(h, 1001, "morning", "上午公司")
     afternoon = await logged_in(h, 1002, "afternoon", "下午公司")
@@ -90,7 +90,7 @@ async def test_appointment_reminder_caught_up_only_until_its_session_starts(harn
     assert kinds_in(h, 1001).count("appointment") == 0 and kinds_in(h, 1002).count("appointment") == 1
 
 
-async def test_deadline_reminder_caught_up_until_the_deadline_and_no_later(harness: Harness) -> None:  # noqa: F811
+async def test_deadline_reminder_caught_up_until_the_deadline_and_no_later(harness: Harness) -> None:
     h = harness
     early = await logged_in(h, 1001, "early", "甲公司")
     missed = await logged_in(h, 1002, "missed", "乙公司")
@@ -110,7 +110,7 @@ async def test_deadline_reminder_caught_up_until_the_deadline_and_no_later(harne
 # ---------------------------------------------------------------- the configured times
 
 
-async def test_every_reminder_follows_its_configured_time(harness: Harness) -> None:  # noqa: F811
+async def test_every_reminder_follows_its_configured_time(harness: Harness) -> None:
     h = harness
     h.clock.set(at("2026-11-30 20:00"))
     today_unit = await logged_in(h, 2001, "today", "今日办理公司")
@@ -163,7 +163,7 @@ async def test_every_reminder_follows_its_configured_time(harness: Harness) -> N
 
 
 async def test_release_hour_before_opening_waits_for_opening_and_after_noon_is_still_sent(
-    harness: Harness,  # noqa: F811
+    harness: Harness,
 ) -> None:
     h = harness
     clerk = 1001
@@ -191,7 +191,7 @@ async def test_release_hour_before_opening_waits_for_opening_and_after_noon_is_s
 # ---------------------------------------------------------------- the tick
 
 
-async def test_tick_firing_twice_at_once_sends_once(harness: Harness) -> None:  # noqa: F811
+async def test_tick_firing_twice_at_once_sends_once(harness: Harness) -> None:
     h = harness
     clerks = [await logged_in(h, 1001 + i, f"unit{i}", f"单位{i}") for i in range(3)]
     assert clerks
@@ -206,7 +206,7 @@ async def test_tick_firing_twice_at_once_sends_once(harness: Harness) -> None:  
 # ---------------------------------------------------------------- auto-release edge cases
 
 
-async def test_booking_completed_at_23_59_is_not_released(harness: Harness) -> None:  # noqa: F811
+async def test_booking_completed_at_23_59_is_not_released(harness: Harness) -> None:
     h = harness
     unit = await logged_in(h, 1001, "acme", "北京示例科技有限公司")
     booking_id = await book(h, unit, 1001, THU, "am", {B.NEW: 2})
@@ -222,7 +222,7 @@ async def test_booking_completed_at_23_59_is_not_released(harness: Harness) -> N
 
 
 async def test_auto_release_refreshes_the_receipt_and_tells_every_clerk_of_the_unit_once(
-    harness: Harness,  # noqa: F811
+    harness: Harness,
 ) -> None:
     h = harness
     unit = await logged_in(h, 1001, "acme", "北京示例科技有限公司")
@@ -244,7 +244,7 @@ async def test_auto_release_refreshes_the_receipt_and_tells_every_clerk_of_the_u
         assert (await repo.slot_usage(conn, [THU]))[(THU, "am")].used == 0
 
 
-async def test_deadline_reminder_names_the_items_still_incomplete(harness: Harness) -> None:  # noqa: F811
+async def test_deadline_reminder_names_the_items_still_incomplete(harness: Harness) -> None:
     h = harness
     unit = await logged_in(h, 1001, "acme", "北京示例科技有限公司")
     booking_id = await book(h, unit, 1001, THU, "am", {B.NEW: 1, B.RENEW: 2})
@@ -259,7 +259,7 @@ async def test_deadline_reminder_names_the_items_still_incomplete(harness: Harne
     assert h.user(1001).last.labels == ["下一步，即将完成预约", "我的预约"]  # type: ignore[union-attr]
 
 
-async def test_start_up_catch_up_does_not_hold_up_clerks(harness: Harness) -> None:  # noqa: F811
+async def test_start_up_catch_up_does_not_hold_up_clerks(harness: Harness) -> None:
     """A restart at 09:05 with release notices to send answers clerks while they go out."""
     from bot.app import build_application
     from bot.jobs.reminders import catch_up_done

@@ -14,33 +14,11 @@ from bot.fake_telegram import ApiError, Fault
 from bot.harness import Harness
 from bot.jobs.reminders import run_due
 from bot.storage import repo
-from tests.conftest import at
-from tests.handlers.conftest import harness, logged_in, settings  # noqa: F401  (fixtures)
+from tests.support import at
+from tests.support.reminders import clerks, is_release, release_notices, wait_for
 
 
-async def clerks(h: Harness, n: int, first_id: int = 3001) -> list[int]:
-    ids = []
-    for i in range(n):
-        await logged_in(h, first_id + i, f"unit{i:02d}", f"单位{i}")
-        ids.append(first_id + i)
-    return ids
-
-
-def release_notices(h: Harness, user_id: int) -> int:
-    return sum(1 for m in h.api.messages_in(user_id) if m.from_bot and (m.text or "").startswith("📢"))
-
-
-def is_release(method: str, params: dict[str, Any]) -> bool:
-    return method == "sendMessage" and str(params.get("text", "")).startswith("📢")
-
-
-async def wait_for(condition: Any, timeout: float = 5.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not await condition():
-            await asyncio.sleep(0.01)
-
-
-async def test_crash_half_way_through_the_release_notices(harness: Harness) -> None:  # noqa: F811
+async def test_crash_half_way_through_the_release_notices(harness: Harness) -> None:
     h = harness
     ids = await clerks(h, 8)
     h.clock.set(at("2026-12-02 09:00"))
@@ -82,7 +60,7 @@ async def test_crash_half_way_through_the_release_notices(harness: Harness) -> N
     assert sorted(r[1] for r in rows if r) == [1] * accepted + [2] * (len(ids) - accepted)
 
 
-async def test_restart_at_the_same_instant_resumes_the_crashed_claims(harness: Harness) -> None:  # noqa: F811
+async def test_restart_at_the_same_instant_resumes_the_crashed_claims(harness: Harness) -> None:
     """Even with a frozen clock (claim time == new start time) nothing is lost or doubled."""
     h = harness
     ids = await clerks(h, 3)
@@ -109,7 +87,7 @@ async def test_restart_at_the_same_instant_resumes_the_crashed_claims(harness: H
     assert [release_notices(h, c) for c in ids] == [1, 1, 1]
 
 
-async def test_two_instances_on_one_database_send_each_notice_once(harness: Harness) -> None:  # noqa: F811
+async def test_two_instances_on_one_database_send_each_notice_once(harness: Harness) -> None:
     h = harness
     ids = await clerks(h, 6)
     second = Harness(h.settings, h.clock, h.api)
@@ -126,7 +104,7 @@ async def test_two_instances_on_one_database_send_each_notice_once(harness: Harn
     assert len([c for c in h.api.sent("sendMessage") if is_release(c.method, c.params)]) == len(ids)
 
 
-async def test_a_send_known_undelivered_is_retried_by_the_next_run(harness: Harness) -> None:  # noqa: F811
+async def test_a_send_known_undelivered_is_retried_by_the_next_run(harness: Harness) -> None:
     """Connections refused more often than the rate limiter repeats them: nothing left, so the
     claim stays for the next minute's run, which sends it once."""
     h = harness
@@ -145,7 +123,7 @@ async def test_a_send_known_undelivered_is_retried_by_the_next_run(harness: Harn
 
 
 @pytest.mark.parametrize("fault", [Fault.timeout_after(), Fault.bad_gateway_after()], ids=["timeout", "5xx"])
-async def test_a_release_notice_whose_answer_is_lost_is_never_sent_again(harness: Harness, fault: Fault) -> None:  # noqa: F811
+async def test_a_release_notice_whose_answer_is_lost_is_never_sent_again(harness: Harness, fault: Fault) -> None:
     """SPEC §13: delivered, but the answer timed out (or came back 5xx): recorded 'uncertain',
     and neither the next tick, a restart nor a catch-up sends it again."""
     h = harness
@@ -165,7 +143,7 @@ async def test_a_release_notice_whose_answer_is_lost_is_never_sent_again(harness
         assert (await repo.get_notification(conn, f"release:2026-12-02:{ids[0]}"))[0] == "uncertain"  # type: ignore[index]
 
 
-async def test_an_answered_429_is_waited_out_and_sent_exactly_once(harness: Harness) -> None:  # noqa: F811
+async def test_an_answered_429_is_waited_out_and_sent_exactly_once(harness: Harness) -> None:
     h = harness
     [clerk] = await clerks(h, 1)
     h.clock.set(at("2026-12-02 09:00"))
@@ -177,7 +155,7 @@ async def test_an_answered_429_is_waited_out_and_sent_exactly_once(harness: Harn
     assert len([c for c in h.api.sent("sendMessage", chat_id=clerk) if is_release(c.method, c.params)]) == 2
 
 
-async def test_flood_limit_beyond_the_limiters_retries_is_left_for_the_next_run(harness: Harness) -> None:  # noqa: F811
+async def test_flood_limit_beyond_the_limiters_retries_is_left_for_the_next_run(harness: Harness) -> None:
     h = harness
     [clerk] = await clerks(h, 1)
     h.clock.set(at("2026-12-02 09:00"))
@@ -192,7 +170,7 @@ async def test_flood_limit_beyond_the_limiters_retries_is_left_for_the_next_run(
 
 
 async def test_a_live_claim_of_another_process_is_left_alone_until_its_lease_runs_out(
-    harness: Harness,  # noqa: F811
+    harness: Harness,
 ) -> None:
     h = harness
     [clerk] = await clerks(h, 1)
@@ -207,7 +185,7 @@ async def test_a_live_claim_of_another_process_is_left_alone_until_its_lease_run
     assert [m.text for m in h.user(clerk).bot_messages()].count("测试消息一") == 1
 
 
-async def test_a_claim_that_keeps_failing_is_given_up(harness: Harness) -> None:  # noqa: F811
+async def test_a_claim_that_keeps_failing_is_given_up(harness: Harness) -> None:
     h = harness
     [clerk] = await clerks(h, 1)
     async with h.deps.db.write() as conn:
@@ -219,7 +197,7 @@ async def test_a_claim_that_keeps_failing_is_given_up(harness: Harness) -> None:
     assert "测试消息二" not in [m.text for m in h.user(clerk).bot_messages()]
 
 
-async def test_unreachable_chat_fails_for_good_and_is_not_retried(harness: Harness) -> None:  # noqa: F811
+async def test_unreachable_chat_fails_for_good_and_is_not_retried(harness: Harness) -> None:
     h = harness
     notifier = Notifier(h.deps.db, h.clock, h.app.bot)
     stranger = 4242  # never wrote to the bot: Telegram answers "chat not found"

@@ -21,9 +21,8 @@ from bot.delivery.notifications import LEASE, Delivery, Notifier
 from bot.harness import Harness
 from bot.jobs.reminders import run_due
 from bot.storage import repo
-from tests.conftest import at
-from tests.handlers.conftest import harness, logged_in, settings  # noqa: F401  (fixtures)
-from tests.jobs.test_exactly_once import clerks, is_release, release_notices, wait_for
+from tests.support import at
+from tests.support.reminders import clerks, is_release, release_notices, wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -33,7 +32,7 @@ async def all_claimed(h: Harness, ids: list[int], day: str = "2026-12-02") -> bo
         return all([await repo.get_notification(conn, f"release:{day}:{c}") for c in ids])
 
 
-async def test_instance_started_after_a_live_claim_does_not_resend_it(harness: Harness) -> None:  # noqa: F811
+async def test_instance_started_after_a_live_claim_does_not_resend_it(harness: Harness) -> None:
     h = harness
     ids = await clerks(h, 3)
     h.clock.set(at("2026-12-02 09:00"))
@@ -68,7 +67,7 @@ async def test_instance_started_after_a_live_claim_does_not_resend_it(harness: H
     assert len([c for c in h.api.sent("sendMessage") if is_release(c.method, c.params)]) == len(ids)
 
 
-async def test_second_instance_resumes_what_a_crashed_instance_left(harness: Harness) -> None:  # noqa: F811
+async def test_second_instance_resumes_what_a_crashed_instance_left(harness: Harness) -> None:
     """Two instances; one crashes mid-send: the survivor resumes its claims, each sent once."""
     h = harness
     ids = await clerks(h, 4)
@@ -100,7 +99,7 @@ async def test_second_instance_resumes_what_a_crashed_instance_left(harness: Har
         await survivor.stop()
 
 
-async def test_concurrent_runs_of_two_instances_started_at_the_release_instant(harness: Harness) -> None:  # noqa: F811
+async def test_concurrent_runs_of_two_instances_started_at_the_release_instant(harness: Harness) -> None:
     """Both instances start at 09:00 and run the same plan at once: one message per clerk."""
     h = harness
     ids = await clerks(h, 6)
@@ -131,7 +130,7 @@ time.sleep(120)
 """
 
 
-async def test_live_claim_of_another_process_is_not_resumed_until_it_is_gone(harness: Harness) -> None:  # noqa: F811
+async def test_live_claim_of_another_process_is_not_resumed_until_it_is_gone(harness: Harness) -> None:
     h = harness
     [clerk] = await clerks(h, 1)
     h.clock.set(at("2026-12-02 09:00"))
@@ -155,7 +154,7 @@ async def test_live_claim_of_another_process_is_not_resumed_until_it_is_gone(har
 # ---------------------------------------------------------------- a claim left for retry
 
 
-async def test_claim_left_for_retry_and_taken_over_meanwhile_is_not_sent_again(harness: Harness) -> None:  # noqa: F811
+async def test_claim_left_for_retry_and_taken_over_meanwhile_is_not_sent_again(harness: Harness) -> None:
     """A leaves a claim after a send known undelivered; B takes it over and is sending it: A hands off."""
     from bot.fake_telegram import Fault
 

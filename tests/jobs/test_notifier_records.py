@@ -12,8 +12,7 @@ from bot.delivery.notifications import Delivery, Notification, Notifier
 from bot.harness import Harness
 from bot.storage import repo
 from bot.storage.db import Database
-from tests.handlers.conftest import harness, settings  # noqa: F401  (fixtures)
-from tests.jobs.test_exactly_once import clerks
+from tests.support.reminders import clerks
 
 
 class FlakyWrites:
@@ -41,7 +40,7 @@ def texts_to(h: Harness, user_id: int, text: str) -> int:
     return [m.text for m in h.user(user_id).bot_messages()].count(text)
 
 
-async def test_sent_but_not_recorded_is_recorded_later_never_resent(harness: Harness) -> None:  # noqa: F811
+async def test_sent_but_not_recorded_is_recorded_later_never_resent(harness: Harness) -> None:
     h = harness
     [clerk] = await clerks(h, 1)
     flaky = FlakyWrites(h.deps.db, fail_on={2})  # 1: the claim, 2: recording 'sent'
@@ -59,7 +58,7 @@ async def test_sent_but_not_recorded_is_recorded_later_never_resent(harness: Har
     assert texts_to(h, clerk, "只发一次") == 1
 
 
-async def test_a_failing_notification_does_not_stop_the_rest_of_the_batch(harness: Harness) -> None:  # noqa: F811
+async def test_a_failing_notification_does_not_stop_the_rest_of_the_batch(harness: Harness) -> None:
     h = harness
     ids = await clerks(h, 3)
     notifier = Notifier(FlakyWrites(h.deps.db, fail_on={1}), h.clock, h.app.bot)  # type: ignore[arg-type]

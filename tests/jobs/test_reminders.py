@@ -7,98 +7,25 @@ clock and calls ``run_due(harness.app)`` (or restarts the bot, which runs it at 
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import date, timedelta
 
-from bot.fake_telegram import ApiError
 from bot.harness import Harness
 from bot.jobs.reminders import TICK_JOB, run_due, schedule_tick, send_evaluation_request
 from bot.jobs.watchers import on_minutes_freed
 from bot.rules.basket import BusinessType as B
 from bot.rules.states import BookingState
 from bot.storage import repo
-from tests.conftest import at
-from tests.handlers.conftest import harness, logged_in, settings  # noqa: F401  (fixtures)
-
-ADMIN = 900001
+from tests.support import at
+from tests.support.clerks import logged_in
+from tests.support.reminders import ADMIN, Recorder, book, booking_state, clerks, complete, kind_of, reminders_in
 
 # What each kind of message starts with, as the user sees it.
-PREFIXES = {
-    "📢": "release",
-    "⏰": "deadline",
-    "ℹ️ 预约已自动释放": "autorelease",
-    "📅 今日办理提醒": "appointment",
-    "🔓": "unfreeze",
-    "📋 今日预约安排": "digest",
-    "⚠️": "calendar",
-    "🔔 有号提醒": "watch",
-    "✅": "eval",
-    "🔔 您的预约": "evalfu",
-}
-
-
-def kind_of(text: str) -> str | None:
-    return next((kind for prefix, kind in PREFIXES.items() if text.startswith(prefix)), None)
-
-
-class Recorder:
-    """Records (instant, kind) of every reminder Telegram accepted, per chat."""
-
-    def __init__(self, h: Harness, blocked: set[int] = frozenset()) -> None:
-        self.h = h
-        self.blocked = blocked
-        self.attempts: dict[int, int] = {}
-        self.got: dict[int, list[tuple[datetime, str]]] = {}
-        h.api.behaviour = self
-
-    def __call__(self, method: str, params: dict[str, Any]) -> ApiError | None:
-        if method != "sendMessage":
-            return None
-        kind = kind_of(str(params.get("text", "")))
-        if kind is None:
-            return None
-        chat = int(params["chat_id"])
-        self.attempts[chat] = self.attempts.get(chat, 0) + 1
-        if chat in self.blocked:
-            return ApiError.blocked()
-        self.got.setdefault(chat, []).append((self.h.clock.now(), kind))
-        return None
-
-
-async def book(h: Harness, unit_id: int, user_id: int, day: date, session: str = "am",
-               counts: dict[B, int] | None = None) -> int:
-    booking = await h.deps.bookings.book(unit_id=unit_id, user_id=user_id, day=day, session=session,
-                                         counts=counts or {B.NEW: 1}, contact_name="李雷",
-                                         contact_phone="13800138000")
-    await h.courier.deliver_booking(booking.id)  # its receipt, as after 「确定」
-    return booking.id
-
-
-async def complete(h: Harness, booking_id: int) -> None:
-    """Fill every applicant (test setup; the applicants flow does this for real)."""
-    now = h.clock.now()
-    async with h.deps.db.write() as conn:
-        for item in await repo.items_of(conn, booking_id):
-            await repo.fill_item(conn, item.id, {"name": "张三", "id_type": "护照", "id_number": f"E{item.id:08d}",
-                                                 "phone": "13800138000"}, now)
-        await repo.set_booking_state(conn, booking_id, BookingState.INCOMPLETE, BookingState.PENDING, now)
-
-
-async def booking_state(h: Harness, booking_id: int) -> BookingState:
-    async with h.deps.db.read() as conn:
-        booking = await repo.get_booking(conn, booking_id)
-    assert booking is not None
-    return booking.state
-
-
-def reminders_in(h: Harness, user_id: int) -> list[str]:
-    return [m.text for m in h.user(user_id).bot_messages() if m.text and kind_of(m.text)]
 
 
 # ---------------------------------------------------------------- the fortnight around 国庆 2026
 
 
-async def test_fortnight_around_national_day(harness: Harness) -> None:  # noqa: F811
+async def test_fortnight_around_national_day(harness: Harness) -> None:
     """Every reminder each clerk and the admin got from 09-27 to 10-11, at which instant.
 
     2026: 中秋 09-25..09-27 and 国庆 10-01..10-07 are statutory holidays, Sat 10-10 is a
@@ -169,31 +96,25 @@ async def test_fortnight_around_national_day(harness: Harness) -> None:  # noqa:
 # ---------------------------------------------------------------- the release notice
 
 
-async def clerks(h: Harness, n: int, first_id: int = 3001) -> list[int]:
-    ids = []
-    for i in range(n):
-        await logged_in(h, first_id + i, f"unit{i:02d}", f"单位{i}")
-        ids.append(first_id + i)
-    return ids
-
-
-async def test_release_notice_shows_dates_and_opens_availability(harness: Harness) -> None:  # noqa: F811
+async def test_release_notice_shows_dates_and_opens_availability(harness: Harness) -> None:
     h = harness
     [clerk] = await clerks(h, 1)
     h.clock.set(at("2026-12-02 09:00"))
     sent = await run_due(h.app)
     assert sent["release"] == 1
     notice = h.user(clerk).last
-    assert notice is not None and notice.text.startswith("📢 12月2日（周三）号源已开放预约。")
-    # tomorrow onwards, five working days, minutes left per session
-    assert "12月3日（周四）：上午 剩余540分钟；下午 剩余630分钟" in notice.text
+    # today's release, and every date it opened (not as if only today had opened)
+    assert notice is not None and notice.text.startswith("📢 今日（12月2日）号源已开放预约。")
+    assert "本次可预约5个工作日：12月3日、12月4日、12月7日、12月8日、12月9日。" in notice.text
+    # tomorrow onwards, five working days, each session 可预约 / 紧张 / 已满 (no counter totals)
+    assert "12月3日（周四）：上午 可预约｜下午 可预约" in notice.text and "剩余" not in notice.text
     assert "12月9日（周三）" in notice.text and "12月2日（周三）：" not in notice.text
     assert notice.buttons == [("查看可预约信息", "bk:open:_n")]
     await run_due(h.app)
     assert len(reminders_in(h, clerk)) == 1
 
 
-async def test_missed_release_notice_sent_at_10_30_but_not_at_12_30(harness: Harness) -> None:  # noqa: F811
+async def test_missed_release_notice_sent_at_10_30_but_not_at_12_30(harness: Harness) -> None:
     h = harness
     ids = await clerks(h, 2)
     h.clock.set(at("2026-12-02 10:30"))  # the bot was down at 09:00
@@ -207,7 +128,7 @@ async def test_missed_release_notice_sent_at_10_30_but_not_at_12_30(harness: Har
         assert await repo.get_notification(conn, f"release:2026-12-03:{ids[0]}") is None
 
 
-async def test_release_notice_respects_opt_out_and_login_time(harness: Harness) -> None:  # noqa: F811
+async def test_release_notice_respects_opt_out_and_login_time(harness: Harness) -> None:
     h = harness
     h.clock.set(at("2026-12-02 08:00"))
     opted_out, wants = await clerks(h, 2)
@@ -223,7 +144,7 @@ async def test_release_notice_respects_opt_out_and_login_time(harness: Harness) 
     assert (len(reminders_in(h, opted_out)), len(reminders_in(h, wants)), len(reminders_in(h, late))) == (0, 2, 1)
 
 
-async def test_blocked_user_is_recorded_and_skipped_until_they_write_again(harness: Harness) -> None:  # noqa: F811
+async def test_blocked_user_is_recorded_and_skipped_until_they_write_again(harness: Harness) -> None:
     h = harness
     [clerk] = await clerks(h, 1)
     rec = Recorder(h, blocked={clerk})
@@ -245,7 +166,7 @@ async def test_blocked_user_is_recorded_and_skipped_until_they_write_again(harne
 # ---------------------------------------------------------------- auto-release and 有号提醒
 
 
-async def test_auto_release_at_deadline_frees_minutes_and_tells_waiting_clerk(harness: Harness) -> None:  # noqa: F811
+async def test_auto_release_at_deadline_frees_minutes_and_tells_waiting_clerk(harness: Harness) -> None:
     h = harness
     monday = date(2026, 12, 7)  # deadline: Fri 12-04 24:00
     holder = await logged_in(h, 1001, "holder", "占号公司")
@@ -290,7 +211,7 @@ async def test_auto_release_at_deadline_frees_minutes_and_tells_waiting_clerk(ha
     assert await booking_state(h, again) is BookingState.INCOMPLETE
 
 
-async def test_minutes_freed_by_a_cancellation_tell_each_waiting_clerk_once(harness: Harness) -> None:  # noqa: F811
+async def test_minutes_freed_by_a_cancellation_tell_each_waiting_clerk_once(harness: Harness) -> None:
     h = harness
     thursday = date(2026, 12, 3)
     holder = await logged_in(h, 1001, "holder", "占号公司")
@@ -323,7 +244,7 @@ async def test_minutes_freed_by_a_cancellation_tell_each_waiting_clerk_once(harn
 # ---------------------------------------------------------------- evaluation, staff, the tick
 
 
-async def test_evaluation_request_and_next_day_follow_up(harness: Harness) -> None:  # noqa: F811
+async def test_evaluation_request_and_next_day_follow_up(harness: Harness) -> None:
     h = harness
     unit = await logged_in(h, 1001, "acme", "北京示例科技有限公司")
     booking_id = await book(h, unit, 1001, date(2026, 12, 2))
@@ -348,7 +269,7 @@ async def test_evaluation_request_and_next_day_follow_up(harness: Harness) -> No
     assert len(followups) == 1 and "尚未进行满意度评价" in followups[0]
 
 
-async def test_follow_up_not_sent_once_rated(harness: Harness) -> None:  # noqa: F811
+async def test_follow_up_not_sent_once_rated(harness: Harness) -> None:
     h = harness
     unit = await logged_in(h, 1001, "acme", "北京示例科技有限公司")
     booking_id = await book(h, unit, 1001, date(2026, 12, 2))
@@ -361,7 +282,7 @@ async def test_follow_up_not_sent_once_rated(harness: Harness) -> None:  # noqa:
     assert (await run_due(h.app))["evalfu"] == 0
 
 
-async def test_staff_digest_and_calendar_warning(harness: Harness) -> None:  # noqa: F811
+async def test_staff_digest_and_calendar_warning(harness: Harness) -> None:
     h = harness
     unit = await logged_in(h, 1001, "acme", "北京示例科技有限公司")
     # complete: an incomplete one is auto-released at its deadline, before the digest
@@ -396,7 +317,7 @@ async def test_staff_digest_and_calendar_warning(harness: Harness) -> None:  # n
     assert len(reminders_in(h, ADMIN)) == 3
 
 
-async def test_one_tick_job_with_a_deterministic_name_that_runs_the_plan(harness: Harness) -> None:  # noqa: F811
+async def test_one_tick_job_with_a_deterministic_name_that_runs_the_plan(harness: Harness) -> None:
     h = harness
     [clerk] = await clerks(h, 1)
     await h.restart()

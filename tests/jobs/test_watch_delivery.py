@@ -13,10 +13,10 @@ from bot.harness import Harness
 from bot.jobs.reminders import run_due
 from bot.rules.basket import BusinessType as B
 from bot.storage import repo
-from tests.conftest import at
-from tests.handlers.conftest import harness, logged_in, settings  # noqa: F401  (fixtures)
-from tests.handlers.test_booking import NEW, RENEW, tap, to_basket
-from tests.jobs.test_reminders import book, reminders_in
+from tests.support import at
+from tests.support.booking import NEW, RENEW, tap, to_basket
+from tests.support.clerks import logged_in
+from tests.support.reminders import book, reminders_in
 
 WED, THU = date(2026, 12, 2), date(2026, 12, 3)
 WINDOW = [date(2026, 12, d) for d in (2, 3, 4, 7, 8)]
@@ -33,7 +33,7 @@ async def open_watches(h: Harness, day: date) -> list[tuple[int, int]]:
 
 
 async def test_cancellation_in_my_bookings_tells_the_clerk_who_asked_in_the_booking_flow(
-    harness: Harness,  # noqa: F811
+    harness: Harness,
 ) -> None:
     h = harness
     holder_unit = await logged_in(h, 1001, "holder", "占号公司")
@@ -68,7 +68,7 @@ async def test_cancellation_in_my_bookings_tells_the_clerk_who_asked_in_the_book
     assert panel is not None and {"使用以上信息", "填写经办人信息"} & set(panel.labels)
 
 
-async def test_reschedule_away_tells_the_waiting_clerk(harness: Harness) -> None:  # noqa: F811
+async def test_reschedule_away_tells_the_waiting_clerk(harness: Harness) -> None:
     h = harness
     holder_unit = await logged_in(h, 1001, "holder", "占号公司")
     waiter_unit = await logged_in(h, 1002, "waiter", "等号公司")
@@ -80,7 +80,7 @@ async def test_reschedule_away_tells_the_waiting_clerk(harness: Harness) -> None
     holder = h.user(1001)
     await holder.command("my")
     await holder.press("改约")
-    await holder.press("12月3日（周四） 上午")
+    await holder.press("12/3 上午")
     await holder.press("确定", exact=True)
     reply = next(m for m in reversed(holder.bot_messages()) if m.text is not None)
     assert "改约成功" in reply.text
@@ -90,7 +90,7 @@ async def test_reschedule_away_tells_the_waiting_clerk(harness: Harness) -> None
 
 
 async def test_freed_minutes_that_do_not_fit_keep_the_request_until_staff_add_capacity(
-    harness: Harness,  # noqa: F811
+    harness: Harness,
 ) -> None:
     h = harness
     holder_unit = await logged_in(h, 1001, "holder", "占号公司")
@@ -122,7 +122,7 @@ async def test_freed_minutes_that_do_not_fit_keep_the_request_until_staff_add_ca
 
 
 async def test_release_notice_button_opens_availability_with_the_basket_prepared_before_nine(
-    harness: Harness,  # noqa: F811
+    harness: Harness,
 ) -> None:
     h = harness
     await logged_in(h, 1001, "acme", "北京示例科技有限公司")
@@ -134,7 +134,7 @@ async def test_release_notice_button_opens_availability_with_the_basket_prepared
     h.clock.set(at("2026-12-02 09:00"))
     await run_due(h.app)
     notice = clerk.last
-    assert notice is not None and notice.text.startswith("📢 12月2日（周三）号源已开放预约。")
+    assert notice is not None and notice.text.startswith("📢 今日（12月2日）号源已开放预约。")
     panel = await clerk.press("查看可预约信息", notice)
     assert panel is not None and panel is not notice
     assert "续办 ×1（共10分钟）" in panel.text
@@ -146,7 +146,7 @@ async def test_release_notice_button_opens_availability_with_the_basket_prepared
     assert booking is not None and booking.minutes == 10
 
 
-async def test_release_notice_turned_off_and_on_in_settings(harness: Harness) -> None:  # noqa: F811
+async def test_release_notice_turned_off_and_on_in_settings(harness: Harness) -> None:
     h = harness
     await logged_in(h, 1001, "acme", "北京示例科技有限公司")
     clerk = h.user(1001)
@@ -162,4 +162,4 @@ async def test_release_notice_turned_off_and_on_in_settings(harness: Harness) ->
     h.clock.set(at("2026-12-03 09:00"))
     await run_due(h.app)
     assert [m.split("号源")[0] for m in reminders_in(h, 1001) if m.startswith("📢")] == [
-        "📢 12月2日（周三）", "📢 12月3日（周四）"]
+        "📢 今日（12月2日）", "📢 今日（12月3日）"]

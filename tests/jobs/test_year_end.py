@@ -14,9 +14,9 @@ from bot.harness import Harness
 from bot.jobs.reminders import run_due
 from bot.rules.basket import BusinessType as B
 from bot.rules.states import BookingState
-from tests.conftest import at
-from tests.handlers.conftest import harness, logged_in, settings  # noqa: F401  (fixtures)
-from tests.jobs.test_reminders import ADMIN, Recorder, book, booking_state, complete, reminders_in
+from tests.support import at
+from tests.support.clerks import logged_in
+from tests.support.reminders import ADMIN, Recorder, book, booking_state, complete, reminders_in
 
 
 async def step(h: Harness, start: str, end: str, minutes: int = 30) -> None:
@@ -28,7 +28,7 @@ async def step(h: Harness, start: str, end: str, minutes: int = 30) -> None:
 
 
 async def test_warning_starts_on_december_1_and_repeats_daily_until_2027_is_confirmed(
-    harness: Harness,  # noqa: F811
+    harness: Harness,
 ) -> None:
     h = harness
     h.clock.set(at("2026-11-27 10:00"))  # today, as this is written
@@ -46,7 +46,7 @@ async def test_warning_starts_on_december_1_and_repeats_daily_until_2027_is_conf
     assert text.startswith("⚠️ 2027年的工作日历尚未确认。") and "管理员确认" in text
 
 
-async def test_year_end_week_with_a_computed_holiday_and_an_override(harness: Harness) -> None:  # noqa: F811
+async def test_year_end_week_with_a_computed_holiday_and_an_override(harness: Harness) -> None:
     h = harness
     h.clock.set(at("2026-12-27 20:00"))  # Sunday evening
     unit_a = await logged_in(h, 1001, "unit_a", "甲公司")

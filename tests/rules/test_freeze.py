@@ -19,7 +19,7 @@ from bot.rules.freeze import (
     month_key,
     transition,
 )
-from tests.conftest import at
+from tests.support import at
 
 P, C, N, W = MismatchState.PENDING, MismatchState.CORRECTED, MismatchState.COUNTED, MismatchState.WITHDRAWN
 DEADLINE = at("2026-12-02 00:00")  # an appointment on Thursday 12-03: Wednesday 24:00

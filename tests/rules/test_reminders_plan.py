@@ -15,7 +15,7 @@ from bot.rules.reminders import (
     due_kinds,
     previous_month,
 )
-from tests.conftest import at
+from tests.support import at
 
 CAL = WorkCalendar()
 TIMES = ReminderTimes()

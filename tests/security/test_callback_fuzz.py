@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import random
 import re
-import sqlite3
 import string
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,13 +23,11 @@ from telegram.ext import CallbackQueryHandler, ConversationHandler
 from bot.callbacks import MAX_BYTES, NAMESPACES, pack, pattern, unpack
 from bot.harness import Harness
 from bot.rules.basket import BusinessType
-from tests.handlers.conftest import logged_in
-from tests.security.conftest import LogRecorder
+from tests.support.clerks import logged_in
+from tests.support.fuzz import expand, snapshot
+from tests.support.logs import LogRecorder
 
 # The clerk's own settings and session are theirs to change: everything else must not move.
-WATCHED_TABLES = ("units", "staff", "slots", "closed_dates", "bookings", "booking_items", "calendar_overrides",
-                  "confirmed_years", "mismatches", "evaluations", "availability_watches", "audit_log",
-                  "broadcasts", "broadcast_recipients")
 
 
 def callback_patterns(handlers: dict[int, list[Any]]) -> list[str]:
@@ -50,28 +46,6 @@ def callback_patterns(handlers: dict[int, list[Any]]) -> list[str]:
         for handler in group:
             walk(handler)
     return found
-
-
-def expand(regex: str) -> list[str]:
-    """The literal prefixes a pattern such as ``^bk:(add|sub)(:|$)`` accepts."""
-    body = regex.removeprefix("^")
-    group = re.search(r"\(([^()]*)\)", body)
-    if group is None:
-        return [body.removesuffix("$")]
-    out = []
-    for alternative in group.group(1).split("|"):
-        literal = "" if alternative in ("$", r"\Z") else alternative.replace("\\", "")
-        out += expand("^" + body[: group.start()] + literal + body[group.end():])
-    return out
-
-
-def snapshot(path: Path) -> dict[str, list[tuple[Any, ...]]]:
-    """The rows of every watched table."""
-    conn = sqlite3.connect(path)
-    try:
-        return {t: conn.execute(f'SELECT * FROM "{t}" ORDER BY 1').fetchall() for t in WATCHED_TABLES}  # noqa: S608
-    finally:
-        conn.close()
 
 
 def junk_args(rng: random.Random, foreign: list[int]) -> list[str]:

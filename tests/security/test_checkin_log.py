@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from bot.__main__ import redact
 from bot.harness import Harness
-from tests.conftest import at
-from tests.handlers.test_checkin import STAFF, STRANGER, clerk_booked, token_of
-from tests.security.conftest import LogRecorder
+from tests.support import at
+from tests.support.checkin import STAFF, STRANGER, clerk_booked, token_of
+from tests.support.logs import LogRecorder
 
 
 async def test_check_in_tokens_never_reach_the_log(harness: Harness, all_logs: LogRecorder) -> None:

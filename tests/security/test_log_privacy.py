@@ -19,24 +19,18 @@ from telegram.ext import MessageHandler, filters
 from bot.__main__ import LOG_FORMAT, PrivateFormatter
 from bot.harness import Harness
 from bot.notice import ACCEPT_LABEL
-from bot.rules.applicant import resident_id_check_digit
 from bot.rules.basket import BusinessType
-from tests.conftest import TEST_TOKEN
-from tests.handlers.conftest import make_unit
-from tests.handlers.test_booking import tap
-from tests.security.conftest import LogRecorder
+from tests.support import TEST_TOKEN
+from tests.support.booking import tap
+from tests.support.clerks import make_unit
+from tests.support.logs import LogRecorder
+from tests.support.personal import APPLICANT_PHONE, CONTACT_PHONE, ID_BODY, ID_NUMBER, NEW_CONTACT_PHONE, OWN
 
 ADMIN = 900001
-ID_BODY = "11010519850315123"
-ID_NUMBER = ID_BODY + resident_id_check_digit(ID_BODY)
 ID_TYPO = ID_BODY + ("0" if ID_NUMBER[-1] != "0" else "1")  # a wrong check digit
 PASSPORT = "E98765432"
-CONTACT_PHONE = "13912345678"
-NEW_CONTACT_PHONE = "13687654321"
-APPLICANT_PHONE = "15011223344"
 ONE_TIME = "Start-Pass-1"
 WRONG = "Wrong-Pass-77"
-OWN = "Own-Password-9"
 
 
 def _secrets(*extra: str) -> list[str]:

@@ -12,8 +12,8 @@ import json
 from bot.handlers.booking import BookingDraft
 from bot.harness import Harness
 from bot.persistence import decode_user_data
-from tests.security.conftest import LogRecorder
-from tests.security.test_log_privacy import ID_NUMBER
+from tests.support.logs import LogRecorder
+from tests.support.personal import ID_NUMBER
 
 
 async def test_damaged_rows_are_dropped_and_the_bot_starts(harness: Harness, all_logs: LogRecorder) -> None:
@@ -30,7 +30,7 @@ async def test_damaged_rows_are_dropped_and_the_bot_starts(harness: Harness, all
 
     assert "可用命令" in (await harness.user(1001).command("help")).text
     assert isinstance(harness.app.user_data[79]["draft_booking"], BookingDraft)
-    assert 77 not in harness.app.user_data or harness.app.user_data[77] == {}
+    assert 77 not in harness.app.user_data
     assert "draft_applicant" not in harness.app.user_data.get(80, {})
     warnings = [line for line in all_logs.lines() if "WARNING bot.persistence" in line]
     assert any("user 77" in w for w in warnings) and any("conversation booking" in w for w in warnings)

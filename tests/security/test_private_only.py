@@ -16,9 +16,9 @@ from bot import texts
 from bot.fake_telegram import FakeUser
 from bot.handlers.flow import current_flows
 from bot.harness import Harness
-from tests.handlers.conftest import logged_in
-from tests.security.conftest import LogRecorder
-from tests.security.test_callback_fuzz import snapshot
+from tests.support.clerks import logged_in
+from tests.support.fuzz import snapshot
+from tests.support.logs import LogRecorder
 
 GROUP = -100500
 
@@ -102,7 +102,7 @@ async def test_updates_without_a_chat_are_ignored_quietly(harness: Harness, all_
 
 async def test_edited_messages_in_private_are_no_error(harness: Harness, all_logs: LogRecorder) -> None:
     """An edit of an earlier message is no new answer; during a password step it is deleted."""
-    from tests.handlers.conftest import make_unit
+    from tests.support.clerks import make_unit
 
     await make_unit(harness)
     clerk = harness.user(1001)

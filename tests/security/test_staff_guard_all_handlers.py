@@ -23,9 +23,9 @@ from bot.callbacks import pack
 from bot.handlers.flow import current_flows
 from bot.harness import Harness
 from bot.rules.basket import BusinessType
-from tests.handlers.conftest import logged_in
-from tests.security.conftest import LogRecorder
-from tests.security.test_callback_fuzz import expand, snapshot
+from tests.support.clerks import logged_in
+from tests.support.fuzz import expand, snapshot
+from tests.support.logs import LogRecorder
 
 CLERK_FACING = {"bk:rebook"}  # registered by a staff module for the clerks' cancellation notice
 

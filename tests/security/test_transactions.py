@@ -31,9 +31,9 @@ from bot.harness import Harness
 from bot.rules.states import BookingState
 from bot.storage import repo
 from bot.storage.db import Database
-from tests.conftest import at
-from tests.handlers.conftest import logged_in
-from tests.handlers.test_booking import to_confirm
+from tests.support import at
+from tests.support.booking import to_confirm
+from tests.support.clerks import logged_in
 
 REPO = Path(__file__).resolve().parents[2]
 WED = date(2026, 12, 2)

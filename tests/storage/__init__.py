@@ -1,0 +1,1 @@
+"""Storage (bot/storage): migrations on a real SQLite file."""

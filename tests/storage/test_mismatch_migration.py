@@ -8,7 +8,7 @@ from pathlib import Path
 from bot.rules.freeze import MismatchState
 from bot.storage import repo
 from bot.storage.db import MIGRATIONS_DIR, Database
-from tests.conftest import at
+from tests.support import at
 
 
 async def test_old_counted_rows_survive_as_counted(tmp_path: Path) -> None:

@@ -46,7 +46,6 @@ from bot.handlers.menus import refresh_staff_menu
 from bot.handlers.staff.broadcast import DRAFT as BROADCAST_DRAFT
 from bot.handlers.staff.common import admin_only
 from bot.handlers.staff.console import (
-    DRAFT,
     REVIEW_DRAFT,
     callback,
     console_row,
@@ -59,7 +58,7 @@ from bot.handlers.staff.console import (
     stale,
 )
 from bot.handlers.staff.console import staff_id as actor_id
-from bot.handlers.staff.drafts import StaffAddDraft
+from bot.handlers.staff.drafts import DRAFT, StaffAddDraft
 from bot.handlers.staff.units import DRAFT as UNIT_DRAFT
 from bot.texts import staff as t
 

@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from telegram import Update
 from telegram.ext import (
     Application,
+    BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
@@ -29,7 +30,7 @@ from telegram.ext import (
 from bot.callbacks import pattern, unpack
 from bot.delivery.broadcasts import launch
 from bot.deps import BotContext
-from bot.errors import BroadcastError
+from bot.errors import BroadcastError, DateInputError
 from bot.handlers.common import END, Keyboard, answer, button, keyboard, send, show
 from bot.handlers.flow import (
     ask,
@@ -41,13 +42,13 @@ from bot.handlers.flow import (
     text_step,
 )
 from bot.handlers.staff.common import staff_only
-from bot.handlers.user_data import Slot
 from bot.persistence import persisted_model
-from bot.rules.staff_dates import DateInputError, parse_date
+from bot.rules.staff_dates import parse_date
 from bot.services import broadcast as service
 from bot.services.broadcast import Audience
 from bot.texts import BACK
 from bot.texts import broadcast as t
+from bot.user_data import Slot
 
 TEXT, AUDIENCE, DATE, PREVIEW = range(4)
 
@@ -229,14 +230,15 @@ async def use_buttons(update: Update, context: BotContext) -> None:
 
 def register(application: App) -> None:
     """The /broadcast conversation."""
-    buttons = [
+    buttons: list[BaseHandler[Any, Any, Any]] = [
         CallbackQueryHandler(chose_audience, pattern=pattern("st", "baud")),
         CallbackQueryHandler(chose_date, pattern=pattern("st", "bdate")),
         CallbackQueryHandler(back, pattern=pattern("st", "bback")),
         CallbackQueryHandler(confirm, pattern=pattern("st", "bsend")),
         CallbackQueryHandler(cancel, pattern=pattern("st", "bcancel")),
     ]
-    waiting_for_button = [MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, use_buttons)]
+    waiting_for_button: list[BaseHandler[Any, Any, Any]] = [
+        MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, use_buttons)]
     application.add_handler(
         conversation(
             application,

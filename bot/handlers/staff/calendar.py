@@ -18,7 +18,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.callbacks import pattern
 from bot.deps import BotContext
-from bot.errors import BadInput, DomainError
+from bot.errors import BadInput, DateInputError, DomainError
 from bot.handlers.common import END, answer, button, keyboard, send, show
 from bot.handlers.flow import ask, conversation, reask, text_of, text_step
 from bot.handlers.staff.common import admin_only, staff_only
@@ -37,7 +37,7 @@ from bot.handlers.staff.console import (
     stale,
 )
 from bot.handlers.staff.drafts import CalendarDeleteDraft, CalendarSetDraft
-from bot.rules.staff_dates import DateInputError, parse_date
+from bot.rules.staff_dates import parse_date
 from bot.services.roles import Role, role_of
 from bot.services.staff import CALENDAR_DAYS, DAY_KINDS, NOTE_MAX, check_reason, unconfirmed_years_ahead
 from bot.texts import staff as t

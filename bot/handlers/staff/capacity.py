@@ -17,6 +17,7 @@ the cancelled booking's items again on that date and sends the new receipt.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date, timedelta
 from typing import Any
 
@@ -28,10 +29,9 @@ from bot import texts
 from bot.callbacks import pattern
 from bot.delivery.outbox import courier_of
 from bot.deps import BotContext
-from bot.errors import BadInput, DomainError, SessionHasBookings
+from bot.errors import BadInput, DateInputError, DomainError, SessionHasBookings
 from bot.handlers.common import END, answer, button, current_clerk, keyboard, notice_button, send, show
 from bot.handlers.flow import ask, conversation, reask, text_of, text_step
-from bot.handlers.receipt import refresh_receipt
 from bot.handlers.staff.common import staff_only
 from bot.handlers.staff.console import (
     args_text,
@@ -41,7 +41,6 @@ from bot.handlers.staff.console import (
     draft,
     drop_draft,
     minutes_freed,
-    notify,
     screen,
     service,
     set_draft,
@@ -50,7 +49,7 @@ from bot.handlers.staff.console import (
 )
 from bot.handlers.staff.drafts import CapacityDraft, CloseDateDraft, CloseSessionDraft
 from bot.read_models import Closure, Freed, RebookOption
-from bot.rules.staff_dates import DateInputError, parse_date
+from bot.rules.staff_dates import parse_date
 from bot.services.staff import NOTE_MAX, check_reason
 from bot.texts import staff as t
 
@@ -190,11 +189,11 @@ async def session_close_confirmed(update: Update, context: BotContext) -> int:
 
 async def _tell_closure(context: BotContext, closure: Closure) -> int:
     """Tell the clerks of every cancelled booking, with rebook buttons; returns how many were told."""
+    courier = courier_of(context.application)
     told = 0
-    for booking, clerk_ids, options in closure.cancelled:
-        told += await notify(context, clerk_ids, t.closure_notice(booking, closure.reason, options, closure.session),
-                             rebook_keyboard(options, booking.id))
-        await refresh_receipt(context, booking.id)
+    for booking, clerk_ids, _ in closure.cancelled:  # the notices were written with the closure
+        await courier.deliver_booking(booking.id)
+        told += await courier.told(booking.id, clerk_ids)
     return told
 
 
@@ -353,10 +352,8 @@ async def rebook(update: Update, context: BotContext) -> None:
     await answer(update)
     query = update.callback_query
     if query is not None:
-        try:
+        with contextlib.suppress(BadRequest):  # the notice is too old to edit: its buttons are refused anyway
             await query.edit_message_reply_markup(None)
-        except BadRequest:
-            pass  # the notice is too old to edit: its buttons are refused anyway
     await send(update, context, t.rebooked(done.booking.code, done.copied))
     await courier_of(context.application).deliver_booking(done.booking.id)  # the receipt, written with the booking
 

@@ -8,9 +8,9 @@ from the staff mid-flow), so that their next texts are not swallowed by it.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from functools import wraps
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from telegram import Update
 
@@ -23,8 +23,8 @@ from bot.services.roles import Role, role_of
 from bot.storage.models import Actor, actor_of
 
 R = TypeVar("R")
-Handler = Callable[[Update, BotContext], Awaitable[R]]
-Guarded = Callable[[Update, BotContext], Awaitable[R | int]]
+Handler = Callable[[Update, BotContext], Coroutine[Any, Any, R]]
+Guarded = Callable[[Update, BotContext], Coroutine[Any, Any, R | int]]
 
 
 async def refuse(update: Update, context: BotContext) -> None:
@@ -37,9 +37,9 @@ async def refuse(update: Update, context: BotContext) -> None:
 
 def _end_staff_flows(update: Update, context: BotContext) -> None:
     user, chat = update.effective_user, update.effective_chat
-    if user is not None and chat is not None:
-        if any(name.startswith("staff_") for name in current_flows(context.application, user.id, chat.id)):
-            end_flows(context.application, user.id, chat.id)
+    if user is not None and chat is not None and any(
+            name.startswith("staff_") for name in current_flows(context.application, user.id, chat.id)):
+        end_flows(context.application, user.id, chat.id)
 
 
 def _guard(minimum: Role) -> Callable[[Handler[R]], Guarded[R]]:
@@ -69,5 +69,5 @@ admin_only = _guard(Role.ADMIN)
 def actor(update: Update) -> Actor:
     """The audit-log actor of a staff action."""
     user = update.effective_user
-    return actor_of(user.id) if user is not None else "system"
+    return actor_of(user.id if user is not None else None)
 

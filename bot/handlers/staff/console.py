@@ -18,40 +18,38 @@ taken as the answer to an old question.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from datetime import date, timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import texts
 from bot.callbacks import Callback, pattern, unpack
+from bot.delivery.outbox import courier_of
 from bot.deps import BotContext
-from bot.errors import BadInput, DomainError
+from bot.errors import BadInput, DateInputError, DomainError
 from bot.handlers import menus
-from bot.handlers.common import END, answer, button, keyboard, notice_button, send, show
+from bot.handlers.common import END, answer, button, keyboard, send, show
 from bot.handlers.flow import ask, conversation, end_flows, reask, remember, text_of, text_step
-from bot.handlers.receipt import refresh_receipt
 from bot.handlers.staff.common import staff_only
 from bot.handlers.staff.drafts import DRAFT, RevokeDraft, StaffDraft
-from bot.handlers.user_data import Slot
 from bot.jobs.reminders import send_evaluation_request
 from bot.persistence import persisted_model
 from bot.read_models import BookingDetails, Freed, NoShowOffer, ReviewResult, UnitView
 from bot.rules.arrival import can_check_in
 from bot.rules.freeze import MismatchState
-from bot.rules.staff_dates import DateInputError, parse_date
+from bot.rules.staff_dates import parse_date
 from bot.rules.states import CAPACITY_STATES, allowed_events
 from bot.services.roles import Role, role_of
 from bot.services.staff import StaffService, check_reason, check_reviewable
 from bot.storage.models import Booking, Item, Unit
 from bot.texts import arrival as ta
-from bot.texts import mismatch as mismatch_texts
 from bot.texts import staff as t
+from bot.user_data import Slot
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +84,9 @@ def leave_flows(update: Update, context: BotContext) -> None:
     REVIEW_DRAFT.pop(context)
 
 
-def screen(func: Callable[[Update, BotContext], Awaitable[R]]) -> Callable[[Update, BotContext], Awaitable[R | None]]:
+def screen(
+    func: Callable[[Update, BotContext], Coroutine[Any, Any, R]],
+) -> Callable[[Update, BotContext], Coroutine[Any, Any, R | int]]:
     """staff_only, and leave any other flow first (a staff screen is a flow entry)."""
 
     @wraps(func)
@@ -144,7 +144,7 @@ async def stale(update: Update, message: str = texts.STALE_BUTTON) -> None:
 
 
 def date_page(render: Callable[[Update, BotContext, date], Awaitable[object]], doc: str
-              ) -> Callable[[Update, BotContext], Awaitable[None]]:
+              ) -> Callable[[Update, BotContext], Coroutine[Any, Any, int | None]]:
     """A staff screen for buttons ``st:<action>:<YYYYMMDD>`` that renders that date."""
 
     async def page(update: Update, context: BotContext) -> None:
@@ -159,26 +159,6 @@ def date_page(render: Callable[[Update, BotContext, date], Awaitable[object]], d
     page.__doc__ = doc
     page.__name__ = f"{getattr(render, '__name__', 'page')}_button"
     return screen(page)
-
-
-async def notify(context: BotContext, user_ids: Iterable[int], text: str,
-                 markup: InlineKeyboardMarkup | None = None) -> int:
-    """Send one message to each user (outside any transaction); returns how many got it.
-
-    A user who blocked the bot is marked so (bulk sends skip them); any other
-    failure is logged and the rest are still told.
-    """
-    deps = context.deps
-    told = 0
-    for user_id in dict.fromkeys(user_ids):
-        try:
-            await context.bot.send_message(user_id, text, reply_markup=markup)
-            told += 1
-        except Forbidden:
-            await deps.users.mark_blocked(user_id)
-        except TelegramError as err:
-            log.warning("could not notify user %s: %s", user_id, type(err).__name__)
-    return told
 
 
 async def minutes_freed(context: BotContext, freed: Freed) -> None:
@@ -563,10 +543,10 @@ async def review_back(update: Update, context: BotContext) -> int:
 
 async def _after_review(update: Update, context: BotContext, outcome: ReviewResult) -> None:
     """Tell every clerk of the unit, then show the booking again."""
-    text = t.review_notice(outcome.booking, outcome.item, outcome.reason, outcome.mismatch)
-    markup = keyboard(notice_button(mismatch_texts.SEE_RESULTS_LABEL, "ap", "list", outcome.booking.id))
-    told = await notify(context, outcome.clerk_ids, text, markup)
-    await refresh_receipt(context, outcome.booking.id)
+    # The notices and the receipt's edit were written with the review: deliver them now.
+    courier = courier_of(context.application)
+    await courier.deliver_booking(outcome.booking.id)
+    told = await courier.told(outcome.booking.id, outcome.clerk_ids)
     await show_booking(update, context, outcome.booking.id, t.reviewed(outcome.item, told))
 
 
@@ -588,12 +568,13 @@ async def outcome_button(update: Update, context: BotContext) -> None:
         return
     await answer(update)
     b = change.booking
+    courier = courier_of(context.application)
+    await courier.deliver_booking(b.id)  # the receipt's edit (and a 未到 notice), written with the outcome
     if event == "serve":
         # Through the notifications log, so the next-day follow-up never repeats it.
         told = await send_evaluation_request(context.application, b.id)
     else:
-        told = await notify(context, change.clerk_ids, t.no_show_notice(b, context.deps.settings.bot_centre_phone))
-    await refresh_receipt(context, b.id)
+        told = await courier.told(b.id, change.clerk_ids)
     await show_booking(update, context, b.id, t.outcome_done(b, told))
 
 
@@ -633,12 +614,10 @@ async def got_revoke_reason(update: Update, context: BotContext) -> int | None:
         return END
     drop_draft(context)
     b = change.booking
-    told = await notify(context, change.clerk_ids,
-                        t.revoke_notice(b, _session_label(context, b), b.ended_reason or "",
-                                        context.deps.settings.bot_centre_phone))
-    await refresh_receipt(context, b.id)
+    courier = courier_of(context.application)
+    await courier.deliver_booking(b.id)  # the notices, written with the revocation
     await minutes_freed(context, Freed(b.date, b.session, b.minutes))
-    await show_booking(update, context, b.id, t.revoked(b, told))
+    await show_booking(update, context, b.id, t.revoked(b, await courier.told(b.id, change.clerk_ids)))
     return END
 
 

@@ -18,11 +18,11 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.callbacks import pattern
 from bot.deps import BotContext
-from bot.errors import DomainError
-from bot.exports import FontMissing, schedule_csv, schedule_xlsx, utilisation_png
+from bot.errors import DateInputError, DomainError, FontMissing
+from bot.exports import schedule_csv, schedule_xlsx, utilisation_png
 from bot.handlers.common import answer, send
 from bot.handlers.staff.console import args_text, date_page, screen, service, staff_id
-from bot.rules.staff_dates import DateInputError, parse_date_range
+from bot.rules.staff_dates import parse_date_range
 from bot.texts import staff as t
 
 log = logging.getLogger(__name__)

@@ -18,10 +18,11 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot.callbacks import pattern, unpack
 from bot.deps import BotContext
+from bot.errors import DateInputError
 from bot.handlers.common import END, answer, button, keyboard, show
 from bot.handlers.flow import conversation, end_flows, reask, remember, text_of, text_step
 from bot.handlers.staff.common import staff_only
-from bot.rules.staff_dates import DateInputError, parse_date_range
+from bot.rules.staff_dates import parse_date_range
 from bot.rules.stats import month_range, previous_month_range, range_problem
 from bot.services.stats import period_stats
 from bot.texts import STALE_BUTTON

@@ -49,7 +49,7 @@ class CalendarUseCases(StaffBase):
         now = self.clock.now()
         async with self.db.write() as conn:
             before = (await repo.calendar_override_notes(conn, day, day)).get(day)
-            await repo.set_calendar_override(conn, day, kind, note, staff_id, now)  # type: ignore[arg-type]
+            await repo.set_calendar_override(conn, day, kind, note, staff_id, now)
             await repo.audit(
                 conn, actor=actor_of(staff_id), entity="calendar", entity_id=day.isoformat(), action="set_override",
                 now=now, before={"kind": before[0], "note": before[1]} if before else None,

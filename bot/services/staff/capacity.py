@@ -12,6 +12,7 @@ from bot.rules.basket import BusinessType
 from bot.rules.capacity import Availability, availability
 from bot.rules.states import ACTIVE_STATES, BookingState, transition
 from bot.rules.window import bookable_dates, next_opening
+from bot.services import tell
 from bot.services.arrival import reflow_session
 from bot.services.staff.common import (
     CAPACITY_MAX,
@@ -113,8 +114,10 @@ class CapacityUseCases(ConsoleUseCases):
                 after={"closed": True, "reason": reason} if reason is not None else {"closed": True},
             )
             for booking in active:
-                cancelled.append((await self._cancel_for_closure(conn, staff_id, booking, ended_reason, now),
-                                  await self._clerk_ids(conn, booking.unit_id)))
+                updated = await self._cancel_for_closure(conn, staff_id, booking, ended_reason, now)
+                # Its clerks are told with the closure itself (SPEC §13).
+                clerks = await tell.closure(conn, booking.id, booking.unit_id, reason or "", session, now=now)
+                cancelled.append((updated, clerks))
         if cancelled:
             log.info("session %s of %s closed; %s bookings cancelled", session, day, len(cancelled))
         return Closure(day, reason or "", [(b, clerks, await self.rebook_options(b)) for b, clerks in cancelled],
@@ -131,6 +134,7 @@ class CapacityUseCases(ConsoleUseCases):
                 before={"state": booking.state.value},
                 after={"state": new_state.value, "reason": ended_reason},
             )
+            await tell.calendar_removed(conn, booking.id, now)  # the calendar entry goes (METHOD:CANCEL)
         return await self._booking(conn, booking.id)
 
     async def close_date(self, staff_id: int, day: date, reason: str) -> Closure:
@@ -162,8 +166,11 @@ class CapacityUseCases(ConsoleUseCases):
                     before={"state": booking.state.value},
                     after={"state": new_state.value, "reason": ended_reason},
                 )
+                await tell.calendar_removed(conn, booking.id, now)  # the calendar entry goes (METHOD:CANCEL)
                 updated = await self._booking(conn, booking.id)
-                cancelled.append((updated, await self._clerk_ids(conn, booking.unit_id)))
+                # Its clerks are told with the closure itself (SPEC §13).
+                clerks = await tell.closure(conn, booking.id, booking.unit_id, reason, None, now=now)
+                cancelled.append((updated, clerks))
         log.info("date %s closed; %s bookings cancelled", day, len(cancelled))
         return Closure(day, reason, [(b, clerks, await self.rebook_options(b)) for b, clerks in cancelled])
 

@@ -83,27 +83,10 @@ async def session_queue_brief(conn: Conn, day: date, session: str) -> list[tuple
     return [(r[0], r[1], BookingState(r[2]), time.fromisoformat(r[3]) if r[3] else None) for r in rows]
 
 
-async def set_promised_arrival(conn: Conn, booking_id: int, at: time, *, stale: bool) -> None:
-    """Record the time the clerk is now told; ``stale``: their receipt shows an older one."""
+async def set_promised_arrival(conn: Conn, booking_id: int, at: time) -> None:
+    """Record the time the clerk is now told."""
     await conn.execute(
-        "UPDATE booking_arrivals SET promised_at = ?, receipt_stale = MAX(receipt_stale, ?) WHERE booking_id = ?",
-        (f"{at:%H:%M}", int(stale), booking_id),
-    )
-
-
-async def stale_arrival_receipts(conn: Conn, limit: int = 50) -> list[int]:
-    """Bookings whose receipt still shows an arrival time that has since moved earlier."""
-    async with conn.execute(
-        "SELECT booking_id FROM booking_arrivals WHERE receipt_stale = 1 ORDER BY booking_id LIMIT ?", (limit,)
-    ) as cur:
-        return [int(r[0]) for r in await cur.fetchall()]
-
-
-async def clear_stale_arrival(conn: Conn, booking_id: int, promised: time | None) -> None:
-    """The receipt now shows ``promised``: clear the flag unless the time moved again meanwhile."""
-    await conn.execute(
-        "UPDATE booking_arrivals SET receipt_stale = 0 WHERE booking_id = ? AND promised_at IS ?",
-        (booking_id, f"{promised:%H:%M}" if promised else None),
+        "UPDATE booking_arrivals SET promised_at = ? WHERE booking_id = ?", (f"{at:%H:%M}", booking_id)
     )
 
 

@@ -36,14 +36,6 @@ async def open_mismatches(conn: Conn) -> list[Mismatch]:
     return [Mismatch.from_row(r) for r in rows]
 
 
-async def mismatches_counted_since(conn: Conn, since: datetime) -> list[Mismatch]:
-    """Mismatches counted at or after ``since`` (whose clerks may still need telling)."""
-    rows = await all_rows(conn, "SELECT * FROM mismatches WHERE state = 'counted' AND counted_at >= ? ORDER BY id",
-                          (iso(since),))
-    found = [Mismatch.from_row(r) for r in rows]
-    return [m for m in found if m.counted_at is not None and m.counted_at >= since]
-
-
 async def give_mismatch(conn: Conn, unit_id: int, booking_id: int, item_id: int, by: int | None,
                         now: datetime) -> None:
     """Staff gave 材料不符 to an item: a pending row (new, or reopened from corrected/withdrawn)."""

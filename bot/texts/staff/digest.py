@@ -14,7 +14,7 @@ from bot.texts.booking import count_items, items_line
 from bot.texts.staff.common import fit_message
 
 if TYPE_CHECKING:
-    from bot.services.staff import DaySchedule, ScheduleEntry
+    from bot.read_models import DaySchedule, ScheduleEntry
 
 DIGEST_SCHEDULE_LABEL = "查看今日日程"
 

@@ -38,7 +38,7 @@ def review_notice(booking: Booking, item: Item, reason: str | None, change: Mism
 
 def no_show_notice(booking: Booking, phone: str) -> str:
     """未到."""
-    return (f"您的预约 {booking.code}（{fmt_date(booking.date)}）已被标记为“未到”。"
+    return (f"您的预约 {booking.code}（{fmt_date(booking.date)}）已被标记为「未到」。"
             f"如有疑问请联系中心：{phone}。")
 
 
@@ -56,7 +56,7 @@ def closure_notice(booking: Booking, reason: str, options: Sequence[RebookOption
             f"您的预约 {booking.code} 已取消，号源已释放。")
     if options:
         return text + "\n可点击下方按钮改约至最近有号的日期（业务和申请人信息不变）："
-    return text + "\n目前暂无可改约的号源，请稍后通过“业务预约”重新预约。"
+    return text + "\n目前暂无可改约的号源，请稍后通过「业务预约」重新预约。"
 
 
 def rebooked(code: str, copied: int) -> str:
@@ -69,6 +69,6 @@ def rebooked(code: str, copied: int) -> str:
 
 def rebook_failed(message: str, options_left: bool) -> str:
     """A rebook button whose slot is gone."""
-    return message + ("\n请选择其他日期：" if options_left else "\n目前暂无可改约的号源，请稍后通过“业务预约”重新预约。")
+    return message + ("\n请选择其他日期：" if options_left else "\n目前暂无可改约的号源，请稍后通过「业务预约」重新预约。")
 
 

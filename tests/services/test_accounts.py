@@ -56,16 +56,15 @@ def accounts(db: Database, clock: ManualClock) -> AccountService:
 
 
 async def unit_count(db: Database) -> int:
-    async with db.read() as conn:
-        async with conn.execute("SELECT COUNT(*) FROM units") as cur:
-            row = await cur.fetchone()
+    async with db.read() as conn, conn.execute("SELECT COUNT(*) FROM units") as cur:
+        row = await cur.fetchone()
     return int(row[0])
 
 
 async def audit_rows(db: Database) -> list[tuple[str, ...]]:
-    async with db.read() as conn:
-        async with conn.execute("SELECT actor, entity, entity_id, action, before, after FROM audit_log") as cur:
-            return [tuple(str(v) for v in r) for r in await cur.fetchall()]
+    async with db.read() as conn, conn.execute(
+            "SELECT actor, entity, entity_id, action, before, after FROM audit_log") as cur:
+        return [tuple(str(v) for v in r) for r in await cur.fetchall()]
 
 
 async def failures(db: Database, key: str) -> tuple[int, datetime | None]:

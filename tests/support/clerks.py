@@ -1,36 +1,15 @@
-"""Handler tests drive the real Application through the recording fake Bot API."""
+"""Units, logged-in clerks and filled bookings, made through the real application."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from datetime import date
 
-import pytest
-
-from bot.clock import ManualClock
-from bot.config import Settings
 from bot.harness import Harness
 from bot.rules.basket import BusinessType
 from bot.rules.states import BookingState
 from bot.storage import repo
 from bot.storage.models import Booking
-
-
-@pytest.fixture
-def settings(settings: Settings) -> Settings:
-    """No Bot API rate limit in handler tests (the broadcast tests set their own)."""
-    return settings.model_copy(update={"bot_api_max_rate": 10_000.0})
-
-
-@pytest.fixture
-async def harness(settings: Settings, clock: ManualClock) -> AsyncIterator[Harness]:
-    """A started application over a fresh database and a fake Bot API."""
-    h = Harness(settings, clock)
-    await h.start()
-    try:
-        yield h
-    finally:
-        await h.stop()
 
 
 async def make_unit(h: Harness, username: str = "acme", name: str = "北京示例科技有限公司",
@@ -63,6 +42,7 @@ async def filled_booking(h: Harness, unit_id: int, day: date, counts: Mapping[Bu
     booking = await h.deps.bookings.book(unit_id=unit_id, user_id=user_id, day=day, session=session,
                                          counts=counts or {BusinessType.NEW: 1},
                                          contact_name="李四", contact_phone="13800138000")
+    await h.courier.deliver_booking(booking.id)  # its receipt, as after 「确定」
     now = h.clock.now()
     async with h.deps.db.write() as conn:
         for item, (name, id_number) in zip(await repo.items_of(conn, booking.id), APPLICANTS, strict=False):
@@ -74,4 +54,5 @@ async def filled_booking(h: Harness, unit_id: int, day: date, counts: Mapping[Bu
         await repo.set_booking_state(conn, booking.id, BookingState.INCOMPLETE, BookingState.PENDING, now)
         found = await repo.get_booking(conn, booking.id)
     assert found is not None
+    await h.courier.deliver_booking(booking.id)  # its receipt, as 「确定」 would have sent it
     return found

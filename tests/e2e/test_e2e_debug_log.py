@@ -16,8 +16,8 @@ import pytest
 from bot.notice import ACCEPT_LABEL
 from bot.texts import booking as tb
 from bot.texts import login as tl
-from tests.e2e.conftest import E2E, TOKEN, e2e, node_modules, tgemu, tgemu_dir  # noqa: F401 - the e2e tier's fixtures
-from tests.security.test_log_privacy import CONTACT_PHONE, ID_NUMBER, OWN
+from tests.support.e2e import E2E, TOKEN
+from tests.support.personal import CONTACT_PHONE, ID_NUMBER, OWN
 
 pytestmark = pytest.mark.e2e
 
@@ -31,7 +31,7 @@ class DebugE2E(E2E):
         return env
 
 
-def test_a_debug_log_holds_no_secret(e2e: E2E) -> None:  # noqa: F811 - the fixture
+def test_a_debug_log_holds_no_secret(e2e: E2E) -> None:
     run = DebugE2E(e2e.tgemu, e2e.emu, e2e.tmp_path)
     one_time = run.create_unit("acme", "北京示例科技有限公司")
     bot = run.start_bot()

@@ -18,7 +18,7 @@ from bot.services.staff import StaffService, check_reason, unconfirmed_years_ahe
 from bot.storage import repo
 from bot.storage.db import Database
 from bot.storage.models import Booking
-from tests.conftest import at
+from tests.support import at
 
 STAFF = 900001
 NEW = BusinessType.NEW

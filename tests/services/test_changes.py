@@ -18,7 +18,7 @@ from bot.services.booking import BookingService
 from bot.services.changes import ChangeService, counts_of, items_to_remove
 from bot.storage import repo
 from bot.storage.db import Database
-from tests.conftest import at
+from tests.support import at
 
 WED = date(2026, 12, 2)
 THU = date(2026, 12, 3)

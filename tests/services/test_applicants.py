@@ -18,7 +18,7 @@ from bot.storage import repo
 from bot.storage.db import Database
 from bot.storage.models import Booking, Item
 from bot.texts import BOOKING_NOT_ACTIVE, BOOKING_NOT_FOUND, CHANGE_DEADLINE_PASSED
-from tests.conftest import at
+from tests.support import at
 
 WED = date(2026, 12, 2)
 THU = date(2026, 12, 3)

@@ -24,7 +24,7 @@ from bot.rules.states import BookingState
 from bot.services.booking import BookingService
 from bot.storage import repo
 from bot.storage.db import Database
-from tests.conftest import at
+from tests.support import at
 
 WED = date(2026, 12, 2)
 THU = date(2026, 12, 3)
