@@ -18,7 +18,7 @@ import pytest
 from bot.persistence import SqlitePersistence
 from bot.rules.tz import TZ
 from bot.storage import repo
-from bot.storage.db import LEARN_RUNS, Database
+from bot.storage.db import LEARN_RUNS, QUICK_SECONDS, Database, QuickStatements
 from bot.storage.dbstats import DbStats, counting
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=TZ)
@@ -54,15 +54,33 @@ async def test_a_failed_unit_of_work_leaves_nothing(db: Database) -> None:
         await repo.insert_unit(conn, "kept", "单位", "x", NOW)
 
 
-async def test_a_quick_read_is_learned_and_then_costs_no_trip(db: Database) -> None:
+def test_quick_statements_are_learned_from_quick_runs_only() -> None:
+    quick = QuickStatements()
+    for _ in range(LEARN_RUNS - 1):
+        quick.learn("a", QUICK_SECONDS / 10)
+    assert "a" not in quick
+    quick.learn("a", QUICK_SECONDS / 10)
+    assert "a" in quick
+    quick.learn("scan", QUICK_SECONDS * 10)  # one slow run: never direct
+    for _ in range(LEARN_RUNS):
+        quick.learn("scan", QUICK_SECONDS / 10)
+    assert "scan" not in quick
+    quick.demote("a")  # slow when run directly: back to the thread for good
+    for _ in range(LEARN_RUNS):
+        quick.learn("a", QUICK_SECONDS / 10)
+    assert "a" not in quick
+
+
+async def test_a_quick_read_costs_no_trip(db: Database) -> None:
     async with db.write() as conn:
         unit = await repo.insert_unit(conn, "q", "单位", "x", NOW)
-    for _ in range(LEARN_RUNS):
-        async with db.read() as conn:
-            assert (await repo.get_unit(conn, unit)) is not None
+    sql = "SELECT name FROM units WHERE id = ?"
+    for _ in range(LEARN_RUNS):  # as if its runs on the thread had each been quick
+        db.quick.learn(sql, 0.0)
     with counting(DbStats()) as seen:
         async with db.read() as conn:
-            assert (await repo.get_unit(conn, unit)) is not None
+            async with conn.execute(sql, (unit,)) as cur:
+                assert (await cur.fetchone())[0] == "单位"
     assert (seen.read_transactions, seen.statements, seen.hops) == (1, 1, 0)
 
 
