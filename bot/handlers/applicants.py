@@ -44,7 +44,6 @@ from bot.errors import DomainError, DuplicatePerson, InvalidInput
 from bot.handlers.common import END, answer, button, current_clerk, keyboard, send, show
 from bot.handlers.flow import ask, conversation, reask, text_of, text_step
 from bot.handlers.receipt import refresh_receipt
-from bot.handlers.user_data import Slot
 from bot.persistence import persisted_model
 from bot.read_models import ApplicantPanel
 from bot.rules.applicant import (
@@ -62,6 +61,7 @@ from bot.rules.freeze import MismatchState
 from bot.services.applicants import ApplicantService
 from bot.texts import applicants as t
 from bot.texts import mismatch as mismatch_texts
+from bot.user_data import Slot
 
 ASKING, ID_TYPE, REVIEW = range(3)
 REVIEW_STEP = "review"  # the 「返回」 of the review panel (ap:prev:<item id>:review)

@@ -68,7 +68,6 @@ from bot.handlers.flow import (
     text_of,
     text_step,
 )
-from bot.handlers.user_data import Slot
 from bot.notice import (
     ACCEPT_LABEL,
     FULL_TEXT_LABEL,
@@ -89,6 +88,7 @@ from bot.services.watch import request_watch
 from bot.services.window import window_for
 from bot.texts import booking as t
 from bot.texts import counts as counts_texts
+from bot.user_data import Slot
 
 NOTICE, CONTACT, NAME, PHONE, BASKET, SLOTS, CONFIRM = range(7)
 OPEN_DATA = pack("bk", "open")

@@ -40,12 +40,14 @@ from bot.deps import BotContext, deps_of
 from bot.handlers import menus
 from bot.handlers.common import END, Keyboard, current_clerk, main_menu_keyboard, send
 from bot.services.roles import Role, role_of
+from bot.user_data import Slot
 
 log = logging.getLogger(__name__)
 
-LAST_SEEN = "last_seen"
-PROMPT = "prompt"
-PROMPT_MARKUP = "prompt_markup"
+LAST_SEEN = Slot("last_seen", str)  # ISO instant of the user's last update
+PROMPT = Slot("prompt", str)  # the question being asked, for re-asking
+PROMPT_MARKUP = Slot("prompt_markup", dict)  # {"for": prompt, "markup": its buttons or None}
+ENDED_FLOWS = Slot("ended_flows", list)  # names of the flows a new flow just ended (for /cancel)
 MAX_TEXT = 500
 # Commands and main-menu buttons that start (or leave) a flow: every menu command.
 FLOW_COMMANDS = frozenset(c.command for c in menus.CLERK_COMMANDS)
@@ -170,7 +172,7 @@ async def track(update: Update, context: BotContext) -> None:
         await send(update, context, notice)
     if is_flow_entry(update) or await _is_staff_entry(update, context):
         ended = end_flows(context.application, user.id, chat.id)
-        context.user_data["ended_flows"] = ended
+        ENDED_FLOWS.write(context.user_data, ended)
     else:
         owner = _owner(context.application, update)
         # A button that starts another flow (an old receipt's 「下一步」, a card's 「修改信息」)
@@ -180,7 +182,7 @@ async def track(update: Update, context: BotContext) -> None:
         # What the left flow was typing goes with it (applicant numbers must not wait in
         # user_data); the prepared basket stays (``kept_after_idle``).
         discard_drafts(context.user_data)
-    context.user_data[LAST_SEEN] = now.isoformat()
+    LAST_SEEN.write(context.user_data, now.isoformat())
 
 
 def _owner(application: App, update: Update) -> ConversationHandler[Any] | None:
@@ -194,7 +196,7 @@ def _owner(application: App, update: Update) -> ConversationHandler[Any] | None:
 
 
 def _idle_for(user_data: dict[str, Any], now: datetime) -> timedelta | None:
-    raw = user_data.get(LAST_SEEN)
+    raw = LAST_SEEN.read(user_data)
     return now - datetime.fromisoformat(raw) if raw else None
 
 
@@ -229,8 +231,8 @@ def discard_drafts(user_data: dict[str, Any]) -> bool:
         else:
             user_data[key] = remains
             kept_any = True
-    user_data.pop(PROMPT, None)
-    user_data.pop(PROMPT_MARKUP, None)
+    PROMPT.drop(user_data)
+    PROMPT_MARKUP.drop(user_data)
     return kept_any
 
 
@@ -274,10 +276,9 @@ async def sweep_idle(application: App) -> int:
 
 def remember(context: BotContext, prompt: str, markup: Keyboard = None) -> None:
     """Remember the question being asked (and its buttons) for re-asking."""
-    if context.user_data is not None:
-        context.user_data[PROMPT] = prompt
-        # Kept with the prompt it belongs to: a flow that sets PROMPT alone gets no old buttons.
-        context.user_data[PROMPT_MARKUP] = {"for": prompt, "markup": markup.to_dict() if markup else None}
+    PROMPT.put(context, prompt)
+    # Kept with the prompt it belongs to: a flow that sets PROMPT alone gets no old buttons.
+    PROMPT_MARKUP.put(context, {"for": prompt, "markup": markup.to_dict() if markup else None})
 
 
 async def ask(update: Update, context: BotContext, prompt: str, markup: Keyboard = None) -> None:
@@ -287,15 +288,15 @@ async def ask(update: Update, context: BotContext, prompt: str, markup: Keyboard
 
 
 def _prompt_markup(context: BotContext, prompt: str) -> Keyboard:
-    stored = (context.user_data or {}).get(PROMPT_MARKUP)
-    if not isinstance(stored, dict) or stored.get("for") != prompt or not stored.get("markup"):
+    stored = PROMPT_MARKUP.get(context)
+    if stored is None or stored.get("for") != prompt or not stored.get("markup"):
         return None
     return InlineKeyboardMarkup.de_json(stored["markup"], context.bot)
 
 
 async def reask(update: Update, context: BotContext, problem: str = texts.TEXT_EXPECTED) -> None:
     """Say what was wrong and ask the same question again, with its buttons (nothing entered is lost)."""
-    prompt = (context.user_data or {}).get(PROMPT, "")
+    prompt = PROMPT.get(context) or ""
     markup = _prompt_markup(context, prompt) if prompt else None
     await send(update, context, f"{problem}\n\n{prompt}" if prompt else problem, markup)
 
@@ -342,10 +343,9 @@ def text_step(callback: Any) -> list[BaseHandler[Any, Any, Any]]:
 
 async def cancel(update: Update, context: BotContext) -> None:
     """/cancel anywhere: leave the current flow (confirmed bookings stay held)."""
-    ended = (context.user_data or {}).pop("ended_flows", [])
-    if context.user_data is not None:
-        context.user_data.pop(PROMPT, None)
-        context.user_data.pop(PROMPT_MARKUP, None)
+    ended = ENDED_FLOWS.pop(context) or []
+    PROMPT.pop(context)
+    PROMPT_MARKUP.pop(context)
     clerk = await current_clerk(update, context, quiet=True)
     await send(update, context, texts.CANCELLED if ended else texts.NOTHING_TO_CANCEL,
                main_menu_keyboard() if clerk is not None else None)

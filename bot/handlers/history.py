@@ -23,10 +23,10 @@ from bot.deps import BotContext
 from bot.errors import DomainError
 from bot.handlers.common import END, answer, button, current_clerk, keyboard, send, show
 from bot.handlers.flow import ask, conversation, reask, text_of, text_step
-from bot.handlers.user_data import Slot
 from bot.persistence import persisted_model
 from bot.services.evaluation import EvaluationService, parse_comment
 from bot.texts import history as t
+from bot.user_data import Slot
 
 COMMENT = 0
 

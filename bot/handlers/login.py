@@ -44,9 +44,9 @@ from bot.handlers.flow import (
     text_step,
 )
 from bot.handlers.menus import refresh_menu
-from bot.handlers.user_data import Slot
 from bot.services.accounts import password_problem, username_problem
 from bot.texts import login as t
+from bot.user_data import Slot
 
 USERNAME, PASSWORD, NEW_PASSWORD, CONFIRM_PASSWORD = range(4)
 LOGIN_USERNAME = Slot("login_username", str)  # the username typed, until its password arrives

@@ -42,7 +42,6 @@ from bot.handlers.common import (
 )
 from bot.handlers.flow import ask, conversation, reask, text_of, text_step
 from bot.handlers.receipt import refresh_receipt, send_calendar, send_checkin_code
-from bot.handlers.user_data import Slot
 from bot.jobs.watchers import on_minutes_freed
 from bot.persistence import persisted_model
 from bot.read_models import BookingDetails, Freed, MoveStatus
@@ -54,6 +53,7 @@ from bot.texts import arrival as arrival_texts
 from bot.texts import booking as booking_texts
 from bot.texts import counts as counts_texts
 from bot.texts import my_bookings as t
+from bot.user_data import Slot
 
 log = logging.getLogger(__name__)
 

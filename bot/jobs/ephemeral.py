@@ -18,12 +18,13 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.deps import BotContext, deps_of
+from bot.user_data import Slot
 
 log = logging.getLogger(__name__)
 
 App = Application[Any, Any, Any, Any, Any, Any]
 PASSWORD_SHOWN = timedelta(minutes=5)
-KEY = "otp_messages"  # user_data: [[chat_id, message_id, due ISO instant], …]
+KEY = Slot("otp_messages", list)  # [[chat_id, message_id, due ISO instant], …]
 
 
 def job_name(chat_id: int, message_id: int) -> str:
@@ -33,12 +34,11 @@ def job_name(chat_id: int, message_id: int) -> str:
 
 def _pending(application: App, user_id: int) -> list[list[Any]]:
     data = application.user_data[user_id]
-    value = data.get(KEY)
-    if isinstance(value, list):
-        return value
-    fresh: list[list[Any]] = []
-    data[KEY] = fresh
-    return fresh
+    value = KEY.read(data)
+    if value is None:
+        value = []
+        KEY.write(data, value)
+    return value
 
 
 def _schedule(application: App, user_id: int, chat_id: int, message_id: int, due: datetime) -> None:
@@ -81,7 +81,7 @@ async def forget_now(application: App, user_id: int, chat_id: int, message_id: i
 def reschedule_password_deletions(application: App) -> None:
     """At start: every pending deletion of every staff member gets its job again."""
     for user_id, data in application.user_data.items():
-        for chat_id, message_id, due in list(data.get(KEY) or []):
+        for chat_id, message_id, due in list(KEY.read(data) or []):
             _schedule(application, user_id, chat_id, message_id, datetime.fromisoformat(due))
 
 

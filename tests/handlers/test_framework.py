@@ -7,8 +7,11 @@ import time
 from typing import Any
 
 from bot.clock import ManualClock
+from bot.delivery.notifications import Notifier
+from bot.delivery.outbox import Courier
 from bot.handlers.flow import current_flows, sweep_idle
 from bot.harness import Harness
+from bot.jobs.reminders import run_due
 from bot.processing import PerUserProcessor
 from tests.support.clerks import logged_in
 
@@ -229,3 +232,18 @@ async def test_an_edit_of_an_earlier_answer_is_ignored(harness: Harness) -> None
     reply = await user.send("13900139000")
     assert "合计：" in reply.text
     assert harness.app.user_data[1001]["draft_booking"].contact_name == "韩梅梅"
+
+
+async def test_bot_data_holds_only_deps_the_runtime_state_is_typed(harness: Harness) -> None:
+    """Whatever the running application keeps is a typed field of Deps.runtime, not a bot_data key."""
+    await logged_in(harness)
+    user = harness.user(1001)
+    await user.command("me")
+    await user.command("book")
+    await run_due(harness.app)
+    assert list(harness.app.bot_data) == ["deps"]
+    runtime = harness.deps.runtime
+    assert "booking" in [flow.name for flow in runtime.flows]
+    assert runtime.catch_up is not None
+    assert runtime.part(Courier) is not None
+    assert runtime.part(Notifier) is not None

@@ -6,8 +6,8 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.handlers.user_data import Slot
 from bot.persistence import decode_user_data, encode_user_data
+from bot.user_data import Slot
 
 NAME = Slot("login_username", str)
 

@@ -30,8 +30,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("read models", ("bot.read_models",)),
     ("texts", ("bot.texts", "bot.notice", "bot.ics", "bot.qr", "bot.exports")),
     ("services", ("bot.services",)),
-    ("handlers/jobs", ("bot.handlers", "bot.jobs", "bot.deps", "bot.persistence", "bot.processing",
-                       "bot.delivery", "bot.keyboards")),
+    ("handlers/jobs", ("bot.handlers", "bot.jobs", "bot.deps", "bot.user_data", "bot.persistence",
+                       "bot.processing", "bot.delivery", "bot.keyboards")),
     ("app", ("bot.app", "bot.__main__", "bot.console", "bot.harness", "bot.fake_telegram", "bot.lean_request",
              )),
 ]
@@ -136,7 +136,8 @@ def _has_layer(module: str) -> bool:
 
 @pytest.mark.parametrize(("module", "source", "is_package"), [
     ("bot.texts.booking", "from bot.services.booking import BookingService", False),
-    ("bot.texts.staff", "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from bot.services import staff", True),
+    ("bot.texts.staff",
+     "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from bot.services import staff", True),
     ("bot.services.booking", "from bot.deps import Deps", False),
     ("bot.services.booking", "def f():\n    from bot.handlers import common", False),
     ("bot.storage.repo.units", "from bot.read_models import BookingDetails", False),

@@ -42,13 +42,13 @@ from bot.handlers.flow import (
     text_step,
 )
 from bot.handlers.staff.common import staff_only
-from bot.handlers.user_data import Slot
 from bot.persistence import persisted_model
 from bot.rules.staff_dates import parse_date
 from bot.services import broadcast as service
 from bot.services.broadcast import Audience
 from bot.texts import BACK
 from bot.texts import broadcast as t
+from bot.user_data import Slot
 
 TEXT, AUDIENCE, DATE, PREVIEW = range(4)
 

@@ -38,7 +38,6 @@ from bot.handlers.flow import ask, conversation, end_flows, reask, remember, tex
 from bot.handlers.receipt import refresh_receipt
 from bot.handlers.staff.common import staff_only
 from bot.handlers.staff.drafts import DRAFT, RevokeDraft, StaffDraft
-from bot.handlers.user_data import Slot
 from bot.jobs.reminders import send_evaluation_request
 from bot.persistence import persisted_model
 from bot.read_models import BookingDetails, Freed, NoShowOffer, ReviewResult, UnitView
@@ -52,6 +51,7 @@ from bot.storage.models import Booking, Item, Unit
 from bot.texts import arrival as ta
 from bot.texts import mismatch as mismatch_texts
 from bot.texts import staff as t
+from bot.user_data import Slot
 
 log = logging.getLogger(__name__)
 

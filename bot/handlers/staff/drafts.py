@@ -14,9 +14,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.handlers.user_data import Slot
 from bot.persistence import persisted_model
 from bot.rules.calendar import DayKind
+from bot.user_data import Slot
 
 
 class QuestionDraft(BaseModel):

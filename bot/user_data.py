@@ -14,6 +14,7 @@ stale or foreign entry reads as absent instead of being trusted.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, MutableMapping
 from typing import Any, Generic, Protocol, TypeVar
 
 T = TypeVar("T")
@@ -42,15 +43,29 @@ class Slot(str, Generic[T]):
 
     def get(self, context: HasUserData) -> T | None:
         """The value, if the user has one of the right type."""
-        value = (context.user_data or {}).get(self)
-        return value if isinstance(value, self.kind) else None
+        return self.read(context.user_data or {})
 
     def put(self, context: HasUserData, value: T) -> None:
         """Store the value (nothing is stored for an update without a user)."""
         if context.user_data is not None:
-            context.user_data[str(self)] = value  # a plain key: persistence copies and encodes the dict
+            self.write(context.user_data, value)
 
     def pop(self, context: HasUserData) -> T | None:
         """Remove the entry; returns its value if it had the right type."""
-        value = context.user_data.pop(self, None) if context.user_data is not None else None
+        return self.drop(context.user_data) if context.user_data is not None else None
+
+    # the same on one user's data itself (jobs and sweeps reach it through the application)
+
+    def read(self, data: Mapping[Any, Any]) -> T | None:
+        """The value in ``data``, if it has the right type."""
+        value = data.get(self)
+        return value if isinstance(value, self.kind) else None
+
+    def write(self, data: MutableMapping[Any, Any], value: T) -> None:
+        """Store the value in ``data`` under a plain key (persistence copies and encodes the dict)."""
+        data[str(self)] = value
+
+    def drop(self, data: MutableMapping[Any, Any]) -> T | None:
+        """Remove the entry from ``data``; returns its value if it had the right type."""
+        value = data.pop(self, None)
         return value if isinstance(value, self.kind) else None
