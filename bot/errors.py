@@ -5,6 +5,7 @@
     ├── CliError                      a subcommand refuses: ``error: …`` on stderr, exit ``code``
     ├── FontMissing (RuntimeError)    no CJK font for the staff charts (scripts/setup-system.sh)
     ├── SheetUnreadable (ValueError)  an uploaded .xlsx that is not a readable workbook
+    ├── FakeBadRequest                the in-process fake Bot API answering 400 (tests, console)
     └── DomainError                   any refusal of a rule or a use case; ``message`` is the
         │                             Chinese text the user sees
         ├── BasketError               business counts: empty, negative, over 60 minutes
@@ -63,6 +64,10 @@ class FontMissing(RuntimeError):
 
 class SheetUnreadable(ValueError):
     """An uploaded file that is not a readable XLSX workbook."""
+
+
+class FakeBadRequest(Exception):
+    """Raised inside the fake Bot API (``bot.fake_telegram``) to answer 400 Bad Request."""
 
 
 class DomainError(Exception):

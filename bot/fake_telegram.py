@@ -37,6 +37,8 @@ from telegram.error import NetworkError, TimedOut
 from telegram.ext import Application
 from telegram.request import BaseRequest, RequestData
 
+from bot.errors import FakeBadRequest
+
 BOT_ID = 123456
 BOT_USERNAME = "ChaoyangPermitBot"
 
@@ -233,19 +235,19 @@ def _formatted(params: dict[str, Any], key: str, mode_key: str) -> tuple[str, st
     if mode is None:
         return raw, None
     if str(mode).upper() != "HTML":
-        raise _BadRequest("unsupported parse_mode")
+        raise FakeBadRequest("unsupported parse_mode")
     stack: list[str] = []
     for match in _HTML_TAG.finditer(raw):
         closing, tag = match.group(1), match.group(2)
         if not closing:
             stack.append(tag)
         elif not stack or stack.pop() != tag:
-            raise _BadRequest(f"can't parse entities: unmatched end tag {tag}")
+            raise FakeBadRequest(f"can't parse entities: unmatched end tag {tag}")
     if stack:
-        raise _BadRequest("can't parse entities: unclosed start tag")
+        raise FakeBadRequest("can't parse entities: unclosed start tag")
     bare = _HTML_TAG.sub("", raw)
     if "<" in bare or ">" in bare or "&" in _HTML_ENTITY.sub("", bare):
-        raise _BadRequest("can't parse entities: unescaped character")
+        raise FakeBadRequest("can't parse entities: unescaped character")
     return html.unescape(bare), raw
 
 
@@ -347,7 +349,7 @@ class FakeBotApi(BaseRequest):
                                     "description": f"Bad Request: method {api_method} not faked"}).encode()
         try:
             result = handler(params, files)
-        except _BadRequest as err:
+        except FakeBadRequest as err:
             call.error = ApiError(400, f"Bad Request: {err}")
             return 400, json.dumps({"ok": False, "error_code": 400, "description": f"Bad Request: {err}"}).encode()
         return 200, json.dumps({"ok": True, "result": result}).encode()
@@ -383,7 +385,7 @@ class FakeBotApi(BaseRequest):
     def _store(self, chat_id: Any, **fields: Any) -> dict[str, Any]:
         chat_id = int(chat_id)
         if chat_id not in self.chats:
-            raise _BadRequest("chat not found")
+            raise FakeBadRequest("chat not found")
         msg = FakeMessage(self.next_id(), chat_id, True, **fields)
         self.messages[msg.message_id] = msg
         return msg.to_api(self.bot_user, self.chats[chat_id])
@@ -391,7 +393,7 @@ class FakeBotApi(BaseRequest):
     def _message(self, params: dict[str, Any]) -> FakeMessage:
         msg = self.messages.get(int(params.get("message_id", 0)))
         if msg is None or msg.deleted or msg.chat_id != int(params.get("chat_id", 0)):
-            raise _BadRequest("message to edit not found")
+            raise FakeBadRequest("message to edit not found")
         return msg
 
     # ---------------------------------------------------------------- methods
@@ -408,7 +410,7 @@ class FakeBotApi(BaseRequest):
     def _api_sendmessage(self, params: dict[str, Any], files: Any) -> Any:
         text, sent_html = _formatted(params, "text", "parse_mode")
         if not text.strip() or len(text.encode("utf-16-le")) // 2 > 4096:  # Telegram counts UTF-16 units
-            raise _BadRequest("message text is empty or too long")
+            raise FakeBadRequest("message text is empty or too long")
         markup = params.get("reply_markup")
         _check_markup(markup)
         if isinstance(markup, dict) and "inline_keyboard" not in markup:
@@ -433,12 +435,12 @@ class FakeBotApi(BaseRequest):
     def _api_editmessagetext(self, params: dict[str, Any], files: Any) -> Any:
         msg = self._message(params)
         if msg.text is None:
-            raise _BadRequest("there is no text in the message to edit")
+            raise FakeBadRequest("there is no text in the message to edit")
         text, sent_html = _formatted(params, "text", "parse_mode")
         markup = params.get("reply_markup")
         _check_markup(markup)
         if text == msg.text and sent_html == msg.html and markup == msg.reply_markup:
-            raise _BadRequest("message is not modified")
+            raise FakeBadRequest("message is not modified")
         msg.text, msg.html, msg.reply_markup = text, sent_html, markup
         msg.edits += 1
         return msg.to_api(self.bot_user, self.chats[msg.chat_id])
@@ -447,7 +449,7 @@ class FakeBotApi(BaseRequest):
         msg = self._message(params)
         markup = params.get("reply_markup")
         if markup == msg.reply_markup:
-            raise _BadRequest("message is not modified")
+            raise FakeBadRequest("message is not modified")
         msg.reply_markup = markup
         msg.edits += 1
         return msg.to_api(self.bot_user, self.chats[msg.chat_id])
@@ -461,7 +463,7 @@ class FakeBotApi(BaseRequest):
     def _api_deletemessage(self, params: dict[str, Any], files: Any) -> Any:
         msg = self.messages.get(int(params.get("message_id", 0)))
         if msg is None or msg.deleted:
-            raise _BadRequest("message to delete not found")
+            raise FakeBadRequest("message to delete not found")
         msg.deleted = True
         return True
 
@@ -500,7 +502,7 @@ class FakeBotApi(BaseRequest):
     def _api_getfile(self, params: dict[str, Any], files: Any) -> Any:
         file_id = str(params["file_id"])
         if file_id not in self.files:
-            raise _BadRequest("invalid file_id")
+            raise FakeBadRequest("invalid file_id")
         return {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(self.files[file_id][1]),
                 "file_path": file_id}
 
@@ -509,10 +511,6 @@ def _bot_frames() -> str:
     """The bot's own frames of the current stack, innermost last (to find the offender)."""
     frames = [f for f in traceback.extract_stack() if "/bot/" in f.filename and "fake_telegram" not in f.filename]
     return " > ".join(f"{f.filename.rsplit('/bot/', 1)[-1]}:{f.lineno}" for f in frames[-4:])
-
-
-class _BadRequest(Exception):
-    """Raised by a method to answer 400 Bad Request."""
 
 
 def _scope_key(scope: Any) -> str:
@@ -529,9 +527,9 @@ def _check_markup(markup: Any) -> None:
         for button in row:
             data = button.get("callback_data")
             if data is not None and len(data.encode()) > 64:
-                raise _BadRequest("BUTTON_DATA_INVALID")
+                raise FakeBadRequest("BUTTON_DATA_INVALID")
             if data is None and "url" not in button:
-                raise _BadRequest("inline keyboard button has no action")
+                raise FakeBadRequest("inline keyboard button has no action")
 
 
 class FakeUser:

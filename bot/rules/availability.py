@@ -8,7 +8,8 @@ level    when
 =======  ==============================================================
 free     可预约 — the basket fits and more than a quarter of the session is free
 tight    紧张 — the basket fits, but at most a quarter of the capacity is left
-full     已满 — the basket does not fit (or staff closed the session)
+full     已满 — the basket does not fit
+closed   已关闭 — staff closed the session
 =======  ==============================================================
 
 A date the unit already holds (one active booking per unit per date, SPEC §4) is
@@ -24,15 +25,17 @@ from typing import Final, Literal
 
 from bot.rules.capacity import Availability
 
-Level = Literal["free", "tight", "full"]
+Level = Literal["free", "tight", "full", "closed"]
 
 TIGHT_SHARE: Final = 4  # 紧张 once no more than 1/TIGHT_SHARE of the capacity is left
 
-LEVEL_LABELS: Final[dict[Level, str]] = {"free": "可预约", "tight": "紧张", "full": "已满"}
+LEVEL_LABELS: Final[dict[Level, str]] = {"free": "可预约", "tight": "紧张", "full": "已满", "closed": "已关闭"}
 
 
 def level(cell: Availability, minutes: int) -> Level:
     """How ``cell`` looks to a basket of ``minutes``."""
+    if cell.closed:
+        return "closed"
     if not cell.fits(minutes):
         return "full"
     if cell.left * TIGHT_SHARE <= cell.capacity:

@@ -92,3 +92,20 @@ async def test_availability_marks_held_dates_working_weekends_and_closures(harne
     assert {"12/4 上午 紧张", "12/4 下午 可预约", "12/5 上午 可预约"} <= set(panel.labels)
     confirm = await user.press("12/5 上午")
     assert confirm is not None and "2026年12月5日（周六）" in confirm.text
+
+
+async def test_a_session_staff_closed_says_so(harness: Harness) -> None:
+    await logged_in(harness)
+    async with harness.deps.db.write() as conn:
+        await repo.set_slot_closed(conn, date(2026, 12, 2), "pm", True)
+    user = harness.user(1001)
+    await user.command("book")
+    await user.press(ACCEPT_LABEL)
+    await user.press("填写经办人信息")
+    await user.send("李雷")
+    await user.send("13800138000")
+    await user.press("＋ 新办")
+    panel = await user.press("查询可预约信息")
+    assert panel is not None and "12月2日（周三）：上午 可预约｜下午 已关闭" in panel.text
+    await user.press("12/2 下午 已关闭")
+    assert user.answer_of_last_press()["show_alert"] is True
