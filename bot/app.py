@@ -116,8 +116,8 @@ async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any])
     await deps_of(application).db.close()
 
 
-def run_polling(settings: Settings) -> None:
-    """Run the bot until SIGINT/SIGTERM, long-polling the Bot API."""
-    application = build_application(settings)
+def run_polling(settings: Settings, *, clock: Clock | None = None) -> None:
+    """Run the bot until SIGINT/SIGTERM, long-polling the Bot API (``clock``: end-to-end tests)."""
+    application = build_application(settings, clock=clock)
     log.info("starting bot; database %s", settings.bot_db_path)
     application.run_polling(allowed_updates=Update.ALL_TYPES)

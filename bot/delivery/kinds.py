@@ -12,3 +12,5 @@ RECEIPT: Final = "receipt"  # a booking made: the receipt (its id kept for later
 RECEIPT_EDIT: Final = "receipt_edit"  # a booking changed: its receipt edited to show it as it is now
 CALENDAR: Final = "calendar"  # a booking moved: the new .ics file (payload: caption)
 TEXT: Final = "text"  # a notice rendered when the change was made (payload: text, buttons)
+CLOSURE: Final = "closure"  # a booking cancelled by a closure; rebook options as of delivery (payload: reason, session)
+NOTICES: Final = frozenset({TEXT, CLOSURE})  # the kinds that tell a clerk something new

@@ -32,6 +32,7 @@ from typing import Any, Final
 
 from telegram.error import BadRequest, RetryAfter, TelegramError
 
+from bot.delivery import kinds
 from bot.delivery.policy import DeliveryPolicy, Verdict, classify, is_not_modified, retry_seconds
 from bot.delivery.render import RENDERERS, Document, EditReceipt, Part, Photo, Sender, Text
 from bot.deps import deps_of
@@ -141,6 +142,13 @@ class Courier:
         async with deps_of(self.application).db.read() as conn:
             ids = await outbox.pending_ids(conn, booking_id=booking_id)
         await self.deliver_ids(ids)
+
+    async def told(self, booking_id: int, chat_ids: Iterable[int]) -> int:
+        """How many of these chats have the booking's newest notice delivered (for staff's 「已通知N位」)."""
+        async with deps_of(self.application).db.read() as conn:
+            rows = await outbox.of_booking(conn, booking_id)
+        newest = {r.chat_id: r for r in rows if r.render in kinds.NOTICES}
+        return sum(1 for chat in set(chat_ids) if chat in newest and newest[chat].status == "sent")
 
     async def deliver_chat(self, chat_id: int) -> None:
         """Send the pending rows to one chat now."""

@@ -22,6 +22,7 @@ from bot.services.arrival import checkin_link
 from bot.storage.outbox import OutboxRow
 from bot.texts import arrival as ta
 from bot.texts import booking as t
+from bot.texts import staff as staff_texts
 from bot.texts.html import parse_mode
 
 
@@ -150,9 +151,22 @@ async def _text(deps: Deps, row: OutboxRow, sender: Sender) -> list[Part]:
     return [Text(str(row.payload["text"]), buttons, parse_mode=row.payload.get("parse_mode"))]
 
 
+async def _closure(deps: Deps, row: OutboxRow, sender: Sender) -> list[Part]:
+    """A booking cancelled by a closed date or session, with the rebook options open when it is read."""
+    assert row.booking_id is not None
+    booking = (await deps.bookings.details(row.booking_id)).booking
+    session_key = row.payload.get("session")
+    spec = deps.bookings.session(str(session_key)) if session_key else None
+    options = await deps.staff.rebook_options(booking)
+    buttons = [[plain(staff_texts.rebook_label(o.day, o.session), "bk", "rebook", o.day, o.session.key, booking.id,
+                      notice=True)] for o in options]
+    return [Text(staff_texts.closure_notice(booking, str(row.payload.get("reason", "")), options, spec), buttons)]
+
+
 RENDERERS: dict[str, Renderer] = {
     kinds.RECEIPT: _receipt,
     kinds.RECEIPT_EDIT: _receipt_edit,
     kinds.CALENDAR: _calendar,
     kinds.TEXT: _text,
+    kinds.CLOSURE: _closure,
 }

@@ -35,6 +35,7 @@ from bot.storage import repo
 from bot.storage.db import Database
 from bot.storage.models import Booking, actor_of
 from bot.texts import arrival as t
+from bot.texts import staff as staff_texts
 
 TOKEN_PREFIX = "ci_"
 
@@ -197,7 +198,11 @@ class ArrivalService:
                                  after={"state": new_state.value, "via": "session_end"})
                 updated = await repo.get_booking(conn, current.id)
                 assert updated is not None
-                marked.append((updated, [c.user_id for c in await repo.clerks_of_unit(conn, updated.unit_id)]))
+                # Its clerks are told with the change itself (SPEC §13).
+                notice = staff_texts.no_show_notice(updated, self.settings.bot_centre_phone)
+                told = await tell.unit_clerks(conn, updated.unit_id, notice, booking_id=updated.id, now=now)
+                await tell.receipt_changed(conn, updated.id, now)
+                marked.append((updated, told))
         return marked
 
     # ---------------------------------------------------------------- statistics

@@ -10,7 +10,7 @@ is returned to the caller.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import date, timedelta
 
 from bot import texts
@@ -242,13 +242,19 @@ class BookingService:
                                    now=self.clock.now())
             return released, freed
 
-    async def revoke(self, booking_id: int, *, staff_id: int, reason: str) -> tuple[Booking, Freed]:
-        """Staff revoke an active booking with a reason; minutes go back to the pool."""
+    async def revoke(self, booking_id: int, *, staff_id: int, reason: str,
+                     told: Callable[[repo.Conn, Booking], Awaitable[list[int]]] | None = None,
+                     ) -> tuple[Booking, list[int]]:
+        """Staff revoke an active booking with a reason; minutes go back to the pool.
+
+        ``told`` writes the clerks' notice in the same transaction; returns the booking and who is told.
+        """
         async with self.db.write() as conn:
             booking = await repo.get_booking(conn, booking_id)
             if booking is None:
                 raise BookingRefused(texts.BOOKING_NOT_FOUND)
-            return await self._end(conn, booking, "revoke", actor_of(staff_id), reason=reason)
+            revoked, _ = await self._end(conn, booking, "revoke", actor_of(staff_id), reason=reason)
+            return revoked, (await told(conn, revoked) if told is not None else [])
 
     async def _end(
         self, conn: repo.Conn, booking: Booking, event: str, actor: Actor, *, reason: str

@@ -35,6 +35,18 @@ async def unit_clerks(conn: repo.Conn, unit_id: int, text: str, buttons: Buttons
     return told
 
 
+async def closure(conn: repo.Conn, booking_id: int, unit_id: int, reason: str, session: str | None, *,
+                  now: datetime) -> list[int]:
+    """A booking cancelled by a closure: its unit's clerks told, with the rebook options
+    open when they read it (rendered at delivery); returns who."""
+    told = [c.user_id for c in await repo.clerks_of_unit(conn, unit_id) if c.blocked_at is None]
+    for user_id in told:
+        await outbox.enqueue(conn, kinds.CLOSURE, user_id, booking_id=booking_id,
+                             payload={"reason": reason, "session": session}, now=now)
+    await receipt_changed(conn, booking_id, now)
+    return told
+
+
 async def calendar(conn: repo.Conn, booking_id: int, chat_id: int, caption: str, now: datetime) -> None:
     """The booking's calendar file as it is now (after 改约: the entry moves; ended: it goes)."""
     await outbox.enqueue(conn, kinds.CALENDAR, chat_id, booking_id=booking_id, payload={"caption": caption},

@@ -172,3 +172,36 @@ async def test_a_row_its_writer_never_sent_is_adopted_by_the_courier(settings, c
         assert fresh is not None and fresh.receipt_message_id is not None
     finally:
         await h.stop()
+
+
+async def test_a_review_result_is_told_even_when_telegram_fails_after_the_commit(harness: Harness) -> None:
+    """SPEC §13: the review and its notice are one transaction; the notice is retried until accepted."""
+    from tests.support.clerks import filled_booking
+
+    unit = await logged_in(harness)
+    booking = await filled_booking(harness, unit, WED)
+    item = (await harness.deps.bookings.items(booking.id))[0]
+    harness.api.behaviour = FaultScript({"sendMessage": [Fault.bad_gateway_before()] * 6})
+    result = await harness.deps.staff.review(900001, item.id, "fail", "材料模糊，请重新上传")
+    await harness.courier.deliver_booking(booking.id)  # what the handler does after the commit
+    await harness.courier.idle()
+    told = [m for m in harness.user(1001).bot_messages() if "材料模糊" in (m.text or "")]
+    assert len(told) == 1 and result.clerk_ids == [1001]
+    assert "查看审核结果" in told[0].labels
+
+
+async def test_a_closure_is_told_after_a_crash_with_rebook_options_as_of_delivery(harness: Harness) -> None:
+    unit = await logged_in(harness)
+    booking = await harness.deps.bookings.book(unit_id=unit, user_id=1001, day=WED, session="am",
+                                               counts={BusinessType.NEW: 1}, contact_name="李雷",
+                                               contact_phone="13800138000")
+    await harness.courier.deliver_booking(booking.id)
+    await harness.deps.staff.close_session(900001, WED, "am", "设备检修")  # committed; then the process dies
+    await harness.crash()
+    await harness.start()
+    await harness.courier.idle()
+    (notice,) = [m for m in harness.user(1001).bot_messages() if (m.text or "").startswith("很抱歉")]
+    assert booking.code in notice.text and notice.labels and all(label.startswith("改约") for label in notice.labels)
+    async with harness.deps.db.read() as conn:
+        fresh = await repo.get_booking(conn, booking.id)
+    assert fresh is not None and "已取消" in harness.api.messages[fresh.receipt_message_id].text  # type: ignore[index]

@@ -370,8 +370,11 @@ async def test_revoke_asks_a_reason_tells_clerks_and_returns_minutes(harness: Ha
     assert "原因" in staff.last.text
     reply = await staff.send("重复预约")
     assert f"已撤销 {booking.code}，号源已释放，已通知 1 位经办人。" in reply.text
-    [notice] = clerk.new_messages()
-    assert "已被中心撤销" in notice.text and "原因：重复预约" in notice.text
+    fresh = clerk.new_messages()  # the notice, and the file that removes the calendar entry
+    [notice] = [m for m in fresh if m.text]
+    [removal] = [m for m in fresh if m.document]
+    assert len(fresh) == 2 and "已被中心撤销" in notice.text and "原因：重复预约" in notice.text
+    assert b"METHOD:CANCEL" in removal.document[1]
     revoked = await booking_row(harness, booking.id)
     assert revoked.state is BookingState.REVOKED and revoked.ended_reason == "重复预约"
     assert await used(harness, date(2026, 12, 2)) == 0

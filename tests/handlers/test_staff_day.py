@@ -40,6 +40,7 @@ async def book(h: Harness, unit_id: int, day: date, session: str = "am",
         unit_id=unit_id, user_id=user_id, day=day, session=session, counts=counts or {NEW: 1},
         contact_name="李四", contact_phone="13800138000",
     )
+    await h.courier.deliver_booking(booking.id)  # its receipt, as after 「确定」
     if fill:
         now = h.clock.now()
         async with h.deps.db.write() as conn:

@@ -42,6 +42,7 @@ async def filled_booking(h: Harness, unit_id: int, day: date, counts: Mapping[Bu
     booking = await h.deps.bookings.book(unit_id=unit_id, user_id=user_id, day=day, session=session,
                                          counts=counts or {BusinessType.NEW: 1},
                                          contact_name="李四", contact_phone="13800138000")
+    await h.courier.deliver_booking(booking.id)  # its receipt, as after 「确定」
     now = h.clock.now()
     async with h.deps.db.write() as conn:
         for item, (name, id_number) in zip(await repo.items_of(conn, booking.id), APPLICANTS, strict=False):

@@ -32,7 +32,6 @@ from bot.deps import BotContext
 from bot.errors import BadInput, DateInputError, DomainError, SessionHasBookings
 from bot.handlers.common import END, answer, button, current_clerk, keyboard, notice_button, send, show
 from bot.handlers.flow import ask, conversation, reask, text_of, text_step
-from bot.handlers.receipt import refresh_receipt
 from bot.handlers.staff.common import staff_only
 from bot.handlers.staff.console import (
     args_text,
@@ -42,7 +41,6 @@ from bot.handlers.staff.console import (
     draft,
     drop_draft,
     minutes_freed,
-    notify,
     screen,
     service,
     set_draft,
@@ -191,11 +189,11 @@ async def session_close_confirmed(update: Update, context: BotContext) -> int:
 
 async def _tell_closure(context: BotContext, closure: Closure) -> int:
     """Tell the clerks of every cancelled booking, with rebook buttons; returns how many were told."""
+    courier = courier_of(context.application)
     told = 0
-    for booking, clerk_ids, options in closure.cancelled:
-        told += await notify(context, clerk_ids, t.closure_notice(booking, closure.reason, options, closure.session),
-                             rebook_keyboard(options, booking.id))
-        await refresh_receipt(context, booking.id)
+    for booking, clerk_ids, _ in closure.cancelled:  # the notices were written with the closure
+        await courier.deliver_booking(booking.id)
+        told += await courier.told(booking.id, clerk_ids)
     return told
 
 

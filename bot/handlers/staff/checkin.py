@@ -25,6 +25,7 @@ from telegram.ext import (
 )
 
 from bot.callbacks import pattern
+from bot.delivery.outbox import courier_of
 from bot.deps import BotContext
 from bot.errors import AlreadyCheckedIn, CheckInRefused, DomainError
 from bot.handlers.common import END, answer, button, keyboard, send, show
@@ -34,7 +35,6 @@ from bot.handlers.staff.common import staff_only
 from bot.handlers.staff.console import (
     callback,
     console_row,
-    notify,
     screen,
     show_booking,
     staff_id,
@@ -171,10 +171,11 @@ async def confirm_button(update: Update, context: BotContext) -> None:
         await _show_offer(update, context, day, session)
         return
     await answer(update)
+    courier = courier_of(context.application)
     told = 0
-    for booking, clerks in marked:
-        told += await notify(context, clerks, staff_texts.no_show_notice(booking, deps.settings.bot_centre_phone))
-        await refresh_receipt(context, booking.id)
+    for booking, clerks in marked:  # the notices were written with the 未到 marks
+        await courier.deliver_booking(booking.id)
+        told += await courier.told(booking.id, clerks)
     await show(update, context, t.no_shows_marked(len(marked), told),
                keyboard([button(staff_texts.DAY_SCHEDULE, "st", "day", day), *console_row()]))
 

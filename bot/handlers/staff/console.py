@@ -25,17 +25,16 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import Forbidden, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import texts
 from bot.callbacks import Callback, pattern, unpack
+from bot.delivery.outbox import courier_of
 from bot.deps import BotContext
 from bot.errors import BadInput, DateInputError, DomainError
 from bot.handlers import menus
-from bot.handlers.common import END, answer, button, keyboard, notice_button, send, show
+from bot.handlers.common import END, answer, button, keyboard, send, show
 from bot.handlers.flow import ask, conversation, end_flows, reask, remember, text_of, text_step
-from bot.handlers.receipt import refresh_receipt
 from bot.handlers.staff.common import staff_only
 from bot.handlers.staff.drafts import DRAFT, RevokeDraft, StaffDraft
 from bot.jobs.reminders import send_evaluation_request
@@ -49,7 +48,6 @@ from bot.services.roles import Role, role_of
 from bot.services.staff import StaffService, check_reason, check_reviewable
 from bot.storage.models import Booking, Item, Unit
 from bot.texts import arrival as ta
-from bot.texts import mismatch as mismatch_texts
 from bot.texts import staff as t
 from bot.user_data import Slot
 
@@ -161,26 +159,6 @@ def date_page(render: Callable[[Update, BotContext, date], Awaitable[object]], d
     page.__doc__ = doc
     page.__name__ = f"{getattr(render, '__name__', 'page')}_button"
     return screen(page)
-
-
-async def notify(context: BotContext, user_ids: Iterable[int], text: str,
-                 markup: InlineKeyboardMarkup | None = None) -> int:
-    """Send one message to each user (outside any transaction); returns how many got it.
-
-    A user who blocked the bot is marked so (bulk sends skip them); any other
-    failure is logged and the rest are still told.
-    """
-    deps = context.deps
-    told = 0
-    for user_id in dict.fromkeys(user_ids):
-        try:
-            await context.bot.send_message(user_id, text, reply_markup=markup)
-            told += 1
-        except Forbidden:
-            await deps.users.mark_blocked(user_id)
-        except TelegramError as err:
-            log.warning("could not notify user %s: %s", user_id, type(err).__name__)
-    return told
 
 
 async def minutes_freed(context: BotContext, freed: Freed) -> None:
@@ -565,10 +543,10 @@ async def review_back(update: Update, context: BotContext) -> int:
 
 async def _after_review(update: Update, context: BotContext, outcome: ReviewResult) -> None:
     """Tell every clerk of the unit, then show the booking again."""
-    text = t.review_notice(outcome.booking, outcome.item, outcome.reason, outcome.mismatch)
-    markup = keyboard(notice_button(mismatch_texts.SEE_RESULTS_LABEL, "ap", "list", outcome.booking.id))
-    told = await notify(context, outcome.clerk_ids, text, markup)
-    await refresh_receipt(context, outcome.booking.id)
+    # The notices and the receipt's edit were written with the review: deliver them now.
+    courier = courier_of(context.application)
+    await courier.deliver_booking(outcome.booking.id)
+    told = await courier.told(outcome.booking.id, outcome.clerk_ids)
     await show_booking(update, context, outcome.booking.id, t.reviewed(outcome.item, told))
 
 
@@ -590,12 +568,13 @@ async def outcome_button(update: Update, context: BotContext) -> None:
         return
     await answer(update)
     b = change.booking
+    courier = courier_of(context.application)
+    await courier.deliver_booking(b.id)  # the receipt's edit (and a 未到 notice), written with the outcome
     if event == "serve":
         # Through the notifications log, so the next-day follow-up never repeats it.
         told = await send_evaluation_request(context.application, b.id)
     else:
-        told = await notify(context, change.clerk_ids, t.no_show_notice(b, context.deps.settings.bot_centre_phone))
-    await refresh_receipt(context, b.id)
+        told = await courier.told(b.id, change.clerk_ids)
     await show_booking(update, context, b.id, t.outcome_done(b, told))
 
 
@@ -635,12 +614,10 @@ async def got_revoke_reason(update: Update, context: BotContext) -> int | None:
         return END
     drop_draft(context)
     b = change.booking
-    told = await notify(context, change.clerk_ids,
-                        t.revoke_notice(b, _session_label(context, b), b.ended_reason or "",
-                                        context.deps.settings.bot_centre_phone))
-    await refresh_receipt(context, b.id)
+    courier = courier_of(context.application)
+    await courier.deliver_booking(b.id)  # the notices, written with the revocation
     await minutes_freed(context, Freed(b.date, b.session, b.minutes))
-    await show_booking(update, context, b.id, t.revoked(b, told))
+    await show_booking(update, context, b.id, t.revoked(b, await courier.told(b.id, change.clerk_ids)))
     return END
 
 

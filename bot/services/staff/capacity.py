@@ -114,8 +114,10 @@ class CapacityUseCases(ConsoleUseCases):
                 after={"closed": True, "reason": reason} if reason is not None else {"closed": True},
             )
             for booking in active:
-                cancelled.append((await self._cancel_for_closure(conn, staff_id, booking, ended_reason, now),
-                                  await self._clerk_ids(conn, booking.unit_id)))
+                updated = await self._cancel_for_closure(conn, staff_id, booking, ended_reason, now)
+                # Its clerks are told with the closure itself (SPEC §13).
+                clerks = await tell.closure(conn, booking.id, booking.unit_id, reason or "", session, now=now)
+                cancelled.append((updated, clerks))
         if cancelled:
             log.info("session %s of %s closed; %s bookings cancelled", session, day, len(cancelled))
         return Closure(day, reason or "", [(b, clerks, await self.rebook_options(b)) for b, clerks in cancelled],
@@ -166,7 +168,9 @@ class CapacityUseCases(ConsoleUseCases):
                 )
                 await tell.calendar_removed(conn, booking.id, now)  # the calendar entry goes (METHOD:CANCEL)
                 updated = await self._booking(conn, booking.id)
-                cancelled.append((updated, await self._clerk_ids(conn, booking.unit_id)))
+                # Its clerks are told with the closure itself (SPEC §13).
+                clerks = await tell.closure(conn, booking.id, booking.unit_id, reason, None, now=now)
+                cancelled.append((updated, clerks))
         log.info("date %s closed; %s bookings cancelled", day, len(cancelled))
         return Closure(day, reason, [(b, clerks, await self.rebook_options(b)) for b, clerks in cancelled])
 

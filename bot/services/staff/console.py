@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from bot import texts
+from bot.callbacks import pack
 from bot.errors import StaffRefused
 from bot.read_models import (
     REVIEWS,
@@ -24,10 +25,12 @@ from bot.rules.capacity import availability
 from bot.rules.freeze import MismatchState, freeze_status, month_key
 from bot.rules.states import ACTIVE_STATES, CAPACITY_STATES, BookingState, transition
 from bot.rules.window import change_deadline
+from bot.services import tell
 from bot.services.mismatches import apply_review
 from bot.services.staff.common import RECENT_BOOKINGS, StaffBase, check_reason
 from bot.storage import repo
 from bot.storage.models import AuditEntry, Booking, Item, Unit, actor_of
+from bot.texts import mismatch as mismatch_texts
 from bot.texts import staff as t
 
 log = logging.getLogger(__name__)
@@ -193,8 +196,12 @@ class ConsoleUseCases(StaffBase):
             change = await apply_review(conn, booking, item, review, staff_id, now,
                                         change_deadline(booking.date, cal))
             updated = await repo.get_item(conn, item.id)
-            clerks = await self._clerk_ids(conn, booking.unit_id)
-        assert updated is not None
+            assert updated is not None
+            # The clerks are told with the review itself (SPEC §13): the outbox delivers it.
+            see_results = [(mismatch_texts.SEE_RESULTS_LABEL, pack("ap", "list", booking.id, notice=True))]
+            clerks = await tell.unit_clerks(conn, booking.unit_id, t.review_notice(booking, updated, reason, change),
+                                            [see_results], booking_id=booking.id, now=now)
+            await tell.receipt_changed(conn, booking.id, now)
         log.info("item %s of booking %s reviewed: %s", item_id, booking.id, review)
         return ReviewResult(booking, updated, review, reason, clerks, change)
 
@@ -217,14 +224,24 @@ class ConsoleUseCases(StaffBase):
                 before={"state": booking.state.value}, after={"state": new_state.value},
             )
             updated = await self._booking(conn, booking.id)
-            clerks = await self._clerk_ids(conn, booking.unit_id)
+            clerks = []
+            if outcome == "no_show":  # 已办理 asks for an evaluation instead (the reminders' log)
+                clerks = await tell.unit_clerks(conn, booking.unit_id,
+                                                t.no_show_notice(updated, self.settings.bot_centre_phone),
+                                                booking_id=booking.id, now=now)
+            await tell.receipt_changed(conn, booking.id, now)
         return BookingChange(updated, clerks)
 
     async def revoke(self, staff_id: int, booking_id: int, reason: str) -> BookingChange:
         """撤销预约 with a reason: the booking ends and its minutes return to the pool."""
         reason = check_reason(reason)
-        booking, _ = await self.bookings.revoke(booking_id, staff_id=staff_id, reason=reason)
-        async with self.db.read() as conn:
-            clerks = await self._clerk_ids(conn, booking.unit_id)
+
+        async def tell_clerks(conn: repo.Conn, revoked: Booking) -> list[int]:
+            spec = self.bookings.session(revoked.session)
+            text = t.revoke_notice(revoked, spec.label if spec else revoked.session, revoked.ended_reason or "",
+                                   self.settings.bot_centre_phone)
+            return await tell.unit_clerks(conn, revoked.unit_id, text, booking_id=revoked.id, now=self.clock.now())
+
+        booking, clerks = await self.bookings.revoke(booking_id, staff_id=staff_id, reason=reason, told=tell_clerks)
         return BookingChange(booking, clerks)
 
