@@ -1,4 +1,5 @@
-"""The code type-checks and lints clean, as part of the test command (so CI runs both).
+"""The code type-checks and lints clean, as part of the test command (so CI runs both); the
+tests keep to their own rules (no assert that passes either way, no imported fixtures).
 
 mypy reads its settings from pyproject.toml: strict on ``bot/rules``, ``bot/services``,
 ``bot/storage`` (and the errors and read models), the rest of ``bot`` checked. ruff
@@ -9,6 +10,7 @@ the pinned versions of the dev extra.
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -28,3 +30,25 @@ def test_mypy_finds_nothing() -> None:
 def test_ruff_finds_nothing() -> None:
     result = _run("ruff", "check", "--no-cache", str(ROOT))
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_no_assert_passes_either_way() -> None:
+    """``assert a or b`` holds whichever happened: each test states the one outcome it expects."""
+    either_way = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for path in sorted((ROOT / "tests").rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Assert) and isinstance(node.test, ast.BoolOp) and isinstance(node.test.op, ast.Or)
+    ]
+    assert either_way == []
+
+
+def test_no_fixture_is_imported() -> None:
+    """Fixtures come from the conftest files; importing one into a test module shadows it (F811)."""
+    imported = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for path in sorted((ROOT / "tests").rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ImportFrom) and (node.module or "").endswith("conftest")
+    ]
+    assert imported == []

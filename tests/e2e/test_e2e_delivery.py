@@ -48,7 +48,7 @@ DEADLINE_REMINDER = "⏰ 预约修改/取消即将截止"  # bot.texts.reminders
 
 def seed_clerks(e2e: E2E) -> list[int]:
     """Fifty units with one logged-in clerk each, written straight into the database."""
-    from tests.conftest import at
+    from tests.support import at
 
     async def seed() -> list[int]:
         settings = Settings(_env_file=None, bot_token=None, bot_db_path=e2e.db_path,  # type: ignore[call-arg]
