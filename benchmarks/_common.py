@@ -25,7 +25,8 @@ from telegram import Update  # noqa: E402
 from telegram.request import RequestData  # noqa: E402
 
 from bot.config import Settings  # noqa: E402
-from bot.fake_telegram import ApiError, FakeBotApi, FakeMessage, FakeUser, _BadRequest  # noqa: E402
+from bot.errors import FakeBadRequest  # noqa: E402
+from bot.fake_telegram import ApiError, FakeBotApi, FakeMessage, FakeUser  # noqa: E402
 from bot.rules.tz import TZ  # noqa: E402
 
 # The rush morning: Tuesday 2026-12-01 09:00, the first bookable day Wednesday 12-02.
@@ -79,7 +80,7 @@ class IndexedBotApi(FakeBotApi):
             handler = getattr(self, f"_api_{api_method.lower()}")
             try:
                 return 200, json.dumps({"ok": True, "result": handler(params, files)}).encode()
-            except _BadRequest as err:
+            except FakeBadRequest as err:
                 return 400, json.dumps({"ok": False, "error_code": 400, "description": f"Bad Request: {err}"}).encode()
         finally:
             self.server_cpu += time.thread_time() - started
@@ -103,6 +104,17 @@ class IndexedBotApi(FakeBotApi):
                 for text, data in msg.buttons:
                     if label in text:
                         return msg, data
+            return None
+        finally:
+            self.client_cpu += time.thread_time() - started
+
+    def find_data(self, chat_id: int, data: str) -> FakeMessage | None:
+        """The newest bot message of the chat with a button carrying exactly ``data``."""
+        started = time.thread_time()
+        try:
+            for msg in reversed(self.by_chat.get(chat_id, [])):
+                if not msg.deleted and any(d == data for _, d in msg.buttons):
+                    return msg
             return None
         finally:
             self.client_cpu += time.thread_time() - started

@@ -56,6 +56,7 @@ from _common import (  # noqa: E402
 from telegram import Update  # noqa: E402
 from telegram.ext import Application, SimpleUpdateProcessor, TypeHandler  # noqa: E402
 
+from bot.callbacks import pack  # noqa: E402
 from bot.clock import ManualClock  # noqa: E402
 from bot.fake_telegram import FakeMessage, FakeUser  # noqa: E402
 from bot.harness import Harness  # noqa: E402
@@ -65,6 +66,7 @@ from bot.storage.dbstats import DbStats, counting  # noqa: E402
 from bot.texts import booking as t  # noqa: E402
 
 MINUTES_PER_BOOKING = 15  # one 新办
+WARM_UP = 10
 SCREEN_ONLY_STEPS = ("book", "contact", "name", "phone", "add", "query", "slot")
 CONFIRM = "confirm"
 STEPS = (*SCREEN_ONLY_STEPS, CONFIRM)
@@ -154,8 +156,19 @@ def _behaviour(latency: float) -> Any:
 
 async def _drive(app: Application[Any, Any, Any, Any, Any, Any], api: IndexedBotApi, users: list[FakeUser],
                  next_update: Any, records: dict[int, Record], waiters: dict[int, asyncio.Future[None]],
-                 steps: tuple[str, ...]) -> RunResult:
-    """Every clerk walks ``steps``, one update at a time, each waiting for the previous one."""
+                 steps: tuple[str, ...], *, timed: bool = True) -> RunResult:
+    """Every clerk walks ``steps``, one update at a time, each waiting for the previous one.
+
+    Untimed (a warm-up): each update is processed directly, not through the queue.
+    """
+    if not timed:
+        for user in users:
+            for step in steps:
+                update = next_update(user, step)
+                if update is None:
+                    break
+                await app.process_update(update)
+        return RunResult(0, 0.0, 0.0, 0.0, [], [])
     loop = asyncio.get_running_loop()
 
     async def clerk(index: int, user: FakeUser) -> None:
@@ -244,6 +257,7 @@ class BotRun:
     persistence: DbStats
     booked_clerks: set[int]
     window: int
+    startup: float
     cache_hits: int
     cache_loads: int
 
@@ -260,7 +274,7 @@ async def prepare(h: Harness, clerks: int, capacity: int) -> None:
             await repo.set_notice_version(conn, 10_000 + i, NOTICE_VERSION, now)
 
 
-def bot_step(api: IndexedBotApi, slot_label: str, pressed: dict[str, FakeMessage]) -> Any:
+def bot_step(api: IndexedBotApi, session: str, pressed: dict[str, FakeMessage]) -> Any:
     """How a clerk makes each step of the flow (None: the button is not there).
 
     The first panel pressed at each step is kept in ``pressed`` (for the floor).
@@ -291,9 +305,17 @@ def bot_step(api: IndexedBotApi, slot_label: str, pressed: dict[str, FakeMessage
             return press_update(api, user, "bk:add:new", newest)
         if step == "query":
             return press(user, t.QUERY_LABEL)
-        if step == "slot":
-            return press(user, slot_label)
-        return press(user, t.CONFIRM_LABEL)
+        if step == "slot":  # the cell of the rush day's session, whatever its label says
+            data = pack("bk", "slot", RUSH_DAY, session)
+            shown = api.find_data(user.chat_id, data)
+            if shown is None:
+                return None
+            pressed.setdefault("slot", shown)
+            return press_update(api, user, data, shown)
+        if step == CONFIRM:
+            return press(user, t.CONFIRM_LABEL)
+        newest = api.newest(user.chat_id)  # a main-menu button: 已办理预约 (history), 我的预约 (my)
+        return press_update(api, user, f"m:{step}", newest) if newest is not None else None
 
     return next_update
 
@@ -305,14 +327,21 @@ def _step_of(data: str) -> str:
 
 
 async def run_bot(clerks: int, latency: float, *, db_path: Path | None = None, prepared: bool = False,
-                  slot_label: str = "12月2日（周三）上午",
-                  pressed: dict[str, FakeMessage] | None = None) -> BotRun:
-    """The bot under the rush; ``prepared``: the database at ``db_path`` already holds the clerks."""
+                  session: str = "am", steps: tuple[str, ...] = STEPS,
+                  pressed: dict[str, FakeMessage] | None = None, warm_up: int = WARM_UP) -> BotRun:
+    """The bot under the rush; ``prepared``: the database at ``db_path`` already holds the clerks.
+
+    Clerks 10000… take part; before them ``warm_up`` other clerks walk the flow (booking
+    the afternoon), as clerks preparing before 09:00 would: the figures are of a bot
+    that has been running, not of its first taps.
+    """
     with tempfile.TemporaryDirectory() as tmp:
         path = db_path or Path(tmp) / "rush.sqlite3"
         api = IndexedBotApi()
         h = Harness(settings_for(path), ManualClock(RUSH_AT), api)
+        started = time.perf_counter()
         await h.start()
+        startup = time.perf_counter() - started
         assert h.app is not None
         db = h.deps.db
         capacity = MINUTES_PER_BOOKING * max(1, clerks * 2 // 3)
@@ -320,7 +349,10 @@ async def run_bot(clerks: int, latency: float, *, db_path: Path | None = None, p
             async with db.write() as conn:
                 await repo.set_slot_capacity(conn, RUSH_DAY, "am", capacity)
         else:
-            await prepare(h, clerks, capacity)
+            await prepare(h, clerks + warm_up, capacity)
+        warm = [h.user(10_000 + clerks + i) for i in range(warm_up)]
+        await _drive(h.app, api, warm, bot_step(api, "pm", {}), {}, {}, STEPS,
+                     timed=False)
         users = [h.user(10_000 + i) for i in range(clerks)]
         records: dict[int, Record] = {}
         waiters: dict[int, asyncio.Future[None]] = {}
@@ -329,8 +361,8 @@ async def run_bot(clerks: int, latency: float, *, db_path: Path | None = None, p
         persist0 = DbStats()
         persist0.add(db.stats)
         hits0, loads0 = db.cache.hits, db.cache.loads
-        result = await _drive(h.app, api, users, bot_step(api, slot_label, {} if pressed is None else pressed),
-                              records, waiters, STEPS)
+        result = await _drive(h.app, api, users, bot_step(api, session, {} if pressed is None else pressed),
+                              records, waiters, steps)
         await h.flush()
         persistence = DbStats()
         persistence.add(db.stats)
@@ -341,10 +373,10 @@ async def run_bot(clerks: int, latency: float, *, db_path: Path | None = None, p
             setattr(persistence, name, getattr(persistence, name) - getattr(persist0, name))
         async with db.read() as conn:
             used = (await repo.slot_usage(conn, [RUSH_DAY]))[(RUSH_DAY, "am")].used
-            bookings = await repo.bookings_on(conn, RUSH_DAY)
+            bookings = [b for b in await repo.bookings_on(conn, RUSH_DAY) if b.session == "am"]
         booked_clerks = {b.created_by - 10_000 for b in bookings if b.created_by is not None}
         window = h.app.update_processor.max_concurrent_updates
-        run = BotRun(result, capacity, used, len(bookings), persistence, booked_clerks, window,
+        run = BotRun(result, capacity, used, len(bookings), persistence, booked_clerks, window, startup,
                      db.cache.hits - hits0, db.cache.loads - loads0)
         await h.stop()
     return run

@@ -34,6 +34,7 @@ from typing import Any, TextIO
 
 from bot.clock import ManualClock, SystemClock
 from bot.config import Settings
+from bot.delivery.policy import DeliveryPolicy
 from bot.fake_telegram import FakeMessage, FakeUser
 from bot.harness import Harness
 from bot.jobs.reminders import run_due
@@ -106,7 +107,8 @@ class Console:
     """One terminal session: the application, its users, and what was already shown."""
 
     def __init__(self, settings: Settings, clock: ConsoleClock, files: Path, out: TextIO) -> None:
-        self.harness = Harness(settings, clock, check_transactions=False)
+        # The production delivery policy: the outbox's loop finds what nobody sent, as in a real run.
+        self.harness = Harness(settings, clock, check_transactions=False, delivery=DeliveryPolicy())
         self.clock = clock
         self.files = files
         self.out = out

@@ -8,17 +8,25 @@ tests call ``bot.console.main`` in-process for the console's own commands.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from bot.clock import ManualClock
 from bot.config import Settings
-from bot.console import CONSOLE_ADMIN_ID, main, parse_duration, parse_instant
+from bot.console import CONSOLE_ADMIN_ID, Console, ConsoleClock, main, parse_duration, parse_instant
+from bot.deps import Deps
+from bot.storage import repo
+from bot.storage.db import Database
+from bot.storage.models import CLI
 from tests.support import at
 
 REPO = Path(__file__).resolve().parent.parent
@@ -174,3 +182,51 @@ def test_parse_duration_refuses(text: str) -> None:
 def test_parse_instant_is_shanghai_time_without_an_offset() -> None:
     assert parse_instant("2026-12-01T09:30") == at("2026-12-01 09:30")
     assert parse_instant("2026-12-01T01:30+00:00") == at("2026-12-01 09:30")
+
+
+class _WaitingInput:
+    """A terminal whose user types ``lines``, then waits (without typing) until ``ready()`` or 10 s."""
+
+    def __init__(self, lines: list[str], ready: Any) -> None:
+        self.lines = [f"{line}\n" for line in lines]
+        self.ready = ready
+        self.waited_for_it = False
+
+    def isatty(self) -> bool:
+        return False
+
+    def readline(self) -> str:
+        if self.lines:
+            return self.lines.pop(0)
+        if not self.waited_for_it:
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and not self.ready():
+                time.sleep(0.05)
+            self.waited_for_it = self.ready()
+            return "\\quit\n"
+        return ""
+
+
+def test_the_console_runs_broadcasts_while_it_waits_for_input(settings: Settings, tmp_path: Path) -> None:
+    """Issue 8, item 9: reading input must not stop the event loop (a broadcast sat at 「已发送 0」)."""
+    async def one_clerk() -> None:
+        db = Database(settings.bot_db_path)
+        await db.open()
+        await db.migrate()
+        deps = Deps.build(settings, ManualClock(at("2026-12-01 09:30")), db)
+        unit, _ = await deps.accounts.create_unit("acme", "北京示例科技有限公司", actor=CLI)
+        async with db.write() as conn:
+            await repo.touch_tg_user(conn, 10002, "经办人", deps.clock.now())
+            await repo.bind_user(conn, 10002, unit.id, must_set_password=False, now=deps.clock.now())
+        await db.close()
+
+    asyncio.run(one_clerk())
+    out = io.StringIO()
+    console = Console(settings, ConsoleClock(at("2026-12-01 09:30")), tmp_path / "files", out)
+    console.harness.api.chat(10002)
+    text = "【通知】系统维护"
+    typed = _WaitingInput(["\\as admin", "/broadcast", text, "#1", "#1"], lambda: any(
+        m.text == text for m in console.harness.api.messages_in(10002)) and "已完成" in out.getvalue())
+    assert console.run(typed, admin_added=False) == 0
+    # Delivered, and its progress shown as it finished, while the console waited for a line.
+    assert typed.waited_for_it, out.getvalue()[-2000:]

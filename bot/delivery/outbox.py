@@ -211,8 +211,11 @@ class Courier:
                 await outbox.part_accepted(conn, row.id, index, message_id)
                 if isinstance(part, Text) and part.receipt and row.booking_id and message_id:
                     await repo.set_receipt(conn, row.booking_id, row.chat_id, message_id)
-        async with deps.db.write() as conn:
-            await outbox.finish(conn, row.id, "sent", deps.clock.now())
+                if index == len(parts) - 1:  # the last part closes the row in the same transaction
+                    await outbox.finish(conn, row.id, "sent", deps.clock.now())
+        if row.parts_done >= len(parts):  # nothing was left to send (all parts recorded before)
+            async with deps.db.write() as conn:
+                await outbox.finish(conn, row.id, "sent", deps.clock.now())
 
     async def _failed(self, row_id: int, render: str, chat_id: int, verdict: Verdict, err: BaseException) -> None:
         """Close the row for good (blocked, refused) or schedule its next attempt."""

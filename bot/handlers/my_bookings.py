@@ -409,7 +409,7 @@ async def _pick(update: Update, context: BotContext, clerk: Clerk, cb: Callback)
     b = details.booking
     await answer(update)
     await show(update, context, t.confirm_move(b, context.deps.bookings.session(b.session), day, spec, session),
-               keyboard([button(t.CONFIRM_LABEL, "my", "movedo", b.id, day, session),
+               keyboard([button(t.CONFIRM_LABEL, "my", "movedo", b.id, day, session, details.revision),
                          button(texts.BACK, "my", "move", b.id)]))
     return END
 
@@ -422,7 +422,8 @@ async def _do_move(update: Update, context: BotContext, clerk: Clerk, cb: Callba
     booking_id = _id(cb)
     try:
         booking, freed = await context.deps.bookings.reschedule(
-            booking_id, unit_id=clerk.unit_id, user_id=clerk.user_id, day=day, session=session)
+            booking_id, unit_id=clerk.unit_id, user_id=clerk.user_id, day=day, session=session,
+            shown=_shown(cb, 3))
     except ChangeNotAllowed as err:
         return await _refuse(update, context, err.message)
     except DomainError as err:
@@ -471,14 +472,15 @@ async def _cancel(update: Update, context: BotContext, clerk: Clerk, cb: Callbac
     b = details.booking
     await answer(update)
     await show(update, context, t.confirm_cancel(b, context.deps.bookings.session(b.session)),
-               keyboard([button(t.CONFIRM_CANCEL_LABEL, "my", "canceldo", b.id),
+               keyboard([button(t.CONFIRM_CANCEL_LABEL, "my", "canceldo", b.id, details.revision),
                          button(texts.BACK, "my", "card", b.id)]))
     return END
 
 
 async def _do_cancel(update: Update, context: BotContext, clerk: Clerk, cb: Callback) -> int:
     """确认取消: cancel (re-checked in the transaction); minutes go back to the pool."""
-    booking, freed = await context.deps.bookings.cancel(_id(cb), unit_id=clerk.unit_id, user_id=clerk.user_id)
+    booking, freed = await context.deps.bookings.cancel(_id(cb), unit_id=clerk.unit_id, user_id=clerk.user_id,
+                                                        shown=_shown(cb, 1))
     await best_effort(answer(update))
     await best_effort(show(update, context, t.cancelled(booking.code),
                            keyboard([button(t.BOOK_LABEL, "m", "book")], _list_row())))
@@ -494,6 +496,12 @@ async def _do_cancel(update: Update, context: BotContext, clerk: Clerk, cb: Call
 def _id(cb: Callback) -> int:
     """The booking id of a press; 0 (found nowhere) when forged."""
     return cb.int_arg(0) or 0
+
+
+def _shown(cb: Callback, index: int) -> int:
+    """The booking revision a confirmation page showed (-1, matching none, when missing or forged)."""
+    found = cb.int_arg(index)
+    return found if found is not None else -1
 
 
 ACTIONS = {

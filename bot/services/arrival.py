@@ -62,21 +62,21 @@ async def reflow_session(conn: repo.Conn, settings: Settings, day: date, session
     capacity = spec.default_capacity(settings.bot_counters)
     if usage is not None and usage.capacity is not None:
         capacity = usage.capacity
-    queue = await repo.session_queue(conn, day, session)
+    queue = await repo.session_queue_brief(conn, day, session)
     times = arrival_times(
-        spec, capacity, [Queued(b.id, b.minutes, a.promised) for b, a in queue],
+        spec, capacity, [Queued(booking_id, minutes, promised) for booking_id, minutes, _, promised in queue],
         may_move_earlier=may_move_earlier(day, now, settings.bot_appointment_reminder_time),
     )
     moved = []
-    for booking, row in queue:
-        new = times[booking.id]
-        if new == row.promised:
+    for booking_id, _, state, promised in queue:
+        new = times[booking_id]
+        if new == promised:
             continue
-        await repo.set_promised_arrival(conn, booking.id, new)
-        if row.promised is not None:  # it moved earlier: the clerk's receipt says so
-            moved.append(booking.id)
-            if booking.state in ACTIVE_STATES:
-                await tell.receipt_changed(conn, booking.id, now)
+        await repo.set_promised_arrival(conn, booking_id, new)
+        if promised is not None:  # it moved earlier: the clerk's receipt says so
+            moved.append(booking_id)
+            if state in ACTIVE_STATES:
+                await tell.receipt_changed(conn, booking_id, now)
     return moved
 
 

@@ -222,10 +222,16 @@ class BookingService:
             raise ChangeNotAllowed(texts.CHANGE_DEADLINE_PASSED)
         return booking
 
-    async def cancel(self, booking_id: int, *, unit_id: int, user_id: int | None) -> tuple[Booking, Freed]:
-        """The clerk cancels before the change deadline; minutes go back to the pool."""
+    async def cancel(self, booking_id: int, *, unit_id: int, user_id: int | None,
+                     shown: int | None = None) -> tuple[Booking, Freed]:
+        """The clerk cancels before the change deadline; minutes go back to the pool.
+
+        ``shown``: the booking's revision the confirmation page showed; if it changed
+        since, nothing is cancelled (ChangeNotAllowed).
+        """
         async with self.db.write() as conn:
             booking = await self._changeable(conn, booking_id, unit_id)
+            await self._as_shown(conn, booking.id, shown)
             return await self._end(conn, booking, "cancel", actor_of(user_id), reason="经办人取消")
 
     async def release(self, booking_id: int, *, reason: str = "截止时仍未完善申请人信息，系统自动释放") -> tuple[Booking, Freed]:
@@ -277,16 +283,25 @@ class BookingService:
         assert updated is not None
         return updated, Freed(booking.date, booking.session, booking.minutes)
 
+    async def _as_shown(self, conn: repo.Conn, booking_id: int, shown: int | None) -> None:
+        """Refuse a confirmation whose page showed an earlier state of the booking (SPEC §12)."""
+        if shown is not None and await repo.audit_count(conn, "booking", booking_id) != shown:
+            raise ChangeNotAllowed(texts.BOOKING_CHANGED_SINCE)
+
     async def reschedule(
-        self, booking_id: int, *, unit_id: int, user_id: int | None, day: date, session: str
+        self, booking_id: int, *, unit_id: int, user_id: int | None, day: date, session: str,
+        shown: int | None = None,
     ) -> tuple[Booking, Freed]:
         """Move a booking (改约): the new slot is taken before the old one is released.
+
+        ``shown``: as for ``cancel``.
 
         If the new slot is gone, the transaction rolls back and the booking is untouched.
         """
         now = self.clock.now()
         async with self.db.write() as conn:
             booking = await self._changeable(conn, booking_id, unit_id)
+            await self._as_shown(conn, booking.id, shown)
             cal, days = await self._window(conn)
             if not booking_open(now, cal):
                 raise BookingRefused(texts.booking_closed_until(next_opening(now, cal)))

@@ -40,7 +40,7 @@ ALL_TABLES = "*"
 class ReadCache:
     """Loaded values keyed by the tables they were read from."""
 
-    def __init__(self, *, max_age: float = 5.0, max_entries: int = 50_000,
+    def __init__(self, *, max_age: float = 30.0, max_entries: int = 50_000,
                  monotonic: Callable[[], float] = time.monotonic) -> None:
         self.max_age = max_age
         self.max_entries = max_entries

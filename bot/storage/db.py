@@ -78,7 +78,8 @@ IDLE_SNAPSHOT_SECONDS = 0.2
 READERS = 3
 LEARN_RUNS = 5
 QUICK_SECONDS = 0.0005
-SLOW_INLINE_SECONDS = 0.005
+SLOW_INLINE_SECONDS = 0.005  # CPU time of one direct run that sends a statement back to the thread
+STALLED_INLINE_SECONDS = 0.05  # wall time of one direct run (a disk stall) that does the same
 
 
 @dataclass(frozen=True)
@@ -209,12 +210,12 @@ class _Prefetched(aiosqlite.Cursor):
 class QuickStatements:
     """Which read statements are quick enough to run on the event loop's thread.
 
-    Every statement starts out on SQLite's thread, timed there. One whose first
-    ``LEARN_RUNS`` runs each took under ``QUICK_SECONDS`` (a lookup by key, a short
-    index range) runs directly from then on, sparing the trip — which costs more
-    than such a statement. One that, run directly, ever takes longer than
-    ``SLOW_INLINE_SECONDS`` (a cold cache, a grown table) goes back to the thread
-    for good. Scans over many rows (exports, statistics) never qualify, so they
+    Every statement starts out on SQLite's thread, its CPU time measured there. One
+    whose first ``LEARN_RUNS`` runs each took under ``QUICK_SECONDS`` (a lookup by
+    key, a short index range) runs directly from then on, sparing the trip — which
+    costs more than such a statement. One that, run directly, ever takes more than
+    ``SLOW_INLINE_SECONDS`` of CPU (a grown table) or ``STALLED_INLINE_SECONDS`` of
+    wall time (a disk stall) goes back to the thread for good. Scans over many rows (exports, statistics) never qualify, so they
     never hold up the loop.
     """
 
@@ -273,8 +274,12 @@ class _Connection(aiosqlite.Connection):
         return await super()._execute(fn, *args, **kwargs)  # type: ignore[no-untyped-call]  # aiosqlite's own
 
     def _run(self, begin: str | None, sql: str, parameters: Any, many: bool) -> tuple[Any, ...]:
-        """The pending BEGIN, the statement, all its rows, the cursor closed; and how long it took."""
-        started = time.perf_counter()
+        """The pending BEGIN, the statement, all its rows, the cursor closed; and the CPU and wall time it took.
+
+        CPU time (``thread_time``) is what a quick statement costs whoever runs it; on
+        a busy machine the wall time also counts waiting for a core.
+        """
+        started, cpu_started = time.perf_counter(), time.thread_time()
         conn = self._conn
         if begin is not None:
             self.snapshot_open = False
@@ -287,7 +292,8 @@ class _Connection(aiosqlite.Connection):
         cur = conn.executemany(sql, parameters) if many else conn.execute(sql, parameters)
         try:
             rows = cur.fetchall() if cur.description is not None else []
-            return rows, cur.lastrowid, cur.rowcount, cur.description, time.perf_counter() - started
+            return (rows, cur.lastrowid, cur.rowcount, cur.description,
+                    (time.thread_time() - cpu_started, time.perf_counter() - started))
         finally:
             cur.close()
 
@@ -299,14 +305,14 @@ class _Connection(aiosqlite.Connection):
             self.touched.add(table)
         try:
             if not many and ((self.inline and begin is None) or (self.quick is not None and sql in self.quick)):
-                rows, lastrowid, rowcount, description, took = self._run(begin, sql, parameters, False)
-                if self.quick is not None and took > SLOW_INLINE_SECONDS:
+                rows, lastrowid, rowcount, description, (cpu, wall) = self._run(begin, sql, parameters, False)
+                if self.quick is not None and (cpu > SLOW_INLINE_SECONDS or wall > STALLED_INLINE_SECONDS):
                     self.quick.demote(sql)
             else:
-                rows, lastrowid, rowcount, description, took = await self._execute(
+                rows, lastrowid, rowcount, description, (cpu, _) = await self._execute(
                     self._run, begin, sql, parameters, many)
                 if self.quick is not None and not many:
-                    self.quick.learn(sql, took)
+                    self.quick.learn(sql, cpu)
         except BaseException:
             if begin is not None and not self._conn.in_transaction:
                 self.pending_begin = begin  # the BEGIN itself failed: still to do

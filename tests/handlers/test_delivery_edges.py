@@ -205,3 +205,29 @@ async def test_a_closure_is_told_after_a_crash_with_rebook_options_as_of_deliver
     async with harness.deps.db.read() as conn:
         fresh = await repo.get_booking(conn, booking.id)
     assert fresh is not None and "已取消" in harness.api.messages[fresh.receipt_message_id].text  # type: ignore[index]
+
+
+async def test_a_cancel_confirmation_from_before_a_change_cancels_nothing(harness: Harness) -> None:
+    """SPEC §12: the 「确认取消」 of a page that showed 12月2日 does not cancel the booking once moved."""
+    unit = await logged_in(harness)
+    booking = await harness.deps.bookings.book(unit_id=unit, user_id=1001, day=WED, session="am",
+                                               counts={BusinessType.NEW: 1}, contact_name="李雷",
+                                               contact_phone="13800138000")
+    await harness.courier.deliver_booking(booking.id)
+    user = harness.user(1001)
+    await user.command("my")
+    page = await user.press("取消预约")
+    assert page is not None and "确认取消" in page.labels
+    await harness.deps.bookings.reschedule(booking.id, unit_id=unit, user_id=1001, day=date(2026, 12, 3),
+                                           session="pm")  # meanwhile, in another panel
+    reply = await user.press("确认取消", page)
+    assert reply is not None and "已有变更" in reply.text and "未作任何修改" in reply.text
+    async with harness.deps.db.read() as conn:
+        fresh = await repo.get_booking(conn, booking.id)
+    assert fresh is not None and fresh.state is not BookingState.CANCELLED and fresh.date == date(2026, 12, 3)
+    await user.command("my")
+    await user.press("取消预约")
+    await user.press("确认取消")  # the page showing the booking as it is now still cancels
+    async with harness.deps.db.read() as conn:
+        fresh = await repo.get_booking(conn, booking.id)
+    assert fresh is not None and fresh.state is BookingState.CANCELLED

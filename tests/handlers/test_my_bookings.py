@@ -503,15 +503,16 @@ async def test_a_restart_in_the_middle_of_a_reschedule(harness: Harness) -> None
     await user.press("改约")
     confirm = await user.press("12/7 下午")
     assert "确认改约" in confirm.text
+    old_confirm = next(d for label, d in confirm.buttons if label == "确定")
     await harness.restart()
     reply = await press_text(user, "确定", confirm, exact=True)
     assert "改约成功" in reply.text
     row = await booking_row(harness, b.id)
     assert (row.date, row.session) == (MON, "pm")
     assert await used(harness, WED) == 0 and await used(harness, MON, "pm") == 15
-    # pressed again (an old message): nothing moves twice
-    reply = await user.press_data(pack("my", "movedo", b.id, MON, "pm"))
-    assert "原预约保持不变" in reply.text
+    # pressed again (the old confirmation, which showed the booking before the move): nothing moves twice
+    await user.press_data(old_confirm, confirm)
+    assert "未作任何修改" in harness.api.messages[confirm.message_id].text
     assert await used(harness, MON, "pm") == 15
 
 
@@ -527,7 +528,8 @@ async def test_a_move_to_a_date_the_unit_already_holds_is_refused(harness: Harne
     reply = card  # edited in place into the move options
     assert "12月3日（周四）：上午 本单位已约" in reply.text
     assert not any("12月3日" in label for label in reply.labels)
-    reply = await user.press_data(pack("my", "movedo", b.id, THU, "pm"))  # forged
+    revision = (await harness.deps.bookings.details(b.id)).revision  # forged, as the page would have shown it
+    reply = await user.press_data(pack("my", "movedo", b.id, THU, "pm", revision))
     assert "同一日期只能保留一个预约" in reply.text and held.code in reply.text and "原预约保持不变" in reply.text
     assert (await booking_row(harness, b.id)).date == WED
 

@@ -19,6 +19,7 @@ from bot.storage.repo.arrivals import (
     arrivals_of,
     check_in,
     session_queue,
+    session_queue_brief,
     sessions_with_bookings_from,
     set_promised_arrival,
 )
@@ -256,6 +257,7 @@ __all__ = [
     "search_units",
     "served_unrated_on",
     "session_queue",
+    "session_queue_brief",
     "sessions_with_bookings_from",
     "set_booking_contact",
     "set_booking_minutes",

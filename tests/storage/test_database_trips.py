@@ -1,0 +1,163 @@
+"""What a unit of work costs the database: transactions, statements, trips to SQLite's thread.
+
+These are the rush's guarantees at the storage layer (issue 9): a write unit of work
+is one transaction and two trips however many statements it runs; a block that runs
+nothing opens nothing; a quick read is learned and then costs no trip; cached values
+are dropped by the commit that changes their tables and never shown to the
+transaction that changed them; persistence writes a whole round in one transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Any
+
+import pytest
+
+from bot.persistence import SqlitePersistence
+from bot.rules.tz import TZ
+from bot.storage import repo
+from bot.storage.db import LEARN_RUNS, Database
+from bot.storage.dbstats import DbStats, counting
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=TZ)
+
+
+async def test_a_write_unit_of_work_is_one_transaction_and_two_trips(db: Database) -> None:
+    with counting(DbStats()) as seen:
+        async with db.write() as conn:
+            for i in range(5):
+                await repo.insert_unit(conn, f"t{i}", f"单位{i}", "x", NOW)
+    assert (seen.write_transactions, seen.statements, seen.hops) == (1, 6, 2)  # 5 inserts + COMMIT
+    async with db.read() as conn:
+        assert await repo.get_unit_by_username(conn, "t4") is not None
+
+
+async def test_a_block_that_runs_nothing_opens_no_transaction(db: Database) -> None:
+    with counting(DbStats()) as seen:
+        async with db.write():
+            pass
+        async with db.read():
+            pass
+    assert seen == DbStats()
+
+
+async def test_a_failed_unit_of_work_leaves_nothing(db: Database) -> None:
+    with pytest.raises(RuntimeError):
+        async with db.write() as conn:
+            await repo.insert_unit(conn, "gone", "单位", "x", NOW)
+            raise RuntimeError("the use case refuses")
+    async with db.read() as conn:
+        assert await repo.get_unit_by_username(conn, "gone") is None
+    async with db.write() as conn:  # the writer is usable again
+        await repo.insert_unit(conn, "kept", "单位", "x", NOW)
+
+
+async def test_a_quick_read_is_learned_and_then_costs_no_trip(db: Database) -> None:
+    async with db.write() as conn:
+        unit = await repo.insert_unit(conn, "q", "单位", "x", NOW)
+    for _ in range(LEARN_RUNS):
+        async with db.read() as conn:
+            assert (await repo.get_unit(conn, unit)) is not None
+    with counting(DbStats()) as seen:
+        async with db.read() as conn:
+            assert (await repo.get_unit(conn, unit)) is not None
+    assert (seen.read_transactions, seen.statements, seen.hops) == (1, 1, 0)
+
+
+async def test_a_read_sees_what_was_committed_since_the_last_read(db: Database) -> None:
+    """The snapshot a read leaves open is ended before the next read's first statement."""
+    async with db.read() as conn:
+        assert await repo.get_unit_by_username(conn, "late") is None
+    async with db.write() as conn:
+        await repo.insert_unit(conn, "late", "单位", "x", NOW)
+    for _ in range(4):  # every reader of the pool
+        async with db.read() as conn:
+            assert await repo.get_unit_by_username(conn, "late") is not None
+
+
+async def test_readers_serve_concurrent_reads_side_by_side(db: Database) -> None:
+    entered = 0
+    all_in = asyncio.Event()
+
+    async def reader() -> None:
+        nonlocal entered
+        async with db.read() as conn:
+            entered += 1
+            if entered == 3:
+                all_in.set()
+            await asyncio.wait_for(all_in.wait(), 5)
+            await repo.get_unit(conn, 1)
+
+    await asyncio.gather(reader(), reader(), reader())
+    assert not db.reading()
+
+
+async def test_a_cached_value_is_dropped_by_the_commit_that_changes_its_table(db: Database) -> None:
+    loads = 0
+
+    async def load() -> int:
+        nonlocal loads
+        loads += 1
+        async with db.read() as conn:
+            return len(await repo.calendar_overrides(conn))
+
+    assert await db.cached("overrides", ("calendar_overrides",), load) == 0
+    assert await db.cached("overrides", ("calendar_overrides",), load) == 0
+    assert loads == 1
+    async with db.write() as conn:  # another table: the value stands
+        await repo.insert_unit(conn, "other", "单位", "x", NOW)
+    assert await db.cached("overrides", ("calendar_overrides",), load) == 0
+    assert loads == 1
+    async with db.write() as conn:
+        await repo.set_calendar_override(conn, NOW.date(), "off", "测试", None, NOW)
+
+        async def load_here() -> int:
+            return len(await repo.calendar_overrides(conn))
+
+        # The transaction that wrote the table sees its own change, not the cache.
+        assert await db.cached("overrides", ("calendar_overrides",), load_here) == 1
+    assert await db.cached("overrides", ("calendar_overrides",), load) == 1
+    assert loads == 2
+
+
+async def test_a_commit_by_another_process_drops_every_cached_value(db: Database) -> None:
+    async def load() -> str:
+        return "old"
+
+    await db.cached("k", ("units",), load)
+    async with db.write() as conn:  # our last write: the data_version we know
+        await repo.insert_unit(conn, "a", "单位", "x", NOW)
+    other = Database(db.path)
+    await other.open()
+    try:
+        async with other.write() as conn:
+            await repo.insert_unit(conn, "b", "单位", "x", NOW)
+    finally:
+        await other.close()
+
+    async def fresh() -> str:
+        return "new"
+
+    async with db.write() as conn:  # our next write notices the foreign commit
+        await repo.insert_unit(conn, "c", "单位", "x", NOW)
+    assert await db.cached("k", ("units",), fresh) == "new"
+
+
+async def test_persistence_writes_a_whole_round_in_one_transaction(db: Database) -> None:
+    async def ready() -> None:
+        return None
+
+    persistence = SqlitePersistence(db, ready)
+    data: dict[Any, Any] = {"last_seen": NOW.isoformat()}
+    with counting(DbStats()) as seen:
+        await asyncio.gather(
+            *(persistence.update_user_data(user, data) for user in range(100, 150)),
+            *(persistence.update_conversation("booking", (user, user), 3) for user in range(100, 150)),
+            persistence.drop_user_data(99),
+        )
+    assert seen.write_transactions == 1
+    assert seen.statements <= 5  # an executemany per kind of change, and the COMMIT
+    assert len(await persistence.get_user_data()) == 50
+    assert len(await persistence.get_conversations("booking")) == 50
