@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from datetime import date
 
 import pytest
@@ -142,12 +141,11 @@ async def test_the_limiter_serves_interactive_calls_before_bulk_ones() -> None:
 
     bulk = [asyncio.create_task(send(f"b{i}", True)) for i in range(6)]
     await asyncio.sleep(0.12)  # a broadcast is under way
-    started = time.monotonic()
     await asyncio.gather(*(send(f"i{i}", False) for i in range(3)))  # then three clerks tap
-    assert time.monotonic() - started < 0.3
     await asyncio.gather(*bulk)
     first_interactive = order.index("i0")
     assert order[first_interactive:first_interactive + 3] == ["i0", "i1", "i2"], order
+    assert order.index("i2") < order.index("b5"), order  # ahead of the broadcast still waiting
     assert len([n for n in order[:first_interactive] if n.startswith("b")]) < 6
 
 
