@@ -63,3 +63,13 @@ async def test_revocation_and_a_closed_date_send_cancelling_files(harness: Harne
     cancels = {e["uid"]: e for e in events if e["method"] == "CANCEL"}
     assert set(cancels) == {event_uid(revoked.code), event_uid(closed.code)}
     assert all(e["status"] == "CANCELLED" for e in cancels.values())
+
+
+async def test_a_closed_session_sends_a_cancelling_file(harness: Harness) -> None:
+    unit_id = await logged_in(harness)
+    booking = await filled_booking(harness, unit_id, date(2026, 12, 3), session="pm")
+    await harness.deps.staff.close_session(STAFF, date(2026, 12, 3), "pm", "系统维护")
+    await harness.courier.deliver_booking(booking.id)
+    first, cancel = calendars(harness, 1001)
+    assert the_event(first)["method"] == "PUBLISH" and the_event(cancel)["method"] == "CANCEL"
+    assert the_event(cancel)["uid"] == event_uid(booking.code)
