@@ -183,3 +183,21 @@ def test_fifty_clerks_book_at_once_under_faults_every_one_told_none_reminded_twi
 
 
 TIMEOUT_GRACE = 7.0  # the proxy's timeout fault holds an answer back for 6 s
+
+
+def test_a_second_instance_polling_the_same_token_says_so_once(e2e: E2E) -> None:
+    """SPEC §13: the emulator answers the second poller 409 Conflict; that process logs one
+    plain line, no traceback stream, and keeps backing off."""
+    first = e2e.start_bot()
+    second_log = e2e.tmp_path / "second.log"
+    second = e2e.tgemu.BotProcess([sys.executable, "-m", "bot"], env=e2e.env(), cwd=str(e2e.tmp_path),
+                                  log_path=second_log, inherit_env=False).start()  # not waited for: it cannot poll
+    try:
+        assert wait_until(lambda: "another bot instance" in second_log.read_text(encoding="utf-8"), 20)
+        time.sleep(6)  # several more conflicts (PTB backs off: 1 s, 1.5 s, 2.25 s, …)
+    finally:
+        second.stop()
+        first.stop()
+    log = second_log.read_text(encoding="utf-8")
+    assert log.count("another bot instance is polling Telegram with this token") == 1, log[-3000:]
+    assert "Traceback" not in log and "Conflict" in log  # named once, in that line
