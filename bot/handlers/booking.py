@@ -205,6 +205,8 @@ async def _contact_view(context: BotContext, clerk: Clerk) -> View:
             draft.contact_name, draft.contact_phone = last
     is_open, why = await deps.bookings.opening_state()
     text = t.contact_panel(digest(), draft.contact_name, draft.contact_phone, None if is_open else why)
+    # The panel invites typing the contact: a sticker or photo gets the name question.
+    remember(context, t.ASK_CONTACT_NAME, keyboard(_back("contact")))
     if draft.has_contact:
         first_row = [button(t.KEEP_CONTACT_LABEL, "bk", "contact", "keep"),
                      button(t.EDIT_CONTACT_LABEL, "bk", "contact", "edit")]

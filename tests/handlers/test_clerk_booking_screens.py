@@ -44,6 +44,8 @@ async def test_typing_the_contact_at_the_contact_panel_is_accepted(harness: Harn
     await user.command("book")
     panel = await user.press(ACCEPT_LABEL)
     assert panel is not None and "请填写本次预约的经办人姓名和手机号码。" in panel.text
+    reply = await user.send_sticker()
+    assert reply is not None and "请直接输入文字回答" in reply.text and "请输入经办人姓名" in reply.text
     reply = await user.send("李雷")
     assert reply is not None and "当前操作需要点击" not in reply.text and "请输入经办人手机号码" in reply.text
     reply = await user.send("13800138000")
