@@ -145,7 +145,8 @@ async def test_the_limiter_serves_interactive_calls_before_bulk_ones() -> None:
     await asyncio.gather(*bulk)
     first_interactive = order.index("i0")
     assert order[first_interactive:first_interactive + 3] == ["i0", "i1", "i2"], order
-    assert order.index("i2") < order.index("b5"), order  # ahead of the broadcast still waiting
+    # ahead of the broadcast still waiting (bulk calls start in no particular order among themselves)
+    assert any(n.startswith("b") for n in order[order.index("i2"):]), order
     assert len([n for n in order[:first_interactive] if n.startswith("b")]) < 6
 
 
