@@ -137,7 +137,7 @@ async def startup_seconds(path: Path) -> float:
 
 
 async def measure(clerks: int, bookings: int, *, units: int = UNITS, warm_up: int = 10,
-                  repeat: int = 2) -> tuple[dict[str, float], dict[str, float], float, float]:
+                  repeat: int = 3) -> tuple[dict[str, float], dict[str, float], float, float]:
     """Per-step p99 on an empty and on a large database (the best of ``repeat`` alternating
     runs of each, so that a burst of other work on a shared machine does not decide); start-up on each."""
 
@@ -191,7 +191,7 @@ async def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clerks", type=int, default=100)
     parser.add_argument("--bookings", type=int, default=BOOKINGS)
     parser.add_argument("--units", type=int, default=UNITS)
-    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
     logging.getLogger("bot").setLevel(logging.ERROR)  # the release notices to clerks the fake does not know
     empty, large, startup_empty, startup_large = await measure(args.clerks, args.bookings, units=args.units,

@@ -15,9 +15,10 @@ one reply, PTB's own concurrent processing, the same fake Bot API — takes the 
 N × 8 updates. Reported for both: throughput, latency from update to done (p50/p99),
 CPU per update (the whole process: event loop, SQLite's threads and the fake Bot
 API); for the bot also, per step: write transactions, SQL statements and trips to
-SQLite's thread that the update waited for, Bot API calls; the persistence flushes
-(conversation states and drafts, batched once a second across all clerks); the
-order in which 「确定」 presses were served; capacity; peak memory.
+SQLite's thread that the update waited for, Bot API calls; the database work done
+outside the updates (conversation states and drafts, batched once a second across
+all clerks; the outbox courier; jobs); the order in which 「确定」 presses were
+served; capacity; peak memory.
 
 Targets (checked at the largest N, 1,000 by default): CPU per update ≤ 3× the
 floor's; p99 ≤ 1.5 s; throughput ≥ 50 % of the floor's; capacity sold exactly;
@@ -452,8 +453,8 @@ async def rush(clerks: int, latency: float, *, check: bool) -> list[str]:
     print(f"  all steps            {total.write_transactions / n:7.2f}  {total.read_transactions / n:7.2f}"
           f"  {total.statements / n:10.2f}  {total.hops / n:11.2f}  {sum(r.api_calls for r in b.records) / n:13.2f}")
     p = bot.persistence
-    print(f"persistence (batched, off the updates' path): {p.write_transactions} write transactions, "
-          f"{p.statements} statements, {p.hops} trips for {n} updates")
+    print(f"outside the updates (persistence rounds of all clerks' states and drafts, the outbox courier, jobs): "
+          f"{p.write_transactions} write transactions, {p.statements} statements, {p.hops} trips for {n} updates")
     print(f"cache: {bot.cache_hits} hits, {bot.cache_loads} loads")
     print(f"capacity: {bot.used}/{bot.capacity} minutes used by {bot.booked} bookings; "
           f"every step answered for {answered}/{clerks} clerks; {len(confirms)} reached 「确定」 "
