@@ -196,8 +196,13 @@ async def test_a_leaving_booking_moves_later_receipts_earlier_and_capacity_never
 async def test_schedule_lists_arrival_order_with_arrived_late_and_done_marks(harness: Harness) -> None:
     _, booking, link = await clerk_booked(harness)
     first, second, third = await others_rows(harness)
-    harness.clock.set(at("2026-12-02 09:10"))
     staff = harness.user(STAFF)
+    page = await staff.command("schedule", "2026-12-02")  # the day before: times, no marks yet
+    assert page is not None
+    lines = [line for line in page.text.splitlines() if line[:1].isdigit()]
+    assert lines[:4] == ["1. 09:00｜其他单位0", "2. 09:15｜其他单位1", "3. 09:30｜其他单位2",
+                         "4. 10:00｜北京示例科技有限公司"]
+    harness.clock.set(at("2026-12-02 09:10"))
     await harness.deps.arrivals.check_in(STAFF, first.id)
     await harness.deps.staff.set_outcome(STAFF, first.id, "serve")
     harness.clock.set(at("2026-12-02 09:55"))

@@ -104,7 +104,8 @@ async def test_schedule_by_session_with_paging_and_booking_buttons(harness: Harn
     assert "经办人 李四 13800138000" in text  # staff must be able to call (SPEC §6)
     assert "新办 ×1｜15分钟｜待完善信息" in text
     assert reply.labels[:2] == ["前一天", "后一天"]
-    assert reply.labels[2:4] == ["1", "2"] and "1. 09:00 未到达｜北京示例科技有限公司" in text
+    # the day before: each booking's arrival time, no arrived/late marks yet (SPEC §4)
+    assert reply.labels[2:4] == ["1", "2"] and "1. 09:00｜北京示例科技有限公司" in text
     reply = await staff.press("后一天")
     assert "12月3日（周四）" in reply.text and "（无预约）" in reply.text
     await staff.press("前一天")

@@ -80,9 +80,10 @@ class ConsoleUseCases(StaffBase):
                 unit = await repo.get_unit(conn, b.unit_id)
                 a = facts.get(b.id)
                 at, checked = (a.promised, a.checked_in_at) if a else (None, None)
+                # Marks from the day itself on; before it a schedule shows the times only.
+                mark = day_mark(b.state, day, at, checked, now) if day <= now.date() else None
                 entries.setdefault(b.session, []).append(
-                    ScheduleEntry(b, unit.name if unit else "", await repo.items_of(conn, b.id),
-                                  at, day_mark(b.state, day, at, checked, now), checked)
+                    ScheduleEntry(b, unit.name if unit else "", await repo.items_of(conn, b.id), at, mark, checked)
                 )
         sessions = [
             SessionSchedule(a.session, a.capacity, a.used, a.closed, entries.get(a.session.key, []))
