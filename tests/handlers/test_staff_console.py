@@ -458,6 +458,48 @@ async def test_closing_a_date_cancels_its_bookings_and_offers_rebooking(harness:
     assert "已经改约过了" in clerk.last.text
 
 
+async def test_an_older_close_confirmation_closes_nothing(harness: Harness) -> None:
+    """Two closing dialogues: only the newest page's 「确认关闭」 acts, with the reason it showed."""
+    acme = await logged_in(harness)
+    booking = await book(harness, acme, date(2026, 12, 2), fill=False)
+    staff = harness.user(STAFF)
+    await staff.command("capacity", "2026-12-02")
+    await staff.press("关闭整日")
+    first = await staff.send("停电")
+    assert first is not None and "确认关闭" in first.labels and "停电" in first.text
+    await staff.command("capacity", "2026-12-02")
+    await staff.press("关闭整日")
+    second = await staff.send("系统升级")
+    assert second is not None and "系统升级" in second.text
+    await staff.press("确认关闭", first)  # the page that showed 「停电」
+    assert staff.answer_of_last_press().get("show_alert") is True
+    assert (await booking_row(harness, booking.id)).state is BookingState.INCOMPLETE
+    assert date(2026, 12, 2) in {a.day for a in await harness.deps.bookings.availability()}
+    await staff.press("确认关闭", second)
+    cancelled = await booking_row(harness, booking.id)
+    assert cancelled.state is BookingState.CANCELLED
+    assert cancelled.ended_reason == "中心因故关闭该日期：系统升级"
+
+
+async def test_an_older_session_close_confirmation_closes_nothing(harness: Harness) -> None:
+    acme = await logged_in(harness)
+    booking = await book(harness, acme, date(2026, 12, 3), "pm", fill=False)
+    staff = harness.user(STAFF)
+    await staff.command("capacity", "2026-12-03")
+    await staff.press("下午 关闭时段")
+    first = await staff.send("下午停电")
+    await staff.command("capacity", "2026-12-03")
+    await staff.press("下午 关闭时段")
+    second = await staff.send("下午培训")
+    assert first is not None and second is not None
+    await staff.press("确认关闭", first)
+    assert staff.answer_of_last_press().get("show_alert") is True
+    assert (await booking_row(harness, booking.id)).state is BookingState.INCOMPLETE
+    await staff.press("确认关闭", second)
+    cancelled = await booking_row(harness, booking.id)
+    assert cancelled.state is BookingState.CANCELLED and cancelled.ended_reason == "中心因故关闭该时段：下午培训"
+
+
 async def test_rebook_slot_gone_offers_fresh_options(harness: Harness) -> None:
     acme = await logged_in(harness)
     booking = await book(harness, acme, date(2026, 12, 2), fill=False)

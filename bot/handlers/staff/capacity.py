@@ -17,6 +17,8 @@ the cancelled booking's items again on that date and sends the new receipt.
 
 from __future__ import annotations
 
+import secrets
+
 import contextlib
 from datetime import date, timedelta
 from typing import Any
@@ -156,21 +158,27 @@ async def got_session_reason(update: Update, context: BotContext) -> int | None:
         await reask(update, context, err.message)
         return None
     day, session = pending.day, pending.session
-    set_draft(context, pending.model_copy(update={"reason": reason}))
+    dialogue = secrets.token_hex(4)
+    set_draft(context, pending.model_copy(update={"reason": reason, "dialogue": dialogue}))
     active = await service(context).active_in_session(day, session)
     await send(update, context, t.confirm_close_session(day, spec, reason, active),
-               keyboard([button(t.CONFIRM_CLOSE, "st", "scloseok", day, session), button(t.BACK, "st", "cap", day)]))
+               keyboard([button(t.CONFIRM_CLOSE, "st", "scloseok", day, session, dialogue),
+                         button(t.BACK, "st", "cap", day)]))
     return SESSION_CONFIRM
 
 
 @staff_only
-async def session_close_confirmed(update: Update, context: BotContext) -> int:
+async def session_close_confirmed(update: Update, context: BotContext) -> int | None:
     """「确认关闭」: close the session, cancel its bookings, tell their clerks with rebook buttons."""
     pending = draft(context, CloseSessionDraft)
     parsed = callback(update)
     day = parsed.date_arg(0) if parsed else None
     session = parsed.args[1] if parsed and len(parsed.args) > 1 else ""
-    if pending is None or not pending.reason or (day, session) != (pending.day, pending.session) or day is None:
+    dialogue = parsed.args[2] if parsed and len(parsed.args) > 2 else ""
+    if pending is not None and pending.reason and dialogue != pending.dialogue:
+        await stale(update, t.SUPERSEDED)  # an older page: the newest one stays usable
+        return None
+    if pending is None or not pending.reason or day is None or (day, session) != (pending.day, pending.session):
         await stale(update, t.DRAFT_GONE)
         return END
     drop_draft(context)
@@ -298,19 +306,24 @@ async def got_close_reason(update: Update, context: BotContext) -> int | None:
         await reask(update, context, err.message)
         return None
     day = pending.day
-    set_draft(context, CloseDateDraft(day=day, reason=reason))
+    dialogue = secrets.token_hex(4)
+    set_draft(context, CloseDateDraft(day=day, reason=reason, dialogue=dialogue))
     active = await service(context).bookings_held_on(day)
     await send(update, context, t.confirm_close(day, reason, active),
-               keyboard([button(t.CONFIRM_CLOSE, "st", "dcloseok", day), button(t.BACK, "st", "cap", day)]))
+               keyboard([button(t.CONFIRM_CLOSE, "st", "dcloseok", day, dialogue), button(t.BACK, "st", "cap", day)]))
     return CLOSE_CONFIRM
 
 
 @staff_only
-async def close_confirmed(update: Update, context: BotContext) -> int:
+async def close_confirmed(update: Update, context: BotContext) -> int | None:
     """「确认关闭」: close, cancel the date's bookings, tell their clerks with rebook buttons."""
     pending = draft(context, CloseDateDraft)
     parsed = callback(update)
     day = parsed.date_arg(0) if parsed else None
+    dialogue = parsed.args[1] if parsed and len(parsed.args) > 1 else ""
+    if pending is not None and pending.reason and dialogue != pending.dialogue:
+        await stale(update, t.SUPERSEDED)  # an older page: the newest one stays usable
+        return None
     if pending is None or day is None or pending.day != day:
         await stale(update, t.DRAFT_GONE)
         return END

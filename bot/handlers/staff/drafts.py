@@ -49,6 +49,7 @@ class CloseDateDraft(QuestionDraft):
     kind: Literal["close"] = "close"
     day: date
     reason: str = ""
+    dialogue: str = ""  # names the confirmation page: only its 「确认关闭」 closes
 
 
 @persisted_model
@@ -59,6 +60,7 @@ class CloseSessionDraft(QuestionDraft):
     day: date
     session: str
     reason: str = ""
+    dialogue: str = ""  # names the confirmation page: only its 「确认关闭」 closes
 
 
 @persisted_model
