@@ -17,9 +17,8 @@ the cancelled booking's items again on that date and sends the new receipt.
 
 from __future__ import annotations
 
-import secrets
-
 import contextlib
+import secrets
 from datetime import date, timedelta
 from typing import Any
 
