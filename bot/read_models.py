@@ -23,7 +23,16 @@ from bot.rules.capacity import Availability, SessionSpec
 from bot.rules.freeze import FreezeStatus, MismatchChange, MismatchState
 from bot.rules.states import BookingState
 from bot.rules.stats import average_rating, no_show_rate
-from bot.storage.models import ArrivalRow, AuditEntry, Booking, Item, Mismatch, TgUser, Unit
+
+# The row types services hand to handlers are re-exported here ("X as X"): handlers see
+# them as read models and never import storage.
+from bot.storage.models import Actor as Actor
+from bot.storage.models import ArrivalRow, AuditEntry, Mismatch
+from bot.storage.models import Booking as Booking
+from bot.storage.models import Item as Item
+from bot.storage.models import TgUser as TgUser
+from bot.storage.models import Unit as Unit
+from bot.storage.models import actor_of as actor_of
 
 # how staff judged an item's materials
 Review = Literal["pass", "fail", "mismatch"]

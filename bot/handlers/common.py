@@ -32,7 +32,7 @@ from bot.keyboards import button as button  # re-exported for the handlers
 from bot.keyboards import keyboard as keyboard
 from bot.keyboards import notice_button as notice_button
 from bot.processing import alongside
-from bot.storage.models import TgUser, Unit
+from bot.read_models import TgUser, Unit
 from bot.texts import booking as booking_texts
 from bot.texts.html import parse_mode
 

@@ -6,8 +6,8 @@ checked against the layer table below: a module may import its own layer and the
 layers below it, never one above. Besides the order:
 
 * the rules import nothing of the bot but the rules and ``bot.errors`` (purity);
-* handlers never reach storage: of ``bot.storage`` they import only the row types of
-  ``bot.storage.models`` (the vocabulary every layer shares) — no repo, db, cache, outbox;
+* handlers never import storage — no repo, db, cache, outbox, nor ``bot.storage.models``:
+  the row types a service hands them come re-exported by ``bot.read_models``;
 * texts import only the rules (and errors), storage's row types, the read models and
   other texts — never services, storage's repo or db, callbacks or keyboards.
 
@@ -39,7 +39,7 @@ RULES_MAY_IMPORT = ("bot.rules", "bot.errors")
 # Imports known to go against the rules while work moving them lands: each must still be a
 # violation (the test says when one is gone, so the entry goes too), and no other may appear.
 PENDING: set[str] = set()
-HANDLERS_MAY_FROM_STORAGE = ("bot.storage.models",)
+HANDLERS_MAY_FROM_STORAGE: tuple[str, ...] = ()
 TEXTS_MAY_IMPORT = ("bot.rules", "bot.errors", "bot.storage.models", "bot.read_models", "bot.texts")
 
 
@@ -148,6 +148,7 @@ def _has_layer(module: str) -> bool:
     ("bot.handlers.account", "from bot.storage import repo", False),
     ("bot.handlers.account", "from bot.storage.db import Database", False),
     ("bot.handlers.account", "from bot.storage import outbox", False),
+    ("bot.handlers.account", "from bot.storage.models import TgUser", False),
     ("bot.jobs.reminders", "from bot.app import build_application", False),
     ("bot.services.staff.console", "from ...deps import Deps", False),
     ("bot.texts.booking", "from bot.storage.repo import bookings", False),
@@ -160,7 +161,7 @@ def test_the_checker_catches_an_upward_import(module: str, source: str, is_packa
 @pytest.mark.parametrize(("module", "source"), [
     ("bot.services.booking", "from bot.read_models import BookingDetails"),
     ("bot.texts.booking", "from bot.read_models import BookingDetails\nfrom bot.storage.models import Booking"),
-    ("bot.handlers.account", "from bot.storage.models import TgUser\nfrom bot.services.users import UserService"),
+    ("bot.handlers.account", "from bot.read_models import TgUser\nfrom bot.services.users import UserService"),
     ("bot.rules.window", "from bot.errors import BookingRefused\nfrom bot.rules.calendar import WorkCalendar"),
     ("bot.app", "from bot.handlers import register_all"),
 ])

@@ -19,8 +19,8 @@ from bot.deps import BotContext
 from bot.handlers.common import END, answer
 from bot.handlers.flow import current_flows, end_flows
 from bot.handlers.start import unknown
+from bot.read_models import Actor, actor_of
 from bot.services.roles import Role, role_of
-from bot.storage.models import Actor, actor_of
 
 R = TypeVar("R")
 Handler = Callable[[Update, BotContext], Coroutine[Any, Any, R]]

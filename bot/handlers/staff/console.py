@@ -39,14 +39,13 @@ from bot.handlers.staff.common import staff_only
 from bot.handlers.staff.drafts import DRAFT, RevokeDraft, StaffDraft
 from bot.jobs.reminders import send_evaluation_request
 from bot.persistence import persisted_model
-from bot.read_models import BookingDetails, Freed, NoShowOffer, ReviewResult, UnitView
+from bot.read_models import Booking, BookingDetails, Freed, Item, NoShowOffer, ReviewResult, Unit, UnitView
 from bot.rules.arrival import can_check_in
 from bot.rules.freeze import MismatchState
 from bot.rules.staff_dates import parse_date
 from bot.rules.states import CAPACITY_STATES, allowed_events
 from bot.services.roles import Role, role_of
 from bot.services.staff import StaffService, check_reason, check_reviewable
-from bot.storage.models import Booking, Item, Unit
 from bot.texts import arrival as ta
 from bot.texts import staff as t
 from bot.user_data import Slot

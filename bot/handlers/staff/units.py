@@ -52,8 +52,8 @@ from bot.handlers.staff.common import actor, staff_only
 from bot.handlers.staff.console import staff_id
 from bot.jobs.ephemeral import forget_later, forget_now
 from bot.persistence import persisted_model
+from bot.read_models import TgUser, Unit
 from bot.services.accounts import name_problem, username_problem
-from bot.storage.models import TgUser, Unit
 from bot.texts import STALE_BUTTON
 from bot.texts.staff import units as t
 from bot.user_data import Slot
