@@ -215,7 +215,7 @@ async def got_confirmation(update: Update, context: BotContext) -> int | None:
     pending = context.deps.runtime.pending_passwords.pop(user.id, None)
     typed = message.text or ""
     if pending is None or not hmac.compare_digest(pending[1], _fingerprint(typed, pending[0])):
-        await ask(update, context, t.PASSWORDS_DIFFER if pending is not None else t.ASK_NEW_PASSWORD)
+        await ask(update, context, t.PASSWORDS_DIFFER if pending is not None else t.PASSWORD_FORGOTTEN)
         return NEW_PASSWORD
     try:
         unit = await context.deps.accounts.set_own_password(user.id, typed)

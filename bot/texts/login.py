@@ -16,6 +16,8 @@ ASK_NEW_PASSWORD = (
 )
 ASK_CONFIRM_PASSWORD = "请再次输入新密码以确认："
 PASSWORDS_DIFFER = "两次输入的密码不一致，请重新设置。\n请输入新密码："
+# The first entry is kept in memory only (never written down): after a restart it is gone.
+PASSWORD_FORGOTTEN = "为保护您的密码，系统未保存第一次输入的新密码（期间服务曾重启），请重新设置。\n\n" + ASK_NEW_PASSWORD
 PASSWORD_SET = "新密码已设置。今后请使用新密码登录，并妥善保管。"
 LOGIN_CANCELLED = "已取消登录。"
 LOGGED_OUT = "已退出登录。本聊天不再绑定任何单位。如需再次使用，请点击「登录」。"

@@ -236,7 +236,7 @@ async def test_a_restart_while_confirming_the_new_password_asks_for_it_again(har
     await user.send("Own-Password-9")
     await harness.restart()
     reply = await user.send("Own-Password-9")
-    assert reply.text.endswith("请输入新密码：")
+    assert reply.text.endswith("请输入新密码：") and "期间服务曾重启" in reply.text
     await user.send("Own-Password-9")
     assert "新密码已设置" in (await user.send("Own-Password-9")).text
     async with harness.deps.db.read() as conn:
