@@ -58,6 +58,7 @@ def _fingerprint(password: str, salt: bytes) -> bytes:
     """A salted hash, only to compare the confirmation with the first entry."""
     return hashlib.sha256(salt + password.encode("utf-8")).digest()
 
+
 App = Application[Any, Any, Any, Any, Any, Any]
 
 

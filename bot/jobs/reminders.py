@@ -97,8 +97,6 @@ def reminder_times(settings: Settings) -> ReminderTimes:
 # ---------------------------------------------------------------- scheduling
 
 
-
-
 async def start_reminders(application: App) -> None:
     """At start: mark this process's start, schedule the tick, catch up on what was missed.
 

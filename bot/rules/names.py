@@ -16,7 +16,6 @@ from bot.errors import InvalidName
 _FORBIDDEN_CATEGORIES = ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
 
 
-
 def has_control_characters(text: str) -> bool:
     """Whether ``text`` holds a control, format or separator character (ordinary spaces allowed)."""
     return any(unicodedata.category(c) in _FORBIDDEN_CATEGORIES for c in text)

@@ -39,7 +39,6 @@ _COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _NO_YEAR = re.compile(r"(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?")
 
 
-
 def _normalise(text: str) -> str:
     return text.translate(_FULL_WIDTH).strip()
 

@@ -66,6 +66,7 @@ from bot.texts import reminders as reminder_texts
 
 log = logging.getLogger(__name__)
 
+
 @dataclass(frozen=True)
 class Correction:
     """A clerk's 「已更正，请复核」, recorded; whom to tell."""

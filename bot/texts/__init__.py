@@ -81,6 +81,8 @@ CHANGE_DEADLINE_PASSED = "已超过修改/取消截止时间（办理日前1个�
 def centre_contact(phone: str) -> str:
     """Where a clerk turns when the bot cannot help: the centre, with its phone."""
     return f"如有特殊情况，请致电中心：{phone}。"
+
+
 BOOKING_NOT_FOUND = "未找到该预约，或该预约不属于本单位。"
 BOOKING_NOT_ACTIVE = "该预约已结束，不能再修改。"
 DUPLICATE_PERSON = "该申请人（证件号码）在本单位的有效预约中已有同类业务，不能重复预约。"
@@ -101,11 +103,14 @@ TEXT_EXPECTED = "请直接输入文字回答。"
 TOO_LONG = "输入内容过长，请重新输入。"
 BACK = "返回"
 MENU = "主菜单"
+
+
 def idle_timeout(minutes: int, kept_basket: bool) -> str:
     """A flow ended for inactivity; says what was kept (the prepared basket) and what not."""
     kept = "已选的办理业务和经办人信息已为您保留，" if kept_basket else ""
     return (f"您已超过{minutes}分钟未操作，本次操作已结束；{kept}其余未确认的内容已丢弃，"
             "已确认的预约不受影响。需要时请重新开始。")
+
 
 MENU_BOOK = "业务预约"
 MENU_MY = "我的预约"

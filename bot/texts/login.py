@@ -33,6 +33,8 @@ def forgot_password(phone: str) -> str:
 def ask_password_for(username: str) -> str:
     """The password question when the username came with the link (/start login_<username>)."""
     return f"用户名：{username}\n{ASK_PASSWORD}"
+
+
 NOT_BOUND = "您当前未登录任何单位。"
 
 

@@ -141,8 +141,6 @@ async def session_closed_button(update: Update, context: BotContext) -> int:
     return END
 
 
-
-
 @staff_only
 async def got_session_reason(update: Update, context: BotContext) -> int | None:
     """Check the reason, then ask for confirmation (it cancels bookings)."""

@@ -39,7 +39,6 @@ async def history(conn: Conn, entity: str, entity_id: str | int) -> list[AuditEn
     return [AuditEntry.from_row(r) for r in rows]
 
 
-
 async def audit_count(conn: Conn, entity: str, entity_id: str | int) -> int:
     """How many audit lines one entity has: its revision, growing with every change."""
     row = await one(conn, "SELECT COUNT(*) FROM audit_log WHERE entity = ? AND entity_id = ?", (entity, str(entity_id)))

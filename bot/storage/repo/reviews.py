@@ -57,7 +57,6 @@ async def rating_counts_between(conn: Conn, start: date, end: date) -> dict[int,
     return {r[0]: r[1] for r in rows}
 
 
-
 async def rating_comments_between(conn: Conn, start: date, end: date, limit: int) -> tuple[int, list[tuple[Any, ...]]]:
     """How many evaluations of bookings dated in [start, end] carry a comment, and the newest
     ``limit`` of them as (date, unit name, rating, comment)."""

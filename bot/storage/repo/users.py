@@ -174,7 +174,6 @@ async def users_known_by(conn: Conn, user_ids: Iterable[int], known_by: datetime
     return [r[0] for r in rows]
 
 
-
 async def people_names(conn: Conn, user_ids: Iterable[int]) -> dict[int, tuple[str, str, bool]]:
     """(staff name, Telegram first name, is a bound clerk) of each known user id."""
     ids = sorted(set(user_ids))

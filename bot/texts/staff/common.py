@@ -48,7 +48,6 @@ KIND_LABELS = {"workday": "工作日", "off": "休息日", "holiday": "法定节
 REVIEW_LABELS = {"pass": PASS, "fail": FAIL, "mismatch": MISMATCH, None: "未审核"}
 
 
-
 # ---------------------------------------------------------------- refusals and prompts
 
 REASON_EMPTY = "内容不能为空，请重新输入。"
@@ -65,6 +64,8 @@ ITEM_NOT_FILLED = "该申请人信息尚未填写，暂不能审核。"
 ITEM_NOT_FILLED_REVEAL = "该申请人信息尚未填写，没有证件号可显示。"
 REVIEW_UNCHANGED = "审核结果没有变化。"
 CAPACITY_NEGATIVE = "容量不能小于0分钟。"
+
+
 def capacity_too_big(limit: int) -> str:
     """A capacity beyond any real day."""
     return f"容量不能超过{limit}分钟，请检查后重新输入。"
@@ -123,8 +124,6 @@ def day_kind_text(info: DayInfo) -> str:
     return text
 
 
-
-
 MESSAGE_LIMIT = 4000  # Telegram allows 4096 UTF-16 units per message
 
 
@@ -147,7 +146,6 @@ def fit_message(text: str, tail: str) -> str:
         kept.append(line)
         used += cost
     return "\n".join([*kept, tail])
-
 
 
 RATINGS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}

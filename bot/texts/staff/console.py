@@ -138,8 +138,6 @@ def schedule(s: DaySchedule, *, limit: int) -> str:
     return fit_message("\n".join(lines), "……列表过长，完整列表请用 /export 导出。")
 
 
-
-
 def booking_view(d: BookingDetails, spec: SessionSpec | None, note: str = "", *,
                  mismatches: Mapping[int, MismatchState] | None = None) -> str:
     """The staff's view of one booking: items with review results (and where each 材料不符

@@ -32,6 +32,8 @@ def review_label(item: Item) -> str:
     if not item.filled:
         return "未填写"
     return REVIEW_LABELS.get(item.review, "未审核")
+
+
 CHART_TITLE = "未来可约日号源利用率"
 CHART_LEGEND = "深色：已约分钟　浅色：容量"
 CHART_EMPTY = "暂无可约日期。"
