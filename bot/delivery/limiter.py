@@ -6,7 +6,9 @@ Every Bot API call except ``getUpdates`` passes through ``PriorityRateLimiter``:
 * **Priority**: bulk sends (``rate_limit_args={"bulk": True}``: broadcasts, reminders,
   outbox deliveries) keep to ``bulk_rate`` and start only when no interactive call
   (a reply to what a user just did) is waiting, so a clerk's tap is answered ahead of
-  a broadcast.
+  a broadcast. Bulk calls start in the order they asked: a broadcast keeps several
+  sends waiting here at once (so that its pace is this limiter's, not Telegram's
+  round trip), and only the first of them watches the clock.
 * **Retries** (the policy table of ``bot.delivery``): a 429 pauses *every* call for
   the time Telegram asks and repeats this one; a connection refused before the
   request left is repeated after a short pause; both at most ``max_retries`` times.
@@ -45,6 +47,7 @@ class PriorityRateLimiter(BaseRateLimiter[dict[str, Any]]):
         self._interactive_waiting = 0
         self._calm = asyncio.Event()  # set while no interactive call waits
         self._calm.set()
+        self._bulk_turn = asyncio.Lock()  # the bulk call waiting for the next slot; the others queue
         self.calls = 0  # every call started (tests and benchmarks read it)
 
     async def initialize(self) -> None:
@@ -59,7 +62,9 @@ class PriorityRateLimiter(BaseRateLimiter[dict[str, Any]]):
         An interactive call reserves the next free slot at once (many clerks at 09:00 each
         get their own, no thundering herd). A bulk call takes a slot only when it is free
         *now* and no interactive call waits; it then also keeps ``bulk_rate``, measured
-        from when it really starts, so a late wake-up never bunches bulk calls together.
+        from when it really starts, so a late wake-up never bunches bulk calls together:
+        no second holds more than ``bulk_rate`` of them. One bulk call at a time waits
+        for that slot, the rest queue behind it first come, first served.
         """
         if not bulk:
             while True:
@@ -70,18 +75,19 @@ class PriorityRateLimiter(BaseRateLimiter[dict[str, Any]]):
                     await asyncio.sleep(start - now)
                 if time.monotonic() >= self._paused_until:
                     return
-        while True:
-            await self._calm.wait()
-            now = time.monotonic()
-            ready = max(self._next, self._paused_until, self._bulk_next)
-            if ready > now:
-                await asyncio.sleep(ready - now)
-                continue
-            if not self._calm.is_set():
-                continue
-            self._next = now + self._interval
-            self._bulk_next = now + self._bulk_interval
-            return
+        async with self._bulk_turn:
+            while True:
+                await self._calm.wait()
+                now = time.monotonic()
+                ready = max(self._next, self._paused_until, self._bulk_next)
+                if ready > now:
+                    await asyncio.sleep(ready - now)
+                    continue
+                if not self._calm.is_set():
+                    continue
+                self._next = now + self._interval
+                self._bulk_next = now + self._bulk_interval
+                return
 
     async def process_request(
         self,

@@ -145,9 +145,10 @@ async def test_the_limiter_serves_interactive_calls_before_bulk_ones() -> None:
     await asyncio.gather(*bulk)
     first_interactive = order.index("i0")
     assert order[first_interactive:first_interactive + 3] == ["i0", "i1", "i2"], order
-    # ahead of the broadcast still waiting (bulk calls start in no particular order among themselves)
+    # ahead of the broadcast still waiting, whose calls keep the order they asked in
     assert any(n.startswith("b") for n in order[order.index("i2"):]), order
     assert len([n for n in order[:first_interactive] if n.startswith("b")]) < 6
+    assert [n for n in order if n.startswith("b")] == [f"b{i}" for i in range(6)], order
 
 
 async def test_a_row_its_writer_never_sent_is_adopted_by_the_courier(settings, clock) -> None:  # type: ignore[no-untyped-def]
