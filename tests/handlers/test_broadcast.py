@@ -11,10 +11,12 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.config import Settings
+from bot.delivery.broadcasts import senders_for
 from bot.fake_telegram import ApiError
 from bot.harness import Harness
 from bot.rules.states import BookingState
 from bot.storage import repo
+from bot.storage.db import Database
 from tests.support.clerks import make_unit
 
 ADMIN = 900001
@@ -52,6 +54,11 @@ async def settle(h: Harness, timeout: float = 20.0) -> None:
 def delivered(h: Harness, chat_id: int, text: str = TEXT) -> int:
     """How many copies of ``text`` the chat really shows."""
     return sum(1 for m in h.api.messages_in(chat_id) if m.from_bot and m.text == text)
+
+
+def tries(h: Harness, text: str = TEXT) -> int:
+    """How many times the bot asked Telegram to send ``text`` (accepted or not)."""
+    return len([c for c in h.api.sent("sendMessage") if c.params.get("text") == text])
 
 
 async def compose(h: Harness, text: str = TEXT) -> Any:
@@ -125,6 +132,77 @@ async def test_broadcast_to_all_clerks_paced_with_blocked_and_flood_control(pace
     # The preview became the progress message, which ends with the totals; a report follows.
     assert "已发送 29 / 失败 0 / 已屏蔽 1，共 30" in preview.text and "已完成" in preview.text
     assert "共30人，成功29人" in staff.last.text and "1人已屏蔽" in staff.last.text
+
+
+async def test_sends_overlap_so_the_round_trip_does_not_set_the_pace(harness: Harness) -> None:
+    """While Telegram's answer to one recipient is on its way, the next ones are sent: several
+    sends in flight at once (no more than the senders), each recipient sent to exactly once."""
+    unit_id = await make_unit(harness)
+    ids = await add_clerks(harness, unit_id, range(6001, 6041))
+    in_flight, most = 0, 0
+
+    async def slow(method: str, params: dict[str, Any]) -> None:
+        nonlocal in_flight, most
+        if method != "sendMessage" or params.get("text") != TEXT:
+            return
+        in_flight += 1
+        most = max(most, in_flight)
+        await asyncio.sleep(0.2)  # each answer takes 0.2 s: one at a time would be 5 a second
+        in_flight -= 1
+
+    harness.api.behaviour = slow
+    staff = await compose(harness)
+    await staff.press("全部经办人（40人）")
+    await staff.press("确认发送", exact=True)
+    await settle(harness)
+    assert 1 < most <= senders_for(harness.settings.bot_broadcast_rate)
+    assert [delivered(harness, u) for u in ids] == [1] * 40
+    assert tries(harness) == 40
+    async with harness.deps.db.read() as conn:
+        recipients = await repo.broadcast_recipients(conn, 1)
+    assert set(recipients.values()) == {("sent", 1)} and len(recipients) == 40
+    assert "已发送 40 / 失败 0 / 已屏蔽 0，共 40" in staff.bot_messages()[-2].text
+    assert "共40人，成功40人" in staff.last.text
+
+
+async def test_a_429_storm_over_sends_in_flight_repeats_each_call_and_sends_nobody_twice(
+    harness: Harness,
+) -> None:
+    """Every recipient's first request is answered 429 while others are in flight: the limiter
+    waits each out and repeats that call; what Telegram accepted is never sent again."""
+    unit_id = await make_unit(harness)
+    ids = await add_clerks(harness, unit_id, range(6101, 6131))
+    calls = dict.fromkeys(ids, 0)
+    in_flight, most = 0, 0
+
+    async def storm(method: str, params: dict[str, Any]) -> ApiError | None:
+        nonlocal in_flight, most
+        if method != "sendMessage" or params.get("text") != TEXT:
+            return None
+        chat = int(params["chat_id"])
+        calls[chat] += 1
+        in_flight += 1
+        most = max(most, in_flight)
+        await asyncio.sleep(0.1)
+        in_flight -= 1
+        if calls[chat] == 1:
+            return ApiError(429, "Too Many Requests: retry after 0.05", {"retry_after": 0.05})
+        return None
+
+    harness.api.behaviour = storm
+    staff = await compose(harness)
+    await staff.press("全部经办人（30人）")
+    await staff.press("确认发送", exact=True)
+    await settle(harness)
+    assert most > 1
+    assert calls == dict.fromkeys(ids, 2)  # refused once, repeated once, accepted: never again
+    assert [delivered(harness, u) for u in ids] == [1] * 30
+    async with harness.deps.db.read() as conn:
+        recipients = await repo.broadcast_recipients(conn, 1)
+        logged = {(await repo.get_notification(conn, f"broadcast:1:{u}") or ("missing",))[0] for u in ids}
+    assert set(recipients.values()) == {("sent", 1)} and len(recipients) == 30
+    assert logged == {"sent"}
+    assert "共30人，成功30人" in staff.last.text
 
 
 async def test_blocked_clerks_are_skipped_next_time(harness: Harness) -> None:
@@ -237,13 +315,14 @@ async def test_crash_half_way_then_restart_finishes_without_duplicates(harness: 
     for task in senders:  # a killed process runs nothing more
         task.cancel()
     await asyncio.gather(*senders, return_exceptions=True)
+    tried_before = tries(harness)  # the ninth, and any later request that reached the gate too
     harness.api.behaviour = None
 
     await harness.start()
     await settle(harness)
     assert [delivered(harness, u) for u in ids] == [1] * 20
-    # after the restart only the twelve pending were tried (the one in flight among them)
-    assert len([c for c in harness.api.sent("sendMessage") if c.params.get("text") == TEXT]) == 9 + 12
+    # after the restart only the twelve pending were tried (those in flight among them)
+    assert tries(harness) == tried_before + 12
     async with harness.deps.db.read() as conn:
         recipients = await repo.broadcast_recipients(conn, 1)
         broadcast = await repo.get_broadcast(conn, 1)
@@ -254,20 +333,29 @@ async def test_crash_half_way_then_restart_finishes_without_duplicates(harness: 
 
 async def test_graceful_restart_resumes_with_pending_recipients_only(harness: Harness) -> None:
     unit_id = await make_unit(harness)
-    ids = await add_clerks(harness, unit_id, range(5401, 5416))
+    ids = await add_clerks(harness, unit_id, range(5401, 5461))
     harness.api.behaviour = lambda method, params: 0.03 if method == "sendMessage" else None
     staff = await compose(harness)
-    await staff.press("全部经办人（15人）")
+    await staff.press("全部经办人（60人）")
     await staff.press("确认发送", exact=True)
     async with asyncio.timeout(10):
         while sum(delivered(harness, u) for u in ids) < 4:
             await asyncio.sleep(0.01)
-    await harness.stop()  # lets the message in flight finish and be recorded, leaves the rest
-    assert 4 <= sum(delivered(harness, u) for u in ids) < 15
+    before = tries(harness)
+    await harness.stop()  # lets the messages in flight finish and be recorded, leaves the rest
+    # at most one more per sender (each had claimed its recipient), and no claim left behind
+    assert before <= tries(harness) <= before + senders_for(harness.settings.bot_broadcast_rate)
+    assert 4 <= sum(delivered(harness, u) for u in ids) < 60
+    async with Database(harness.settings.bot_db_path) as db, db.read() as conn:
+        logged = [await repo.get_notification(conn, f"broadcast:1:{u}") for u in ids]
+        recipients = await repo.broadcast_recipients(conn, 1)
+    assert [found[0] if found else None for found in logged] == [
+        "sent" if delivered(harness, u) else None for u in ids]
+    assert [recipients[u][0] for u in ids] == ["sent" if delivered(harness, u) else "pending" for u in ids]
     await harness.start()
     await settle(harness)
-    assert [delivered(harness, u) for u in ids] == [1] * 15
-    assert len([c for c in harness.api.sent("sendMessage") if c.params.get("text") == TEXT]) == 15
+    assert [delivered(harness, u) for u in ids] == [1] * 60
+    assert tries(harness) == 60
 
 
 async def test_audience_of_clerks_with_bookings_on_a_date(harness: Harness) -> None:
@@ -360,10 +448,10 @@ async def test_two_instances_on_one_database_send_a_broadcast_once(harness: Harn
 
 async def test_a_second_instance_takes_over_when_the_first_stops(harness: Harness) -> None:
     unit_id = await make_unit(harness)
-    ids = await add_clerks(harness, unit_id, range(5801, 5811))
+    ids = await add_clerks(harness, unit_id, range(5801, 5901))
     harness.api.behaviour = lambda method, params: 0.03 if method == "sendMessage" else None
     staff = await compose(harness)
-    await staff.press("全部经办人（10人）")
+    await staff.press("全部经办人（100人）")
     await staff.press("确认发送", exact=True)
     async with asyncio.timeout(10):
         while sum(delivered(harness, u) for u in ids) < 2:
@@ -372,9 +460,9 @@ async def test_a_second_instance_takes_over_when_the_first_stops(harness: Harnes
     await second.start()
     try:
         await harness.stop()  # the first instance stops half-way: the second finishes the broadcast
-        assert sum(delivered(second, u) for u in ids) < 10
+        assert sum(delivered(second, u) for u in ids) < 100
         await settle(second)
-        assert [delivered(second, u) for u in ids] == [1] * 10
+        assert [delivered(second, u) for u in ids] == [1] * 100
         async with second.deps.db.read() as conn:
             broadcast = await repo.get_broadcast(conn, 1)
         assert broadcast is not None and broadcast.status == "done"
