@@ -10,8 +10,12 @@ Life of a row:
    At start-up every pending row is due at once (a crash between the commit and the
    receipt loses nothing). A row still pending ``poll_seconds`` after the loop first
    saw it (its writer never sent it, or another process wrote it) is adopted too.
-4. Each accepted part is recorded at once (``parts_done``; the receipt's message id
-   goes to ``bookings.receipt_message_id``), so a retry resumes with the next part.
+4. Each accepted part is recorded before the next part is sent (``parts_done``; the
+   receipt's message id goes to ``bookings.receipt_message_id``), so a retry resumes
+   with the next part. The records are group-committed: one writer task commits every
+   part accepted meanwhile in one transaction, lingering up to ``ACK_LINGER`` while
+   other parts are still on their way to Telegram (at the 09:00 rush hundreds of
+   receipts go out at once; alone, a record is committed at once).
    Forbidden closes the row 'blocked' (and marks the user), BadRequest 'failed' — except
    on a later part (the QR photo, the file), which is skipped so the rest still goes.
 
@@ -28,6 +32,8 @@ import io
 import logging
 import time
 from collections.abc import Iterable
+from contextvars import Context
+from dataclasses import dataclass
 from typing import Any, Final
 
 from telegram.error import BadRequest, RetryAfter, TelegramError
@@ -42,6 +48,19 @@ from bot.storage import outbox, repo
 log = logging.getLogger(__name__)
 
 _CONCURRENCY: Final = 8
+ACK_LINGER: Final = 0.02  # seconds a part's record may wait for others' before its commit
+ACK_BATCH: Final = 500  # records committed at once at most
+
+
+@dataclass(frozen=True)
+class _Ack:
+    """Telegram accepted part ``index`` of row ``row``."""
+
+    row: outbox.OutboxRow
+    index: int
+    message_id: int | None
+    receipt: bool  # the receipt message: its id is kept for later edits
+    last: bool  # the row's last part: the row is closed with it
 
 
 class Courier:
@@ -56,6 +75,12 @@ class Courier:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._gate = asyncio.Semaphore(_CONCURRENCY)
+        self._acks: list[tuple[_Ack, asyncio.Future[None]]] = []
+        self._ack_arrived = asyncio.Event()
+        self._sending = 0  # parts on their way to Telegram now
+        self._none_sending = asyncio.Event()
+        self._none_sending.set()
+        self._ack_writer: asyncio.Task[None] | None = None
 
     # ---------------------------------------------------------------- running
 
@@ -67,16 +92,19 @@ class Courier:
     async def stop(self) -> None:
         """Stop the loop; a send in flight is cancelled (its row stays pending)."""
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        writer, self._ack_writer = self._ack_writer, None
+        for t in (task, writer):
+            if t is not None:
+                t.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await t
 
     def halt(self) -> None:
-        """Stop at once, as a killed process would (tests)."""
-        if self._task is not None:
-            self._task.cancel()
-            self._task = None
+        """Stop at once, as a killed process would (tests): records not yet committed are lost."""
+        for t in (self._task, self._ack_writer):
+            if t is not None:
+                t.cancel()
+        self._task = self._ack_writer = None
 
     def kick(self) -> None:
         """Look at the outbox now (rows were just written or became due)."""
@@ -199,7 +227,7 @@ class Courier:
         for index in range(row.parts_done, len(parts)):
             part = parts[index]
             try:
-                message_id = await self._send(row.chat_id, part)
+                message_id = await self._send_counted(row.chat_id, part)
             except BadRequest as err:
                 if index == 0:
                     raise  # the message itself is refused: the row fails
@@ -207,15 +235,69 @@ class Courier:
                 log.warning("outbox %s row %s: part %d refused (%s); the rest still goes", row.render, row.id,
                             index, type(err).__name__)
                 message_id = None
-            async with deps.db.write() as conn:
-                await outbox.part_accepted(conn, row.id, index, message_id)
-                if isinstance(part, Text) and part.receipt and row.booking_id and message_id:
-                    await repo.set_receipt(conn, row.booking_id, row.chat_id, message_id)
-                if index == len(parts) - 1:  # the last part closes the row in the same transaction
-                    await outbox.finish(conn, row.id, "sent", deps.clock.now())
+            receipt = isinstance(part, Text) and part.receipt
+            await self._record(_Ack(row, index, message_id, receipt, last=index == len(parts) - 1))
         if row.parts_done >= len(parts):  # nothing was left to send (all parts recorded before)
             async with deps.db.write() as conn:
                 await outbox.finish(conn, row.id, "sent", deps.clock.now())
+
+    async def _send_counted(self, chat_id: int, part: Part) -> int | None:
+        """``_send``, counted among the parts on their way (the record writer lingers for them)."""
+        self._sending += 1
+        self._none_sending.clear()
+        try:
+            return await self._send(chat_id, part)
+        finally:
+            self._sending -= 1
+            if not self._sending:
+                self._none_sending.set()
+
+    # ---------------------------------------------------------------- recording accepted parts
+
+    async def _record(self, ack: _Ack) -> None:
+        """Record an accepted part; returns once it is committed (the next part waits for it)."""
+        if self._ack_writer is None or self._ack_writer.done():
+            # Its own context: the writer's transactions belong to no one update's count.
+            self._ack_writer = asyncio.create_task(self._write_acks(), name="outbox-records", context=Context())
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._acks.append((ack, done))
+        self._ack_arrived.set()
+        await done
+
+    async def _write_acks(self) -> None:
+        """Commit the accepted parts in batches: one transaction for all that arrived meanwhile."""
+        while True:
+            await self._ack_arrived.wait()
+            if self._sending and len(self._acks) < ACK_BATCH:  # more are on their way: let them join
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._none_sending.wait(), ACK_LINGER)
+            batch, self._acks = self._acks[:ACK_BATCH], self._acks[ACK_BATCH:]
+            if not self._acks:
+                self._ack_arrived.clear()
+            try:
+                await self._commit(batch)
+            except asyncio.CancelledError:
+                raise
+            except Exception as err:  # the database failed: each sender treats its part as not recorded
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(err)
+            else:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_result(None)
+
+    async def _commit(self, batch: list[tuple[_Ack, asyncio.Future[None]]]) -> None:
+        deps = deps_of(self.application)
+        now = deps.clock.now()
+        async with deps.db.write() as conn:
+            for ack, _ in batch:
+                row = ack.row
+                await outbox.part_accepted(conn, row.id, ack.index, ack.message_id)
+                if ack.receipt and row.booking_id and ack.message_id:
+                    await repo.set_receipt(conn, row.booking_id, row.chat_id, ack.message_id)
+                if ack.last:  # the last part closes the row in the same transaction
+                    await outbox.finish(conn, row.id, "sent", now)
 
     async def _failed(self, row_id: int, render: str, chat_id: int, verdict: Verdict, err: BaseException) -> None:
         """Close the row for good (blocked, refused) or schedule its next attempt."""

@@ -100,7 +100,9 @@ async def show(update: Update, context: BotContext, text: str, markup: Keyboard 
     if (query is not None and pressed_text and not on_notice
             and not pressed_text.startswith(booking_texts.RECEIPT_TITLE)):
         try:
-            return await query.edit_message_text(text, reply_markup=markup, parse_mode=parse_mode(text))
+            edited = await query.edit_message_text(text, reply_markup=markup, parse_mode=parse_mode(text))
+            # The answer to an edit is not read (``bot.lean_request``): the message shown is the pressed one.
+            return query.message if edited is True and isinstance(query.message, Message) else edited
         except BadRequest as err:
             if "not modified" in str(err).lower():
                 return True

@@ -27,6 +27,7 @@ from bot.rules.arrival import (
     average_wait,
     may_move_earlier,
     no_show_candidates,
+    suggested_time,
 )
 from bot.rules.capacity import SessionSpec
 from bot.rules.states import ACTIVE_STATES, BookingState, transition
@@ -58,10 +59,7 @@ async def reflow_session(conn: repo.Conn, settings: Settings, day: date, session
     spec = _spec(settings, session)
     if spec is None:
         return []
-    usage = (await repo.slot_usage(conn, [day])).get((day, session))
-    capacity = spec.default_capacity(settings.bot_counters)
-    if usage is not None and usage.capacity is not None:
-        capacity = usage.capacity
+    capacity = await _capacity(conn, settings, spec, day)
     queue = await repo.session_queue_brief(conn, day, session)
     times = arrival_times(
         spec, capacity, [Queued(booking_id, minutes, promised) for booking_id, minutes, _, promised in queue],
@@ -78,6 +76,30 @@ async def reflow_session(conn: repo.Conn, settings: Settings, day: date, session
             if state in ACTIVE_STATES:
                 await tell.receipt_changed(conn, booking_id, now)
     return moved
+
+
+async def join_session(conn: repo.Conn, settings: Settings, booking_id: int, day: date, session: str) -> None:
+    """Give a booking that has just joined the end of its session's queue its time, inside the
+    caller's transaction.
+
+    Joining at the end changes nobody else's time (each time depends only on the minutes
+    ahead), so this is ``reflow_session``'s answer for the newcomer without recomputing the
+    session: at the 09:00 rush every one of hundreds of bookings joins the same session.
+    """
+    spec = _spec(settings, session)
+    if spec is None:
+        return
+    capacity = await _capacity(conn, settings, spec, day)
+    ahead = await repo.minutes_ahead(conn, booking_id)
+    await repo.set_promised_arrival(conn, booking_id, suggested_time(spec, capacity, ahead))
+
+
+async def _capacity(conn: repo.Conn, settings: Settings, spec: SessionSpec, day: date) -> int:
+    """The session's capacity in minutes on ``day``: staff's setting, else the default."""
+    usage = (await repo.slot_usage(conn, [day])).get((day, spec.key))
+    if usage is not None and usage.capacity is not None:
+        return usage.capacity
+    return spec.default_capacity(settings.bot_counters)
 
 
 class ArrivalService:

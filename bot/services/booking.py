@@ -40,7 +40,7 @@ from bot.rules.window import (
     next_opening,
 )
 from bot.services import tell
-from bot.services.arrival import reflow_session
+from bot.services.arrival import join_session, reflow_session
 from bot.storage import outbox, repo
 from bot.storage.db import Database
 from bot.storage.models import SYSTEM, Actor, Booking, Item, actor_of
@@ -188,7 +188,7 @@ class BookingService:
                 raise AlreadyBookedThatDay(texts.already_booked(day, code)) from None
             for business, ordinal, _ in item_slots(counts):
                 await repo.insert_item(conn, booking_id, business, ordinal)
-            await reflow_session(conn, self.settings, day, session, now)
+            await join_session(conn, self.settings, booking_id, day, session)
             await repo.audit(
                 conn, actor=actor_of(user_id), entity="booking", entity_id=booking_id, action="book", now=now,
                 after={"code": code, "date": day.isoformat(), "session": session, "minutes": minutes,

@@ -10,7 +10,7 @@ from pathlib import Path
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.rules.basket import BusinessType as B
-from bot.services.arrival import ArrivalService
+from bot.services.arrival import ArrivalService, reflow_session
 from bot.services.booking import BookingService
 from bot.services.changes import ChangeService
 from bot.services.staff import StaffService
@@ -82,6 +82,28 @@ async def test_growing_counts_or_less_capacity_never_move_anyone_later(
     # A new booking after the cuts gets the time the queue really gives it (1 counter, 90 minutes ahead).
     late = await book(svc, (await make_units(db, clock, 1, first=10))[0], {B.NEW: 1})
     assert await promised(db, late) == ["10:30"]
+
+
+async def test_a_new_booking_gets_the_time_a_full_reflow_gives_it_and_nobody_else_moves(
+    db: Database, settings: Settings, clock: ManualClock
+) -> None:
+    """Booking computes only the newcomer's time (the rush books hundreds into one session):
+    after cancellations and a capacity change it is still what recomputing the session gives."""
+    svc = BookingService(db, settings, clock)
+    staff = StaffService(db, settings, clock, svc)
+    units = await make_units(db, clock, 9)
+    sizes = [{B.NEW: 4}, {B.RENEW: 1}, {B.NEW: 2, B.RENEW: 1}, {B.NEW: 3}]
+    ids = [await book(svc, u, sizes[i % len(sizes)]) for i, u in enumerate(units[:6])]
+    await svc.cancel(ids[1], unit_id=units[1], user_id=None)
+    await staff.set_capacity(1, WED, "am", 360)  # two counters
+    before = await promised(db, *ids)
+    ids += [await book(svc, u, sizes[i % len(sizes)]) for i, u in enumerate(units[6:])]
+    assert await promised(db, *ids[:6]) == before  # joining at the end moves nobody ahead
+    told = await promised(db, *ids)
+    async with db.write() as conn:
+        moved = await reflow_session(conn, settings, WED, "am", clock.now())
+    assert moved == []
+    assert await promised(db, *ids) == told
 
 
 async def test_on_the_appointment_day_nobody_moves_earlier(
