@@ -19,6 +19,7 @@ is one (SPEC §4), else at the session's start.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 
 from icalendar import Alarm, Calendar, Event, Timezone, TimezoneStandard
 
@@ -61,12 +62,6 @@ def booking_ics(*, code: str, day: date, session: SessionSpec, summary: str, loc
     end = datetime.combine(day, session.end, tzinfo=TZ)
     if end <= start:
         end = start + timedelta(minutes=30)
-    calendar = Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "CANCEL" if cancel else "PUBLISH")
-    calendar.add_component(_timezone())
     event = Event()
     event.add("uid", event_uid(code))
     event.add("sequence", seq)
@@ -83,8 +78,26 @@ def booking_ics(*, code: str, day: date, session: SessionSpec, summary: str, loc
         alarm.add("trigger", timedelta(minutes=-60))
         alarm.add("description", summary)
         event.add_component(alarm)
-    calendar.add_component(event)
-    return bytes(calendar.to_ical())
+    head, tail = _calendar_around("CANCEL" if cancel else "PUBLISH")
+    return head + bytes(event.to_ical()) + tail
+
+
+@cache
+def _calendar_around(method: str) -> tuple[bytes, bytes]:
+    """The calendar around the event (its properties and time zone; the end), serialised once.
+
+    Every receipt at the 09:00 rush carries a file; only the event differs between them.
+    """
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", method)
+    calendar.add_component(_timezone())
+    whole = bytes(calendar.to_ical())
+    end = b"END:VCALENDAR\r\n"
+    assert whole.endswith(end)
+    return whole[: -len(end)], end
 
 
 def details_ics(details: BookingDetails, spec: SessionSpec, *, address: str, centre_name: str,

@@ -16,7 +16,7 @@ from bot.fake_telegram import FakeUser
 from bot.harness import Harness
 from bot.notice import ACCEPT_LABEL
 from bot.rules.states import BookingState
-from bot.storage import repo
+from bot.storage import outbox, repo
 from bot.storage.dbstats import DbStats, counting
 from tests.support.clerks import logged_in
 
@@ -49,17 +49,24 @@ async def test_screen_steps_write_nothing_and_confirm_writes_the_booking_once(ha
     for name, seen in steps.items():
         assert seen.write_transactions == 0, name
 
+    everyone = DbStats()
+    everyone.add(h.deps.db.stats)
     confirm = await _step(clerk, clerk.press("确定"))
     # The booking (rules, capacity, items, audit, arrival time, the receipt in the outbox)
-    # in one transaction; then the outbox records each part of the receipt as Telegram
-    # accepts it (text with its message id, QR code, .ics closing the row): at least once,
-    # resumable part by part after a crash (bot.delivery.outbox).
-    assert confirm.write_transactions == 1 + 3
+    # in one transaction of the clerk's own.
+    assert confirm.write_transactions == 1
+    # The outbox records each part of the receipt as Telegram accepts it (text with its
+    # message id, QR code, .ics closing the row), each before the next part goes: resumable
+    # part by part after a crash. Those records are the courier's, group-committed with
+    # every other receipt's (bot.delivery.outbox); alone, one transaction each.
+    assert h.deps.db.stats.write_transactions - everyone.write_transactions == 1 + 3
     async with h.deps.db.read() as conn:
         booked = await repo.bookings_on(conn, DEC2)
         used = (await repo.slot_usage(conn, [DEC2]))[(DEC2, "am")].used
+        (receipt,) = await outbox.of_booking(conn, booked[0].id)
     assert [(b.unit_id, b.state) for b in booked] == [(unit_id, BookingState.INCOMPLETE)]
     assert used == booked[0].minutes == 15
+    assert (receipt.status, receipt.parts_done) == ("sent", 3)
     assert booked[0].receipt_message_id is not None
     assert any(booked[0].code in text for text in clerk.texts())
 
