@@ -27,6 +27,7 @@ from telegram.request import RequestData  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.errors import FakeBadRequest  # noqa: E402
 from bot.fake_telegram import ApiError, FakeBotApi, FakeMessage, FakeUser  # noqa: E402
+from bot.gc_tuning import tune_for_serving  # noqa: E402
 from bot.rules.tz import TZ  # noqa: E402
 
 # The rush morning: Tuesday 2026-12-01 09:00, the first bookable day Wednesday 12-02.
@@ -167,3 +168,20 @@ def percentile(values: list[float], pct: float) -> float:
     ordered = sorted(values)
     rank = max(1, min(len(ordered), round(pct / 100 * len(ordered) + 0.5)))
     return ordered[rank - 1]
+
+
+class ServingProcess:
+    """Run as ``python -m bot run`` runs: the serving garbage-collector settings (``bot.gc_tuning``).
+
+    A benchmark's ``main`` turns it on; both sides of a comparison (the bot and PTB's
+    floor, which share the process) then run with them, each side frozen after its
+    own start-up. Scenarios called from the test suite keep CPython's defaults.
+    """
+
+    on = False
+
+    @classmethod
+    def started(cls) -> None:
+        """A side finished starting up: tune the collector, if serving."""
+        if cls.on:
+            tune_for_serving()

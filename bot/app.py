@@ -27,6 +27,7 @@ from bot.handlers.common import on_error
 from bot.handlers.flow import schedule_idle_sweep
 from bot.handlers.menus import publish_commands
 from bot.jobs import start_jobs
+from bot.gc_tuning import tune_for_serving
 from bot.lean_request import LeanReplies
 from bot.persistence import SqlitePersistence
 from bot.processing import PerUserProcessor
@@ -119,5 +120,13 @@ async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any])
 def run_polling(settings: Settings, *, clock: Clock | None = None) -> None:
     """Run the bot until SIGINT/SIGTERM, long-polling the Bot API (``clock``: end-to-end tests)."""
     application = build_application(settings, clock=clock)
+    started = application.post_init
+
+    async def post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        if started is not None:
+            await started(app)
+        tune_for_serving()  # after start-up: what it built is frozen (bot.gc_tuning)
+
+    application.post_init = post_init
     log.info("starting bot; database %s", settings.bot_db_path)
     application.run_polling(allowed_updates=Update.ALL_TYPES)
