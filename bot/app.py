@@ -22,12 +22,12 @@ from bot.delivery.limiter import PriorityRateLimiter
 from bot.delivery.outbox import Courier, courier_of
 from bot.delivery.policy import DeliveryPolicy
 from bot.deps import BotContext, Deps, deps_of
+from bot.gc_tuning import tune_for_serving
 from bot.handlers import register_all
 from bot.handlers.common import on_error
 from bot.handlers.flow import schedule_idle_sweep
 from bot.handlers.menus import publish_commands
 from bot.jobs import start_jobs
-from bot.gc_tuning import tune_for_serving
 from bot.lean_request import LeanReplies
 from bot.persistence import SqlitePersistence
 from bot.processing import PerUserProcessor
