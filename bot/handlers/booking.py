@@ -76,6 +76,7 @@ from bot.notice import (
     digest,
 )
 from bot.persistence import persisted_model
+from bot.read_models import Booking
 from bot.rules.applicant import parse_mobile, parse_name
 from bot.rules.basket import (
     MAX_MINUTES,
@@ -590,7 +591,7 @@ async def confirm(update: Update, context: BotContext) -> int | None:
         await show(update, context, err.message, keyboard(_back("slots")))
         return CONFIRM
     DRAFT.pop(context)
-    await _tell_booked(update, context, booking.id)
+    await _tell_booked(update, context, booking)
     return END
 
 
@@ -601,16 +602,16 @@ async def _booked_already(update: Update, context: BotContext, clerk: Clerk, dia
     booking = await context.deps.bookings.booked_in(clerk.user_id, dialogue)
     if booking is None:
         return False
-    await _tell_booked(update, context, booking.id)
+    await _tell_booked(update, context, booking)
     return True
 
 
-async def _tell_booked(update: Update, context: BotContext, booking_id: int) -> None:
+async def _tell_booked(update: Update, context: BotContext, booking: Booking) -> None:
     """The prompt in the panel (best effort), then whatever of the receipt is still undelivered."""
     await best_effort(answer(update))
-    details = await context.deps.bookings.details(booking_id)
-    await best_effort(show(update, context, t.booked_prompt(details.booking.code, details.deadline)))
-    await courier_of(context.application).deliver_booking(booking_id)
+    deadline = await context.deps.bookings.change_deadline_of(booking)
+    await best_effort(show(update, context, t.booked_prompt(booking.code, deadline)))
+    await courier_of(context.application).deliver_booking(booking.id)
 
 
 async def confirm_again(update: Update, context: BotContext) -> None:

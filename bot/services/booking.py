@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from bot import texts
 from bot.callbacks import pack
@@ -354,6 +354,10 @@ class BookingService:
         changeable = booking.state in ACTIVE_STATES and self.clock.now() < deadline
         return BookingDetails(booking, unit.name if unit else "", items, deadline, changeable, evaluation, arrival,
                               mismatches, revision)
+
+    async def change_deadline_of(self, booking: Booking) -> datetime:
+        """Until when the clerk may change or cancel this booking (the calendar is cached)."""
+        return change_deadline(booking.date, await self.calendar())
 
     async def held_on(self, unit_id: int, day: date) -> Booking | None:
         """The unit's active booking on ``day`` (one per unit per date), or None."""

@@ -32,7 +32,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("services", ("bot.services",)),
     ("handlers/jobs", ("bot.handlers", "bot.jobs", "bot.deps", "bot.user_data", "bot.persistence",
                        "bot.processing", "bot.delivery", "bot.keyboards")),
-    ("app", ("bot.app", "bot.__main__", "bot.console", "bot.harness", "bot.fake_telegram", "bot.lean_request",
+    ("app", ("bot.app", "bot.__main__", "bot.console", "bot.harness", "bot.fake_telegram", "bot.lean_request", "bot.gc_tuning",
              )),
 ]
 RULES_MAY_IMPORT = ("bot.rules", "bot.errors")
