@@ -265,7 +265,20 @@ class Courier:
         await done
 
     async def _write_acks(self) -> None:
-        """Commit the accepted parts in batches: one transaction for all that arrived meanwhile."""
+        """Commit the accepted parts in batches: one transaction for all that arrived meanwhile.
+
+        Stopped (or halted) with records still waiting, it fails them: their senders stop
+        too, instead of waiting forever, and the parts stay pending for the next start.
+        """
+        try:
+            await self._write_ack_batches()
+        finally:
+            waiting, self._acks = self._acks, []
+            for _, done in waiting:
+                if not done.done():
+                    done.cancel()
+
+    async def _write_ack_batches(self) -> None:
         while True:
             await self._ack_arrived.wait()
             if self._sending and len(self._acks) < ACK_BATCH:  # more are on their way: let them join
@@ -277,6 +290,8 @@ class Courier:
             try:
                 await self._commit(batch)
             except asyncio.CancelledError:
+                for _, done in batch:  # stopped mid-commit: not known to be recorded
+                    done.cancel()
                 raise
             except Exception as err:  # the database failed: each sender treats its part as not recorded
                 for _, done in batch:
