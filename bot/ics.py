@@ -1,4 +1,4 @@
-"""iCalendar (.ics, RFC 5545) files for a booking, built with the ``icalendar`` package.
+"""iCalendar (.ics, RFC 5545) files for a booking.
 
 One booking is one calendar event for its whole life, so a clerk's calendar app
 updates the entry it already has instead of adding a second one:
@@ -14,6 +14,11 @@ updates the entry it already has instead of adding a second one:
 Times are local (TZID Asia/Shanghai, a fixed +08:00 zone described in the file), with
 a reminder an hour before. The event starts at the suggested arrival time when there
 is one (SPEC §4), else at the session's start.
+
+The calendar around the event (its properties, the time zone) is built once with the
+``icalendar`` package; the event itself, a dozen fixed lines, is written here with
+RFC 5545's escaping and folding — ~20 µs instead of ~1 ms, for a file on every receipt
+at the 09:00 rush (tests/test_ics.py holds it to what icalendar writes, byte for byte).
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 
-from icalendar import Alarm, Calendar, Event, Timezone, TimezoneStandard
+from icalendar import Calendar, Timezone, TimezoneStandard
 
 from bot.read_models import BookingDetails
 from bot.rules.capacity import SessionSpec
@@ -31,6 +36,7 @@ from bot.texts.booking import ics_summary
 
 PRODID = "-//Chaoyang Work Residence Permit Booking//CN"
 UID_DOMAIN = "chaoyang-permit-booking"
+FOLD_OCTETS = 75
 TZID = "Asia/Shanghai"
 # A booking in these states is an appointment in the clerk's calendar; any other state cancels it.
 LIVE_STATES = frozenset({BookingState.INCOMPLETE, BookingState.PENDING, BookingState.SERVED,
@@ -62,24 +68,54 @@ def booking_ics(*, code: str, day: date, session: SessionSpec, summary: str, loc
     end = datetime.combine(day, session.end, tzinfo=TZ)
     if end <= start:
         end = start + timedelta(minutes=30)
-    event = Event()
-    event.add("uid", event_uid(code))
-    event.add("sequence", seq)
-    event.add("dtstamp", stamp.astimezone(UTC))
-    event.add("dtstart", start)
-    event.add("dtend", end)
-    event.add("summary", summary)
-    event.add("location", location)
-    event.add("description", description)
-    event.add("status", "CANCELLED" if cancel else "CONFIRMED")
-    if not cancel:
-        alarm = Alarm()
-        alarm.add("action", "DISPLAY")
-        alarm.add("trigger", timedelta(minutes=-60))
-        alarm.add("description", summary)
-        event.add_component(alarm)
+    lines = [
+        f"SUMMARY:{_text(summary)}",
+        f"DTSTART;TZID={TZID}:{_local(start)}",
+        f"DTEND;TZID={TZID}:{_local(end)}",
+        f"DTSTAMP:{stamp.astimezone(UTC):%Y%m%dT%H%M%SZ}",
+        f"UID:{_text(event_uid(code))}",
+        f"SEQUENCE:{seq}",
+        f"DESCRIPTION:{_text(description)}",
+        f"LOCATION:{_text(location)}",
+        f"STATUS:{'CANCELLED' if cancel else 'CONFIRMED'}",
+    ]
+    if not cancel:  # a reminder an hour before
+        lines += ["BEGIN:VALARM", "ACTION:DISPLAY", f"DESCRIPTION:{_text(summary)}", "TRIGGER:-PT1H", "END:VALARM"]
+    event = "".join(f"{_fold(line)}\r\n" for line in ["BEGIN:VEVENT", *lines, "END:VEVENT"])
     head, tail = _calendar_around("CANCEL" if cancel else "PUBLISH")
-    return head + bytes(event.to_ical()) + tail
+    return head + event.encode() + tail
+
+
+def _local(moment: datetime) -> str:
+    """A DATE-TIME in the file's time zone (RFC 5545 §3.3.5, form 3: with a TZID)."""
+    return f"{moment:%Y%m%dT%H%M%S}"
+
+
+def _text(value: str) -> str:
+    """A TEXT value, escaped (RFC 5545 §3.3.11): backslash, semicolon, comma, line breaks."""
+    return (value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
+            .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n"))
+
+
+def _fold(line: str) -> str:
+    """A content line folded to lines under 75 octets (RFC 5545 §3.1), never inside a character
+    or between a backslash and the character it escapes (as the icalendar package folds)."""
+    if len(line.encode()) < FOLD_OCTETS:
+        return line
+    pieces: list[str] = []
+    current: list[str] = []
+    octets = 0
+    for char in line:
+        size = len(char.encode())
+        if current and octets + size >= FOLD_OCTETS:
+            carried = current.pop() if len(current) > 1 and current[-1] in "\\^" else ""
+            pieces.append("".join(current))
+            current = [carried] if carried else []
+            octets = len(carried)
+        current.append(char)
+        octets += size
+    pieces.append("".join(current))
+    return "\r\n ".join(pieces)
 
 
 @cache

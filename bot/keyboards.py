@@ -43,19 +43,32 @@ def keyboard(*rows: list[InlineKeyboardButton] | InlineKeyboardButton | None) ->
     return _keyboard(tuple((r,) if isinstance(r, InlineKeyboardButton) else tuple(r) for r in rows if r))
 
 
+# Every field of a button but its label and callback data: a button with none of them set
+# is written straight to JSON (``_button_json``), any other one the way PTB writes it.
+_OTHER_FIELDS = tuple(sorted(set(InlineKeyboardButton.__slots__) - {"text", "callback_data"}))
+
+
+def _button_json(b: InlineKeyboardButton) -> dict[str, Any]:
+    """A button's Bot API form: PTB's generic ``to_dict`` costs ~20 µs a button, this ~1 µs."""
+    if type(b.callback_data) is str and not b.api_kwargs and all(getattr(b, f) is None for f in _OTHER_FIELDS):
+        return {"text": b.text, "callback_data": b.callback_data}
+    return b.to_dict()
+
+
 class _Keyboard(InlineKeyboardMarkup):
-    """An inline keyboard that computes its Bot API form once (it is immutable)."""
+    """An inline keyboard that computes its Bot API form once (it is immutable), and quickly."""
 
     __slots__ = ("_as_dict",)
 
     def to_dict(self, recursive: bool = True) -> dict[str, Any]:
-        if not recursive:
+        if not recursive or self.api_kwargs:
             return super().to_dict(recursive)
         try:
             return self._as_dict
         except AttributeError:
             with self._unfrozen():
-                self._as_dict: dict[str, Any] = super().to_dict()
+                self._as_dict: dict[str, Any] = {
+                    "inline_keyboard": [[_button_json(b) for b in row] for row in self.inline_keyboard]}
             return self._as_dict
 
 
@@ -72,4 +85,4 @@ def plain(label: str, ns: str, action: str, *args: Any, notice: bool = False) ->
 def markup(rows: PlainRows | None) -> InlineKeyboardMarkup | None:
     """The keyboard of plain rows (None when there are none)."""
     built = [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows or () if row]
-    return InlineKeyboardMarkup(built) if built else None
+    return _Keyboard(built) if built else None

@@ -187,6 +187,9 @@ class WorkCalendar:
                 raise ValueError(f"unknown day kind {kind!r} for {day.isoformat()}")
         self._overrides: Mapping[date, DayKind] = MappingProxyType(copied)
         self._confirmed_years: frozenset[int] = frozenset(confirmed_years)
+        # The calendar never changes, and every step of the booking flow asks about the
+        # same few weeks: each date's kind is worked out once.
+        self._kinds: dict[date, DayKind] = {}
 
     def year_covered(self, year: int) -> bool:
         """Return whether ``chinese-calendar`` has official data for ``year``."""
@@ -202,7 +205,10 @@ class WorkCalendar:
 
     def day_kind(self, d: date) -> DayKind:
         """Return ``"holiday"``, ``"off"`` or ``"workday"`` for ``d``."""
-        return self.describe(d).kind
+        kind = self._kinds.get(d)
+        if kind is None:
+            kind = self._kinds[d] = self.describe(d).kind
+        return kind
 
     def is_workday(self, d: date) -> bool:
         """Return whether the centre works on ``d`` (调休 weekends included)."""
