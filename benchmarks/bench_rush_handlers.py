@@ -148,13 +148,16 @@ class _Timing:
                     waiter.set_result(None)
 
 
-def _behaviour(latency: float) -> Any:
+def _behaviour(latency: float, files: dict[int, float] | None = None) -> Any:
+    """The fake Bot API's delay; counts each update's calls, and notes when a chat's file arrived."""
     def answer_after(method: str, params: dict[str, Any]) -> float:
         record = _current.get()
         if record is not None:
             record.api_calls += 1
             if method in ANSWERS:
                 record.shown = True
+        if files is not None and method == "sendDocument":
+            files[int(params["chat_id"])] = time.perf_counter() + latency
         return latency
 
     return answer_after
@@ -191,6 +194,9 @@ async def _drive(app: Application[Any, Any, Any, Any, Any, Any], api: IndexedBot
 
     cpu0, t0, simulated0 = cpu_seconds(), time.perf_counter(), api.server_cpu + api.client_cpu
     await asyncio.gather(*(clerk(i, u) for i, u in enumerate(users)))
+    settled = getattr(app.update_processor, "settled", None)
+    if settled is not None:  # what the updates left to run afterwards (the receipts) is in the figures too
+        await settled()
     elapsed, cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
     simulated = api.server_cpu + api.client_cpu - simulated0
     done = [r for r in records.values() if r.done]
@@ -267,6 +273,7 @@ class BotRun:
     startup: float
     cache_hits: int
     cache_loads: int
+    receipt_latencies: list[float]  # 「确定」 queued → its receipt's last part (the .ics) in the chat
 
 
 async def prepare(h: Harness, clerks: int, capacity: int) -> None:
@@ -365,7 +372,8 @@ async def run_bot(clerks: int, latency: float, *, db_path: Path | None = None, p
         records: dict[int, Record] = {}
         waiters: dict[int, asyncio.Future[None]] = {}
         _Timing(h.app.update_processor, records, waiters)
-        api.behaviour = _behaviour(latency)
+        files: dict[int, float] = {}
+        api.behaviour = _behaviour(latency, files)
         persist0 = DbStats()
         persist0.add(db.stats)
         hits0, loads0 = db.cache.hits, db.cache.loads
@@ -384,8 +392,10 @@ async def run_bot(clerks: int, latency: float, *, db_path: Path | None = None, p
             bookings = [b for b in await repo.bookings_on(conn, RUSH_DAY) if b.session == "am"]
         booked_clerks = {b.created_by - 10_000 for b in bookings if b.created_by is not None}
         window = h.app.update_processor.max_concurrent_updates
+        receipts = [files[10_000 + r.clerk] - r.queued for r in result.records
+                    if r.step == CONFIRM and r.clerk in booked_clerks and 10_000 + r.clerk in files]
         run = BotRun(result, capacity, used, len(bookings), persistence, booked_clerks, window, startup,
-                     db.cache.hits - hits0, db.cache.loads - loads0)
+                     db.cache.hits - hits0, db.cache.loads - loads0, receipts)
         await h.stop()
     return run
 
@@ -468,6 +478,10 @@ async def rush(clerks: int, latency: float, *, check: bool) -> list[str]:
     print(f"capacity: {bot.used}/{bot.capacity} minutes used by {bot.booked} bookings; "
           f"every step answered for {answered}/{clerks} clerks; {len(confirms)} reached 「确定」 "
           f"(the others found the slot full when they chose it)")
+    if bot.receipt_latencies:
+        print(f"receipts (after the 「确定」 panel, their last part the .ics file): {len(bot.receipt_latencies)} "
+              f"in the clerks' chats, p50 {percentile(bot.receipt_latencies, 50) * 1000:.0f} ms, "
+              f"p99 {percentile(bot.receipt_latencies, 99) * 1000:.0f} ms after 「确定」 was pressed")
     print(f"order: {out_of_order} refused clerks pressed 「确定」 before the last booked one; "
           f"{beyond} beyond the concurrency window of {bot.window}")
     print(f"peak RSS {rss:.0f} MiB")
@@ -481,6 +495,8 @@ async def rush(clerks: int, latency: float, *, check: bool) -> list[str]:
     if ratio_tp < 0.5:
         missed.append(f"throughput {ratio_tp * 100:.0f} % of the floor's (target ≥ 50 %)")
     missed += sold_exactly(bot, clerks, answered)
+    if len(bot.receipt_latencies) != bot.booked:
+        missed.append(f"receipts: {len(bot.receipt_latencies)} delivered for {bot.booked} bookings")
     if rss > 250:
         missed.append(f"peak RSS {rss:.0f} MiB (target ≤ 250)")
     for step in SCREEN_ONLY_STEPS:

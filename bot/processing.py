@@ -15,6 +15,14 @@ the rest of the update's handling, and the update counts as done — the user's 
 update may start — only when it has finished. A press then costs one Bot API round
 trip instead of two. Outside the processor (tests feeding ``process_update``) the
 call is simply awaited.
+
+``afterwards(application, call)`` is for what follows the answer instead of making
+it: a booking's receipt (its text, QR code and calendar file, already safe in the
+outbox) goes out once the 「确定」 panel shows the booking, after the update is done.
+The clerk's next tap does not wait for those three messages, nor does the concurrency
+slot they would hold — at 09:00 it serves another clerk. The call runs as the
+application's task (``Application.stop`` waits for it); outside the processor it is
+simply awaited, like ``alongside``.
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ from telegram.ext import BaseUpdateProcessor
 log = logging.getLogger(__name__)
 
 _alongside: ContextVar[list[asyncio.Future[Any]] | None] = ContextVar("alongside", default=None)
+_afterwards: ContextVar[list[tuple[Any, Coroutine[Any, Any, Any]]] | None] = ContextVar("afterwards", default=None)
 
 
 async def alongside(call: Coroutine[Any, Any, Any]) -> None:
@@ -43,6 +52,15 @@ async def alongside(call: Coroutine[Any, Any, Any]) -> None:
         await call
         return
     pending.append(asyncio.ensure_future(call))
+
+
+async def afterwards(application: Any, call: Coroutine[Any, Any, Any]) -> None:
+    """Run ``call`` once this update is done (module docstring); errors go to the error handlers."""
+    pending = _afterwards.get()
+    if pending is None:
+        await call
+        return
+    pending.append((application, call))
 
 
 def ordering_key(update: object) -> object:
@@ -62,10 +80,29 @@ class PerUserProcessor(BaseUpdateProcessor):
         super().__init__(max_concurrent_updates)
         self._locks: dict[object, asyncio.Lock] = {}
         self._waiting: dict[object, int] = {}
+        self._following: set[asyncio.Task[Any]] = set()  # the calls run ``afterwards``, still running
 
     async def process_update(  # type: ignore[misc]  # PTB marks it final; per-user order needs the wait first
             self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Wait for this user's earlier updates, then for a free slot, then run."""
+        """Wait for this user's earlier updates, then for a free slot, then run; then start what
+        the handlers left for ``afterwards``."""
+        follow: list[tuple[Any, Coroutine[Any, Any, Any]]] = []
+        token = _afterwards.set(follow)
+        try:
+            await self._in_order(update, coroutine)
+        finally:
+            _afterwards.reset(token)
+            for application, call in follow:
+                task = application.create_task(call, update=update, name="afterwards")
+                self._following.add(task)
+                task.add_done_callback(self._following.discard)
+
+    async def settled(self) -> None:
+        """Wait until every call run ``afterwards`` has finished (benchmarks, tests)."""
+        while self._following:
+            await asyncio.gather(*self._following, return_exceptions=True)
+
+    async def _in_order(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = ordering_key(update)
         if key is None:
             await super().process_update(update, coroutine)

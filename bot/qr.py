@@ -36,24 +36,41 @@ def png_of(matrix: Sequence[Sequence[int]], scale: int, border: int) -> bytes:
 
 
 def _png_of_rows(rows: list[bytes], scale: int, border: int) -> bytes:
-    """The PNG of module rows given as bytes (0x00 dark, 0xff light)."""
+    """The PNG of module rows given as bytes (0x00 dark, 0xff light).
+
+    Each row of modules is ``scale`` identical rows of pixels: the first is written as
+    it is, the others with PNG's "Up" filter (the difference from the row above, all
+    zeros), so the compressor has almost nothing to look at (``_deflate``).
+    """
     modules = len(rows[0]) + 2 * border
     width = modules * scale
     if scale == 8:  # one module is one byte of pixels
-        white = b"\x00" + b"\xff" * modules  # filter byte 0, then the pixels
+        white = b"\xff" * modules
         margin = b"\xff" * border
-        lines = [b"\x00" + margin + row + margin for row in rows]
+        lines = [margin + row + margin for row in rows]
     else:
         pad = "1" * (-width % 8)
         quiet = "1" * (border * scale)
-        white = b"\x00" + int("1" * width + pad, 2).to_bytes((width + 7) // 8, "big")
-        lines = [b"\x00" + int(quiet + "".join(("1" if light else "0") * scale for light in row) + quiet + pad,
-                                2).to_bytes((width + 7) // 8, "big") for row in rows]
-    image = b"".join([white] * (border * scale) + [line for line in lines for _ in range(scale)]
-                     + [white] * (border * scale))
+        white = int("1" * width + pad, 2).to_bytes((width + 7) // 8, "big")
+        lines = [int(quiet + "".join(("1" if light else "0") * scale for light in row) + quiet + pad,
+                     2).to_bytes((width + 7) // 8, "big") for row in rows]
+    same = b"\x02" + bytes(len(white))  # "Up" filter: the row above again
+    margin_rows = [b"\x00" + white, *[same] * (border * scale - 1)]
+    image = b"".join([*margin_rows, *(part for line in lines for part in (b"\x00" + line, *[same] * (scale - 1))),
+                      *margin_rows])
     header = struct.pack(">IIBBBBB", width, width, 1, 0, 0, 0, 0)  # 1-bit greyscale
-    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(image, 6))
+    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", _deflate(image))
             + _chunk(b"IEND", b""))
+
+
+def _deflate(image: bytes) -> bytes:
+    """zlib data of the image: a quick level and the smallest hash table (``memLevel`` 1).
+
+    Setting up zlib's default tables cost more than compressing a QR code's ~14 KB of
+    filtered rows (~30 µs of ~35); with the smallest, ~20 µs for ~0.6 KB.
+    """
+    compressor = zlib.compressobj(2, zlib.DEFLATED, 15, 1)
+    return compressor.compress(image) + compressor.flush()
 
 
 def _chunk(kind: bytes, body: bytes) -> bytes:

@@ -76,6 +76,7 @@ from bot.notice import (
     digest,
 )
 from bot.persistence import persisted_model
+from bot.processing import afterwards
 from bot.read_models import Booking
 from bot.rules.applicant import parse_mobile, parse_name
 from bot.rules.basket import (
@@ -607,11 +608,12 @@ async def _booked_already(update: Update, context: BotContext, clerk: Clerk, dia
 
 
 async def _tell_booked(update: Update, context: BotContext, booking: Booking) -> None:
-    """The prompt in the panel (best effort), then whatever of the receipt is still undelivered."""
+    """The prompt in the panel (best effort); then, once the tap is answered, whatever of the
+    receipt is still undelivered (``afterwards``: the clerk's next tap need not wait for it)."""
     await best_effort(answer(update))
     deadline = await context.deps.bookings.change_deadline_of(booking)
     await best_effort(show(update, context, t.booked_prompt(booking.code, deadline)))
-    await courier_of(context.application).deliver_booking(booking.id)
+    await afterwards(context.application, courier_of(context.application).deliver_booking(booking.id))
 
 
 async def confirm_again(update: Update, context: BotContext) -> None:
