@@ -63,6 +63,18 @@ class _Ack:
     last: bool  # the row's last part: the row is closed with it
 
 
+async def _wait_at_most(event: asyncio.Event, seconds: float) -> None:
+    """Wait for ``event``, or ``seconds``, whichever comes first.
+
+    Not ``asyncio.wait_for``: on Python 3.11 it swallows a cancellation that arrives just as
+    the event is set (the task then runs on, "cancelling", and ``stop()`` waits for it for
+    ever); ``asyncio.timeout`` lets it through.
+    """
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await event.wait()
+
+
 class Courier:
     """Delivers outbox rows (module docstring); one per application."""
 
@@ -122,8 +134,7 @@ class Courier:
                 log.exception("outbox pass failed; trying again")
             now = time.monotonic()
             wait = min([self.policy.poll_seconds, *(d - now for d in self._due.values())])
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), max(wait, 0.01))
+            await _wait_at_most(self._wake, max(wait, 0.01))
             self._wake.clear()
 
     async def _pass(self, first: bool) -> None:
@@ -166,10 +177,13 @@ class Courier:
     # ---------------------------------------------------------------- delivering
 
     async def deliver_booking(self, booking_id: int) -> None:
-        """Right after a change's commit: send the booking's pending rows now."""
+        """Right after a change's commit: send the booking's pending rows now (read in one go)."""
         async with deps_of(self.application).db.read() as conn:
-            ids = await outbox.pending_ids(conn, booking_id=booking_id)
-        await self.deliver_ids(ids)
+            rows = await outbox.pending_of_booking(conn, booking_id)
+        for index, row in enumerate(rows):
+            # Only the first is as read: while it was being sent, another attempt may have sent the rest.
+            await self._attempt(row.id, row if index == 0 else None)
+        self.kick()
 
     async def told(self, booking_id: int, chat_ids: Iterable[int]) -> int:
         """How many of these chats have the booking's newest notice delivered (for staff's 「已通知N位」)."""
@@ -190,15 +204,20 @@ class Courier:
             await self._attempt(row_id)
         self.kick()
 
-    async def _attempt(self, row_id: int) -> None:
-        """One attempt at a row: send its remaining parts; on failure schedule the next attempt."""
+    async def _attempt(self, row_id: int, read: outbox.OutboxRow | None = None) -> None:
+        """One attempt at a row: send its remaining parts; on failure schedule the next attempt.
+
+        ``read``: the row as the caller read it, with nothing awaited since (else it may be stale).
+        """
         if row_id in self._in_flight:
             return
         self._in_flight.add(row_id)
         deps = deps_of(self.application)
         try:
-            async with deps.db.read() as conn:
-                row = await outbox.get(conn, row_id)
+            row = read
+            if row is None:
+                async with deps.db.read() as conn:
+                    row = await outbox.get(conn, row_id)
             if row is None or row.status != "pending":
                 self._due.pop(row_id, None)
                 return
@@ -282,8 +301,7 @@ class Courier:
         while True:
             await self._ack_arrived.wait()
             if self._sending and len(self._acks) < ACK_BATCH:  # more are on their way: let them join
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._none_sending.wait(), ACK_LINGER)
+                await _wait_at_most(self._none_sending, ACK_LINGER)
             batch, self._acks = self._acks[:ACK_BATCH], self._acks[ACK_BATCH:]
             if not self._acks:
                 self._ack_arrived.clear()

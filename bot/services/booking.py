@@ -104,8 +104,12 @@ class BookingService:
     async def availability(self) -> list[Availability]:
         """Date × session availability of the bookable window now ([] while closed)."""
         async with self.db.read() as conn:
-            _, days = await self._window(conn)
-            usage = await repo.slot_usage(conn, days)
+            return await self.availability_in(conn)
+
+    async def availability_in(self, conn: repo.Conn) -> list[Availability]:
+        """``availability`` read on a connection the caller holds (one snapshot with its other reads)."""
+        _, days = await self._window(conn)
+        usage = await repo.slot_usage(conn, days)
         return availability(days, self.sessions, usage, self.settings.bot_counters)
 
     async def opening_state(self) -> tuple[bool, str]:

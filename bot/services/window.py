@@ -1,7 +1,7 @@
 """The booking window as one unit's clerk sees it (issue 10 item 6; SPEC §3, §4).
 
 ``window_for`` reads, in one snapshot, the bookable dates (closures kept, with their
-reason), each session's availability (``BookingService.availability``) and the dates
+reason), each session's availability (``BookingService.availability_in``) and the dates
 the unit already holds, so the availability step can say 本单位已约 before a 「确定」
 would be refused, and never drop a closed date without a word.
 """
@@ -28,8 +28,9 @@ async def window_for(bookings: BookingService, unit_id: int) -> WindowView:
             return WindowView([])
         closed = await repo.closed_dates(conn, days[0], days[-1])
         held = {b.date: b.code for b in await repo.bookings_of_unit(conn, unit_id, ACTIVE_STATES)}
+        cells = await bookings.availability_in(conn)
     by_day: dict[date, list[Availability]] = {}
-    for cell in await bookings.availability():
+    for cell in cells:
         by_day.setdefault(cell.day, []).append(cell)
     return WindowView([
         WindowDay(day, by_day.get(day, []), closed.get(day), held.get(day)) for day in days

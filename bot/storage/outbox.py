@@ -68,6 +68,13 @@ async def pending_ids(conn: Conn, *, booking_id: int | None = None, chat_id: int
         return [r[0] for r in await cur.fetchall()]
 
 
+async def pending_of_booking(conn: Conn, booking_id: int) -> list[OutboxRow]:
+    """A booking's rows not yet delivered, oldest first."""
+    async with conn.execute(f"SELECT {_COLUMNS} FROM outbox WHERE status = 'pending' AND booking_id = ?"
+                            " ORDER BY id", (booking_id,)) as cur:
+        return [OutboxRow.from_row(r) for r in await cur.fetchall()]
+
+
 async def of_booking(conn: Conn, booking_id: int) -> list[OutboxRow]:
     """Every row of a booking, oldest first."""
     async with conn.execute(f"SELECT {_COLUMNS} FROM outbox WHERE booking_id = ? ORDER BY id",

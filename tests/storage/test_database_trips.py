@@ -1,7 +1,8 @@
 """What a unit of work costs the database: transactions, statements, trips to SQLite's thread.
 
 These are the rush's guarantees at the storage layer (issue 9): a write unit of work
-is one transaction and two trips however many statements it runs; a block that runs
+is one transaction and no trip however many statements it runs (unless another
+process holds SQLite's write lock: then the BEGIN waits for it on the thread); a block that runs
 nothing opens nothing; a quick read is learned and then costs no trip; cached values
 are dropped by the commit that changes their tables and never shown to the
 transaction that changed them; persistence writes a whole round in one transaction.
@@ -10,7 +11,9 @@ transaction that changed them; persistence writes a whole round in one transacti
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,18 +21,18 @@ import pytest
 from bot.persistence import SqlitePersistence
 from bot.rules.tz import TZ
 from bot.storage import repo
-from bot.storage.db import LEARN_RUNS, QUICK_SECONDS, Database, QuickStatements
+from bot.storage.db import CHECKPOINT_EVERY, LEARN_RUNS, QUICK_SECONDS, Database, QuickStatements
 from bot.storage.dbstats import DbStats, counting
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=TZ)
 
 
-async def test_a_write_unit_of_work_is_one_transaction_and_two_trips(db: Database) -> None:
+async def test_a_write_unit_of_work_is_one_transaction_and_no_trip(db: Database) -> None:
     with counting(DbStats()) as seen:
         async with db.write() as conn:
             for i in range(5):
                 await repo.insert_unit(conn, f"t{i}", f"单位{i}", "x", NOW)
-    assert (seen.write_transactions, seen.statements, seen.hops) == (1, 6, 2)  # 5 inserts + COMMIT
+    assert (seen.write_transactions, seen.statements, seen.hops) == (1, 6, 0)  # 5 inserts + COMMIT
     async with db.read() as conn:
         assert await repo.get_unit_by_username(conn, "t4") is not None
 
@@ -179,3 +182,51 @@ async def test_persistence_writes_a_whole_round_in_one_transaction(db: Database)
     assert seen.statements <= 5  # an executemany per kind of change, and the COMMIT
     assert len(await persistence.get_user_data()) == 50
     assert len(await persistence.get_conversations("booking")) == 50
+
+
+async def test_a_write_waits_off_the_loop_while_another_process_holds_the_lock(db: Database) -> None:
+    """Another process (here a plain sqlite3 connection) holds SQLite's write lock: our BEGIN
+    waits for it on SQLite's thread, the loop keeps running, and the write then lands."""
+    other = sqlite3.connect(db.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    async def write() -> DbStats:
+        with counting(DbStats()) as seen:
+            async with db.write() as conn:
+                await repo.insert_unit(conn, "later", "单位", "x", NOW)
+        return seen
+
+    running = asyncio.create_task(ticker())
+    writing = asyncio.create_task(write())
+    await asyncio.sleep(0.3)
+    assert not writing.done()  # waiting for the other process
+    assert ticks >= 10  # ... without holding up the loop
+    other.execute("COMMIT")
+    other.close()
+    seen = await asyncio.wait_for(writing, 5)
+    running.cancel()
+    assert (seen.write_transactions, seen.hops) == (1, 1)  # the BEGIN's wait was the one trip
+    async with db.read() as conn:
+        assert await repo.get_unit_by_username(conn, "later") is not None
+
+
+async def test_the_wal_is_checkpointed_off_the_loop_so_it_stays_small(db: Database) -> None:
+    """The writer's COMMITs never checkpoint (they run on the loop's thread); the checkpoint
+    connection copies the WAL back every CHECKPOINT_EVERY commits, so the WAL is reused."""
+    wal = Path(f"{db.path}-wal")
+    sizes = []
+    for i in range(4 * CHECKPOINT_EVERY):
+        async with db.write() as conn:
+            await repo.insert_unit(conn, f"w{i}", f"单位{i}", "x" * 200, NOW)
+        if i % CHECKPOINT_EVERY == CHECKPOINT_EVERY - 1:
+            await asyncio.sleep(0.05)  # the checkpoint runs on its own thread
+            sizes.append(wal.stat().st_size)
+    # Without checkpoints the WAL would grow with every commit; with them it stops growing.
+    assert sizes[-1] <= sizes[1]
