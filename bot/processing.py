@@ -22,12 +22,17 @@ outbox) goes out once the 「确定」 panel shows the booking, after the update
 The clerk's next tap does not wait for those three messages, nor does the concurrency
 slot they would hold — at 09:00 it serves another clerk. The call runs as the
 application's task (``Application.stop`` waits for it); outside the processor it is
-simply awaited, like ``alongside``.
+simply awaited, like ``alongside``. Taps come first: such a call starts once no more
+than a quarter of the concurrency window is busy with updates, or after
+``AFTERWARDS_MAX_DELAY`` at the latest — at the 09:00 rush the receipts' rendering and
+sending would otherwise compete, on the one event loop, with the 「确定」 taps still
+waiting to book (as the rate limiter lets a clerk's tap go ahead of a broadcast).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Coroutine
 from contextvars import ContextVar
@@ -37,6 +42,8 @@ from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
 log = logging.getLogger(__name__)
+
+AFTERWARDS_MAX_DELAY = 1.0  # seconds a call run ``afterwards`` waits at most for the updates to calm down
 
 _alongside: ContextVar[list[asyncio.Future[Any]] | None] = ContextVar("alongside", default=None)
 _afterwards: ContextVar[list[tuple[Any, Coroutine[Any, Any, Any]]] | None] = ContextVar("afterwards", default=None)
@@ -81,6 +88,10 @@ class PerUserProcessor(BaseUpdateProcessor):
         self._locks: dict[object, asyncio.Lock] = {}
         self._waiting: dict[object, int] = {}
         self._following: set[asyncio.Task[Any]] = set()  # the calls run ``afterwards``, still running
+        self._busy = 0  # updates taken in and not yet done (waiting for their turn included)
+        self._calm_below = max(1, max_concurrent_updates // 4)
+        self._calm = asyncio.Event()  # set while at most ``_calm_below`` updates are busy
+        self._calm.set()
 
     async def process_update(  # type: ignore[misc]  # PTB marks it final; per-user order needs the wait first
             self, update: object, coroutine: Awaitable[Any]) -> None:
@@ -88,14 +99,32 @@ class PerUserProcessor(BaseUpdateProcessor):
         the handlers left for ``afterwards``."""
         follow: list[tuple[Any, Coroutine[Any, Any, Any]]] = []
         token = _afterwards.set(follow)
+        self._busy += 1
+        if self._busy > self._calm_below:
+            self._calm.clear()
         try:
             await self._in_order(update, coroutine)
         finally:
+            self._busy -= 1
+            if self._busy <= self._calm_below:
+                self._calm.set()
             _afterwards.reset(token)
             for application, call in follow:
-                task = application.create_task(call, update=update, name="afterwards")
+                task = application.create_task(self._when_calm(call), update=update, name="afterwards")
                 self._following.add(task)
                 task.add_done_callback(self._following.discard)
+
+    async def _when_calm(self, call: Coroutine[Any, Any, Any]) -> Any:
+        """Run ``call`` once the updates have calmed down (module docstring), or after the longest delay."""
+        if not self._calm.is_set():
+            try:
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(AFTERWARDS_MAX_DELAY):
+                        await self._calm.wait()
+            except BaseException:
+                call.close()  # stopped before it began (what it would send is in the outbox)
+                raise
+        return await call
 
     async def settled(self) -> None:
         """Wait until every call run ``afterwards`` has finished (benchmarks, tests)."""
