@@ -29,7 +29,7 @@ from bot.handlers.flow import schedule_idle_sweep
 from bot.handlers.menus import publish_commands
 from bot.jobs import start_jobs
 from bot.lean_request import LeanReplies
-from bot.persistence import SqlitePersistence
+from bot.persistence import SqlitePersistence, UserData
 from bot.processing import PerUserProcessor
 from bot.storage.db import Database
 
@@ -73,7 +73,7 @@ def build_application(
         .token(token)
         .base_url(settings.bot_api_base_url)
         .base_file_url(settings.bot_api_file_url)
-        .context_types(ContextTypes(context=BotContext))
+        .context_types(ContextTypes(context=BotContext, user_data=UserData))
         # No link previews unless a message asks for one: the notice's URLs must not unfurl.
         .defaults(Defaults(link_preview_options=_NoPreviews(is_disabled=True)))
         .persistence(SqlitePersistence(db, ready, persistence_interval))

@@ -47,6 +47,9 @@ def persisted_model(cls: M) -> M:
     return cls
 
 
+EMPTY = "{}"  # encode_user_data of no entries
+
+
 def encode_user_data(data: dict[Any, Any]) -> str:
     """user_data as JSON; registered models are tagged with their class name."""
     out = {}
@@ -83,12 +86,29 @@ def decode_user_data(text: str) -> dict[Any, Any]:
     return out
 
 
+class UserData(dict[Any, Any]):
+    """One user's ``user_data`` (``ContextTypes``): its deep copy is its JSON.
+
+    Every round PTB deep-copies each changed user's data before handing it over, and
+    the persistence then encodes the copy; at the rush that was a deep copy of 1,000
+    clerks' drafts (pydantic models) a second, for a value that is encoded next anyway.
+    The copy PTB takes is now the encoding itself — as much a snapshot, and immutable.
+    """
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> EncodedUserData:
+        return EncodedUserData(encode_user_data(self))
+
+
+class EncodedUserData(str):
+    """A user's data already encoded (``encode_user_data``): what PTB's copy of a ``UserData`` is."""
+
+
 def _decode_rows(rows: dict[int, str]) -> dict[int, dict[Any, Any]]:
     """Every readable user's data; an unreadable row is skipped (named by user id only)."""
-    out = {}
+    out: dict[int, dict[Any, Any]] = {}
     for user_id, text in rows.items():
         try:
-            out[user_id] = decode_user_data(text)
+            out[user_id] = UserData(decode_user_data(text))
         except ValueError:
             log.warning("dropping unreadable stored data of user %s", user_id)
     return out
@@ -153,9 +173,12 @@ class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
         self._conversations[(name, json.dumps(list(key)))] = None if new_state is None else json.dumps(new_state)
         await self._written()
 
-    async def update_user_data(self, user_id: int, data: dict[Any, Any]) -> None:
+    async def update_user_data(self, user_id: int, data: dict[Any, Any] | str) -> None:
         """Store one user's data, with the rest of this round."""
-        self._user_data[user_id] = encode_user_data(data) if data else None
+        if isinstance(data, str):  # PTB's copy of a UserData: already encoded
+            self._user_data[user_id] = None if data == EMPTY else str(data)
+        else:
+            self._user_data[user_id] = encode_user_data(data) if data else None
         await self._written()
 
     async def drop_user_data(self, user_id: int) -> None:
