@@ -28,7 +28,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RUSH_AT, IndexedBotApi, percentile, settings_for  # noqa: E402
+from _common import RUSH_AT, IndexedBotApi, ServingProcess, percentile, settings_for  # noqa: E402
 from bench_rush_handlers import STEPS, run_bot  # noqa: E402
 
 from bot.app import build_application  # noqa: E402
@@ -194,6 +194,7 @@ async def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
     logging.getLogger("bot").setLevel(logging.ERROR)  # the release notices to clerks the fake does not know
+    ServingProcess.on = True  # both databases with the collector settings of ``python -m bot run``
     empty, large, startup_empty, startup_large = await measure(args.clerks, args.bookings, units=args.units,
                                                                repeat=args.repeat)
     missed = []

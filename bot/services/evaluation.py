@@ -42,17 +42,22 @@ class EvaluationService:
         self.clock = clock
 
     async def history(self, unit_id: int, page: int = 0, per_page: int = PAGE_SIZE) -> HistoryPage:
-        """A page of the unit's served and no-show bookings, newest first."""
+        """A page of the unit's served and no-show bookings, newest first.
+
+        Only the page is read, its items and ratings in one statement each (a unit with
+        years of history costs what a new one does).
+        """
         async with self.db.read() as conn:
-            found = await repo.bookings_of_unit(conn, unit_id, FINISHED)
-            found.sort(key=lambda b: (b.date, b.session, b.id), reverse=True)
-            pages = max(1, -(-len(found) // per_page))
+            total = await repo.count_bookings_of_unit(conn, unit_id, FINISHED)
+            pages = max(1, -(-total // per_page))
             page = min(max(page, 0), pages - 1)
-            entries = [
-                HistoryEntry(b, await repo.items_of(conn, b.id), await repo.get_evaluation(conn, b.id))
-                for b in found[page * per_page:(page + 1) * per_page]
-            ]
-        return HistoryPage(entries, page, pages, len(found), per_page)
+            shown = await repo.bookings_of_unit_newest(conn, unit_id, FINISHED, offset=page * per_page,
+                                                       limit=per_page)
+            ids = [b.id for b in shown]
+            items = await repo.items_of_bookings(conn, ids)
+            ratings = await repo.evaluations_of(conn, ids)
+            entries = [HistoryEntry(b, items[b.id], ratings.get(b.id)) for b in shown]
+        return HistoryPage(entries, page, pages, total, per_page)
 
     async def _ratable(self, conn: repo.Conn, booking_id: int, unit_id: int) -> Booking:
         booking = await repo.get_booking(conn, booking_id)

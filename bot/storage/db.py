@@ -220,7 +220,9 @@ class QuickStatements:
     Every statement starts out on SQLite's thread, its CPU time measured there. One
     whose first ``LEARN_RUNS`` runs each took under ``QUICK_SECONDS`` (a lookup by
     key, a short index range) runs directly from then on, sparing the trip — which
-    costs more than such a statement. One that, run directly, ever takes more than
+    costs more than such a statement. One slow run is forgiven (on a large database
+    the first run of a lookup reads its index pages in) and the count starts again; a
+    second keeps the statement on the thread. One that, run directly, ever takes more than
     ``SLOW_INLINE_SECONDS`` of CPU (a grown table) or ``STALLED_INLINE_SECONDS`` of
     wall time (a disk stall) goes back to the thread for good. Scans over many rows (exports, statistics) never qualify, so they
     never hold up the loop.
@@ -230,6 +232,7 @@ class QuickStatements:
         self._runs: dict[str, int] = {}
         self._quick: set[str] = set()
         self._slow: set[str] = set()
+        self._cold: set[str] = set()  # slow once (perhaps reading pages in): a second slow run decides
 
     def __contains__(self, sql: object) -> bool:
         return sql in self._quick
@@ -239,8 +242,11 @@ class QuickStatements:
         if sql in self._slow:
             return
         if seconds >= QUICK_SECONDS:
-            self._slow.add(sql)
             self._runs.pop(sql, None)
+            if sql in self._cold:  # slow twice: it is slow
+                self._slow.add(sql)
+            else:  # the first slow run may be the file's pages being read in: start counting again
+                self._cold.add(sql)
             return
         runs = self._runs.get(sql, 0) + 1
         if runs >= LEARN_RUNS:

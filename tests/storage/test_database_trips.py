@@ -64,10 +64,18 @@ def test_quick_statements_are_learned_from_quick_runs_only() -> None:
     assert "a" not in quick
     quick.learn("a", QUICK_SECONDS / 10)
     assert "a" in quick
-    quick.learn("scan", QUICK_SECONDS * 10)  # one slow run: never direct
+    quick.learn("scan", QUICK_SECONDS * 10)  # two slow runs: never direct
+    quick.learn("scan", QUICK_SECONDS / 10)
+    quick.learn("scan", QUICK_SECONDS * 10)
     for _ in range(LEARN_RUNS):
         quick.learn("scan", QUICK_SECONDS / 10)
     assert "scan" not in quick
+    quick.learn("cold", QUICK_SECONDS * 10)  # one slow run (its pages read in) is forgiven ...
+    for _ in range(LEARN_RUNS - 1):
+        quick.learn("cold", QUICK_SECONDS / 10)
+    assert "cold" not in quick  # ... and the count starts again from there
+    quick.learn("cold", QUICK_SECONDS / 10)
+    assert "cold" in quick
     quick.demote("a")  # slow when run directly: back to the thread for good
     for _ in range(LEARN_RUNS):
         quick.learn("a", QUICK_SECONDS / 10)

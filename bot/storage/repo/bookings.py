@@ -76,6 +76,27 @@ async def bookings_of_unit(conn: Conn, unit_id: int, states: Iterable[BookingSta
     return [Booking.from_row(r) for r in rows]
 
 
+async def count_bookings_of_unit(conn: Conn, unit_id: int, states: Iterable[BookingState]) -> int:
+    """How many of the unit's bookings are in these states."""
+    keys = [BookingState(s).value for s in states]
+    row = await one(conn, f"SELECT COUNT(*) FROM bookings WHERE unit_id = ? AND state IN ({marks(len(keys))})",
+                    (unit_id, *keys))
+    return int(row[0]) if row else 0
+
+
+async def bookings_of_unit_newest(conn: Conn, unit_id: int, states: Iterable[BookingState], *,
+                                  offset: int, limit: int) -> list[Booking]:
+    """A page of the unit's bookings in these states, newest first (date, session, id)."""
+    keys = [BookingState(s).value for s in states]
+    rows = await all_rows(
+        conn,
+        f"SELECT * FROM bookings WHERE unit_id = ? AND state IN ({marks(len(keys))})"
+        " ORDER BY date DESC, session DESC, id DESC LIMIT ? OFFSET ?",
+        (unit_id, *keys, limit, offset),
+    )
+    return [Booking.from_row(r) for r in rows]
+
+
 async def bookings_on(conn: Conn, day: date, states: Iterable[BookingState] | None = None) -> list[Booking]:
     """The bookings of a date (optionally only these states), by session then code."""
     if states is None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
 from bot.storage.models import Booking
-from bot.storage.repo._common import Conn, all_rows, iso, one
+from bot.storage.repo._common import Conn, all_rows, iso, marks, one
 
 
 async def add_evaluation(conn: Conn, booking_id: int, rating: int, comment: str, by: int | None, now: datetime) -> bool:
@@ -22,6 +23,15 @@ async def get_evaluation(conn: Conn, booking_id: int) -> tuple[int, str] | None:
     """(rating, comment) of a booking, if rated."""
     row = await one(conn, "SELECT rating, comment FROM evaluations WHERE booking_id = ?", (booking_id,))
     return (row[0], row[1]) if row else None
+
+
+async def evaluations_of(conn: Conn, booking_ids: Sequence[int]) -> dict[int, tuple[int, str]]:
+    """(rating, comment) of those of these bookings that are rated, in one statement."""
+    if not booking_ids:
+        return {}
+    rows = await all_rows(conn, f"SELECT booking_id, rating, comment FROM evaluations"
+                                f" WHERE booking_id IN ({marks(len(booking_ids))})", tuple(booking_ids))
+    return {r[0]: (r[1], r[2]) for r in rows}
 
 
 async def unrated_served(conn: Conn, unit_id: int) -> list[Booking]:
