@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import warnings
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -26,6 +27,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
     Application,
     BaseHandler,
+    CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
     MessageHandler,
@@ -92,20 +94,60 @@ class _Conversation(ConversationHandler[Any]):
     """
 
     _checked: tuple[object, object] | None = None
+    _entry_ns: frozenset[str] | None | bool = False  # not yet worked out
 
     def check_update(self, update: object) -> Any:
         checked = self._checked
         if checked is not None and checked[0] is update:
             self._checked = None
             return checked[1]
+        if self._cannot_match(update):
+            return None
         return super().check_update(update)
 
     def remember_check(self, update: object) -> object:
         """Check ``update`` and keep the answer for PTB's own check of the same update."""
         self._checked = None
-        result = super().check_update(update)
+        result = None if self._cannot_match(update) else super().check_update(update)
         self._checked = (update, result)
         return result
+
+    def _cannot_match(self, update: object) -> bool:
+        """A button press of a namespace none of the entry points takes, by a user this
+        conversation holds no state for: PTB would check every entry point to say no.
+
+        Every update passes every conversation of group 0 until one takes it; at the rush
+        that was two or three full checks per tap for conversations the clerk is not in.
+        """
+        if self._entry_ns is False:
+            self._entry_ns = _entry_namespaces(self.entry_points)
+        namespaces = self._entry_ns
+        if not isinstance(namespaces, frozenset) or not isinstance(update, Update):
+            return False
+        query, user, chat = update.callback_query, update.effective_user, update.effective_chat
+        if query is None or not isinstance(query.data, str) or user is None or chat is None:
+            return False
+        if (chat.id, user.id) in self._conversations:
+            return False  # in this conversation: its states and fallbacks decide
+        return query.data.split(":", 1)[0] not in namespaces
+
+
+_NS_PATTERN = re.compile(r"\^([A-Za-z0-9_]+):")  # how bot.callbacks.pattern begins
+
+
+def _entry_namespaces(entry_points: Sequence[BaseHandler[Any, Any, Any]]) -> frozenset[str] | None:
+    """The callback namespaces these entry points take, None if that cannot be told (no shortcut)."""
+    found = set()
+    for handler in entry_points:
+        if isinstance(handler, CommandHandler):
+            continue  # never takes a button press
+        if isinstance(handler, CallbackQueryHandler) and isinstance(handler.pattern, re.Pattern):
+            match = _NS_PATTERN.match(handler.pattern.pattern)
+            if match:
+                found.add(match.group(1))
+                continue
+        return None
+    return frozenset(found)
 
 
 def _registry(application: App) -> list[ConversationHandler[Any]]:
