@@ -18,7 +18,10 @@ API); for the bot also, per step: write transactions, SQL statements and trips t
 SQLite's thread that the update waited for, Bot API calls; the database work done
 outside the updates (conversation states and drafts, batched once a second across
 all clerks; the outbox courier; jobs); the order in which 「确定」 presses were
-served; capacity; peak memory.
+served; capacity; peak memory; and how long after 「确定」 each booking's receipt (its
+last part, the .ics file) reached the clerk's chat. The receipt goes out after the update
+is done (``bot.processing.afterwards``): the clock and the CPU stop only once every
+receipt is out, so its work is in the figures.
 
 Both sides run with the garbage-collector settings of ``python -m bot run``
 (``bot.gc_tuning``: frozen after start-up, fewer collections).
