@@ -46,7 +46,8 @@ log = logging.getLogger(__name__)
 AFTERWARDS_MAX_DELAY = 1.0  # seconds a call run ``afterwards`` waits at most for the updates to calm down
 
 _alongside: ContextVar[list[asyncio.Future[Any]] | None] = ContextVar("alongside", default=None)
-_afterwards: ContextVar[list[tuple[Any, Coroutine[Any, Any, Any]]] | None] = ContextVar("afterwards", default=None)
+_afterwards: ContextVar[list[Any] | None] = ContextVar("afterwards", default=None)
+_TAKEN = object()  # put in an update's list once the processor has started its calls
 
 
 async def alongside(call: Coroutine[Any, Any, Any]) -> None:
@@ -64,7 +65,7 @@ async def alongside(call: Coroutine[Any, Any, Any]) -> None:
 async def afterwards(application: Any, call: Coroutine[Any, Any, Any]) -> None:
     """Run ``call`` once this update is done (module docstring); errors go to the error handlers."""
     pending = _afterwards.get()
-    if pending is None:
+    if pending is None or _TAKEN in pending:  # outside an update (or in a task that outlived it)
         await call
         return
     pending.append((application, call))
@@ -97,7 +98,7 @@ class PerUserProcessor(BaseUpdateProcessor):
             self, update: object, coroutine: Awaitable[Any]) -> None:
         """Wait for this user's earlier updates, then for a free slot, then run; then start what
         the handlers left for ``afterwards``."""
-        follow: list[tuple[Any, Coroutine[Any, Any, Any]]] = []
+        follow: list[Any] = []
         token = _afterwards.set(follow)
         self._busy += 1
         if self._busy > self._calm_below:
@@ -109,7 +110,8 @@ class PerUserProcessor(BaseUpdateProcessor):
             if self._busy <= self._calm_below:
                 self._calm.set()
             _afterwards.reset(token)
-            for application, call in follow:
+            calls, follow[:] = list(follow), [_TAKEN]  # a task the update started may outlive it
+            for application, call in calls:
                 task = application.create_task(self._when_calm(call), update=update, name="afterwards")
                 self._following.add(task)
                 task.add_done_callback(self._following.discard)

@@ -109,3 +109,26 @@ async def test_a_call_left_for_afterwards_waits_no_longer_than_the_longest_delay
     assert not release.is_set()
     release.set()
     await asyncio.gather(*blockers)
+
+
+async def test_a_task_that_outlives_its_update_runs_its_call_itself() -> None:
+    processor = PerUserProcessor(8)
+    app = _App()
+    ran: list[str] = []
+    late: list[asyncio.Task[None]] = []
+    go_on = asyncio.Event()
+
+    async def follow() -> None:
+        ran.append("follow")
+
+    async def later() -> None:
+        await go_on.wait()
+        await afterwards(app, follow())  # its update is done by now
+
+    async def starts_a_task() -> None:
+        late.append(asyncio.create_task(later()))
+
+    await processor.process_update(object(), starts_a_task())
+    go_on.set()
+    await asyncio.wait_for(late[0], 1)
+    assert ran == ["follow"]
