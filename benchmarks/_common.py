@@ -185,3 +185,11 @@ class ServingProcess:
         """A side finished starting up: tune the collector, if serving."""
         if cls.on:
             tune_for_serving()
+
+
+def verdict(missed: list[str]) -> int:
+    """Print each missed target and PASS or FAIL; the exit status (1 if a target was missed)."""
+    for m in missed:
+        print(f"MISSED: {m}")
+    print("PASS" if not missed else "FAIL")
+    return 0 if not missed else 1

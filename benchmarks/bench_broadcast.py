@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RUSH_AT, IndexedBotApi, settings_for  # noqa: E402
+from _common import RUSH_AT, IndexedBotApi, settings_for, verdict  # noqa: E402
 
 from bot.clock import ManualClock  # noqa: E402
 from bot.delivery.broadcasts import launch  # noqa: E402
@@ -137,10 +137,7 @@ async def main(argv: list[str] | None = None) -> int:
         missed.append(f"{r['twice']} clerks received the broadcast twice")
     if r["never"]:
         missed.append(f"{r['never']} clerks never received it")
-    for m in missed:
-        print(f"MISSED: {m}")
-    print("PASS" if not missed else "FAIL")
-    return 0 if not missed else 1
+    return verdict(missed)
 
 
 if __name__ == "__main__":

@@ -28,13 +28,13 @@ from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RUSH_AT, IndexedBotApi, ServingProcess, percentile, settings_for  # noqa: E402
+from _common import RUSH_AT, IndexedBotApi, ServingProcess, percentile, settings_for, verdict  # noqa: E402
 from bench_rush_handlers import STEPS, run_bot  # noqa: E402
 
 from bot.app import build_application  # noqa: E402
 from bot.clock import ManualClock  # noqa: E402
 from bot.notice import NOTICE_VERSION  # noqa: E402
-from bot.storage.db import Database  # noqa: E402
+from bot.storage.db import Database, copy_file  # noqa: E402
 
 UNITS = 5_000
 CLERKS_PER_UNIT = 4
@@ -158,11 +158,11 @@ async def measure(clerks: int, bookings: int, *, units: int = UNITS, warm_up: in
               f"built in {built:.1f} s ({path.stat().st_size / 2**20:.0f} MiB)")
         startup_large = await startup_seconds(path)
         pristine = Path(tmp) / "pristine.sqlite3"
-        await asyncio.to_thread(_copy, path, pristine)
+        await asyncio.to_thread(copy_file, path, pristine)
         for _ in range(repeat):
             run = await run_bot(clerks, 0.0, steps=SCALE_STEPS, warm_up=warm_up)
             empty = best(empty, p99(run)) if empty else p99(run)
-            await asyncio.to_thread(_copy, pristine, path)
+            await asyncio.to_thread(copy_file, pristine, path)  # the large one is reused, as built
             run = await run_bot(clerks, 0.0, db_path=path, prepared=True, steps=SCALE_STEPS, warm_up=warm_up)
             large = best(large, p99(run)) if large else p99(run)
     with tempfile.TemporaryDirectory() as tmp:
@@ -170,19 +170,6 @@ async def measure(clerks: int, bookings: int, *, units: int = UNITS, warm_up: in
             await db.migrate()
         startup_empty = await startup_seconds(Path(tmp) / "empty.sqlite3")
     return empty, large, startup_empty, startup_large
-
-
-def _copy(source: Path, dest: Path) -> None:
-    """A consistent copy of a database file (the large one is reused, as it was built)."""
-    src = sqlite3.connect(source)
-    try:
-        out = sqlite3.connect(dest)
-        try:
-            src.backup(out)
-        finally:
-            out.close()
-    finally:
-        src.close()
 
 
 async def main(argv: list[str] | None = None) -> int:
@@ -212,10 +199,7 @@ async def main(argv: list[str] | None = None) -> int:
     print(f"start-up: {startup_empty * 1000:.0f} ms empty, {startup_large * 1000:.0f} ms large")
     if startup_large > TARGET_STARTUP:
         missed.append(f"start-up on the large database {startup_large:.2f} s (target ≤ {TARGET_STARTUP} s)")
-    for m in missed:
-        print(f"MISSED: {m}")
-    print("PASS" if not missed else "FAIL")
-    return 0 if not missed else 1
+    return verdict(missed)
 
 
 if __name__ == "__main__":

@@ -60,6 +60,7 @@ from _common import (  # noqa: E402
     press_update,
     settings_for,
     text_update,
+    verdict,
 )
 from telegram import Update  # noqa: E402
 from telegram.ext import Application, SimpleUpdateProcessor, TypeHandler  # noqa: E402
@@ -538,10 +539,7 @@ async def main(argv: list[str] | None = None) -> int:
     for n in sizes:
         missed += await rush(n, args.latency, check=n == max(sizes))
     print()
-    for m in missed:
-        print(f"MISSED: {m}")
-    print("PASS" if not missed else "FAIL")
-    return 0 if not missed else 1
+    return verdict(missed)
 
 
 if __name__ == "__main__":

@@ -405,6 +405,19 @@ class _Connection(aiosqlite.Connection):
         return True
 
 
+def copy_file(source: Path | str, dest: Path | str) -> None:
+    """A consistent copy of a database file, by SQLite's online backup (blocking: run it in a thread)."""
+    src = sqlite3.connect(source)
+    try:
+        out = sqlite3.connect(dest)
+        try:
+            src.backup(out)
+        finally:
+            out.close()
+    finally:
+        src.close()
+
+
 async def _connect(path: Path | str, stats: DbStats) -> _Connection:
     """A started connection (its thread running, the file open)."""
     conn = _Connection(path, stats)
@@ -678,15 +691,4 @@ class Database:
         dest.parent.mkdir(parents=True, exist_ok=True)
         _create_private(dest)  # a copy of personal data: owner-only like the original
 
-        def _copy() -> None:
-            src = sqlite3.connect(self.path)
-            try:
-                out = sqlite3.connect(dest)
-                try:
-                    src.backup(out)
-                finally:
-                    out.close()
-            finally:
-                src.close()
-
-        await asyncio.to_thread(_copy)
+        await asyncio.to_thread(copy_file, self.path, dest)

@@ -58,57 +58,57 @@ async def test_outside_the_processor_the_call_is_simply_awaited() -> None:
     assert ran == ["follow"]
 
 
+class _Busy:
+    """A processor of window 8 (calm at 2 busy updates or fewer) with 3 updates held busy,
+    and an update that leaves one call for afterwards."""
+
+    def __init__(self) -> None:
+        self.processor = PerUserProcessor(8)
+        self.release = asyncio.Event()
+        self.started = asyncio.Event()
+        self.blockers: list[asyncio.Task[None]] = []
+
+    async def hold_three(self) -> None:
+        self.blockers = [asyncio.create_task(self.processor.process_update(object(), self.release.wait()))
+                         for _ in range(3)]
+        await asyncio.sleep(0)
+
+    async def leave_a_call(self) -> None:
+        """Process an update whose handler leaves ``started.set`` for afterwards; returns when it is done."""
+        async def follow() -> None:
+            self.started.set()
+
+        async def handler() -> None:
+            await afterwards(_App(), follow())
+
+        await self.processor.process_update(object(), handler())
+
+    async def let_go(self) -> None:
+        self.release.set()
+        await asyncio.gather(*self.blockers)
+
+
 async def test_a_call_left_for_afterwards_waits_for_the_updates_to_calm_down(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(processing, "AFTERWARDS_MAX_DELAY", 5.0)
-    processor = PerUserProcessor(8)  # calm at 2 busy updates or fewer
-    release = asyncio.Event()
-    started = asyncio.Event()
-    app = _App()
-
-    async def busy() -> None:
-        await release.wait()
-
-    async def follow() -> None:
-        started.set()
-
-    async def leaves_a_call() -> None:
-        await afterwards(app, follow())
-
-    blockers = [asyncio.create_task(processor.process_update(object(), busy())) for _ in range(3)]
-    await asyncio.sleep(0)
-    await processor.process_update(object(), leaves_a_call())  # done at once ...
+    busy = _Busy()
+    await busy.hold_three()
+    await busy.leave_a_call()  # done at once ...
     await asyncio.sleep(0.05)
-    assert not started.is_set()  # ... but its call waits while 3 updates are busy
-    release.set()
-    await asyncio.gather(*blockers)
-    await asyncio.wait_for(processor.settled(), 1)
-    assert started.is_set()
+    assert not busy.started.is_set()  # ... but its call waits while 3 updates are busy
+    await busy.let_go()
+    await asyncio.wait_for(busy.processor.settled(), 1)
+    assert busy.started.is_set()
 
 
 async def test_a_call_left_for_afterwards_waits_no_longer_than_the_longest_delay(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(processing, "AFTERWARDS_MAX_DELAY", 0.05)
-    processor = PerUserProcessor(8)
-    release = asyncio.Event()
-    started = asyncio.Event()
-    app = _App()
-
-    async def busy() -> None:
-        await release.wait()
-
-    async def follow() -> None:
-        started.set()
-
-    async def leaves_a_call() -> None:
-        await afterwards(app, follow())
-
-    blockers = [asyncio.create_task(processor.process_update(object(), busy())) for _ in range(3)]
-    await asyncio.sleep(0)
-    await processor.process_update(object(), leaves_a_call())
-    await asyncio.wait_for(started.wait(), 1)  # the updates are still busy: it went anyway
-    assert not release.is_set()
-    release.set()
-    await asyncio.gather(*blockers)
+    busy = _Busy()
+    await busy.hold_three()
+    await busy.leave_a_call()
+    await asyncio.wait_for(busy.started.wait(), 1)  # the updates are still busy: it went anyway
+    assert not busy.release.is_set()
+    await busy.let_go()
 
 
 async def test_a_task_that_outlives_its_update_runs_its_call_itself() -> None:

@@ -24,12 +24,17 @@ async def delete_item(conn: Conn, item_id: int) -> None:
     await conn.execute("DELETE FROM booking_items WHERE id = ?", (item_id,))
 
 
+_ORDER = {b: i for i, b in enumerate(BusinessType)}
+
+
+def _in_display_order(items: list[Item]) -> list[Item]:
+    return sorted(items, key=lambda it: (_ORDER[it.business], it.ordinal))
+
+
 async def items_of(conn: Conn, booking_id: int) -> list[Item]:
     """A booking's items in display order."""
     rows = await all_rows(conn, "SELECT * FROM booking_items WHERE booking_id = ? ORDER BY id", (booking_id,))
-    order = {b: i for i, b in enumerate(BusinessType)}
-    items = [Item.from_row(r) for r in rows]
-    return sorted(items, key=lambda it: (order[it.business], it.ordinal))
+    return _in_display_order([Item.from_row(r) for r in rows])
 
 
 async def items_of_bookings(conn: Conn, booking_ids: Sequence[int]) -> dict[int, list[Item]]:
@@ -38,11 +43,10 @@ async def items_of_bookings(conn: Conn, booking_ids: Sequence[int]) -> dict[int,
         return {}
     rows = await all_rows(conn, f"SELECT * FROM booking_items WHERE booking_id IN ({marks(len(booking_ids))})"
                                 " ORDER BY id", tuple(booking_ids))
-    order = {b: i for i, b in enumerate(BusinessType)}
     found: dict[int, list[Item]] = {booking_id: [] for booking_id in booking_ids}
     for item in (Item.from_row(r) for r in rows):
         found[item.booking_id].append(item)
-    return {k: sorted(v, key=lambda it: (order[it.business], it.ordinal)) for k, v in found.items()}
+    return {k: _in_display_order(v) for k, v in found.items()}
 
 
 async def get_item(conn: Conn, item_id: int) -> Item | None:
