@@ -187,8 +187,10 @@ async def _refusal(context: BotContext, clerk: Clerk) -> View | None:
 # ---------------------------------------------------------------- panels
 
 
-async def _notice_needed(context: BotContext, user_id: int) -> bool:
-    return await context.deps.users.notice_needed(user_id, NOTICE_VERSION)
+def _notice_needed(clerk: Clerk) -> bool:
+    """Whether the clerk has yet to accept this notice: read from the cached clerk, which
+    accepting it (a write to ``tg_users``) drops from the read cache."""
+    return clerk.user.needs_notice(NOTICE_VERSION)
 
 
 def _notice_view() -> View:
@@ -311,7 +313,7 @@ async def _start(context: BotContext, clerk: Clerk) -> tuple[View, int]:
     if refused is not None:
         return refused, END
     _draft(context).forget_slot()
-    if await _notice_needed(context, clerk.user_id):
+    if _notice_needed(clerk):
         return _notice_view(), NOTICE
     return await _contact_view(context, clerk), CONTACT
 
@@ -341,7 +343,7 @@ async def open_prepared(update: Update, context: BotContext) -> int:
     if clerk is None:
         return END
     draft = _draft(context)
-    if draft.has_contact and draft.minutes > 0 and not await _notice_needed(context, clerk.user_id):
+    if draft.has_contact and draft.minutes > 0 and not _notice_needed(clerk):
         view, state = await _slots_view(context, clerk)
     else:
         view, state = await _start(context, clerk)

@@ -84,33 +84,33 @@ def conversation(
 
 
 class _Conversation(ConversationHandler[Any]):
-    """A ConversationHandler that remembers its check of the update being processed.
+    """A ConversationHandler that ends the user's other flows when it takes an update,
+    and refuses at once a button press it cannot take (``_cannot_match``)."""
 
-    ``track`` (group -1) finds the conversation that will handle an update by asking
-    group 0's handlers exactly as PTB then asks them again; the second asking returns
-    the remembered answer instead of matching every state's handlers twice. Between
-    the two, ``track`` only ends *other* conversations, which cannot make an earlier
-    one match (entry points are checked whatever the state: allow_reentry).
-    """
-
-    _checked: tuple[object, object] | None = None
     _entry_ns: frozenset[str] | None | bool = False  # not yet worked out
 
     def check_update(self, update: object) -> Any:
-        checked = self._checked
-        if checked is not None and checked[0] is update:
-            self._checked = None
-            return checked[1]
         if self._cannot_match(update):
             return None
         return super().check_update(update)
 
-    def remember_check(self, update: object) -> object:
-        """Check ``update`` and keep the answer for PTB's own check of the same update."""
-        self._checked = None
-        result = None if self._cannot_match(update) else super().check_update(update)
-        self._checked = (update, result)
-        return result
+    async def handle_update(self, update: Update, application: App, check_result: Any,
+                            context: BotContext) -> object:
+        """Taking the update makes this the user's flow: any other one ends first.
+
+        A button that starts another flow (an old receipt's 「下一步」, a card's
+        「修改信息」) leaves the current one: its next text answer must not land in the
+        old flow. PTB hands the update to the first conversation of group 0 that
+        matches, so this is the one place that knows the owner without asking every
+        conversation again.
+        """
+        user, chat = update.effective_user, update.effective_chat
+        if user is not None and chat is not None and end_flows(application, user.id, chat.id, keep=self) \
+                and context.user_data is not None:
+            # What the left flow was typing goes with it (applicant numbers must not wait in
+            # user_data); the prepared basket stays (``kept_after_idle``).
+            discard_drafts(context.user_data)
+        return await super().handle_update(update, application, check_result, context)
 
     def _cannot_match(self, update: object) -> bool:
         """A button press of a namespace none of the entry points takes, by a user this
@@ -215,26 +215,11 @@ async def track(update: Update, context: BotContext) -> None:
     if is_flow_entry(update) or await _is_staff_entry(update, context):
         ended = end_flows(context.application, user.id, chat.id)
         ENDED_FLOWS.write(context.user_data, ended)
-    else:
-        owner = _owner(context.application, update)
-        # A button that starts another flow (an old receipt's 「下一步」, a card's 「修改信息」)
-        # leaves the current one: its next text answer must not land in the old flow.
-        ended = end_flows(context.application, user.id, chat.id, keep=owner) if owner is not None else []
-    if ended:
-        # What the left flow was typing goes with it (applicant numbers must not wait in
-        # user_data); the prepared basket stays (``kept_after_idle``).
-        discard_drafts(context.user_data)
+        if ended:
+            discard_drafts(context.user_data)  # the basket prepared before 09:00 stays
+    # Any other update that a conversation takes ends the user's other flows there
+    # (``_Conversation.handle_update``).
     LAST_SEEN.write(context.user_data, now.isoformat())
-
-
-def _owner(application: App, update: Update) -> ConversationHandler[Any] | None:
-    """The conversation that will handle this update, found as group 0 will find it."""
-    registry = _registry(application)
-    for handler in application.handlers.get(0, []):
-        check = handler.remember_check(update) if isinstance(handler, _Conversation) else handler.check_update(update)
-        if check is not None and check is not False:
-            return handler if handler in registry else None
-    return None
 
 
 def _idle_for(user_data: dict[str, Any], now: datetime) -> timedelta | None:

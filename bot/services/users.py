@@ -33,12 +33,6 @@ class UserService:
             return await repo.claim_notification(conn, f"private_only:{chat_id}", "private_only", chat_id,
                                                  self.clock.now())
 
-    async def notice_needed(self, user_id: int, version: str) -> bool:
-        """Whether the user has yet to accept this version of the booking notice."""
-        async with self.db.read() as conn:
-            user = await repo.get_tg_user(conn, user_id)
-        return user is None or user.notice_version != version
-
     async def accept_notice(self, user_id: int, version: str) -> None:
         """Record (audited) that the user accepted ``version`` of the booking notice."""
         now = self.clock.now()

@@ -70,6 +70,10 @@ class TgUser:
             row["notice_version"], bool(row["release_notice"]), _dt(row["blocked_at"]),
         )
 
+    def needs_notice(self, version: str) -> bool:
+        """Whether this user has yet to accept ``version`` of the booking notice (SPEC §5.1)."""
+        return self.notice_version != version
+
 
 @dataclass(frozen=True)
 class Booking:
