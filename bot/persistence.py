@@ -141,6 +141,7 @@ class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
         self._conversations: dict[tuple[str, str], str | None] = {}
         self._user_data: dict[int, str | None] = {}
         self._batch: asyncio.Future[None] | None = None
+        self._batch_waited: asyncio.Future[None] | None = None  # the shield every caller of the round gets
 
     async def get_user_data(self) -> dict[int, dict[Any, Any]]:
         """Every user's stored data."""
@@ -168,37 +169,48 @@ class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
             rows = await repo.load_conversations(conn, name)
         return _decode_conversations(name, rows)
 
-    async def update_conversation(self, name: str, key: ConversationKey, new_state: object | None) -> None:
+    # PTB gathers one call per changed user and conversation each round. These calls only
+    # stage an entry, so they are not coroutines: each returns the round's one commit
+    # (``_written``), and PTB's gather, which would have made every coroutine a task of its
+    # own (at the rush two for every update), waits on that single future once.
+
+    def update_conversation(  # type: ignore[override]  # a future, not a coroutine: see above
+            self, name: str, key: ConversationKey, new_state: object | None) -> asyncio.Future[None]:
         """Store one conversation's new state (None: ended), with the rest of this round."""
         self._conversations[(name, json.dumps(list(key)))] = None if new_state is None else json.dumps(new_state)
-        await self._written()
+        return self._written()
 
-    async def update_user_data(self, user_id: int, data: dict[Any, Any] | str) -> None:
+    def update_user_data(  # type: ignore[override]  # a future, not a coroutine: see above
+            self, user_id: int, data: dict[Any, Any] | str) -> asyncio.Future[None]:
         """Store one user's data, with the rest of this round."""
         if isinstance(data, str):  # PTB's copy of a UserData: already encoded
             self._user_data[user_id] = None if data == EMPTY else str(data)
         else:
             self._user_data[user_id] = encode_user_data(data) if data else None
-        await self._written()
+        return self._written()
 
-    async def drop_user_data(self, user_id: int) -> None:
+    def drop_user_data(self, user_id: int) -> asyncio.Future[None]:  # type: ignore[override]  # see above
         """Forget one user's data, with the rest of this round."""
         self._user_data[user_id] = None
-        await self._written()
+        return self._written()
 
-    async def _written(self) -> None:
-        """Wait until what is staged is committed: one transaction for everything staged together.
+    def _written(self) -> asyncio.Future[None]:
+        """Done when what is staged is committed: one transaction for everything staged together.
 
         The first call of a round starts the write; it yields once first, so the other
         calls PTB gathered in the same round stage their entries into the same batch.
+        Every call gets the same shield of it: a caller that gives up (PTB's gather
+        cancelled at shutdown) does not cancel the write for the others.
         """
         if self._batch is None:
             self._batch = asyncio.ensure_future(self._write_batch())
-        await asyncio.shield(self._batch)
+        if self._batch_waited is None or self._batch_waited.cancelled():
+            self._batch_waited = asyncio.shield(self._batch)
+        return self._batch_waited
 
     async def _write_batch(self) -> None:
         await asyncio.sleep(0)
-        self._batch = None
+        self._batch = self._batch_waited = None
         conversations, self._conversations = self._conversations, {}
         user_data, self._user_data = self._user_data, {}
         if not conversations and not user_data:
