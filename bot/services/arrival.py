@@ -29,7 +29,7 @@ from bot.rules.arrival import (
     no_show_candidates,
     suggested_time,
 )
-from bot.rules.capacity import SessionSpec
+from bot.rules.capacity import SessionSpec, SlotUsage
 from bot.rules.states import ACTIVE_STATES, BookingState, transition
 from bot.services import tell
 from bot.storage import repo
@@ -59,7 +59,7 @@ async def reflow_session(conn: repo.Conn, settings: Settings, day: date, session
     spec = _spec(settings, session)
     if spec is None:
         return []
-    capacity = await _capacity(conn, settings, spec, day)
+    capacity = _capacity(settings, spec, await _usage(conn, spec, day))
     queue = await repo.session_queue_brief(conn, day, session)
     times = arrival_times(
         spec, capacity, [Queued(booking_id, minutes, promised) for booking_id, minutes, _, promised in queue],
@@ -78,28 +78,33 @@ async def reflow_session(conn: repo.Conn, settings: Settings, day: date, session
     return moved
 
 
-async def join_session(conn: repo.Conn, settings: Settings, booking_id: int, day: date, session: str) -> None:
-    """Give a booking that has just joined the end of its session's queue its time, inside the
-    caller's transaction.
+async def join_session(conn: repo.Conn, settings: Settings, booking_id: int, day: date, session: str,
+                       minutes: int) -> None:
+    """Give a booking of ``minutes`` that has just joined the end of its session's queue its
+    time, inside the caller's transaction (after its minutes were taken).
 
     Joining at the end changes nobody else's time (each time depends only on the minutes
     ahead), so this is ``reflow_session``'s answer for the newcomer without recomputing the
     session: at the 09:00 rush every one of hundreds of bookings joins the same session.
+    Every other booking that holds minutes of the session is ahead of it, and the minutes
+    they hold are the session's taken minutes (``slots.used``) less its own: no walk of
+    the session's queue, which grew with every booking of the rush.
     """
     spec = _spec(settings, session)
     if spec is None:
         return
-    capacity = await _capacity(conn, settings, spec, day)
-    ahead = await repo.minutes_ahead(conn, booking_id)
-    await repo.set_promised_arrival(conn, booking_id, suggested_time(spec, capacity, ahead))
+    usage = await _usage(conn, spec, day)
+    ahead = max(0, usage.used - minutes)
+    await repo.set_promised_arrival(conn, booking_id, suggested_time(spec, _capacity(settings, spec, usage), ahead))
 
 
-async def _capacity(conn: repo.Conn, settings: Settings, spec: SessionSpec, day: date) -> int:
-    """The session's capacity in minutes on ``day``: staff's setting, else the default."""
-    usage = (await repo.slot_usage(conn, [day])).get((day, spec.key))
-    if usage is not None and usage.capacity is not None:
-        return usage.capacity
-    return spec.default_capacity(settings.bot_counters)
+async def _usage(conn: repo.Conn, spec: SessionSpec, day: date) -> SlotUsage:
+    return (await repo.slot_usage(conn, [day])).get((day, spec.key)) or SlotUsage()
+
+
+def _capacity(settings: Settings, spec: SessionSpec, usage: SlotUsage) -> int:
+    """The session's capacity in minutes: staff's setting for the day, else the default."""
+    return usage.capacity if usage.capacity is not None else spec.default_capacity(settings.bot_counters)
 
 
 class ArrivalService:

@@ -192,7 +192,7 @@ class BookingService:
                 raise AlreadyBookedThatDay(texts.already_booked(day, code)) from None
             for business, ordinal, _ in item_slots(counts):
                 await repo.insert_item(conn, booking_id, business, ordinal)
-            await join_session(conn, self.settings, booking_id, day, session)
+            await join_session(conn, self.settings, booking_id, day, session, minutes)
             await repo.audit(
                 conn, actor=actor_of(user_id), entity="booking", entity_id=booking_id, action="book", now=now,
                 after={"code": code, "date": day.isoformat(), "session": session, "minutes": minutes,

@@ -87,18 +87,26 @@ async def test_growing_counts_or_less_capacity_never_move_anyone_later(
 async def test_a_new_booking_gets_the_time_a_full_reflow_gives_it_and_nobody_else_moves(
     db: Database, settings: Settings, clock: ManualClock
 ) -> None:
-    """Booking computes only the newcomer's time (the rush books hundreds into one session):
-    after cancellations and a capacity change it is still what recomputing the session gives."""
+    """Booking computes only the newcomer's time (the rush books hundreds into one session),
+    from the minutes the session has taken: after cancellations, a move in and out, a basket
+    grown in place and a capacity change it is still what recomputing the session gives."""
     svc = BookingService(db, settings, clock)
     staff = StaffService(db, settings, clock, svc)
-    units = await make_units(db, clock, 9)
+    changes = ChangeService(db, settings, clock, svc)
+    units = await make_units(db, clock, 11)
     sizes = [{B.NEW: 4}, {B.RENEW: 1}, {B.NEW: 2, B.RENEW: 1}, {B.NEW: 3}]
     ids = [await book(svc, u, sizes[i % len(sizes)]) for i, u in enumerate(units[:6])]
     await svc.cancel(ids[1], unit_id=units[1], user_id=None)
+    moved_in = await book(svc, units[9], {B.NEW: 1}, THU)
+    await svc.reschedule(moved_in, unit_id=units[9], user_id=None, day=WED, session="am")
+    moved_out = await book(svc, units[10], {B.NEW: 2})
+    await svc.reschedule(moved_out, unit_id=units[10], user_id=None, day=THU, session="am")
+    await changes.change_counts(ids[2], unit_id=units[2], user_id=None, counts={B.NEW: 3, B.RENEW: 1})
     await staff.set_capacity(1, WED, "am", 360)  # two counters
+    ids.append(moved_in)
     before = await promised(db, *ids)
-    ids += [await book(svc, u, sizes[i % len(sizes)]) for i, u in enumerate(units[6:])]
-    assert await promised(db, *ids[:6]) == before  # joining at the end moves nobody ahead
+    ids += [await book(svc, u, sizes[i % len(sizes)]) for i, u in enumerate(units[6:9])]
+    assert await promised(db, *ids[:len(before)]) == before  # joining at the end moves nobody ahead
     told = await promised(db, *ids)
     async with db.write() as conn:
         moved = await reflow_session(conn, settings, WED, "am", clock.now())

@@ -83,20 +83,6 @@ async def session_queue_brief(conn: Conn, day: date, session: str) -> list[tuple
     return [(r[0], r[1], BookingState(r[2]), time.fromisoformat(r[3]) if r[3] else None) for r in rows]
 
 
-async def minutes_ahead(conn: Conn, booking_id: int) -> int:
-    """The minutes booked ahead of this booking in its session's queue (bookings that keep their place)."""
-    marks = ",".join("?" * len(_HOLDS))
-    rows = await all_rows(
-        conn,
-        "SELECT COALESCE(SUM(b.minutes), 0) FROM bookings b JOIN booking_arrivals a ON a.booking_id = b.id,"
-        " bookings me JOIN booking_arrivals mine ON mine.booking_id = me.id"
-        f" WHERE me.id = ? AND b.date = me.date AND b.session = me.session AND b.state IN ({marks})"
-        " AND a.queue_seq < mine.queue_seq",
-        (booking_id, *_HOLDS),
-    )
-    return int(rows[0][0])
-
-
 async def set_promised_arrival(conn: Conn, booking_id: int, at: time) -> None:
     """Record the time the clerk is now told."""
     await conn.execute(
