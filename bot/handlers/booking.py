@@ -555,16 +555,20 @@ async def confirm(update: Update, context: BotContext) -> int | None:
     clerk = await current_clerk(update, context)
     if clerk is None:
         return END
-    if await _booked_already(update, context, clerk, dialogue):
-        return END
     draft = _draft(context)
-    if draft.day is None or draft.session is None or not draft.has_contact or draft.minutes == 0:
-        await answer(update, texts.STALE_BUTTON, alert=True)
-        return None
-    if dialogue != draft.dialogue:
+    complete = draft.day is not None and draft.session is not None and draft.has_contact and draft.minutes > 0
+    if not complete or dialogue != draft.dialogue:
+        # Not the dialogue on screen: it may have booked already (its answer was lost);
+        # the one on screen books below, and ``book`` itself tells if it already has.
+        if await _booked_already(update, context, clerk, dialogue):
+            return END
+        if not complete:
+            await answer(update, texts.STALE_BUTTON, alert=True)
+            return None
         await answer(update, t.STALE_DIALOGUE, alert=True)
         await best_effort(show(update, context, t.STALE_DIALOGUE))
         return None
+    assert draft.day is not None and draft.session is not None
     assert draft.contact_name is not None and draft.contact_phone is not None
     deps = context.deps
     try:

@@ -164,11 +164,16 @@ class BookingService:
         """Hold a new booking: all rules and the capacity checked in one transaction.
 
         The clerk's receipt is written to the outbox in the same transaction (SPEC §13);
-        ``dialogue`` names the confirmation dialogue it was made from (``booked_in``).
+        ``dialogue`` names the confirmation dialogue it was made from (``booked_in``). A
+        dialogue that has already booked books nothing more: that booking is returned.
         """
         minutes = basket_minutes(counts)
         now = self.clock.now()
         async with self.db.write() as conn:
+            if user_id is not None and dialogue is not None:
+                made = await repo.booking_of_dialogue(conn, user_id, dialogue)
+                if made is not None:
+                    return made
             cal, days = await self._window(conn)
             if not booking_open(now, cal):
                 raise BookingRefused(texts.booking_closed_until(next_opening(now, cal)))

@@ -76,6 +76,23 @@ async def test_book_creates_code_items_and_audit(db, settings, clock) -> None:
     assert await assert_consistent(db, WED, "am") == 35
 
 
+async def test_a_dialogue_that_has_booked_books_nothing_more(db, settings, clock) -> None:
+    """A 「确定」 whose answer was lost, pressed again from a draft the clerk still holds."""
+    [unit] = await make_units(db, clock, 1)
+    svc = service(db, settings, clock)
+
+    async def confirm():
+        return await svc.book(unit_id=unit, user_id=unit + 1000, day=WED, session="am", counts={B.NEW: 1},
+                              contact_name="李雷", contact_phone="13800138000", dialogue="d1")
+
+    first, again = await confirm(), await confirm()
+    assert again == first
+    assert await assert_consistent(db, WED, "am") == first.minutes
+    async with db.read() as conn:
+        receipts = await conn.execute_fetchall("SELECT COUNT(*) FROM outbox WHERE booking_id = ?", (first.id,))
+    assert list(receipts)[0][0] == 1
+
+
 async def test_codes_number_per_date(db, settings, clock) -> None:
     a, b, c = await make_units(db, clock, 3)
     svc = service(db, settings, clock)
