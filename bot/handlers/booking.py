@@ -174,14 +174,18 @@ async def _refusal(context: BotContext, clerk: Clerk) -> View | None:
     availability step says when booking opens. A frozen unit or one that owes an
     evaluation is refused at any hour: preparing would be wasted effort.
     """
-    deps = context.deps
     try:
-        await deps.bookings.check_unit_may_book(clerk.unit_id)
-    except UnratedEvaluation as err:
-        return err.message, keyboard(button(t.RATE_LABEL, "hs", "rate", err.booking_id), back_to_menu_row())
+        await context.deps.bookings.check_unit_may_book(clerk.unit_id)
     except BookingRefused as err:
-        return err.message, keyboard(back_to_menu_row())
+        return _refusal_view(err)
     return None
+
+
+def _refusal_view(err: BookingRefused) -> View:
+    """A refused unit's panel: what to do (rate the served booking), or back to the menu."""
+    if isinstance(err, UnratedEvaluation):
+        return err.message, keyboard(button(t.RATE_LABEL, "hs", "rate", err.booking_id), back_to_menu_row())
+    return err.message, keyboard(back_to_menu_row())
 
 
 # ---------------------------------------------------------------- panels
@@ -244,11 +248,11 @@ async def _slots_view(context: BotContext, clerk: Clerk, note: str = "") -> tupl
     if not is_open:
         markup = keyboard(button(t.QUERY_LABEL, "bk", "query"), _back("basket"))
         return (t.closed_panel(note, why), markup), SLOTS
-    refused = await _refusal(context, clerk)
-    if refused is not None:
-        return refused, END
+    try:
+        window = await window_for(deps.bookings, clerk.unit_id)  # the unit checked in the same snapshot
+    except BookingRefused as err:
+        return _refusal_view(err), END
     minutes = draft.minutes
-    window = await window_for(deps.bookings, clerk.unit_id)
     rows: list[list[InlineKeyboardButton] | InlineKeyboardButton] = []
     for wday in window.days:
         if wday.held_code is not None:

@@ -86,7 +86,7 @@ class BookingService:
 
         return await self.db.cached("calendar", CALENDAR_TABLES, load)
 
-    async def _closed_dates(self, conn: repo.Conn, today: date) -> dict[date, str]:
+    async def closed_dates(self, conn: repo.Conn, today: date) -> dict[date, str]:
         """Staff-closed dates of the next 60 days (cached like the calendar)."""
         end = today + timedelta(days=60)
 
@@ -98,7 +98,7 @@ class BookingService:
     async def _window(self, conn: repo.Conn) -> tuple[WorkCalendar, list[date]]:
         now = self.clock.now()
         cal = await self.calendar(conn)
-        closed = await self._closed_dates(conn, now.date())
+        closed = await self.closed_dates(conn, now.date())
         return cal, bookable_dates(now, cal, closed)
 
     async def availability(self) -> list[Availability]:
@@ -122,8 +122,8 @@ class BookingService:
 
     # ---------------------------------------------------------------- guards
 
-    async def _check_may_book(self, conn: repo.Conn, unit_id: int) -> None:
-        """Refuse when the unit is frozen or owes an evaluation."""
+    async def check_may_book_in(self, conn: repo.Conn, unit_id: int) -> None:
+        """Refuse when the unit is frozen or owes an evaluation (on a connection the caller holds)."""
         now = self.clock.now()
         status = freeze_status(await repo.mismatch_times(conn, unit_id, month_key(now)), now)
         if status.frozen and status.until is not None:
@@ -135,7 +135,7 @@ class BookingService:
     async def check_unit_may_book(self, unit_id: int) -> None:
         """Refuse a frozen unit or one that owes an evaluation, whatever the hour."""
         async with self.db.read() as conn:
-            await self._check_may_book(conn, unit_id)
+            await self.check_may_book_in(conn, unit_id)
 
     async def _take(self, conn: repo.Conn, day: date, session: str, minutes: int) -> None:
         """Take minutes or raise SessionFull / SessionClosed (inside the caller's transaction)."""
@@ -179,7 +179,7 @@ class BookingService:
                 raise BookingRefused(texts.booking_closed_until(next_opening(now, cal)))
             if day not in days:
                 raise BookingRefused(texts.DATE_NOT_BOOKABLE)
-            await self._check_may_book(conn, unit_id)
+            await self.check_may_book_in(conn, unit_id)
             held = await repo.active_booking_on(conn, unit_id, day)
             if held is not None:
                 raise AlreadyBookedThatDay(texts.already_booked(day, held.code))

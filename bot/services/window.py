@@ -19,14 +19,19 @@ from bot.storage import repo
 
 
 async def window_for(bookings: BookingService, unit_id: int) -> WindowView:
-    """Every date of the window now, for ``unit_id`` (empty while booking is closed)."""
+    """Every date of the window now, for ``unit_id`` (empty while booking is closed).
+
+    In the same snapshot the unit is checked as ``check_unit_may_book`` does: a frozen
+    unit or one that owes an evaluation gets BookingRefused / UnratedEvaluation instead.
+    """
     now = bookings.clock.now()
     async with bookings.db.read() as conn:
+        await bookings.check_may_book_in(conn, unit_id)
         cal = await bookings.calendar(conn)
         days = bookable_dates(now, cal)
         if not days:
             return WindowView([])
-        closed = await repo.closed_dates(conn, days[0], days[-1])
+        closed = await bookings.closed_dates(conn, now.date())
         held = {b.date: b.code for b in await repo.bookings_of_unit(conn, unit_id, ACTIVE_STATES)}
         cells = await bookings.availability_in(conn)
     by_day: dict[date, list[Availability]] = {}

@@ -220,6 +220,33 @@ async def test_unrated_served_booking_offers_the_evaluation(harness: Harness) ->
     assert ("去评价", pack("hs", "rate", served.id)) in reply.buttons
 
 
+async def test_a_unit_refused_while_its_clerk_prepares_is_told_at_the_availability_step(harness: Harness) -> None:
+    """Frozen or owing an evaluation since /book: 查询可预约信息 says so instead of the dates."""
+    unit_id = await logged_in(harness)
+    user = harness.user(1001)
+    await to_basket(user)
+    await tap(user, "add", NEW)
+    deps = harness.deps
+    served = await deps.bookings.book(unit_id=unit_id, user_id=1002, day=DEC2, session="am", counts={NEW: 1},
+                                      contact_name="韩梅梅", contact_phone="13900139000")
+    async with deps.db.write() as conn:
+        now = deps.clock.now()
+        await repo.set_booking_state(conn, served.id, BookingState.INCOMPLETE, BookingState.PENDING, now)
+        await repo.set_booking_state(conn, served.id, BookingState.PENDING, BookingState.SERVED, now)
+    panel = await user.press("查询可预约信息")
+    assert "满意度评价" in panel.text and "可预约" not in " ".join(panel.labels)
+    assert ("去评价", pack("hs", "rate", served.id)) in panel.buttons
+    async with deps.db.write() as conn:
+        await repo.set_booking_state(conn, served.id, BookingState.SERVED, BookingState.PENDING, now)
+    await to_basket(user, accept=False)
+    await tap(user, "add", NEW)
+    async with deps.db.write() as conn:
+        for _ in range(4):
+            await repo.add_mismatch(conn, unit_id, None, "2026-12", None, now)
+    panel = await user.press("查询可预约信息")
+    assert "本月预约权限已冻结" in panel.text and panel.labels == ["主菜单"]
+
+
 async def test_unit_already_booked_that_date(harness: Harness) -> None:
     unit_id = await logged_in(harness)
     await harness.deps.bookings.book(unit_id=unit_id, user_id=1001, day=DEC2, session="am", counts={NEW: 1},
