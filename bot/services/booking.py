@@ -345,24 +345,17 @@ class BookingService:
         With ``unit_id`` the booking must belong to that unit (BookingRefused otherwise).
         """
         async with self.db.read() as conn:
-            if unit_id is not None:
-                booking = await self.owned_booking(conn, booking_id, unit_id)
-            else:
-                found = await repo.get_booking(conn, booking_id)
-                if found is None:
-                    raise BookingRefused(texts.BOOKING_NOT_FOUND)
-                booking = found
-            unit = await repo.get_unit(conn, booking.unit_id)
+            card = await repo.booking_card(conn, booking_id)
+            if card is None or (unit_id is not None and card.booking.unit_id != unit_id):
+                raise BookingRefused(texts.BOOKING_NOT_FOUND)  # a forged or foreign id reveals nothing
+            booking = card.booking
             items = await repo.items_of(conn, booking.id)
-            evaluation = await repo.get_evaluation(conn, booking.id)
             mismatches = await repo.mismatches_of_booking(conn, booking.id)
-            revision = await repo.audit_count(conn, "booking", booking.id)
-            arrival = await repo.arrival_of(conn, booking.id)
             cal = await self.calendar(conn)
         deadline = change_deadline(booking.date, cal)
         changeable = booking.state in ACTIVE_STATES and self.clock.now() < deadline
-        return BookingDetails(booking, unit.name if unit else "", items, deadline, changeable, evaluation, arrival,
-                              mismatches, revision)
+        return BookingDetails(booking, card.unit_name, items, deadline, changeable, card.evaluation, card.arrival,
+                              mismatches, card.revision)
 
     async def change_deadline_of(self, booking: Booking) -> datetime:
         """Until when the clerk may change or cancel this booking (the calendar is cached)."""

@@ -29,7 +29,9 @@ from bot.storage.repo.audit import (
     history,
 )
 from bot.storage.repo.bookings import (
+    BookingCard,
     active_booking_on,
+    booking_card,
     booking_of_dialogue,
     booking_totals_between,
     bookings_between,
@@ -211,6 +213,8 @@ __all__ = [
     "finish_broadcast",
     "finish_broadcast_recipient",
     "finish_notification",
+    "BookingCard",
+    "booking_card",
     "get_booking",
     "get_booking_by_code",
     "get_broadcast",
