@@ -12,8 +12,8 @@ import contextlib
 import logging
 from typing import Any
 
-from telegram import LinkPreviewOptions, Update
-from telegram.ext import Application, ContextTypes, Defaults
+from telegram import Update
+from telegram.ext import Application, ContextTypes
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.clock import Clock, SystemClock
@@ -74,8 +74,6 @@ def build_application(
         .base_url(settings.bot_api_base_url)
         .base_file_url(settings.bot_api_file_url)
         .context_types(ContextTypes(context=BotContext, user_data=UserData))
-        # No link previews unless a message asks for one: the notice's URLs must not unfurl.
-        .defaults(Defaults(link_preview_options=_NoPreviews(is_disabled=True)))
         .persistence(SqlitePersistence(db, ready, persistence_interval))
         .concurrent_updates(PerUserProcessor())
         .rate_limiter(PriorityRateLimiter(settings.bot_api_max_rate, settings.bot_broadcast_rate, policy))
@@ -93,22 +91,6 @@ def build_application(
     register_all(application)
     application.add_error_handler(on_error)
     return application
-
-
-class _NoPreviews(LinkPreviewOptions):
-    """The default link-preview options, turned into Bot API JSON once, not on every message sent."""
-
-    __slots__ = ("_as_dict",)
-
-    def to_dict(self, recursive: bool = True) -> dict[str, Any]:
-        if not recursive:
-            return super().to_dict(recursive)
-        try:
-            return dict(self._as_dict)
-        except AttributeError:
-            with self._unfrozen():
-                self._as_dict: dict[str, Any] = super().to_dict(recursive)
-            return dict(self._as_dict)
 
 
 async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

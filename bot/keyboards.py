@@ -1,4 +1,5 @@
-"""Inline buttons and keyboards, shared by the handlers and by what the bot sends on its own.
+"""Inline buttons and keyboards, shared by the handlers and by what the bot sends on its own;
+and ``NO_PREVIEWS``, the link-preview option every text message is sent with.
 
 A button is built once here, either as a telegram ``InlineKeyboardButton`` (handlers)
 or as plain data — ``(label, callback data)`` rows — that a service can put in the
@@ -11,7 +12,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 
 from bot.callbacks import pack
 
@@ -86,3 +87,25 @@ def markup(rows: PlainRows | None) -> InlineKeyboardMarkup | None:
     """The keyboard of plain rows (None when there are none)."""
     built = [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows or () if row]
     return _Keyboard(built) if built else None
+
+
+class _NoPreviews(LinkPreviewOptions):
+    """Link-preview options turned into Bot API JSON once, not on every message sent."""
+
+    __slots__ = ("_as_dict",)
+
+    def to_dict(self, recursive: bool = True) -> dict[str, Any]:
+        if not recursive:
+            return super().to_dict(recursive)
+        try:
+            return dict(self._as_dict)
+        except AttributeError:
+            with self._unfrozen():
+                self._as_dict: dict[str, Any] = super().to_dict(recursive)
+            return dict(self._as_dict)
+
+
+# No link previews: the notice's URLs must not unfurl. Every sendMessage and
+# editMessageText passes it (a test checks every one the handler tests make): PTB's
+# ``Defaults`` would do the same, but it re-examines every argument of every call.
+NO_PREVIEWS = _NoPreviews(is_disabled=True)

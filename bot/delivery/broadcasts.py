@@ -40,6 +40,7 @@ from telegram.error import TelegramError
 
 from bot.delivery.notifications import Delivery, notification_key, notifier_of
 from bot.deps import BotContext, deps_of
+from bot.keyboards import NO_PREVIEWS
 from bot.services.broadcast import RecipientStatus, Tally
 from bot.storage import repo
 from bot.texts import broadcast as t
@@ -82,7 +83,7 @@ class _Progress:
             return
         try:
             await self.application.bot.edit_message_text(
-                text, chat_id=b.progress_chat_id, message_id=b.progress_message_id
+                text, chat_id=b.progress_chat_id, message_id=b.progress_message_id, link_preview_options=NO_PREVIEWS
             )
         except TelegramError as err:
             log.debug("broadcast %s: progress not edited (%s)", b.id, type(err).__name__)
@@ -109,7 +110,8 @@ class _Progress:
         counts = (tally.sent, tally.failed, tally.blocked, tally.total, tally.uncertain)
         await self._edit(t.finished(b.id, *counts))
         try:
-            await self.application.bot.send_message(b.progress_chat_id or b.created_by, t.report(b.id, *counts))
+            await self.application.bot.send_message(b.progress_chat_id or b.created_by, t.report(b.id, *counts),
+                                                   link_preview_options=NO_PREVIEWS)
         except TelegramError as err:
             log.warning("broadcast %s: report not delivered (%s)", b.id, type(err).__name__)
 

@@ -78,6 +78,7 @@ from bot.clock import Clock
 from bot.delivery.limiter import BULK
 from bot.delivery.policy import Verdict, classify
 from bot.deps import deps_of
+from bot.keyboards import NO_PREVIEWS
 from bot.storage import repo
 from bot.storage.db import Database
 
@@ -265,7 +266,8 @@ class Notifier:
         """One bulk send (the limiter repeats what is safe to repeat); never raises a TelegramError."""
         kind = key.split(":", 1)[0]
         try:
-            await self.bot.send_message(user_id, text, reply_markup=markup, rate_limit_args=BULK)
+            await self.bot.send_message(user_id, text, reply_markup=markup, link_preview_options=NO_PREVIEWS,
+                                        rate_limit_args=BULK)
             return Delivery.SENT
         except TelegramError as failure:
             err, verdict = failure, classify(failure)

@@ -42,7 +42,7 @@ from bot.delivery import kinds
 from bot.delivery.policy import DeliveryPolicy, Verdict, classify, is_not_modified, retry_seconds
 from bot.delivery.render import RENDERERS, Document, EditReceipt, Part, Photo, Sender, Text
 from bot.deps import deps_of
-from bot.keyboards import markup
+from bot.keyboards import NO_PREVIEWS, markup
 from bot.storage import outbox, repo
 
 log = logging.getLogger(__name__)
@@ -359,6 +359,7 @@ class Courier:
         bot = self.application.bot
         if isinstance(part, Text):
             message = await bot.send_message(chat_id, part.text, reply_markup=markup(part.buttons),
+                                             link_preview_options=NO_PREVIEWS,
                                              parse_mode=part.parse_mode)
             return int(message.message_id)
         if isinstance(part, Document):
@@ -372,6 +373,7 @@ class Courier:
         assert isinstance(part, EditReceipt)
         try:
             await bot.edit_message_text(part.text, chat_id=part.chat_id, message_id=part.message_id,
+                                        link_preview_options=NO_PREVIEWS,
                                         reply_markup=markup(part.buttons), parse_mode=part.parse_mode)
         except TelegramError as err:
             # Already showing it, or gone (deleted by the clerk): nothing left to edit.

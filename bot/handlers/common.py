@@ -28,6 +28,7 @@ from telegram.ext import ConversationHandler
 from bot import texts
 from bot.callbacks import unpack
 from bot.deps import BotContext, deps_of
+from bot.keyboards import NO_PREVIEWS
 from bot.keyboards import button as button  # re-exported for the handlers
 from bot.keyboards import keyboard as keyboard
 from bot.keyboards import notice_button as notice_button
@@ -80,7 +81,8 @@ async def send(update: Update, context: BotContext, text: str, markup: ReplyMark
     """Send a new message to the update's chat."""
     chat = update.effective_chat
     assert chat is not None
-    return await context.bot.send_message(chat.id, text, reply_markup=markup, parse_mode=parse_mode(text))
+    return await context.bot.send_message(chat.id, text, reply_markup=markup, parse_mode=parse_mode(text),
+                                          link_preview_options=NO_PREVIEWS)
 
 
 async def show(update: Update, context: BotContext, text: str, markup: Keyboard = None) -> Message | bool:
@@ -100,7 +102,8 @@ async def show(update: Update, context: BotContext, text: str, markup: Keyboard 
     if (query is not None and pressed_text and not on_notice
             and not pressed_text.startswith(booking_texts.RECEIPT_TITLE)):
         try:
-            edited = await query.edit_message_text(text, reply_markup=markup, parse_mode=parse_mode(text))
+            edited = await query.edit_message_text(text, reply_markup=markup, parse_mode=parse_mode(text),
+                                                   link_preview_options=NO_PREVIEWS)
             # The answer to an edit is not read (``bot.lean_request``): the message shown is the pressed one.
             return query.message if edited is True and isinstance(query.message, Message) else edited
         except BadRequest as err:
@@ -217,6 +220,7 @@ async def on_error(update: object, context: BotContext) -> None:
         await best_effort(answer(update))  # a failed answer must not stop the apology
         try:
             phone = deps_of(context.application).settings.bot_centre_phone
-            await context.bot.send_message(update.effective_chat.id, texts.SYSTEM_ERROR.format(phone=phone))
+            await context.bot.send_message(update.effective_chat.id, texts.SYSTEM_ERROR.format(phone=phone),
+                                           link_preview_options=NO_PREVIEWS)
         except TelegramError:
             log.warning("could not tell the user about error in update %s", update_id)

@@ -41,6 +41,7 @@ from bot.callbacks import unpack
 from bot.deps import BotContext, deps_of
 from bot.handlers import menus
 from bot.handlers.common import END, Keyboard, current_clerk, main_menu_keyboard, send
+from bot.keyboards import NO_PREVIEWS
 from bot.services.roles import Role, role_of
 from bot.user_data import Slot
 
@@ -295,7 +296,7 @@ async def sweep_idle(application: App) -> int:
                 application.mark_data_for_update_persistence(user_ids=user_id)
                 ended += 1
                 try:
-                    await application.bot.send_message(chat_id, notice)
+                    await application.bot.send_message(chat_id, notice, link_preview_options=NO_PREVIEWS)
                 except Exception:  # noqa: BLE001 - a blocked user must not stop the sweep
                     log.warning("could not send the idle notice to a user")
     return ended

@@ -15,7 +15,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.delivery.render import Sender, calendar_file, checkin_code, receipt_buttons, receipt_text
 from bot.deps import BotContext, deps_of
-from bot.keyboards import markup
+from bot.keyboards import NO_PREVIEWS, markup
 from bot.read_models import BookingDetails
 from bot.texts.html import parse_mode
 
@@ -48,6 +48,7 @@ async def refresh_receipt(context: BotContext, booking_id: int) -> None:
         await context.bot.edit_message_text(
             text, chat_id=b.receipt_chat_id, message_id=b.receipt_message_id,
             reply_markup=markup(receipt_buttons(details)), parse_mode=parse_mode(text),
+            link_preview_options=NO_PREVIEWS,
         )
     except BadRequest as err:
         if "not modified" not in str(err).lower():

@@ -36,6 +36,7 @@ from bot.handlers.flow import current_flows
 from bot.handlers.login import LOGIN_LINK
 from bot.handlers.menus import refresh_menu
 from bot.handlers.my_bookings import open_by_code
+from bot.keyboards import NO_PREVIEWS
 from bot.services.roles import Role, role_of
 
 App = Application[Any, Any, Any, Any, Any, Any]
@@ -47,7 +48,7 @@ async def private_only(update: Update, context: BotContext) -> None:
     if chat is None or chat.type == chat.PRIVATE:
         return
     if await context.deps.users.first_word_in_chat(chat.id):
-        await context.bot.send_message(chat.id, texts.PRIVATE_ONLY)
+        await context.bot.send_message(chat.id, texts.PRIVATE_ONLY, link_preview_options=NO_PREVIEWS)
     if update.callback_query is not None:
         await answer(update, texts.PRIVATE_ONLY, alert=True)
     raise ApplicationHandlerStop

@@ -10,6 +10,7 @@ from bot import texts
 from bot.callbacks import pack
 from bot.fake_telegram import FakeMessage, FakeUser
 from bot.harness import Harness
+from bot.keyboards import NO_PREVIEWS
 from bot.rules.basket import BusinessType as B
 from bot.rules.states import BookingState
 from bot.rules.tz import TZ
@@ -132,7 +133,7 @@ async def test_cancel_with_confirmation_refreshes_the_receipt_and_stale_confirm_
         harness: Harness) -> None:
     unit = await logged_in(harness)
     b = await book(harness, unit, {B.NEW: 2})
-    receipt = await harness.app.bot.send_message(1001, "回执占位")
+    receipt = await harness.app.bot.send_message(1001, "回执占位", link_preview_options=NO_PREVIEWS)
     async with harness.deps.db.write() as conn:
         await repo.set_receipt(conn, b.id, 1001, receipt.message_id)
     assert await used(harness) == 30
@@ -298,7 +299,7 @@ async def test_counts_down_warns_about_filled_items_and_completes(harness: Harne
 async def test_contact_edit_with_a_bad_phone_then_a_good_one(harness: Harness) -> None:
     unit = await logged_in(harness)
     b = await book(harness, unit)
-    receipt = await harness.app.bot.send_message(1001, "回执占位")
+    receipt = await harness.app.bot.send_message(1001, "回执占位", link_preview_options=NO_PREVIEWS)
     async with harness.deps.db.write() as conn:
         await repo.set_receipt(conn, b.id, 1001, receipt.message_id)
     user = harness.user(1001)

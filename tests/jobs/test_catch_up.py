@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 
 from bot.harness import Harness
 from bot.jobs.reminders import TICK_JOB, run_due
+from bot.keyboards import NO_PREVIEWS
 from bot.rules.basket import BusinessType as B
 from bot.rules.states import BookingState
 from bot.storage import repo
@@ -231,7 +232,7 @@ async def test_auto_release_refreshes_the_receipt_and_tells_every_clerk_of_the_u
     for text in ("acme", "Own-Password-9"):
         await second.send(text)
     booking_id = await book(h, unit, 1001, THU, "am", {B.RENEW: 2})
-    receipt = await h.app.bot.send_message(1001, "回执占位")
+    receipt = await h.app.bot.send_message(1001, "回执占位", link_preview_options=NO_PREVIEWS)
     async with h.deps.db.write() as conn:
         await repo.set_receipt(conn, booking_id, 1001, receipt.message_id)
     for instant in ("2026-12-03 00:00", "2026-12-03 00:01", "2026-12-03 09:00"):

@@ -28,6 +28,7 @@ from telegram.ext import CommandHandler
 from bot.config import Settings
 from bot.fake_telegram import ApiError
 from bot.harness import Harness
+from bot.keyboards import NO_PREVIEWS
 from bot.rules.states import BookingState
 from bot.storage import repo
 from bot.storage.db import Database
@@ -43,7 +44,7 @@ WED = date(2026, 12, 2)
 async def test_a_telegram_call_inside_a_transaction_is_caught(harness: Harness, kind: str) -> None:
     async def careless(update: Update, context: Any) -> None:
         async with getattr(context.deps.db, kind)():
-            await context.bot.send_message(update.effective_chat.id, "在事务中发送")
+            await context.bot.send_message(update.effective_chat.id, "在事务中发送", link_preview_options=NO_PREVIEWS)
 
     harness.app.add_handler(CommandHandler("careless", careless), group=-5)
     await harness.user(1001).command("careless")

@@ -51,6 +51,7 @@ from bot.handlers.flow import (
 from bot.handlers.staff.common import actor, staff_only
 from bot.handlers.staff.console import staff_id
 from bot.jobs.ephemeral import forget_later, forget_now
+from bot.keyboards import NO_PREVIEWS
 from bot.persistence import persisted_model
 from bot.read_models import TgUser, Unit
 from bot.services.accounts import name_problem, username_problem
@@ -117,7 +118,7 @@ async def _tell(context: BotContext, user_ids: list[int], text: str) -> None:
     """Tell clerks something (outside any transaction); one who blocked the bot is skipped."""
     for user_id in user_ids:
         try:
-            await context.bot.send_message(user_id, text)
+            await context.bot.send_message(user_id, text, link_preview_options=NO_PREVIEWS)
         except TelegramError as err:
             log.info("could not tell Telegram user %s (%s)", user_id, type(err).__name__)
 
