@@ -123,10 +123,13 @@ async def bookings_of_unit_newest(conn: Conn, unit_id: int, states: Iterable[Boo
                                   offset: int, limit: int) -> list[Booking]:
     """A page of the unit's bookings in these states, newest first (date, session, id)."""
     keys = [BookingState(s).value for s in states]
+    # The page is chosen from the index (bookings_by_unit holds state, date and session);
+    # only its rows are then read from the table.
+    order = "ORDER BY date DESC, session DESC, id DESC"
     rows = await all_rows(
         conn,
-        f"SELECT * FROM bookings WHERE unit_id = ? AND state IN ({marks(len(keys))})"
-        " ORDER BY date DESC, session DESC, id DESC LIMIT ? OFFSET ?",
+        f"SELECT * FROM bookings WHERE id IN (SELECT id FROM bookings WHERE unit_id = ?"
+        f" AND state IN ({marks(len(keys))}) {order} LIMIT ? OFFSET ?) {order}",
         (unit_id, *keys, limit, offset),
     )
     return [Booking.from_row(r) for r in rows]
