@@ -172,10 +172,11 @@ def _behaviour(latency: float, files: dict[int, float] | None = None) -> Any:
 
 async def _drive(app: Application[Any, Any, Any, Any, Any, Any], api: IndexedBotApi, users: list[FakeUser],
                  next_update: Any, records: dict[int, Record], waiters: dict[int, asyncio.Future[None]],
-                 steps: tuple[str, ...], *, timed: bool = True) -> RunResult:
+                 steps: tuple[str, ...], *, timed: bool = True, waves: bool = False) -> RunResult:
     """Every clerk walks ``steps``, one update at a time, each waiting for the previous one.
 
     Untimed (a warm-up): each update is processed directly, not through the queue.
+    In ``waves``, every clerk takes a step before any takes the next one.
     """
     if not timed:
         for user in users:
@@ -187,10 +188,13 @@ async def _drive(app: Application[Any, Any, Any, Any, Any, Any], api: IndexedBot
         return RunResult(0, 0.0, 0.0, 0.0, [], [])
     loop = asyncio.get_running_loop()
 
-    async def clerk(index: int, user: FakeUser) -> None:
-        for step in steps:
-            update = next_update(user, step)
+    stopped: set[int] = set()  # clerks whose next button was not there
+
+    async def clerk(index: int, user: FakeUser, walk: tuple[str, ...] = steps) -> None:
+        for step in walk:
+            update = next_update(user, step) if index not in stopped else None
             if update is None:
+                stopped.add(index)
                 return
             record = Record(index, step, time.perf_counter())
             records[update.update_id] = record
@@ -200,7 +204,11 @@ async def _drive(app: Application[Any, Any, Any, Any, Any, Any], api: IndexedBot
             await waiter
 
     cpu0, t0, simulated0 = cpu_seconds(), time.perf_counter(), api.server_cpu + api.client_cpu
-    await asyncio.gather(*(clerk(i, u) for i, u in enumerate(users)))
+    if waves:
+        for step in steps:
+            await asyncio.gather(*(clerk(i, u, (step,)) for i, u in enumerate(users)))
+    else:
+        await asyncio.gather(*(clerk(i, u) for i, u in enumerate(users)))
     settled = getattr(app.update_processor, "settled", None)
     if settled is not None:  # what the updates left to run afterwards (the receipts) is in the figures too
         await settled()
@@ -349,12 +357,14 @@ def _step_of(data: str) -> str:
 
 async def run_bot(clerks: int, latency: float, *, db_path: Path | None = None, prepared: bool = False,
                   session: str = "am", steps: tuple[str, ...] = STEPS,
-                  pressed: dict[str, FakeMessage] | None = None, warm_up: int = WARM_UP) -> BotRun:
+                  pressed: dict[str, FakeMessage] | None = None, warm_up: int = WARM_UP,
+                  waves: bool = False) -> BotRun:
     """The bot under the rush; ``prepared``: the database at ``db_path`` already holds the clerks.
 
     Clerks 10000… take part; before them ``warm_up`` other clerks walk the flow (booking
     the afternoon), as clerks preparing before 09:00 would: the figures are of a bot
-    that has been running, not of its first taps.
+    that has been running, not of its first taps. ``waves``: every clerk takes a step
+    before any takes the next (``_drive``).
     """
     with tempfile.TemporaryDirectory() as tmp:
         path = db_path or Path(tmp) / "rush.sqlite3"
@@ -385,7 +395,7 @@ async def run_bot(clerks: int, latency: float, *, db_path: Path | None = None, p
         persist0.add(db.stats)
         hits0, loads0 = db.cache.hits, db.cache.loads
         result = await _drive(h.app, api, users, bot_step(api, session, {} if pressed is None else pressed),
-                              records, waiters, steps)
+                              records, waiters, steps, waves=waves)
         await h.flush()
         persistence = DbStats()
         persistence.add(db.stats)
