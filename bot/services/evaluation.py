@@ -47,12 +47,16 @@ class EvaluationService:
         Only the page is read, its items and ratings in one statement each (a unit with
         years of history costs what a new one does).
         """
+        page = max(page, 0)
         async with self.db.read() as conn:
-            total = await repo.count_bookings_of_unit(conn, unit_id, FINISHED)
+            shown, total = await repo.bookings_of_unit_newest(conn, unit_id, FINISHED, offset=page * per_page,
+                                                              limit=per_page)
+            if not shown and page > 0:  # past the last page (an old 下一页): the last one
+                total = await repo.count_bookings_of_unit(conn, unit_id, FINISHED)
+                page = max(1, -(-total // per_page)) - 1
+                shown, total = await repo.bookings_of_unit_newest(conn, unit_id, FINISHED,
+                                                                  offset=page * per_page, limit=per_page)
             pages = max(1, -(-total // per_page))
-            page = min(max(page, 0), pages - 1)
-            shown = await repo.bookings_of_unit_newest(conn, unit_id, FINISHED, offset=page * per_page,
-                                                       limit=per_page)
             ids = [b.id for b in shown]
             items = await repo.items_of_bookings(conn, ids)
             ratings = await repo.evaluations_of(conn, ids)

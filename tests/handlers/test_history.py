@@ -178,6 +178,9 @@ async def test_history_pages_by_five(harness: Harness) -> None:
     assert reply.labels == ["上一页", "主菜单"]
     reply = await user.press("上一页")
     assert "第1/2页" in reply.text
+    # A 下一页 pressed after the history shrank (a forged page number alike) shows the last page.
+    reply = await user.press_data(pack("hs", "page", 7))
+    assert "第2/2页" in reply.text and made[0].code in reply.text
 
 
 async def test_rating_comment_survives_a_restart(harness: Harness) -> None:

@@ -120,19 +120,21 @@ async def count_bookings_of_unit(conn: Conn, unit_id: int, states: Iterable[Book
 
 
 async def bookings_of_unit_newest(conn: Conn, unit_id: int, states: Iterable[BookingState], *,
-                                  offset: int, limit: int) -> list[Booking]:
-    """A page of the unit's bookings in these states, newest first (date, session, id)."""
+                                  offset: int, limit: int) -> tuple[list[Booking], int]:
+    """A page of the unit's bookings in these states, newest first (date, session, id), and
+    how many there are in all (0 with an empty page: past the last one, or none at all)."""
     keys = [BookingState(s).value for s in states]
-    # The page is chosen from the index (bookings_by_unit holds state, date and session);
-    # only its rows are then read from the table.
-    order = "ORDER BY date DESC, session DESC, id DESC"
+    # The page and the count come from the index (bookings_by_unit holds state, date and
+    # session); only the page's rows are then read from the table.
     rows = await all_rows(
         conn,
-        f"SELECT * FROM bookings WHERE id IN (SELECT id FROM bookings WHERE unit_id = ?"
-        f" AND state IN ({marks(len(keys))}) {order} LIMIT ? OFFSET ?) {order}",
+        "SELECT b.*, page.total FROM bookings b JOIN (SELECT id, date, session, COUNT(*) OVER () AS total"
+        f" FROM bookings WHERE unit_id = ? AND state IN ({marks(len(keys))})"
+        " ORDER BY date DESC, session DESC, id DESC LIMIT ? OFFSET ?) page ON page.id = b.id"
+        " ORDER BY page.date DESC, page.session DESC, page.id DESC",
         (unit_id, *keys, limit, offset),
     )
-    return [Booking.from_row(r) for r in rows]
+    return [Booking.from_row(r) for r in rows], (int(rows[0]["total"]) if rows else 0)
 
 
 async def bookings_on(conn: Conn, day: date, states: Iterable[BookingState] | None = None) -> list[Booking]:
