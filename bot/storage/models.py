@@ -202,6 +202,17 @@ class ArrivalRow:
 
 
 @dataclass(frozen=True)
+class BookingCard:
+    """A booking with what its card shows beside it, read in one statement (``booking_card``)."""
+
+    booking: Booking
+    unit_name: str
+    evaluation: tuple[int, str] | None  # (rating, comment) once rated
+    revision: int  # its audit lines: grows with every change
+    arrival: ArrivalRow | None
+
+
+@dataclass(frozen=True)
 class Mismatch:
     """One item's 材料不符 and where it stands (SPEC §8, ``bot.rules.freeze``)."""
 

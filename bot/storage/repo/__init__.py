@@ -29,7 +29,6 @@ from bot.storage.repo.audit import (
     history,
 )
 from bot.storage.repo.bookings import (
-    BookingCard,
     active_booking_on,
     booking_card,
     booking_of_dialogue,
@@ -213,7 +212,6 @@ __all__ = [
     "finish_broadcast",
     "finish_broadcast_recipient",
     "finish_notification",
-    "BookingCard",
     "booking_card",
     "get_booking",
     "get_booking_by_code",

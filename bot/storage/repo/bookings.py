@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, datetime
 
 from bot.rules.states import BookingState
-from bot.storage.models import ArrivalRow, Booking
+from bot.storage.models import ArrivalRow, Booking, BookingCard
 from bot.storage.repo._common import ACTIVE, Conn, all_rows, iso, marks, one
 
 
@@ -48,17 +47,6 @@ async def get_booking(conn: Conn, booking_id: int) -> Booking | None:
     """The booking with this id."""
     row = await one(conn, "SELECT * FROM bookings WHERE id = ?", (booking_id,))
     return Booking.from_row(row) if row else None
-
-
-@dataclass(frozen=True)
-class BookingCard:
-    """A booking with what its card shows beside it, read in one statement (``booking_card``)."""
-
-    booking: Booking
-    unit_name: str
-    evaluation: tuple[int, str] | None  # (rating, comment) once rated
-    revision: int  # its audit lines: grows with every change
-    arrival: ArrivalRow | None
 
 
 async def booking_card(conn: Conn, booking_id: int) -> BookingCard | None:
