@@ -125,12 +125,12 @@ class BookingService:
     async def check_may_book_in(self, conn: repo.Conn, unit_id: int) -> None:
         """Refuse when the unit is frozen or owes an evaluation (on a connection the caller holds)."""
         now = self.clock.now()
-        status = freeze_status(await repo.mismatch_times(conn, unit_id, month_key(now)), now)
+        counted, unrated = await repo.may_book_facts(conn, unit_id, month_key(now))
+        status = freeze_status(counted, now)
         if status.frozen and status.until is not None:
             raise BookingRefused(texts.unit_frozen(status.count))
-        unrated = await repo.unrated_served(conn, unit_id)
-        if unrated:
-            raise UnratedEvaluation(texts.UNRATED_SERVED, unrated[0].id)
+        if unrated is not None:
+            raise UnratedEvaluation(texts.UNRATED_SERVED, unrated)
 
     async def check_unit_may_book(self, unit_id: int) -> None:
         """Refuse a frozen unit or one that owes an evaluation, whatever the hour."""

@@ -45,6 +45,22 @@ async def unrated_served(conn: Conn, unit_id: int) -> list[Booking]:
     return [Booking.from_row(r) for r in rows]
 
 
+async def may_book_facts(conn: Conn, unit_id: int, month: str) -> tuple[list[datetime], int | None]:
+    """What decides whether a unit may book, in one statement: when its mismatches of
+    ``month`` ('YYYY-MM') counted (``mismatch_times``), and its earliest served booking
+    still unrated, if any (``unrated_served``)."""
+    row = await one(
+        conn,
+        "SELECT (SELECT group_concat(counted_at, ',') FROM mismatches"
+        "         WHERE unit_id = ? AND month = ? AND state = 'counted'),"
+        " (SELECT b.id FROM bookings b LEFT JOIN evaluations e ON e.booking_id = b.id"
+        "   WHERE b.unit_id = ? AND b.state = 'served' AND e.booking_id IS NULL ORDER BY b.date LIMIT 1)",
+        (unit_id, month, unit_id),
+    )
+    counted = row[0] if row else None
+    return ([datetime.fromisoformat(t) for t in counted.split(",")] if counted else []), (row[1] if row else None)
+
+
 async def served_unrated_on(conn: Conn, day: date) -> list[Booking]:
     """Bookings marked 已办理 on ``day`` (their last change) that have no rating yet."""
     rows = await all_rows(
