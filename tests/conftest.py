@@ -65,6 +65,7 @@ async def harness(settings: Settings, clock: ManualClock) -> AsyncIterator[Harne
         await h.stop()
     # Every text the bot sent or edited, in every test, went without link previews
     # (``bot.keyboards.NO_PREVIEWS``: the notice's URLs must not unfurl).
-    unfurling = [(c.method, str(c.params.get("text"))[:60]) for c in h.api.sent("sendMessage") + h.api.sent("editMessageText")
+    texts = h.api.sent("sendMessage") + h.api.sent("editMessageText")
+    unfurling = [(c.method, str(c.params.get("text"))[:60]) for c in texts
                  if c.params.get("link_preview_options") != {"is_disabled": True}]
     assert not unfurling, f"sent without NO_PREVIEWS: {unfurling}"
