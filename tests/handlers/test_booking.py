@@ -12,6 +12,7 @@ from bot.notice import ACCEPT_LABEL, FULL_TEXT_LABEL, NOTICE_VERSION, digest
 from bot.rules.basket import BusinessType
 from bot.rules.states import BookingState
 from bot.storage import repo
+from bot.storage.models import Booking
 from tests.support import at
 from tests.support.booking import receipts, tap, to_basket, to_confirm
 from tests.support.clerks import logged_in
@@ -19,6 +20,25 @@ from tests.support.clerks import logged_in
 DEC2 = date(2026, 12, 2)
 WINDOW = ["12月2日（周三）", "12月3日（周四）", "12月4日（周五）", "12月7日（周一）", "12月8日（周二）"]
 NEW, RENEW = BusinessType.NEW, BusinessType.RENEW
+
+
+async def served_unrated(harness: Harness, unit_id: int) -> Booking:
+    """A booking of the unit made, then marked 已办理 by staff, and not rated yet."""
+    deps = harness.deps
+    served = await deps.bookings.book(unit_id=unit_id, user_id=1001, day=DEC2, session="am", counts={NEW: 1},
+                                      contact_name="李雷", contact_phone="13800138000")
+    async with deps.db.write() as conn:
+        now = deps.clock.now()
+        await repo.set_booking_state(conn, served.id, BookingState.INCOMPLETE, BookingState.PENDING, now)
+        await repo.set_booking_state(conn, served.id, BookingState.PENDING, BookingState.SERVED, now)
+    return served
+
+
+async def freeze(harness: Harness, unit_id: int) -> None:
+    """Four counted 材料不符 this month: the unit is frozen."""
+    async with harness.deps.db.write() as conn:
+        for _ in range(4):
+            await repo.add_mismatch(conn, unit_id, None, "2026-12", None, harness.clock.now())
 
 
 async def test_full_booking_from_start_to_receipt(harness: Harness) -> None:
@@ -193,10 +213,7 @@ async def test_statutory_holiday_lets_the_clerk_prepare_only(harness: Harness) -
 
 async def test_frozen_unit_is_refused_with_the_date_it_thaws(harness: Harness) -> None:
     unit_id = await logged_in(harness)
-    now = harness.clock.now()
-    async with harness.deps.db.write() as conn:
-        for _ in range(4):
-            await repo.add_mismatch(conn, unit_id, None, "2026-12", None, now)
+    await freeze(harness, unit_id)
     user = harness.user(1001)
     reply = await user.command("book")
     assert "本月预约权限已冻结" in reply.text and "次月1日起可再次预约" in reply.text
@@ -207,13 +224,7 @@ async def test_frozen_unit_is_refused_with_the_date_it_thaws(harness: Harness) -
 
 async def test_unrated_served_booking_offers_the_evaluation(harness: Harness) -> None:
     unit_id = await logged_in(harness)
-    deps = harness.deps
-    served = await deps.bookings.book(unit_id=unit_id, user_id=1001, day=DEC2, session="am", counts={NEW: 1},
-                                      contact_name="李雷", contact_phone="13800138000")
-    async with deps.db.write() as conn:
-        now = deps.clock.now()
-        await repo.set_booking_state(conn, served.id, BookingState.INCOMPLETE, BookingState.PENDING, now)
-        await repo.set_booking_state(conn, served.id, BookingState.PENDING, BookingState.SERVED, now)
+    served = await served_unrated(harness, unit_id)
     user = harness.user(1001)
     reply = await user.command("book")
     assert "满意度评价" in reply.text
@@ -226,23 +237,15 @@ async def test_a_unit_refused_while_its_clerk_prepares_is_told_at_the_availabili
     user = harness.user(1001)
     await to_basket(user)
     await tap(user, "add", NEW)
-    deps = harness.deps
-    served = await deps.bookings.book(unit_id=unit_id, user_id=1002, day=DEC2, session="am", counts={NEW: 1},
-                                      contact_name="韩梅梅", contact_phone="13900139000")
-    async with deps.db.write() as conn:
-        now = deps.clock.now()
-        await repo.set_booking_state(conn, served.id, BookingState.INCOMPLETE, BookingState.PENDING, now)
-        await repo.set_booking_state(conn, served.id, BookingState.PENDING, BookingState.SERVED, now)
+    served = await served_unrated(harness, unit_id)
     panel = await user.press("查询可预约信息")
     assert "满意度评价" in panel.text and "可预约" not in " ".join(panel.labels)
     assert ("去评价", pack("hs", "rate", served.id)) in panel.buttons
-    async with deps.db.write() as conn:
-        await repo.set_booking_state(conn, served.id, BookingState.SERVED, BookingState.PENDING, now)
+    async with harness.deps.db.write() as conn:
+        await repo.set_booking_state(conn, served.id, BookingState.SERVED, BookingState.PENDING, harness.clock.now())
     await to_basket(user, accept=False)
     await tap(user, "add", NEW)
-    async with deps.db.write() as conn:
-        for _ in range(4):
-            await repo.add_mismatch(conn, unit_id, None, "2026-12", None, now)
+    await freeze(harness, unit_id)
     panel = await user.press("查询可预约信息")
     assert "本月预约权限已冻结" in panel.text and panel.labels == ["主菜单"]
 
