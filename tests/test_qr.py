@@ -29,6 +29,19 @@ def test_the_png_is_zxings_own_rendering_pixel_for_pixel_and_reads_back() -> Non
     assert decode_qr(qr_png(LINK)) == LINK
 
 
+def test_the_mask_is_the_fixed_one_whatever_the_link() -> None:
+    """Every code uses ``DATA_MASK``, also for a link whose scored mask would be another one."""
+    link = "https://t.me/ChaoyangPermitBot?start=ci_" + "0" * 32
+
+    def modules(**options: object) -> np.ndarray:
+        code = zxingcpp.create_barcode(link, zxingcpp.BarcodeFormat.QRCode, ec_level="M", **options)
+        return np.asarray(code.to_image(scale=SCALE, add_quiet_zones=True)) < 128
+
+    assert not np.array_equal(modules(), modules(data_mask=DATA_MASK))  # the scoring would choose otherwise
+    assert np.array_equal(_dark(qr_png(link)), modules(data_mask=DATA_MASK))
+    assert decode_qr(qr_png(link)) == link
+
+
 def test_any_scale_draws_the_same_modules() -> None:
     modules = np.asarray(zxingcpp.create_barcode("x", zxingcpp.BarcodeFormat.QRCode).to_image(
         scale=1, add_quiet_zones=False)) < 128
