@@ -18,6 +18,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.delivery.lean_bot import LeanBot
 from bot.delivery.limiter import PriorityRateLimiter
 from bot.delivery.outbox import Courier, courier_of
 from bot.delivery.policy import DeliveryPolicy
@@ -68,22 +69,25 @@ def build_application(
     deps = Deps.build(settings, clock or SystemClock(), db)
     ready = _Ready(db)
     token = settings.bot_token.get_secret_value() if settings.bot_token else PLACEHOLDER_TOKEN
+    # Sends answered with the message id only (bot.delivery.lean_bot); the answers to what
+    # PTB's own methods send come back without their keyboards (bot.lean_request).
+    bot = LeanBot(
+        token,
+        base_url=settings.bot_api_base_url,
+        base_file_url=settings.bot_api_file_url,
+        request=LeanReplies(request if request is not None else HTTPXRequest(connection_pool_size=256)),
+        get_updates_request=request if request is not None else HTTPXRequest(connection_pool_size=1),
+        rate_limiter=PriorityRateLimiter(settings.bot_api_max_rate, settings.bot_broadcast_rate, policy),
+    )
     builder = (
         Application.builder()
-        .token(token)
-        .base_url(settings.bot_api_base_url)
-        .base_file_url(settings.bot_api_file_url)
+        .bot(bot)
         .context_types(ContextTypes(context=BotContext, user_data=UserData))
         .persistence(SqlitePersistence(db, ready, persistence_interval))
         .concurrent_updates(PerUserProcessor())
-        .rate_limiter(PriorityRateLimiter(settings.bot_api_max_rate, settings.bot_broadcast_rate, policy))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
-    # The answers to what the bot sends come back without their keyboards (bot.lean_request).
-    builder = builder.request(LeanReplies(request if request is not None else HTTPXRequest(connection_pool_size=256)))
-    if request is not None:
-        builder = builder.get_updates_request(request)
     application = builder.build()
     deps.runtime.ready = ready
     application.bot_data["deps"] = deps

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
-from telegram.ext import Application, CallbackContext, ConversationHandler, ExtBot
+from telegram.ext import Application, CallbackContext, ConversationHandler
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.delivery.lean_bot import LeanBot
 from bot.services.accounts import AccountService
 from bot.services.applicants import ApplicantService
 from bot.services.arrival import ArrivalService
@@ -111,7 +112,7 @@ class Deps:
         )
 
 
-class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+class BotContext(CallbackContext[LeanBot, dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     """The callback context of this bot: adds ``deps``."""
 
     @property

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import io
 import logging
 import time
 from collections.abc import Iterable
@@ -39,6 +38,7 @@ from typing import Any, Final
 from telegram.error import BadRequest, RetryAfter, TelegramError
 
 from bot.delivery import kinds
+from bot.delivery.lean_bot import LeanBot
 from bot.delivery.policy import DeliveryPolicy, Verdict, classify, is_not_modified, retry_seconds
 from bot.delivery.render import RENDERERS, Document, EditReceipt, Part, Photo, Sender, Text
 from bot.deps import deps_of
@@ -356,30 +356,28 @@ class Courier:
 
     async def _send(self, chat_id: int, part: Part) -> int | None:
         """Send one part; the message id Telegram gave it (None for an edit)."""
-        bot = self.application.bot
+        bot: LeanBot = self.application.bot
         if isinstance(part, Text):
-            message = await bot.send_message(chat_id, part.text, reply_markup=markup(part.buttons),
-                                             link_preview_options=NO_PREVIEWS,
-                                             parse_mode=part.parse_mode)
-            return int(message.message_id)
-        if isinstance(part, Document):
-            message = await bot.send_document(chat_id, io.BytesIO(part.data), filename=part.filename,
-                                              caption=part.caption)
-            return int(message.message_id)
-        if isinstance(part, Photo):
-            message = await bot.send_photo(chat_id, io.BytesIO(part.data), caption=part.caption,
-                                           reply_markup=markup(part.buttons), filename=part.filename)
-            return int(message.message_id)
-        assert isinstance(part, EditReceipt)
+            sent = await bot.send_text(chat_id, part.text, reply_markup=markup(part.buttons), parse_mode=part.parse_mode)
+        elif isinstance(part, Document):
+            sent = await bot.send_document_bytes(chat_id, part.data, filename=part.filename, caption=part.caption)
+        elif isinstance(part, Photo):
+            sent = await bot.send_photo_bytes(chat_id, part.data, filename=part.filename, caption=part.caption,
+                                              reply_markup=markup(part.buttons))
+        else:
+            await self._edit_receipt(part)
+            return None
+        return sent.message_id
+
+    async def _edit_receipt(self, part: EditReceipt) -> None:
         try:
-            await bot.edit_message_text(part.text, chat_id=part.chat_id, message_id=part.message_id,
-                                        link_preview_options=NO_PREVIEWS,
-                                        reply_markup=markup(part.buttons), parse_mode=part.parse_mode)
+            await self.application.bot.edit_message_text(
+                part.text, chat_id=part.chat_id, message_id=part.message_id, link_preview_options=NO_PREVIEWS,
+                reply_markup=markup(part.buttons), parse_mode=part.parse_mode)
         except TelegramError as err:
             # Already showing it, or gone (deleted by the clerk): nothing left to edit.
             if not (is_not_modified(err) or "not found" in str(err).lower()):
                 raise
-        return None
 
 
 def courier_of(application: Any) -> Courier:

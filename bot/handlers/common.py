@@ -17,7 +17,6 @@ from telegram import (
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
-    Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     Update,
@@ -27,6 +26,7 @@ from telegram.ext import ConversationHandler
 
 from bot import texts
 from bot.callbacks import unpack
+from bot.delivery.lean_bot import Sent
 from bot.deps import BotContext, deps_of
 from bot.keyboards import NO_PREVIEWS
 from bot.keyboards import button as button  # re-exported for the handlers
@@ -77,15 +77,14 @@ def back_to_menu_row() -> list[InlineKeyboardButton]:
     return [button(texts.MENU, "m", "menu")]
 
 
-async def send(update: Update, context: BotContext, text: str, markup: ReplyMarkup = None) -> Message:
-    """Send a new message to the update's chat."""
+async def send(update: Update, context: BotContext, text: str, markup: ReplyMarkup = None) -> Sent:
+    """Send a new message to the update's chat; which message it made (``bot.delivery.lean_bot``)."""
     chat = update.effective_chat
     assert chat is not None
-    return await context.bot.send_message(chat.id, text, reply_markup=markup, parse_mode=parse_mode(text),
-                                          link_preview_options=NO_PREVIEWS)
+    return await context.bot.send_text(chat.id, text, reply_markup=markup, parse_mode=parse_mode(text))
 
 
-async def show(update: Update, context: BotContext, text: str, markup: Keyboard = None) -> Message | bool:
+async def show(update: Update, context: BotContext, text: str, markup: Keyboard = None) -> Sent:
     """Edit the pressed message in place, or send a new one for a typed message.
 
     Steps driven by buttons keep one message that changes, instead of a new message
@@ -93,22 +92,24 @@ async def show(update: Update, context: BotContext, text: str, markup: Keyboard 
     overwritten (its 「我的预约」 button gets a new message): it stays the clerk's record,
     edited only by ``receipt.refresh_receipt``. Nor is a notification (a button made by
     ``notice_button``): a reminder or a review result stays as it was sent.
+    Returns the message that shows ``text`` (the pressed one, or the new one).
     """
     query = update.callback_query
-    pressed_text = getattr(query.message, "text", None) if query is not None and query.message else None
+    pressed = query.message if query is not None else None
+    pressed_text = getattr(pressed, "text", None)
     # A message shows the receipt title first whether or not it was sent as HTML.
     parsed = unpack(query.data) if query is not None else None
     on_notice = parsed is not None and parsed.notice
-    if (query is not None and pressed_text and not on_notice
+    if (query is not None and pressed is not None and pressed_text and not on_notice
             and not pressed_text.startswith(booking_texts.RECEIPT_TITLE)):
         try:
-            edited = await query.edit_message_text(text, reply_markup=markup, parse_mode=parse_mode(text),
-                                                   link_preview_options=NO_PREVIEWS)
-            # The answer to an edit is not read (``bot.lean_request``): the message shown is the pressed one.
-            return query.message if edited is True and isinstance(query.message, Message) else edited
+            # The answer to an edit is not read (``bot.lean_request``): the pressed message shows it.
+            await query.edit_message_text(text, reply_markup=markup, parse_mode=parse_mode(text),
+                                          link_preview_options=NO_PREVIEWS)
+            return Sent(pressed.chat.id, pressed.message_id)
         except BadRequest as err:
             if "not modified" in str(err).lower():
-                return True
+                return Sent(pressed.chat.id, pressed.message_id)
             if "not found" not in str(err).lower():
                 raise
     return await send(update, context, text, markup)

@@ -8,7 +8,6 @@ a change (``refresh_receipt``) and the .ics file a clerk asks for again.
 
 from __future__ import annotations
 
-import io
 import logging
 
 from telegram.error import BadRequest, Forbidden, TelegramError
@@ -26,14 +25,14 @@ async def send_calendar(context: BotContext, chat_id: int, details: BookingDetai
     """Send the booking's .ics file as it is now (the clerk asked for it again)."""
     ics = calendar_file(deps_of(context.application), details, caption)
     if ics is not None:
-        await context.bot.send_document(chat_id, io.BytesIO(ics.data), filename=ics.filename, caption=ics.caption)
+        await context.bot.send_document_bytes(chat_id, ics.data, filename=ics.filename, caption=ics.caption)
 
 
 async def send_checkin_code(context: BotContext, chat_id: int, details: BookingDetails) -> None:
     """Send the receipt's check-in QR code again (the clerk asked for it, to show at the counter)."""
     code = checkin_code(details, Sender(context.bot.username))
     if code is not None:
-        await context.bot.send_photo(chat_id, io.BytesIO(code.data), caption=code.caption, filename=code.filename)
+        await context.bot.send_photo_bytes(chat_id, code.data, filename=code.filename, caption=code.caption)
 
 
 async def refresh_receipt(context: BotContext, booking_id: int) -> None:

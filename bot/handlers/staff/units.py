@@ -23,7 +23,7 @@ import logging
 from typing import Any
 
 from pydantic import BaseModel
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
@@ -407,8 +407,7 @@ async def reset_confirmed(update: Update, context: BotContext) -> int | None:
     await answer(update)
     _end_their_flows(context, unbound)
     shown = await show(update, context, t.reset_done(unit, password, len(unbound)), _password_keyboard(unit.id))
-    if isinstance(shown, Message):
-        forget_later(context.application, staff_id(update), shown.chat_id, shown.message_id)
+    forget_later(context.application, staff_id(update), shown.chat_id, shown.message_id)
     await _tell(context, unbound, t.RESET_NOTICE)
     return END
 
