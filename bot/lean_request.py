@@ -6,7 +6,9 @@ it (for an 18-button panel, four times the cost of the rest). At the 09:00 rush 
 is most of a tap's CPU after the tap itself. The bot never reads back what it sent:
 
 * of a message it **sent**, only which message it is (``message_id``, ``chat``,
-  ``date``: to edit or delete it later); ``LeanReplies`` keeps just those;
+  ``date``: to edit or delete it later); ``LeanReplies`` keeps just those, for the
+  sends that still go through PTB's ``send_*`` (the panels and the receipts skip
+  building a ``Message`` at all: ``bot.delivery.lean_bot``);
 * of a message it **edited**, nothing — it knows what it wrote — so the answer
   becomes ``True``, which PTB already returns for edits of inline messages.
 
