@@ -63,7 +63,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterab
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -153,6 +153,7 @@ _WRITTEN_TABLE = re.compile(
 )
 
 
+@lru_cache(maxsize=4096)  # a statement's text says it; the bot runs a few hundred distinct ones
 def written_table(sql: str) -> str | None:
     """The table a data-changing statement writes (``ALL_TABLES`` for DDL), None for a read."""
     match = _WRITTEN_TABLE.match(sql)
@@ -318,13 +319,14 @@ class _Connection(aiosqlite.Connection):
         self.data_version = conn.execute("PRAGMA data_version").fetchone()[0]
         return True
 
-    def _run(self, begin: str | None, sql: str, parameters: Any, many: bool) -> tuple[Any, ...]:
-        """The pending BEGIN, the statement, all its rows, the cursor closed; and the CPU and wall time it took.
+    def _run(self, begin: str | None, sql: str, parameters: Any, many: bool, timed: bool = True) -> tuple[Any, ...]:
+        """The pending BEGIN, the statement, all its rows, the cursor closed; and the CPU and wall time it took
+        (zero unless ``timed``: only a reader's statements are timed, to learn which are quick).
 
         CPU time (``thread_time``) is what a quick statement costs whoever runs it; on
         a busy machine the wall time also counts waiting for a core.
         """
-        started, cpu_started = time.perf_counter(), time.thread_time()
+        started, cpu_started = (time.perf_counter(), time.thread_time()) if timed else (0.0, 0.0)
         conn = self._conn
         if begin is not None:
             self.snapshot_open = False
@@ -337,8 +339,8 @@ class _Connection(aiosqlite.Connection):
         cur = conn.executemany(sql, parameters) if many else conn.execute(sql, parameters)
         try:
             rows = cur.fetchall() if cur.description is not None else []
-            return (rows, cur.lastrowid, cur.rowcount, cur.description,
-                    (time.thread_time() - cpu_started, time.perf_counter() - started))
+            spent = (time.thread_time() - cpu_started, time.perf_counter() - started) if timed else (0.0, 0.0)
+            return rows, cur.lastrowid, cur.rowcount, cur.description, spent
         finally:
             cur.close()
 
@@ -359,12 +361,13 @@ class _Connection(aiosqlite.Connection):
                 begin = None
         try:
             if direct and ((self.inline and begin is None) or (self.quick is not None and sql in self.quick)):
-                rows, lastrowid, rowcount, description, (cpu, wall) = self._run(begin, sql, parameters, False)
+                rows, lastrowid, rowcount, description, (cpu, wall) = self._run(
+                    begin, sql, parameters, False, self.quick is not None)
                 if self.quick is not None and (cpu > SLOW_INLINE_SECONDS or wall > STALLED_INLINE_SECONDS):
                     self.quick.demote(sql)
             else:
                 rows, lastrowid, rowcount, description, (cpu, _) = await self._execute(
-                    self._run, begin, sql, parameters, many)
+                    self._run, begin, sql, parameters, many, self.quick is not None)
                 if self.quick is not None and not many:
                     self.quick.learn(sql, cpu)
         except BaseException:
