@@ -176,7 +176,9 @@ async def _drive(app: Application[Any, Any, Any, Any, Any, Any], api: IndexedBot
     """Every clerk walks ``steps``, one update at a time, each waiting for the previous one.
 
     Untimed (a warm-up): each update is processed directly, not through the queue.
-    In ``waves``, every clerk takes a step before any takes the next one.
+    In ``waves``, every clerk takes a step before any takes the next one, and what a
+    step left to run afterwards (the receipts of 「确定」) finishes before the next
+    step begins: each step's figures are its own.
     """
     if not timed:
         for user in users:
@@ -203,13 +205,15 @@ async def _drive(app: Application[Any, Any, Any, Any, Any, Any], api: IndexedBot
             await app.update_queue.put(update)
             await waiter
 
+    settled = getattr(app.update_processor, "settled", None)
     cpu0, t0, simulated0 = cpu_seconds(), time.perf_counter(), api.server_cpu + api.client_cpu
     if waves:
         for step in steps:
             await asyncio.gather(*(clerk(i, u, (step,)) for i, u in enumerate(users)))
+            if settled is not None:
+                await settled()
     else:
         await asyncio.gather(*(clerk(i, u) for i, u in enumerate(users)))
-    settled = getattr(app.update_processor, "settled", None)
     if settled is not None:  # what the updates left to run afterwards (the receipts) is in the figures too
         await settled()
     elapsed, cpu = time.perf_counter() - t0, cpu_seconds() - cpu0
