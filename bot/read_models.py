@@ -29,7 +29,9 @@ from bot.rules.stats import average_rating, no_show_rate
 from bot.storage.models import Actor as Actor
 from bot.storage.models import ArrivalRow, AuditEntry, Mismatch
 from bot.storage.models import Booking as Booking
+from bot.storage.models import FinishedBooking as FinishedBooking
 from bot.storage.models import Item as Item
+from bot.storage.models import ReviewedItem as ReviewedItem
 from bot.storage.models import TgUser as TgUser
 from bot.storage.models import Unit as Unit
 from bot.storage.models import actor_of as actor_of
@@ -156,8 +158,8 @@ class CountsChanged:
 class HistoryEntry:
     """One finished booking with its items (review results) and rating."""
 
-    booking: Booking
-    items: list[Item]
+    booking: FinishedBooking
+    items: list[ReviewedItem]
     evaluation: tuple[int, str] | None
 
     @property

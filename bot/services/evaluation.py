@@ -23,7 +23,6 @@ from bot.texts import history as t
 RATING_MIN, RATING_MAX = 1, 5
 COMMENT_MAX = 200
 PAGE_SIZE = 5
-FINISHED = (BookingState.SERVED, BookingState.NO_SHOW)
 
 
 def parse_comment(text: str) -> str:
@@ -44,24 +43,18 @@ class EvaluationService:
     async def history(self, unit_id: int, page: int = 0, per_page: int = PAGE_SIZE) -> HistoryPage:
         """A page of the unit's served and no-show bookings, newest first.
 
-        Only the page is read, its items and ratings in one statement each (a unit with
-        years of history costs what a new one does).
+        The page, its items and ratings and the count are one range of ``finished_bookings``
+        (migration 0019): a unit with years of history costs what a new one does.
         """
         page = max(page, 0)
         async with self.db.read() as conn:
-            shown, total = await repo.bookings_of_unit_newest(conn, unit_id, FINISHED, offset=page * per_page,
-                                                              limit=per_page)
+            shown, total = await repo.finished_page(conn, unit_id, offset=page * per_page, limit=per_page)
             if not shown and page > 0:  # past the last page (an old 下一页): the last one
-                total = await repo.count_bookings_of_unit(conn, unit_id, FINISHED)
+                total = await repo.count_finished(conn, unit_id)
                 page = max(1, -(-total // per_page)) - 1
-                shown, total = await repo.bookings_of_unit_newest(conn, unit_id, FINISHED,
-                                                                  offset=page * per_page, limit=per_page)
-            pages = max(1, -(-total // per_page))
-            ids = [b.id for b in shown]
-            items = await repo.items_of_bookings(conn, ids)
-            ratings = await repo.evaluations_of(conn, ids)
-            entries = [HistoryEntry(b, items[b.id], ratings.get(b.id)) for b in shown]
-        return HistoryPage(entries, page, pages, total, per_page)
+                shown, total = await repo.finished_page(conn, unit_id, offset=page * per_page, limit=per_page)
+        pages = max(1, -(-total // per_page))
+        return HistoryPage([HistoryEntry(b, list(b.items), b.evaluation) for b in shown], page, pages, total, per_page)
 
     async def _ratable(self, conn: repo.Conn, booking_id: int, unit_id: int) -> Booking:
         booking = await repo.get_booking(conn, booking_id)

@@ -143,6 +143,30 @@ class Item:
 
 
 @dataclass(frozen=True)
+class ReviewedItem:
+    """An item of a finished booking as 已办理预约 shows it: its applicant and review result."""
+
+    business: BusinessType
+    ordinal: int
+    applicant_name: str | None
+    review: str | None
+    review_reason: str | None
+
+
+@dataclass(frozen=True)
+class FinishedBooking:
+    """A served or no-show booking as 已办理预约 lists it (``finished_bookings``, migration 0019)."""
+
+    id: int
+    code: str
+    date: date
+    session: str
+    state: BookingState
+    items: tuple[ReviewedItem, ...]  # in display order
+    evaluation: tuple[int, str] | None  # (rating, comment), None while unrated
+
+
+@dataclass(frozen=True)
 class AuditEntry:
     """One line of the audit log."""
 

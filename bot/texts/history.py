@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.read_models import HistoryEntry, HistoryPage
 from bot.rules.capacity import SessionSpec
 from bot.rules.states import BookingState
-from bot.storage.models import Booking, Item
+from bot.storage.models import Booking, ReviewedItem
 from bot.texts import fmt_full_date
 from bot.texts.booking import count_items
 
@@ -29,7 +29,7 @@ def comment_too_long(length: int, limit: int) -> str:
     return f"评价意见最多{limit}个字，您输入了{length}个字，请精简后重新输入。"
 
 
-def review_result(item: Item) -> str:
+def review_result(item: ReviewedItem) -> str:
     """通过 / 不通过（原因） / 材料不符 / 审核中."""
     if item.review == "pass":
         return "通过"

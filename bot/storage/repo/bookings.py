@@ -99,32 +99,6 @@ async def bookings_of_unit(conn: Conn, unit_id: int, states: Iterable[BookingSta
     return [Booking.from_row(r) for r in rows]
 
 
-async def count_bookings_of_unit(conn: Conn, unit_id: int, states: Iterable[BookingState]) -> int:
-    """How many of the unit's bookings are in these states."""
-    keys = [BookingState(s).value for s in states]
-    row = await one(conn, f"SELECT COUNT(*) FROM bookings WHERE unit_id = ? AND state IN ({marks(len(keys))})",
-                    (unit_id, *keys))
-    return int(row[0]) if row else 0
-
-
-async def bookings_of_unit_newest(conn: Conn, unit_id: int, states: Iterable[BookingState], *,
-                                  offset: int, limit: int) -> tuple[list[Booking], int]:
-    """A page of the unit's bookings in these states, newest first (date, session, id), and
-    how many there are in all (0 with an empty page: past the last one, or none at all)."""
-    keys = [BookingState(s).value for s in states]
-    # The page and the count come from the index (bookings_by_unit holds state, date and
-    # session); only the page's rows are then read from the table.
-    rows = await all_rows(
-        conn,
-        "SELECT b.*, page.total FROM bookings b JOIN (SELECT id, date, session, COUNT(*) OVER () AS total"
-        f" FROM bookings WHERE unit_id = ? AND state IN ({marks(len(keys))})"
-        " ORDER BY date DESC, session DESC, id DESC LIMIT ? OFFSET ?) page ON page.id = b.id"
-        " ORDER BY page.date DESC, page.session DESC, page.id DESC",
-        (unit_id, *keys, limit, offset),
-    )
-    return [Booking.from_row(r) for r in rows], (int(rows[0]["total"]) if rows else 0)
-
-
 async def bookings_on(conn: Conn, day: date, states: Iterable[BookingState] | None = None) -> list[Booking]:
     """The bookings of a date (optionally only these states), by session then code."""
     if states is None:

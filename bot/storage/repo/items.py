@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime
 
 from bot.rules.basket import BusinessType
-from bot.storage.models import Item
+from bot.storage.models import Item, ReviewedItem
 from bot.storage.repo._common import ACTIVE, Conn, all_rows, iso, marks, one
 
 
@@ -27,26 +27,19 @@ async def delete_item(conn: Conn, item_id: int) -> None:
 _ORDER = {b: i for i, b in enumerate(BusinessType)}
 
 
+def display_order(item: Item | ReviewedItem) -> tuple[int, int]:
+    """An item's place on every screen: its business in the basket's order, then its ordinal."""
+    return _ORDER[item.business], item.ordinal
+
+
 def _in_display_order(items: list[Item]) -> list[Item]:
-    return sorted(items, key=lambda it: (_ORDER[it.business], it.ordinal))
+    return sorted(items, key=display_order)
 
 
 async def items_of(conn: Conn, booking_id: int) -> list[Item]:
     """A booking's items in display order."""
     rows = await all_rows(conn, "SELECT * FROM booking_items WHERE booking_id = ? ORDER BY id", (booking_id,))
     return _in_display_order([Item.from_row(r) for r in rows])
-
-
-async def items_of_bookings(conn: Conn, booking_ids: Sequence[int]) -> dict[int, list[Item]]:
-    """The items of several bookings (each in display order, as ``items_of``), in one statement."""
-    if not booking_ids:
-        return {}
-    rows = await all_rows(conn, f"SELECT * FROM booking_items WHERE booking_id IN ({marks(len(booking_ids))})"
-                                " ORDER BY id", tuple(booking_ids))
-    found: dict[int, list[Item]] = {booking_id: [] for booking_id in booking_ids}
-    for item in (Item.from_row(r) for r in rows):
-        found[item.booking_id].append(item)
-    return {k: _in_display_order(v) for k, v in found.items()}
 
 
 async def get_item(conn: Conn, item_id: int) -> Item | None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
 from datetime import date, datetime
 from typing import Any
 
-from bot.storage.models import Booking
-from bot.storage.repo._common import Conn, all_rows, iso, marks, one
+from bot.rules.basket import BusinessType
+from bot.rules.states import BookingState
+from bot.storage.models import Booking, FinishedBooking, ReviewedItem
+from bot.storage.repo._common import Conn, all_rows, iso, one
+from bot.storage.repo.items import display_order
 
 
 async def add_evaluation(conn: Conn, booking_id: int, rating: int, comment: str, by: int | None, now: datetime) -> bool:
@@ -25,13 +28,35 @@ async def get_evaluation(conn: Conn, booking_id: int) -> tuple[int, str] | None:
     return (row[0], row[1]) if row else None
 
 
-async def evaluations_of(conn: Conn, booking_ids: Sequence[int]) -> dict[int, tuple[int, str]]:
-    """(rating, comment) of those of these bookings that are rated, in one statement."""
-    if not booking_ids:
-        return {}
-    rows = await all_rows(conn, f"SELECT booking_id, rating, comment FROM evaluations"
-                                f" WHERE booking_id IN ({marks(len(booking_ids))})", tuple(booking_ids))
-    return {r[0]: (r[1], r[2]) for r in rows}
+async def finished_page(conn: Conn, unit_id: int, *, offset: int, limit: int) -> tuple[list[FinishedBooking], int]:
+    """A page of the unit's served and no-show bookings, newest first (date, session, id), with
+    their items and ratings, and how many there are in all (0 with an empty page: past the
+    last one, or none at all). One short range of ``finished_bookings`` (migration 0019)."""
+    rows = await all_rows(
+        conn,
+        "SELECT booking_id, code, date, session, state, items, rating, comment,"
+        " (SELECT COUNT(*) FROM finished_bookings WHERE unit_id = ?1) AS total"
+        " FROM finished_bookings WHERE unit_id = ?1"
+        " ORDER BY date DESC, session DESC, booking_id DESC LIMIT ?2 OFFSET ?3",
+        (unit_id, limit, offset),
+    )
+    return [_finished(r) for r in rows], (int(rows[0]["total"]) if rows else 0)
+
+
+async def count_finished(conn: Conn, unit_id: int) -> int:
+    """How many served and no-show bookings the unit has."""
+    row = await one(conn, "SELECT COUNT(*) FROM finished_bookings WHERE unit_id = ?", (unit_id,))
+    return int(row[0]) if row else 0
+
+
+def _finished(row: Any) -> FinishedBooking:
+    items = sorted((ReviewedItem(BusinessType(business), ordinal, name, review, reason)
+                    for business, ordinal, name, review, reason in json.loads(row["items"])), key=display_order)
+    rating = row["rating"]
+    return FinishedBooking(
+        row["booking_id"], row["code"], date.fromisoformat(row["date"]), row["session"], BookingState(row["state"]),
+        tuple(items), None if rating is None else (rating, row["comment"]),
+    )
 
 
 async def unrated_served(conn: Conn, unit_id: int) -> list[Booking]:
