@@ -73,13 +73,15 @@ async def unrated_served(conn: Conn, unit_id: int) -> list[Booking]:
 async def may_book_facts(conn: Conn, unit_id: int, month: str) -> tuple[list[datetime], int | None]:
     """What decides whether a unit may book, in one statement: when its mismatches of
     ``month`` ('YYYY-MM') counted (``mismatch_times``), and its earliest served booking
-    still unrated, if any (``unrated_served``)."""
+    still unrated, if any (``unrated_served``). The latter from the unit's range of
+    ``finished_bookings``: a unit that rated all of years of bookings is not read booking
+    by booking (each rating a page of its own elsewhere in the file)."""
     row = await one(
         conn,
         "SELECT (SELECT group_concat(counted_at, ',') FROM mismatches"
         "         WHERE unit_id = ? AND month = ? AND state = 'counted'),"
-        " (SELECT b.id FROM bookings b LEFT JOIN evaluations e ON e.booking_id = b.id"
-        "   WHERE b.unit_id = ? AND b.state = 'served' AND e.booking_id IS NULL ORDER BY b.date LIMIT 1)",
+        " (SELECT booking_id FROM finished_bookings WHERE unit_id = ? AND state = 'served' AND rating IS NULL"
+        "   ORDER BY date, session, booking_id LIMIT 1)",
         (unit_id, month, unit_id),
     )
     counted = row[0] if row else None
