@@ -54,7 +54,7 @@ class EvaluationService:
                 page = max(1, -(-total // per_page)) - 1
                 shown, total = await repo.finished_page(conn, unit_id, offset=page * per_page, limit=per_page)
         pages = max(1, -(-total // per_page))
-        return HistoryPage([HistoryEntry(b, list(b.items), b.evaluation) for b in shown], page, pages, total, per_page)
+        return HistoryPage([HistoryEntry(*finished) for finished in shown], page, pages, total, per_page)
 
     async def _ratable(self, conn: repo.Conn, booking_id: int, unit_id: int) -> Booking:
         booking = await repo.get_booking(conn, booking_id)

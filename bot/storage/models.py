@@ -162,8 +162,6 @@ class FinishedBooking:
     date: date
     session: str
     state: BookingState
-    items: tuple[ReviewedItem, ...]  # in display order
-    evaluation: tuple[int, str] | None  # (rating, comment), None while unrated
 
 
 @dataclass(frozen=True)

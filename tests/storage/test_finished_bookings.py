@@ -142,6 +142,6 @@ async def test_the_migration_fills_it_from_the_bookings_already_finished(tmp_pat
         async with db.read() as conn:
             page, total = await repo.finished_page(conn, 1, offset=0, limit=5)
         assert total == 3
-        assert [(b.id, b.state.value, b.evaluation) for b in page] == [(3, "served", None), (2, "no_show", None),
-                                                                        (1, "served", (5, "好"))]
-        assert [(i.business.value, i.applicant_name, i.review) for i in page[0].items] == [("new", "李四", "pass")]
+        assert [(b.id, b.state.value, rating) for b, _, rating in page] == [(3, "served", None), (2, "no_show", None),
+                                                                             (1, "served", (5, "好"))]
+        assert [(i.business.value, i.applicant_name, i.review) for i in page[0][1]] == [("new", "李四", "pass")]

@@ -28,7 +28,11 @@ async def get_evaluation(conn: Conn, booking_id: int) -> tuple[int, str] | None:
     return (row[0], row[1]) if row else None
 
 
-async def finished_page(conn: Conn, unit_id: int, *, offset: int, limit: int) -> tuple[list[FinishedBooking], int]:
+# A finished booking, its items in display order, its (rating, comment) if rated.
+Finished = tuple[FinishedBooking, list[ReviewedItem], tuple[int, str] | None]
+
+
+async def finished_page(conn: Conn, unit_id: int, *, offset: int, limit: int) -> tuple[list[Finished], int]:
     """A page of the unit's served and no-show bookings, newest first (date, session, id), with
     their items and ratings, and how many there are in all (0 with an empty page: past the
     last one, or none at all). One short range of ``finished_bookings`` (migration 0019)."""
@@ -49,14 +53,13 @@ async def count_finished(conn: Conn, unit_id: int) -> int:
     return int(row[0]) if row else 0
 
 
-def _finished(row: Any) -> FinishedBooking:
+def _finished(row: Any) -> Finished:
+    booking = FinishedBooking(row["booking_id"], row["code"], date.fromisoformat(row["date"]), row["session"],
+                              BookingState(row["state"]))
     items = sorted((ReviewedItem(BusinessType(business), ordinal, name, review, reason)
                     for business, ordinal, name, review, reason in json.loads(row["items"])), key=display_order)
     rating = row["rating"]
-    return FinishedBooking(
-        row["booking_id"], row["code"], date.fromisoformat(row["date"]), row["session"], BookingState(row["state"]),
-        tuple(items), None if rating is None else (rating, row["comment"]),
-    )
+    return booking, items, None if rating is None else (rating, row["comment"])
 
 
 async def unrated_served(conn: Conn, unit_id: int) -> list[Booking]:
